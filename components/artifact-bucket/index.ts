@@ -1,0 +1,199 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { ArtifactLifecycle, lifecycleProblems } from "./rules";
+
+export { ArtifactLifecycle, lifecycleProblems } from "./rules";
+
+/** Arguments of {@link ArtifactBucket}. */
+export interface ArtifactBucketArgs {
+    /** ARN of the customer-managed KMS key for SSE-KMS (with an S3 bucket key, to cut KMS request costs). */
+    kmsKeyArn: pulumi.Input<string>;
+    lifecycle: ArtifactLifecycle;
+    /** Write S3 server access logs to a dedicated bucket (recommended in prod). Default false. */
+    accessLogging?: boolean;
+    /** Days access logs are kept. Default 365. */
+    accessLogRetentionDays?: number;
+    /** Send object events to EventBridge, so rules can start pipelines on new data. Default true. */
+    eventBridge?: boolean;
+    /** `protect` and `retainOnDelete` on the buckets: a stack deletion leaves the artifacts in place. */
+    protect?: boolean;
+}
+
+/** Component names become bucket names (plus an 8-character suffix), so they follow S3's naming rules. */
+const BUCKET_COMPONENT_NAME = /^[a-z0-9][a-z0-9-]{1,44}[a-z0-9]$/;
+
+export function validateArtifactBucketArgs(name: string, args: ArtifactBucketArgs): string[] {
+    const problems = lifecycleProblems(args.lifecycle).map((p) => p.message);
+    if (!BUCKET_COMPONENT_NAME.test(name)) problems.push(`name "${name}" must be 3-46 lowercase letters, digits or hyphens (it becomes the bucket name)`);
+    const r = args.accessLogRetentionDays;
+    if (r !== undefined && (!Number.isInteger(r) || r < 1)) problems.push(`accessLogRetentionDays ${r} must be a positive integer`);
+    return problems;
+}
+
+/**
+ * The Metaflow datastore: an S3 bucket encrypted with a customer-managed KMS key, versioned, private (all four public
+ * access block flags, ACLs disabled), reachable only over TLS 1.2+, with lifecycle rules that move old artifacts to
+ * cheaper storage and clean up noncurrent versions and incomplete uploads, optional access logging and EventBridge
+ * notifications.
+ */
+export class ArtifactBucket extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+    public readonly kmsKeyArn: pulumi.Output<string>;
+    /** `s3://<bucket>/metaflow`: METAFLOW_DATASTORE_SYSROOT_S3. */
+    public readonly datastoreRoot: pulumi.Output<string>;
+    /** `s3://<bucket>/data`: METAFLOW_DATATOOLS_S3ROOT. */
+    public readonly datatoolsRoot: pulumi.Output<string>;
+    /** The access-log bucket, when access logging is on. */
+    public readonly logBucketName?: pulumi.Output<string>;
+
+    constructor(name: string, args: ArtifactBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("metaflow:storage:ArtifactBucket", name, {}, opts);
+        const problems = validateArtifactBucketArgs(name, args);
+        if (problems.length) throw new Error(`ArtifactBucket ${name}: ${problems.join("; ")}`);
+        const accessLogging = args.accessLogging ?? false;
+        const eventBridge = args.eventBridge ?? true;
+        const stateful: pulumi.CustomResourceOptions = { parent: this, protect: args.protect, retainOnDelete: args.protect };
+
+        const bucket = new aws.s3.Bucket(name, { forceDestroy: false }, stateful);
+        const children = { parent: this, dependsOn: [bucket] };
+        privateBucket(name, bucket, this);
+
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-sse`,
+            {
+                bucket: bucket.id,
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
+            },
+            children,
+        );
+        const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, children);
+
+        const l = args.lifecycle;
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: bucket.id,
+                // Objects under 128 KiB cost more in IA/Glacier IR than in Standard: leave them where they are.
+                transitionDefaultMinimumObjectSize: "all_storage_classes_128K",
+                rules: [
+                    {
+                        id: "abort-incomplete-multipart-uploads",
+                        status: "Enabled",
+                        filter: {},
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                    },
+                    {
+                        id: "expire-noncurrent-versions",
+                        status: "Enabled",
+                        filter: {},
+                        noncurrentVersionExpiration: { noncurrentDays: l.noncurrentVersionDays },
+                        expiration: { expiredObjectDeleteMarker: true },
+                    },
+                    {
+                        id: "tier-old-artifacts",
+                        status: "Enabled",
+                        filter: {},
+                        transitions: [
+                            { days: l.infrequentAccessDays, storageClass: "STANDARD_IA" },
+                            { days: l.glacierDays, storageClass: "GLACIER_IR" },
+                        ],
+                        ...(l.expirationDays !== undefined ? { expiration: { days: l.expirationDays } } : {}),
+                    },
+                ],
+            },
+            { parent: this, dependsOn: [versioning] },
+        );
+
+        new aws.s3.BucketPolicy(`${name}-policy`, { bucket: bucket.id, policy: pulumi.jsonStringify(tlsOnlyPolicy(bucket.arn)) }, children);
+
+        if (eventBridge) {
+            new aws.s3.BucketNotification(`${name}-events`, { bucket: bucket.id, eventbridge: true }, children);
+        }
+
+        if (accessLogging) {
+            const logs = new aws.s3.Bucket(`${name}-logs`, { forceDestroy: false }, stateful);
+            privateBucket(`${name}-logs`, logs, this);
+            // S3 server access logging can only deliver to buckets encrypted with SSE-S3, not SSE-KMS.
+            new aws.s3.BucketServerSideEncryptionConfiguration(
+                `${name}-logs-sse`,
+                { bucket: logs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+                { parent: this, dependsOn: [logs] },
+            );
+            const logVersioning = new aws.s3.BucketVersioning(`${name}-logs-versioning`, { bucket: logs.id, versioningConfiguration: { status: "Enabled" } }, { parent: this, dependsOn: [logs] });
+            const retention = args.accessLogRetentionDays ?? 365;
+            new aws.s3.BucketLifecycleConfiguration(
+                `${name}-logs-lifecycle`,
+                {
+                    bucket: logs.id,
+                    rules: [
+                        { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+                        { id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: retention }, noncurrentVersionExpiration: { noncurrentDays: 1 } },
+                    ],
+                },
+                { parent: this, dependsOn: [logVersioning] },
+            );
+            const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+            new aws.s3.BucketPolicy(
+                `${name}-logs-policy`,
+                {
+                    bucket: logs.id,
+                    policy: pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            ...tlsOnlyPolicy(logs.arn).Statement,
+                            {
+                                Sid: "S3ServerAccessLogDelivery",
+                                Effect: "Allow",
+                                Principal: { Service: "logging.s3.amazonaws.com" },
+                                Action: "s3:PutObject",
+                                Resource: pulumi.interpolate`${logs.arn}/*`,
+                                Condition: { ArnLike: { "aws:SourceArn": bucket.arn }, StringEquals: { "aws:SourceAccount": account } },
+                            },
+                        ],
+                    }),
+                },
+                { parent: this, dependsOn: [logs] },
+            );
+            new aws.s3.BucketLogging(`${name}-access-logging`, { bucket: bucket.id, targetBucket: logs.id, targetPrefix: "datastore/" }, children);
+            this.logBucketName = logs.bucket;
+        }
+
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.kmsKeyArn = pulumi.output(args.kmsKeyArn);
+        this.datastoreRoot = pulumi.interpolate`s3://${bucket.bucket}/metaflow`;
+        this.datatoolsRoot = pulumi.interpolate`s3://${bucket.bucket}/data`;
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+            kmsKeyArn: this.kmsKeyArn,
+            datastoreRoot: this.datastoreRoot,
+            datatoolsRoot: this.datatoolsRoot,
+            logBucketName: this.logBucketName,
+        });
+    }
+}
+
+/** All four public access block flags, and ACLs disabled (the bucket owner owns every object). */
+function privateBucket(name: string, bucket: aws.s3.Bucket, parent: pulumi.Resource): void {
+    new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access-block`,
+        { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        { parent, dependsOn: [bucket] },
+    );
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent, dependsOn: [bucket] });
+}
+
+/** Denies any request without TLS, or with TLS older than 1.2. */
+function tlsOnlyPolicy(bucketArn: pulumi.Input<string>) {
+    const resources = [bucketArn, pulumi.interpolate`${bucketArn}/*`];
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+            { Sid: "DenyOutdatedTls", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } } },
+        ],
+    };
+}

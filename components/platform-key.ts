@@ -1,0 +1,84 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { physicalName } from "./naming";
+
+/** Arguments of {@link PlatformKey}. */
+export interface PlatformKeyArgs {
+    /** Short prefix for the alias (`alias/<namePrefix>-platform`). */
+    namePrefix: string;
+    /** Region of the key: CloudWatch Logs in this region may use it for log groups of this account. */
+    region: string;
+    /** Days KMS waits before deleting a scheduled key (7-30). Default 30. */
+    deletionWindowInDays?: number;
+    /** Mark the key `protect` and `retainOnDelete`: losing it loses every object it encrypts. */
+    protect?: boolean;
+}
+
+/**
+ * The platform's customer-managed KMS key: encrypts the datastore bucket, log groups, secrets, parameters and the
+ * Step Functions table. Rotation on. The key policy delegates to IAM (the account root statement) and lets CloudWatch
+ * Logs use the key only for this account's log groups in this region; it names no wildcard principal.
+ */
+export class PlatformKey extends pulumi.ComponentResource {
+    public readonly keyArn: pulumi.Output<string>;
+    public readonly keyId: pulumi.Output<string>;
+    public readonly aliasName: pulumi.Output<string>;
+
+    constructor(name: string, args: PlatformKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("metaflow:security:PlatformKey", name, {}, opts);
+        const problems = validatePlatformKeyArgs(args);
+        if (problems.length) throw new Error(`PlatformKey ${name}: ${problems.join("; ")}`);
+
+        const identity = aws.getCallerIdentityOutput({}, { parent: this });
+        const policy = identity.accountId.apply((account) =>
+            JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "AccountAdministersThroughIam",
+                        Effect: "Allow",
+                        Principal: { AWS: `arn:aws:iam::${account}:root` },
+                        Action: "kms:*",
+                        Resource: "*",
+                    },
+                    {
+                        Sid: "CloudWatchLogsForThisAccount",
+                        Effect: "Allow",
+                        Principal: { Service: `logs.${args.region}.amazonaws.com` },
+                        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                        Resource: "*",
+                        Condition: {
+                            ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${args.region}:${account}:log-group:*` },
+                        },
+                    },
+                ],
+            }),
+        );
+
+        const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `Metaflow platform key (${args.namePrefix}): datastore, logs, secrets, parameters, state`,
+                enableKeyRotation: true,
+                deletionWindowInDays: args.deletionWindowInDays ?? 30,
+                policy,
+            },
+            stateful,
+        );
+        const alias = new aws.kms.Alias(`${name}-alias`, { name: `alias/${physicalName(args.namePrefix, "platform", 200)}`, targetKeyId: key.keyId }, { parent: this });
+
+        this.keyArn = key.arn;
+        this.keyId = key.keyId;
+        this.aliasName = alias.name;
+        this.registerOutputs({ keyArn: this.keyArn, keyId: this.keyId, aliasName: this.aliasName });
+    }
+}
+
+export function validatePlatformKeyArgs(args: PlatformKeyArgs): string[] {
+    const problems: string[] = [];
+    const w = args.deletionWindowInDays;
+    if (w !== undefined && (!Number.isInteger(w) || w < 7 || w > 30)) problems.push(`deletionWindowInDays ${w} must be an integer from 7 to 30`);
+    return problems;
+}

@@ -1,0 +1,186 @@
+/**
+ * Pulumi's mock runtime, set up for this program: resource state that looks like what AWS returns (names, ARNs,
+ * ids), answers for every invoke the program uses (any other invoke throws with its token, rather than hanging),
+ * StackReference outputs from fixtures, and a recorder of every registration with its parent, protect and options.
+ *
+ * Used by the tests and by the offline plan; `setMocks` must run before the program registers anything.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT = "123456789012";
+export const SECRET_MASK = "[secret]";
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent?: string;
+    custom: boolean;
+    protect: boolean;
+    retainOnDelete: boolean;
+    provider?: string;
+    dependencies: string[];
+    /** Inputs as registered; secret values are replaced by `[secret]` unless the recorder shows secrets. */
+    inputs: Record<string, any>;
+    /** Dotted paths of the inputs that were secret. */
+    secretPaths: string[];
+    /** The state the mock returned (what later `.arn`, `.name` reads resolve to). */
+    state: Record<string, any>;
+}
+
+/** Outputs of referenced stacks, keyed by fully qualified stack name. */
+export type ReferenceFixtures = Record<string, Record<string, unknown>>;
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SPECIAL_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces Pulumi's serialized secrets with their value or a mask, and notes where they were. */
+function unwrapSecrets(value: any, show: boolean, path: string, secretPaths: string[]): any {
+    if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, show, `${path}[${i}]`, secretPaths));
+    if (value !== null && typeof value === "object") {
+        if (value[SECRET_SIG] === SPECIAL_SIG) {
+            secretPaths.push(path);
+            return show ? unwrapSecrets(value.value, show, path, []) : SECRET_MASK;
+        }
+        if (SECRET_SIG in value) return `[resource ${value.urn ?? value.value ?? ""}]`;
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, show, path ? `${path}.${k}` : k, secretPaths)]));
+    }
+    return value;
+}
+
+const REGION = "us-east-1";
+
+function service(type: string): string {
+    return type.split(":")[1]?.split("/")[0] ?? "mock";
+}
+
+/** State that a real provider would compute: ids, names, ARNs, endpoints. Inputs always win. */
+function mockState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+    const autoName = `${name}-${"a1b2c3d"}`;
+    const physical = inputs.name ?? autoName;
+    const arn = `arn:aws:${service(type)}:${REGION}:${MOCK_ACCOUNT}:${type.split("/")[1]?.split(":")[0] ?? "resource"}/${physical}`;
+    const base = { id: `${name}-id`, state: { arn, name: physical, ...inputs } };
+    switch (type) {
+        case "aws:s3/bucket:Bucket": {
+            const bucket = inputs.bucket ?? autoName;
+            return { id: bucket, state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
+        }
+        case "aws:kms/key:Key": {
+            const keyId = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0".replace(/^0f/, name.length.toString(16).padStart(2, "0"));
+            return { id: keyId, state: { ...inputs, keyId, arn: `arn:aws:kms:${REGION}:${MOCK_ACCOUNT}:key/${keyId}` } };
+        }
+        case "aws:iam/role:Role":
+            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`, uniqueId: "AROAMOCK" } };
+        case "aws:iam/policy:Policy":
+            return { id: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}` } };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:logs:${REGION}:${MOCK_ACCOUNT}:log-group:${physical}` } };
+        case "awsx:ec2:Vpc":
+            return {
+                id: `${name}-id`,
+                state: {
+                    vpcId: "vpc-0a1b2c3d4e5f60718",
+                    privateSubnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+                    publicSubnetIds: ["subnet-0a1b2c3d4e5f60101", "subnet-0a1b2c3d4e5f60102"],
+                    isolatedSubnetIds: [],
+                    routeTables: [],
+                },
+            };
+        default:
+            return base;
+    }
+}
+
+/** Answers for the invokes the program makes. */
+function invoke(token: string, inputs: Record<string, any>): Record<string, any> {
+    switch (token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "AIDAMOCK", id: MOCK_ACCOUNT };
+        case "aws:index/getRegion:getRegion":
+            return { name: REGION, region: REGION, id: REGION, endpoint: `ec2.${REGION}.amazonaws.com`, description: "mock" };
+        case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return { names: [`${REGION}a`, `${REGION}b`, `${REGION}c`], zoneIds: ["use1-az1", "use1-az2", "use1-az4"], id: REGION };
+        default:
+            throw new Error(`offline mocks: no answer for invoke "${token}" (inputs ${JSON.stringify(inputs)}); add one to offline/mocks.ts`);
+    }
+}
+
+export interface Recorder {
+    resources: RecordedResource[];
+    /** Resolves once every registration and invoke started so far has been answered, and no new one follows. */
+    settled(): Promise<void>;
+}
+
+/**
+ * Installs the mocks and the recorder. `references` answers StackReferences; a stack missing from it has no outputs.
+ */
+export async function installMocks(opts: { project: string; stack: string; references: ReferenceFixtures; showSecrets?: boolean }): Promise<Recorder> {
+    const resources: RecordedResource[] = [];
+    let pending = 0;
+    const mocks: pulumi.runtime.Mocks = {
+        newResource(args) {
+            if (args.type === "pulumi:pulumi:StackReference") {
+                const stackName = args.inputs.name as string;
+                return { id: stackName, state: { name: stackName, outputs: opts.references[stackName] ?? {}, secretOutputNames: [] } };
+            }
+            return mockState(args.type, args.name, args.inputs);
+        },
+        call(args) {
+            return invoke(args.token, args.inputs);
+        },
+    };
+    await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, true);
+    const monitor = pulumi.runtime.getMonitor() as any;
+
+    const track = (method: string, record?: (req: any, res: any) => void) => {
+        const original = monitor[method].bind(monitor);
+        monitor[method] = (req: any, callback: (err: any, res: any) => void) => {
+            pending++;
+            return original(req, (err: any, res: any) => {
+                try {
+                    if (!err && record) record(req, res);
+                } finally {
+                    pending--;
+                    callback(err, res);
+                }
+            });
+        };
+    };
+    const show = opts.showSecrets ?? false;
+    track("registerResource", (req, res) => {
+        const secretPaths: string[] = [];
+        const inputs = unwrapSecrets(req.getObject()?.toJavaScript() ?? {}, show, "", secretPaths);
+        const state = monitor.resources.get(res.getUrn())?.state ?? {};
+        resources.push({
+            urn: res.getUrn(),
+            type: req.getType(),
+            name: req.getName(),
+            parent: req.getParent() || undefined,
+            custom: req.getCustom(),
+            protect: req.getProtect() ?? false,
+            retainOnDelete: req.getRetainondelete() ?? false,
+            provider: req.getProvider() || undefined,
+            dependencies: req.getDependenciesList(),
+            inputs,
+            secretPaths,
+            state: unwrapSecrets(state, show, "", []),
+        });
+    });
+    track("readResource");
+    track("invoke");
+    track("registerResourceOutputs");
+
+    return {
+        resources,
+        async settled() {
+            // Registrations chain (a child waits for its parent's URN), so wait until several idle turns in a row.
+            let idle = 0;
+            while (idle < 3) {
+                await new Promise((r) => setImmediate(r));
+                idle = pending === 0 ? idle + 1 : 0;
+            }
+        },
+    };
+}

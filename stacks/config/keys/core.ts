@@ -1,0 +1,69 @@
+import { ENVIRONMENTS, KeySpecs } from "../spec";
+
+/** A fully qualified stack name, as StackReference takes it: `<organization>/<project>/<stack>`. */
+export const STACK_NAME = { regex: /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, describe: "a fully qualified stack name <organization>/<project>/<stack>" };
+
+/** Keys that identify the stack, its neighbours, its owners and its guard rails. */
+export const coreKeys = {
+    environment: {
+        type: "string",
+        required: true,
+        oneOf: ENVIRONMENTS,
+        description: "Environment profile whose defaults this stack starts from: dev, staging or prod.",
+    },
+    namePrefix: {
+        type: "string",
+        pattern: { regex: /^[a-z][a-z0-9-]{1,14}[a-z0-9]$/, describe: "3-16 lowercase letters, digits or hyphens, starting with a letter" },
+        description: "Short prefix of physical resource names (AWS limits names to 32-80 characters). Default: mf-<stack>.",
+    },
+    foundationStack: {
+        type: "string",
+        pattern: STACK_NAME,
+        description: "The A01 foundation stack (VPC, subnets, KMS, alarm topic, user-access controls). Required in staging and prod; without it dev builds its own VPC.",
+    },
+    daskStack: {
+        type: "string",
+        pattern: STACK_NAME,
+        description: "The A02 Dask cluster stack, when flows should reach the shared Dask cluster.",
+    },
+    owner: {
+        type: "string",
+        required: true,
+        pattern: { regex: /^[A-Za-z0-9 _.:\/=+@-]{1,256}$/, describe: "a team or e-mail, up to 256 tag-safe characters" },
+        description: "Owning team, written to the `owner` cost-allocation tag of every resource.",
+    },
+    costCenter: {
+        type: "string",
+        required: true,
+        pattern: { regex: /^[A-Za-z0-9 _.:\/=+@-]{1,256}$/, describe: "up to 256 tag-safe characters" },
+        description: "Cost centre, written to the `cost-center` cost-allocation tag of every resource.",
+    },
+    monthlyBudgetUsd: {
+        type: "integer",
+        min: 1,
+        max: 1_000_000,
+        default: { dev: 300, staging: 600, prod: 3000 },
+        description: "Monthly budget in USD: the cost policy rejects a stack whose estimated month exceeds it.",
+    },
+    protectStatefulResources: {
+        type: "boolean",
+        default: { dev: false, staging: false, prod: true },
+        description: "Mark the datastore bucket, database and state tables `protect` and `retainOnDelete`.",
+    },
+    logRetentionDays: {
+        type: "integer",
+        min: 1,
+        max: 3653,
+        default: { dev: 14, staging: 30, prod: 365 },
+        description: "Retention of every CloudWatch log group the platform creates, in days (CloudWatch accepts only its fixed set).",
+    },
+    vpcCidr: {
+        type: "string",
+        pattern: { regex: /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, describe: "an IPv4 CIDR from /16 to /24" },
+        default: "10.40.0.0/16",
+        description: "CIDR of the VPC the stack builds for itself when no foundation stack is configured (dev only).",
+    },
+} satisfies KeySpecs;
+
+/** The retention values CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
