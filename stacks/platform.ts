@@ -8,6 +8,7 @@ import { ArtifactBucket } from "../components/artifact-bucket";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
 import { PlatformConfig } from "./config";
+import { metaflowConfig } from "./metaflow-config";
 import { References } from "./references";
 
 /** The network the platform runs in: the foundation's, or one the stack builds for itself (dev only). */
@@ -90,5 +91,6 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         artifactBucketArn: bucket.bucketArn,
         datastoreRoot: bucket.datastoreRoot,
         datatoolsRoot: bucket.datatoolsRoot,
+        metaflowConfig: metaflowConfig({ DATASTORE_SYSROOT_S3: bucket.datastoreRoot, DATATOOLS_S3ROOT: bucket.datatoolsRoot }),
     };
 }

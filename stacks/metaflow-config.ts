@@ -1,0 +1,40 @@
+/**
+ * The hand-off to ML engineers: the Metaflow client configuration (`~/.metaflowconfig/config.json` keys) assembled
+ * from the components' outputs. Each section of the platform contributes its part; keys without a value are left
+ * out rather than filled with placeholders.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** Parts of the Metaflow configuration, by `METAFLOW_<NAME>` key (without the prefix). */
+export interface MetaflowConfigParts {
+    DATASTORE_SYSROOT_S3: pulumi.Input<string>;
+    DATATOOLS_S3ROOT: pulumi.Input<string>;
+    SERVICE_URL?: pulumi.Input<string>;
+    SERVICE_INTERNAL_URL?: pulumi.Input<string>;
+    /** Secret: the API key of the public API, when one exists. */
+    SERVICE_AUTH_KEY?: pulumi.Input<string>;
+    BATCH_JOB_QUEUE?: pulumi.Input<string>;
+    ECS_S3_ACCESS_IAM_ROLE?: pulumi.Input<string>;
+    ECS_FARGATE_EXECUTION_ROLE?: pulumi.Input<string>;
+    BATCH_CONTAINER_IMAGE?: pulumi.Input<string>;
+    BATCH_CONTAINER_REGISTRY?: pulumi.Input<string>;
+    SFN_IAM_ROLE?: pulumi.Input<string>;
+    EVENTS_SFN_ACCESS_IAM_ROLE?: pulumi.Input<string>;
+    SFN_DYNAMO_DB_TABLE?: pulumi.Input<string>;
+    SFN_STATE_MACHINE_PREFIX?: pulumi.Input<string>;
+    SFN_EXECUTION_LOG_GROUP_ARN?: pulumi.Input<string>;
+}
+
+/** `{"METAFLOW_DEFAULT_DATASTORE": "s3", ...}`: secret as a whole when any part is secret. */
+export function metaflowConfig(parts: MetaflowConfigParts): pulumi.Output<Record<string, string>> {
+    const fixed: Record<string, string> = { METAFLOW_DEFAULT_DATASTORE: "s3" };
+    if (parts.SERVICE_URL !== undefined || parts.SERVICE_INTERNAL_URL !== undefined) fixed.METAFLOW_DEFAULT_METADATA = "service";
+    const entries = Object.entries(parts).filter(([, v]) => v !== undefined) as Array<[string, pulumi.Input<string>]>;
+    return pulumi.all(entries.map(([, v]) => v)).apply((values) => {
+        const result: Record<string, string> = { ...fixed };
+        entries.forEach(([k], i) => {
+            result[`METAFLOW_${k}`] = values[i];
+        });
+        return result;
+    });
+}
