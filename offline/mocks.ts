@@ -102,8 +102,11 @@ function invoke(token: string, inputs: Record<string, any>): Record<string, any>
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
             return { names: [`${REGION}a`, `${REGION}b`, `${REGION}c`], zoneIds: ["use1-az1", "use1-az2", "use1-az4"], id: REGION };
-        default:
-            throw new Error(`offline mocks: no answer for invoke "${token}" (inputs ${JSON.stringify(inputs)}); add one to offline/mocks.ts`);
+        default: {
+            // Pulumi surfaces a failed invoke with the RPC error's `details`, so the message goes there too.
+            const message = `offline mocks: no answer for invoke "${token}" (inputs ${JSON.stringify(inputs)}); add one to offline/mocks.ts`;
+            throw Object.assign(new Error(message), { details: message });
+        }
     }
 }
 

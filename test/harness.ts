@@ -19,7 +19,8 @@ const OUTPUT_TO_STRING = "Calling [toString] on an [Output";
 export function assertNoOutputStrings(resources: RecordedResource[]): void {
     for (const r of resources) {
         const text = JSON.stringify(r.inputs);
-        if (text.includes(OUTPUT_TO_STRING)) throw new Error(`${r.type} ${r.name}: an Output was used in a template string: ${text.slice(text.indexOf(OUTPUT_TO_STRING) - 60, text.indexOf(OUTPUT_TO_STRING) + 60)}`);
+        const at = text.indexOf(OUTPUT_TO_STRING);
+        if (at >= 0) throw new Error(`${r.type} ${r.name}: an Output was used in a template string: ...${text.slice(Math.max(0, at - 60), at + 60)}...`);
     }
 }
 

@@ -111,12 +111,13 @@ export function validateFoundation(stack: string, outputs: Record<string, unknow
     const problems = checkFields("foundation", stack, FOUNDATION_OUTPUTS, outputs);
     const o = outputs as Partial<FoundationOutputs> & Record<string, any>;
     const at = (key: string, text: string) => problems.push(`foundation stack "${stack}": output "${key}" ${text}`);
-    if (Array.isArray(o.privateSubnetIds) && Array.isArray(o.privateSubnetAzs)) {
-        if (o.privateSubnetIds.length !== o.privateSubnetAzs.length) at("privateSubnetAzs", `has ${o.privateSubnetAzs.length} entries for ${o.privateSubnetIds.length} subnets`);
+    const valid = (key: string) => FOUNDATION_OUTPUTS.find((f) => f.key === key)!.check(o[key]);
+    if (valid("privateSubnetIds") && valid("privateSubnetAzs")) {
+        if (o.privateSubnetIds!.length !== o.privateSubnetAzs!.length) at("privateSubnetAzs", `has ${o.privateSubnetAzs!.length} entries for ${o.privateSubnetIds!.length} subnets`);
         else if (new Set(o.privateSubnetAzs).size < 2) at("privateSubnetAzs", "must span at least 2 availability zones");
-        if (o.privateSubnetAzs.some((az) => typeof az === "string" && !az.startsWith(region))) at("privateSubnetAzs", `lists zones outside ${region}`);
+        if (o.privateSubnetAzs!.some((az) => !az.startsWith(region))) at("privateSubnetAzs", `lists zones outside ${region}`);
     }
-    if (typeof o.kmsKeyArn === "string" && o.kmsKeyArn.split(":")[3] !== region) at("kmsKeyArn", `is in ${o.kmsKeyArn.split(":")[3]}, not in the platform's region ${region}`);
+    if (valid("kmsKeyArn") && o.kmsKeyArn!.split(":")[3] !== region) at("kmsKeyArn", `is in ${o.kmsKeyArn!.split(":")[3]}, not in the platform's region ${region}`);
     const users = [...(o.userAccessSecurityGroupIds ?? []), ...(o.userAccessCidrs ?? [])];
     if (!problems.length && users.length === 0) at("userAccessSecurityGroupIds", 'and "userAccessCidrs" are both empty: engineers would have no way to reach the platform');
     const dbKeys = ["databaseEndpoint", "databasePort", "databaseSecurityGroupId", "databaseSecretArn"];

@@ -1,0 +1,69 @@
+/**
+ * Times the development loop on this machine: the type-check, the test run and the offline plan of each stack,
+ * with each process's peak memory. Every step runs `--runs` times (default 3); the table shows the median.
+ *
+ *   npm run bench [-- --runs 5]
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+const PRELOAD = path.join(__dirname, "lib", "report-rss.js");
+
+interface Step {
+    name: string;
+    args: string[];
+    /** Target from the project's standards, in seconds. */
+    target?: number;
+}
+
+const STEPS: Step[] = [
+    { name: "type-check (tsc --noEmit)", args: [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", ROOT] },
+    { name: "tests (mocha, transpile-only)", args: [path.join(ROOT, "node_modules/mocha/bin/mocha.js")] },
+    ...["dev", "staging", "prod"].map((stack) => ({ name: `plan --stack ${stack}`, args: ["-r", "sucrase/register/ts", path.join(ROOT, "scripts/plan.ts"), "--stack", stack, "--json"], target: 3 })),
+];
+
+function measure(step: Step): { seconds: number; peakMiB: number; ok: boolean } {
+    const rssFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bench-")), "rss");
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, ["-r", PRELOAD, ...step.args], { cwd: ROOT, env: { ...process.env, BENCH_RSS_FILE: rssFile }, stdio: ["ignore", "ignore", "pipe"] });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const peakKiB = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, "utf8")) : NaN;
+    if (result.status !== 0) process.stderr.write(`${step.name} failed:\n${result.stderr}\n`);
+    return { seconds, peakMiB: peakKiB / 1024, ok: result.status === 0 };
+}
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+}
+
+function main(): number {
+    const runsArg = process.argv.indexOf("--runs");
+    const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+    if (!Number.isInteger(runs) || runs < 1) {
+        process.stderr.write("--runs takes a positive integer\n");
+        return 2;
+    }
+    const rows: string[][] = [];
+    let failed = false;
+    let total = 0;
+    for (const step of STEPS) {
+        const results = Array.from({ length: runs }, () => measure(step));
+        failed ||= results.some((r) => !r.ok);
+        const seconds = median(results.map((r) => r.seconds));
+        if (step.name.startsWith("type-check") || step.name.startsWith("tests")) total += seconds;
+        rows.push([step.name, seconds.toFixed(2), Math.max(...results.map((r) => r.peakMiB)).toFixed(0), step.target ? `${step.target} s` : ""]);
+    }
+    rows.push(["npm test (type-check + tests)", total.toFixed(2), "", "15 s"]);
+    const header = ["step", "median s", "peak MiB", "target"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+    console.log(`bench: ${runs} run(s) per step, ${os.cpus().length} cores, node ${process.version}`);
+    console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
+    return failed ? 1 : 0;
+}
+
+process.exit(main());

@@ -1,0 +1,109 @@
+import { expect } from "chai";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { resolveDeep } from "../../offline/run";
+import { classify, parseArgs, plan, renderTree } from "../../scripts/plan";
+import { ROOT, runComponent } from "../harness";
+
+interface Exec {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+function cli(args: string[]): Promise<Exec> {
+    return new Promise((resolve) => {
+        execFile(process.execPath, ["-r", "sucrase/register/ts", path.join(ROOT, "scripts/plan.ts"), ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+            resolve({ code: err ? ((err as any).code as number) : 0, stdout, stderr });
+        });
+    });
+}
+
+function stackFile(name: string, text: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mf-plan-"));
+    const file = path.join(dir, `Pulumi.${name}.yaml`);
+    fs.writeFileSync(file, text);
+    return file;
+}
+
+const VALID = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+
+describe("offline plan", () => {
+    describe("command line (child processes, run together)", () => {
+        let json: Exec, invalid: Exec, malformed: Exec, usage: Exec;
+        before(async function () {
+            this.timeout(30000);
+            const bad = stackFile("broken", `${VALID}  metaflow-platform:environment2: dev\n  metaflow-platform:monthlyBudgetUsd: 0\n`);
+            const yaml = stackFile("yaml", "config:\n  aws:region: [us-east-1\n");
+            [json, invalid, malformed, usage] = await Promise.all([cli(["--stack", "dev", "--json"]), cli(["--config", bad]), cli(["--config", yaml]), cli(["--stak", "dev"])]);
+        });
+
+        it("prints nothing but one JSON document with --json, and exits 0", () => {
+            expect(json.code).to.equal(0);
+            const doc = JSON.parse(json.stdout);
+            expect(doc.stack).to.equal("dev");
+            expect(Object.keys(doc.resources[0])).to.have.members(["urn", "type", "name", "parent", "protect", "inputs"]);
+            expect(doc.resources.map((r: any) => r.type)).to.include("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+            expect(doc.outputs.datastoreRoot).to.match(/^s3:\/\/.+\/metaflow$/);
+        });
+
+        it("exits 2 on invalid configuration, naming each key, with no stack trace", () => {
+            expect(invalid.code).to.equal(2);
+            expect(invalid.stdout).to.equal("");
+            expect(invalid.stderr).to.contain("metaflow-platform:environment2").and.contain("did you mean metaflow-platform:environment").and.contain("metaflow-platform:monthlyBudgetUsd: got 0");
+            expect(invalid.stderr).to.not.match(/\n\s+at /);
+        });
+
+        it("exits 2 on malformed YAML, naming the file", () => {
+            expect(malformed.code).to.equal(2);
+            expect(malformed.stderr).to.contain("Pulumi.yaml.yaml: malformed YAML");
+            expect(malformed.stderr).to.not.match(/\n\s+at /);
+        });
+
+        it("exits 2 on an unknown argument", () => {
+            expect(usage.code).to.equal(2);
+            expect(usage.stderr).to.contain("unknown argument --stak");
+        });
+    });
+
+    describe("in process", () => {
+        it("takes the stack name from a --config file and the references from --references", async () => {
+            const refs = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mf-refs-")), "refs.json");
+            fs.writeFileSync(refs, JSON.stringify({}));
+            const file = stackFile("qa1", fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8"));
+            const err = await plan(parseArgs(["--config", file, "--references", refs])).catch((e) => e);
+            expect(classify(err).code).to.equal(2);
+            expect(classify(err).message).to.contain('foundation stack "acme/a01-foundation/staging": required output "vpcId" is missing');
+        });
+
+        it("refuses a --stack that contradicts the --config file", async () => {
+            const err = await plan(parseArgs(["--stack", "prod", "--config", path.join(ROOT, "Pulumi.dev.yaml")])).catch((e) => e);
+            expect(classify(err)).to.deep.include({ code: 2 });
+        });
+
+        it("renders the tree by parent, with protection flags and counts by type", async () => {
+            const { document, text } = await plan(parseArgs(["--stack", "prod"]));
+            expect(text).to.match(/\n\+ metaflow:storage:ArtifactBucket {2}mf-prod-artifacts\n {2}\+ aws:s3\/bucket:Bucket {2}mf-prod-artifacts {2}\[protect, retain\]/);
+            expect(text).to.contain(`Resources by type (${(document.resources as unknown[]).length} in all)`);
+        });
+
+        it("classifies a defect as exit 1 with its stack", () => {
+            expect(classify(new TypeError("boom")).code).to.equal(1);
+            expect(renderTree([])).to.contain("(0 in all)");
+        });
+
+        it("masks secrets in inputs and outputs unless asked to show them", async () => {
+            const masked = await runComponent(() => new aws.ssm.Parameter("p", { type: "SecureString", value: pulumi.secret("hunter2") }), { showSecrets: false });
+            expect(masked.one("aws:ssm/parameter:Parameter").inputs.value).to.equal("[secret]");
+            expect(masked.one("aws:ssm/parameter:Parameter").secretPaths).to.deep.equal(["value"]);
+            const shown = await runComponent(() => new aws.ssm.Parameter("p", { type: "SecureString", value: pulumi.secret("hunter2") }), { showSecrets: true });
+            expect(shown.one("aws:ssm/parameter:Parameter").inputs.value).to.equal("hunter2");
+            expect(await resolveDeep({ a: pulumi.secret("x"), b: pulumi.output("y") }, false)).to.deep.equal({ a: "[secret]", b: "y" });
+        });
+    });
+});

@@ -1,0 +1,70 @@
+import { expect } from "chai";
+
+import { assertNoOutputStrings, runComponent, runStack } from "../harness";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+    try {
+        await promise;
+    } catch (err) {
+        return err as Error;
+    }
+    throw new Error("expected the run to fail");
+}
+
+describe("the program", () => {
+    it("registers nothing when the configuration is invalid, and lists every problem", async () => {
+        let registered = -1;
+        const err = await rejection(
+            runStack("dev", { set: { environment: "qa", logRetentionDays: -1 } }).catch((e) => {
+                registered = 0;
+                throw e;
+            }),
+        );
+        expect(registered).to.equal(0);
+        expect(err.constructor.name).to.equal("InvalidInputError");
+        expect(err.message).to.contain("metaflow-platform:environment: got \"qa\"").and.contain("metaflow-platform:logRetentionDays: got -1");
+    });
+
+    it("tags every resource through the provider's default tags", async () => {
+        const run = await runStack("prod");
+        const [provider] = run.ofType("pulumi:providers:aws");
+        expect(provider.inputs.region).to.equal("us-east-1");
+        expect(JSON.parse(provider.inputs.defaultTags).tags).to.deep.equal({
+            project: "metaflow-platform",
+            stack: "prod",
+            environment: "prod",
+            owner: "ml-platform",
+            "cost-center": "ml-production",
+            "managed-by": "pulumi",
+        });
+        for (const r of run.resources.filter((x) => x.custom && x.type.startsWith("aws:"))) expect(r.provider, r.name).to.match(/pulumi:providers:aws::mf-prod-aws::/);
+    });
+
+    it("names every resource from the stack's prefix and parents it to a component", async () => {
+        const run = await runStack("staging");
+        for (const r of run.resources) {
+            expect(r.name, r.type).to.match(/^mf-staging-/);
+            if (r.type.startsWith("aws:")) expect(r.parent, r.name).to.match(/::metaflow:[a-z]+:[A-Za-z]+::/);
+        }
+    });
+});
+
+describe("the test harness", () => {
+    it("fails a run where an Output leaked into a string", async () => {
+        const err = await rejection(
+            runComponent(() => {
+                const bucket = new aws.s3.Bucket("b");
+                return new aws.s3.BucketPolicy("p", { bucket: bucket.id, policy: `{"Resource": "${bucket.arn}"}` });
+            }),
+        );
+        expect(err.message).to.match(/BucketPolicy p: an Output was used in a template string/);
+        expect(() => assertNoOutputStrings([])).to.not.throw();
+    });
+
+    it("throws, naming the token, for an invoke the mocks do not know", async () => {
+        const err = await rejection(runComponent(() => pulumi.output(aws.ec2.getVpc({ default: true }))));
+        expect(err.message).to.contain('no answer for invoke "aws:ec2/getVpc:getVpc"');
+    });
+});

@@ -1,0 +1,112 @@
+import { expect } from "chai";
+
+import { validateDask, validateFoundation } from "../../stacks/references/contract";
+import { FIXTURES, runStack } from "../harness";
+
+const FOUNDATION = "acme/a01-foundation/prod";
+const DASK = "acme/a02-dask/prod";
+const foundation = () => structuredClone(FIXTURES[FOUNDATION]) as Record<string, unknown>;
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+    try {
+        await promise;
+    } catch (err) {
+        return err as Error;
+    }
+    throw new Error("expected the run to fail");
+}
+
+describe("stack references", () => {
+    describe("foundation contract", () => {
+        it("accepts the shipped fixture", () => {
+            const r = validateFoundation(FOUNDATION, foundation(), "us-east-1");
+            expect(r.problems).to.deep.equal([]);
+            expect(r.value!.privateSubnetIds).to.have.length(3);
+            expect(r.value!.database).to.equal(undefined);
+        });
+
+        it("names the stack and key of a missing required output", () => {
+            const o = foundation();
+            delete o.vpcId;
+            expect(validateFoundation(FOUNDATION, o, "us-east-1").problems).to.deep.equal([
+                `foundation stack "${FOUNDATION}": required output "vpcId" is missing (expected string: vpc-xxxxxxxx)`,
+            ]);
+        });
+
+        it("names the stack and key of a malformed output", () => {
+            const o = { ...foundation(), privateSubnetIds: "subnet-0c8d2e3f4a5b60001", kmsKeyArn: "alias/foo" };
+            const problems = validateFoundation(FOUNDATION, o, "us-east-1").problems;
+            expect(problems).to.have.length(2);
+            expect(problems[0]).to.contain(`"${FOUNDATION}": output "privateSubnetIds" is malformed`);
+            expect(problems[1]).to.contain('output "kmsKeyArn" is malformed');
+        });
+
+        it("requires private subnets in two availability zones of the platform's region", () => {
+            const oneAz = { ...foundation(), privateSubnetAzs: ["us-east-1a", "us-east-1a", "us-east-1a"] };
+            expect(validateFoundation(FOUNDATION, oneAz, "us-east-1").problems[0]).to.contain("at least 2 availability zones");
+            const mismatch = { ...foundation(), privateSubnetAzs: ["us-east-1a", "us-east-1b"] };
+            expect(validateFoundation(FOUNDATION, mismatch, "us-east-1").problems[0]).to.contain("2 entries for 3 subnets");
+            expect(validateFoundation(FOUNDATION, foundation(), "eu-west-1").problems.join("\n")).to.contain("outside eu-west-1").and.contain("not in the platform's region eu-west-1");
+        });
+
+        it("requires a way for engineers to reach the platform", () => {
+            const o = { ...foundation(), userAccessSecurityGroupIds: [], userAccessCidrs: [] };
+            expect(validateFoundation(FOUNDATION, o, "us-east-1").problems[0]).to.contain("engineers would have no way to reach the platform");
+        });
+
+        it("takes a shared database only when all of its outputs are there", () => {
+            const partial = { ...foundation(), databaseEndpoint: "db.internal" };
+            expect(validateFoundation(FOUNDATION, partial, "us-east-1").problems[0]).to.contain("a shared database needs all of");
+            const full = {
+                ...partial,
+                databasePort: 5432,
+                databaseSecurityGroupId: "sg-0123456789abcdef0",
+                databaseSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:a01/db-AbCdEf",
+            };
+            expect(validateFoundation(FOUNDATION, full, "us-east-1").value!.database).to.deep.equal({
+                endpoint: "db.internal",
+                port: 5432,
+                securityGroupId: "sg-0123456789abcdef0",
+                secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:a01/db-AbCdEf",
+            });
+        });
+    });
+
+    describe("dask contract", () => {
+        it("accepts the shipped fixture in the foundation's VPC", () => {
+            expect(validateDask(DASK, FIXTURES[DASK], "vpc-0c8d2e3f4a5b6c7d8").problems).to.deep.equal([]);
+        });
+
+        it("rejects a cluster in another VPC, and a malformed scheduler address", () => {
+            expect(validateDask(DASK, FIXTURES[DASK], "vpc-0000000000000000a").problems[0]).to.contain("must share the foundation's VPC");
+            const bad = { ...FIXTURES[DASK], schedulerAddress: "dask-scheduler" };
+            expect(validateDask(DASK, bad).problems[0]).to.equal(`dask stack "${DASK}": output "schedulerAddress" is malformed: got "dask-scheduler", expected string: tcp://host:8786`);
+        });
+    });
+
+    describe("in the program", () => {
+        it("fails before registering anything when an output is missing, naming stack and key", async () => {
+            const references = { ...FIXTURES, [FOUNDATION]: { ...foundation(), alarmTopicArn: undefined } };
+            const err = await rejection(runStack("prod", { references }));
+            expect(err.constructor.name).to.equal("InvalidInputError");
+            expect(err.message).to.contain(`foundation stack "${FOUNDATION}": required output "alarmTopicArn" is missing`);
+        });
+
+        it("reports problems of both referenced stacks together", async () => {
+            const references = { ...FIXTURES, [FOUNDATION]: { ...foundation(), vpcCidr: "nope" }, [DASK]: {} };
+            const err = await rejection(runStack("prod", { references }));
+            expect(err.message).to.contain('output "vpcCidr" is malformed').and.contain(`dask stack "${DASK}": required output "schedulerAddress" is missing`);
+        });
+
+        it("treats a referenced stack that does not exist as missing every output", async () => {
+            const err = await rejection(runStack("prod", { references: {} }));
+            expect(err.message).to.contain(`foundation stack "${FOUNDATION}": required output "vpcId" is missing`);
+        });
+
+        it("runs in the foundation's network, without building its own", async () => {
+            const run = await runStack("prod");
+            expect(run.ofType("awsx:ec2:Vpc")).to.have.length(0);
+            expect(run.outputs.network).to.deep.include({ source: "foundation", vpcId: "vpc-0c8d2e3f4a5b6c7d8" });
+        });
+    });
+});
