@@ -8,6 +8,9 @@
 /** The container ports of the images. 8082 (the migration service) is listed to say it is never exposed. */
 export const PORTS = { metadata: 8080, migration: 8082, uiBackend: 8083, uiStatic: 3000, postgres: 5432 } as const;
 
+/** Listener TLS policy: TLS 1.3 and 1.2 only. */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
 /** The first metadata service release whose database connection honours `MF_METADATA_DB_SSL_MODE`. */
 export const MIN_TLS_VERSION: readonly [number, number, number] = [2, 4, 4];
 
