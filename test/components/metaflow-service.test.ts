@@ -337,7 +337,7 @@ describe("MetaflowService", function () {
 
     describe("with the foundation's database", () => {
         it("creates no instance and admits the service into the foundation's database security group", async () => {
-            const f = { ...FIXTURES["acme/a01-foundation/prod"], databaseEndpoint: "shared-db.abc.us-east-1.rds.amazonaws.com", databasePort: 5432, databaseSecurityGroupId: "sg-0c8d2e3f4a5b6c7ff", databaseSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:a01-db-AbCdEf" };
+            const f: Record<string, any> = { ...FIXTURES["acme/a01-foundation/prod"], databaseEndpoint: "shared-db.abc.us-east-1.rds.amazonaws.com", databasePort: 5432, databaseSecurityGroupId: "sg-0c8d2e3f4a5b6c7ff", databaseSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:a01-db-AbCdEf" };
             const run = await runStack("prod", { references: { ...FIXTURES, "acme/a01-foundation/prod": f } });
             expect(run.ofType(T.db)).to.have.length(0);
             const rule = run.one(T.ingress, "-db-from-service");
