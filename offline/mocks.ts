@@ -75,6 +75,46 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
             return { id: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}` } };
         case "aws:cloudwatch/logGroup:LogGroup":
             return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:logs:${REGION}:${MOCK_ACCOUNT}:log-group:${physical}` } };
+        case "aws:lb/loadBalancer:LoadBalancer": {
+            const lbName = inputs.name ?? autoName;
+            const kind = inputs.loadBalancerType === "network" ? "net" : "app";
+            return {
+                id: `arn:aws:elasticloadbalancing:${REGION}:${MOCK_ACCOUNT}:loadbalancer/${kind}/${lbName}/50dc6c495c0c9188`,
+                state: {
+                    ...inputs,
+                    name: lbName,
+                    arn: `arn:aws:elasticloadbalancing:${REGION}:${MOCK_ACCOUNT}:loadbalancer/${kind}/${lbName}/50dc6c495c0c9188`,
+                    arnSuffix: `${kind}/${lbName}/50dc6c495c0c9188`,
+                    dnsName: `internal-${lbName}-1234567890.${REGION}.elb.amazonaws.com`,
+                    zoneId: "Z35SXDOTRQ7X7K",
+                },
+            };
+        }
+        case "aws:rds/instance:Instance": {
+            const identifier = inputs.identifier ?? autoName;
+            const address = `${identifier}.c9akciq32.${REGION}.rds.amazonaws.com`;
+            return {
+                id: identifier,
+                state: {
+                    ...inputs,
+                    identifier,
+                    address,
+                    port: inputs.port ?? 5432,
+                    endpoint: `${address}:5432`,
+                    arn: `arn:aws:rds:${REGION}:${MOCK_ACCOUNT}:db:${identifier}`,
+                    masterUserSecrets: inputs.manageMasterUserPassword
+                        ? [{ secretArn: `arn:aws:secretsmanager:${REGION}:${MOCK_ACCOUNT}:secret:rds!db-${identifier}-AbCdEf`, kmsKeyId: inputs.masterUserSecretKmsKeyId, secretStatus: "active" }]
+                        : [],
+                },
+            };
+        }
+        case "aws:apigateway/restApi:RestApi":
+            return { id: "a1b2c3d4e5", state: { ...inputs, arn: `arn:aws:apigateway:${REGION}::/restapis/a1b2c3d4e5`, rootResourceId: "r00tres0ur", executionArn: `arn:aws:execute-api:${REGION}:${MOCK_ACCOUNT}:a1b2c3d4e5` } };
+        case "aws:apigateway/stage:Stage":
+            return { id: `${name}-id`, state: { ...inputs, invokeUrl: `https://a1b2c3d4e5.execute-api.${REGION}.amazonaws.com/${inputs.stageName}`, arn: `arn:aws:apigateway:${REGION}::/restapis/a1b2c3d4e5/stages/${inputs.stageName}` } };
+        case "random:index/randomPassword:RandomPassword":
+            // Deterministic, so tests can look for it in places it must never appear.
+            return { id: `${name}-id`, state: { ...inputs, result: `MockGeneratedSecret${name.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, inputs.length ?? 40) } };
         case "awsx:ec2:Vpc":
             return {
                 id: `${name}-id`,

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { ArtifactBucket } from "../components/artifact-bucket";
+import { MetaflowService } from "../components/metaflow-service";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
 import { PlatformConfig } from "./config";
@@ -63,6 +64,55 @@ export function buildNetwork(config: PlatformConfig, references: References, key
     };
 }
 
+/**
+ * The metadata service, its database, private API and the optional public API and UI. `batchComputeSecurityGroupIds`
+ * are the security groups of the Batch compute environments, admitted by the service's load balancer.
+ */
+export function buildMetadataService(ctx: PlatformContext, batchComputeSecurityGroupIds: pulumi.Input<string>[]): MetaflowService {
+    const { config, network } = ctx;
+    const s = config.service;
+    const sharedDb = ctx.references.foundation?.database;
+    return new MetaflowService(
+        `${config.namePrefix}-metadata`,
+        {
+            namePrefix: config.namePrefix,
+            region: config.region,
+            environment: config.environment,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            kmsKeyArn: ctx.key.keyArn,
+            datastoreBucketArn: ctx.bucket.bucketArn,
+            datastoreRoot: ctx.bucket.datastoreRoot,
+            logRetentionDays: config.logRetentionDays,
+            image: s.image,
+            cpu: s.cpu,
+            memory: s.memory,
+            desiredCount: s.desiredTasks,
+            minCount: s.minTasks,
+            maxCount: s.maxTasks,
+            cpuTargetPercent: s.cpuTargetPercent,
+            highAvailability: config.environment === "prod",
+            clientSecurityGroupIds: batchComputeSecurityGroupIds,
+            userAccessSecurityGroupIds: network.userAccessSecurityGroupIds,
+            userAccessCidrs: network.userAccessCidrs,
+            certificateArn: s.certificateArn,
+            domainName: s.domainName,
+            database: sharedDb
+                ? { external: { endpoint: sharedDb.endpoint, port: sharedDb.port, securityGroupId: sharedDb.securityGroupId, secretArn: sharedDb.secretArn, secretKmsKeyArn: ctx.references.foundation!.kmsKeyArn } }
+                : { dedicated: s.database },
+            publicApi: s.publicApi,
+            ui: s.ui && {
+                staticImage: s.ui.staticImage,
+                backend: s.ui.backend,
+                static: s.ui.static,
+                oidc: s.ui.oidc && { ...s.ui.oidc, clientSecret: pulumi.secret(s.ui.oidc.clientSecret) },
+            },
+            protect: config.protect,
+        },
+        ctx.opts,
+    );
+}
+
 /** Builds every component of the stack and returns the stack outputs. */
 export function buildPlatform(config: PlatformConfig, references: References, opts: pulumi.ComponentResourceOptions): Record<string, unknown> {
     const p = config.namePrefix;
@@ -82,6 +132,11 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     );
     const ctx: PlatformContext = { config, references, network, key, bucket, opts };
 
+    // INTEGRATION POINT: the security groups of the Batch compute environments (BatchQueue component), which the
+    // metadata service's load balancer must admit so that `@batch` tasks can record metadata. Empty until merged.
+    const batchComputeSecurityGroupIds: pulumi.Input<string>[] = [];
+    const metadata = buildMetadataService(ctx, batchComputeSecurityGroupIds);
+
     return {
         environment: config.environment,
         region: config.region,
@@ -91,6 +146,19 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         artifactBucketArn: bucket.bucketArn,
         datastoreRoot: bucket.datastoreRoot,
         datatoolsRoot: bucket.datatoolsRoot,
-        metaflowConfig: metaflowConfig({ DATASTORE_SYSROOT_S3: bucket.datastoreRoot, DATATOOLS_S3ROOT: bucket.datatoolsRoot }),
+        metadataServiceUrl: metadata.internalUrl,
+        metadataPublicUrl: metadata.publicUrl,
+        metadataApiKeySecretArn: metadata.apiKeySecretArn,
+        metaflowUiUrl: metadata.uiUrl,
+        metadataDatabaseSecretArn: metadata.databaseSecretArn,
+        metadataLogGroup: metadata.logGroupName,
+        metaflowConfig: metaflowConfig({
+            DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
+            DATATOOLS_S3ROOT: bucket.datatoolsRoot,
+            // Engineers outside the VPC use the public API when there is one; Batch tasks always use the internal URL.
+            SERVICE_URL: metadata.publicUrl ?? metadata.internalUrl,
+            SERVICE_INTERNAL_URL: metadata.internalUrl,
+            SERVICE_AUTH_KEY: metadata.apiKey,
+        }),
     };
 }

@@ -7,9 +7,11 @@
  */
 import { ArtifactLifecycle, lifecycleProblems } from "../../components/artifact-bucket/rules";
 import { QueueSpec } from "../../components/batch/queue-rules";
+import { FeatureField, featureProblems, fargateSizeProblem, OIDC_FIELDS, OidcSettings, pinnedImageProblem, serviceImageProblem, TaskCounts, taskCountProblems } from "../../components/metaflow-service/rules";
 import { artifactKeys } from "./keys/artifacts";
 import { batchKeys, QueueOverride, resolveQueues } from "./keys/batch";
 import { coreKeys, LOG_RETENTION_DAYS } from "./keys/core";
+import { serviceKeys } from "./keys/service";
 import { AWS_REGIONS } from "./regions";
 import {
     ConfigProblem,
@@ -29,7 +31,7 @@ export { ConfigProblem, Environment, formatProblem } from "./spec";
 export const PROJECT = "metaflow-platform";
 
 /** Every key of the project namespace. Adding a section: spread its keys here and map them in `assemble`. */
-export const PROJECT_KEYS = { ...coreKeys, ...artifactKeys, ...batchKeys } as const;
+export const PROJECT_KEYS = { ...coreKeys, ...artifactKeys, ...batchKeys, ...serviceKeys } as const;
 export type KeyName = keyof typeof PROJECT_KEYS;
 type KeyValues = Values<typeof PROJECT_KEYS>;
 
@@ -47,6 +49,28 @@ export interface ArtifactSettings {
     expirationDays?: number;
     accessLogging: boolean;
     eventBridge: boolean;
+}
+
+/** The metadata service section: sizes, database, and the optional public API and UI. */
+export interface ServiceSettings {
+    image: string;
+    cpu: number;
+    memory: number;
+    desiredTasks: number;
+    minTasks: number;
+    maxTasks: number;
+    cpuTargetPercent: number;
+    database: { instanceClass: string; storageGb: number; maxStorageGb: number; backupDays: number; multiAz: boolean };
+    certificateArn?: string;
+    domainName?: string;
+    publicApi: boolean;
+    ui?: {
+        staticImage: string;
+        backend: { cpu: number; memory: number };
+        static: { cpu: number; memory: number };
+        /** OIDC authentication at the load balancer; the client secret is plain here and wrapped as a secret by the composition. */
+        oidc?: OidcSettings & { clientSecret: string };
+    };
 }
 
 export interface PlatformConfig {
@@ -68,6 +92,7 @@ export interface PlatformConfig {
     network: { vpcCidr: string };
     artifacts: ArtifactSettings;
     batch: { queues: QueueSpec[]; defaultQueue: string };
+    service: ServiceSettings;
 }
 
 export type LoadResult = { ok: true; config: PlatformConfig } | { ok: false; problems: ConfigProblem[] };
@@ -177,6 +202,8 @@ export function loadConfig(raw: Record<string, string>, ctx: { project?: string;
         problems.push({ key: key("defaultQueue"), given: show(v.defaultQueue), allowed: `must name a queue: ${queues.map((q) => q.name).join(", ")}` });
     }
 
+    serviceProblems(v, environment, key, problems);
+
     if (problems.length) return { ok: false, problems };
 
     const namePrefix = v.namePrefix ?? defaultNamePrefix(ctx.stack);
@@ -212,7 +239,117 @@ export function loadConfig(raw: Record<string, string>, ctx: { project?: string;
                 eventBridge: v.artifactEventBridge,
             },
             batch: { queues, defaultQueue: v.defaultQueue },
+            service: serviceSettings(v),
         },
+    };
+}
+
+const OIDC_KEYS: Record<(typeof OIDC_FIELDS)[number], KeyName> = {
+    issuer: "uiOidcIssuer",
+    authorizationEndpoint: "uiOidcAuthorizationEndpoint",
+    tokenEndpoint: "uiOidcTokenEndpoint",
+    userInfoEndpoint: "uiOidcUserInfoEndpoint",
+    clientId: "uiOidcClientId",
+    clientSecret: "uiOidcClientSecret",
+};
+
+/** The rules between the service keys: Fargate sizes, image versions, task counts, feature prerequisites. */
+function serviceProblems(v: KeyValues, environment: Environment, key: (k: KeyName) => string, problems: ConfigProblem[]): void {
+    const sizes: Array<[KeyName, KeyName]> = [["serviceCpu", "serviceMemory"]];
+    if (v.serviceUi) sizes.push(["uiBackendCpu", "uiBackendMemory"], ["uiStaticCpu", "uiStaticMemory"]);
+    for (const [cpuKey, memKey] of sizes) {
+        const cpu = v[cpuKey] as number | undefined;
+        const memory = v[memKey] as number | undefined;
+        if (cpu === undefined || memory === undefined) continue;
+        const p = fargateSizeProblem(cpu, memory);
+        if (p) problems.push({ key: `${key(cpuKey)}, ${key(memKey)}`, given: `${cpu} and ${memory}`, allowed: p });
+    }
+    if (v.serviceImage !== undefined) {
+        const p = serviceImageProblem(v.serviceImage);
+        if (p) problems.push({ key: key("serviceImage"), given: show(v.serviceImage), allowed: p });
+    }
+    if (v.serviceUi && v.uiStaticImage !== undefined) {
+        const p = pinnedImageProblem(v.uiStaticImage);
+        if (p) problems.push({ key: key("uiStaticImage"), given: show(v.uiStaticImage), allowed: p });
+    }
+    const counts = { desired: v.serviceDesiredTasks, min: v.serviceMinTasks, max: v.serviceMaxTasks };
+    const countKeys: Record<keyof TaskCounts, KeyName> = { desired: "serviceDesiredTasks", min: "serviceMinTasks", max: "serviceMaxTasks" };
+    if (Object.values(counts).every((c) => Number.isInteger(c))) {
+        for (const p of taskCountProblems(counts as TaskCounts, environment === "prod")) {
+            problems.push({ key: key(countKeys[p.field]), given: String(counts[p.field]), allowed: p.message });
+        }
+    }
+    if (v.serviceDbStorageGb !== undefined && v.serviceDbMaxStorageGb !== undefined && v.serviceDbMaxStorageGb <= v.serviceDbStorageGb) {
+        problems.push({ key: key("serviceDbMaxStorageGb"), given: String(v.serviceDbMaxStorageGb), allowed: `must be more than serviceDbStorageGb (${v.serviceDbStorageGb}): it is the ceiling of storage autoscaling` });
+    }
+    if (environment === "prod") {
+        if (v.serviceDbMultiAz === false) problems.push({ key: key("serviceDbMultiAz"), given: "false", allowed: "prod runs its database Multi-AZ: a single instance is a single point of failure for every run" });
+        if (v.serviceDbBackupDays !== undefined && v.serviceDbBackupDays < 7) problems.push({ key: key("serviceDbBackupDays"), given: String(v.serviceDbBackupDays), allowed: "prod keeps at least 7 days of backups" });
+    }
+    const oidcGiven = OIDC_FIELDS.filter((f) => v[OIDC_KEYS[f]] !== undefined);
+    const featureKeys: Record<FeatureField, string> = {
+        certificateArn: key("serviceCertificateArn"),
+        domainName: key("serviceDomainName"),
+        publicApi: key("servicePublicApi"),
+        ui: key("serviceUi"),
+        oidc: OIDC_FIELDS.map((f) => key(OIDC_KEYS[f])).join(", "),
+    };
+    const featureValues: Record<FeatureField, string> = {
+        certificateArn: show(v.serviceCertificateArn ?? null),
+        domainName: show(v.serviceDomainName ?? null),
+        publicApi: String(v.servicePublicApi),
+        ui: String(v.serviceUi),
+        oidc: oidcGiven.length ? `${oidcGiven.map((f) => OIDC_KEYS[f]).join(", ")} set` : "nothing",
+    };
+    for (const p of featureProblems({
+        environment,
+        certificateArn: v.serviceCertificateArn,
+        domainName: v.serviceDomainName,
+        publicApi: v.servicePublicApi ?? false,
+        ui: v.serviceUi ?? false,
+        oidcFields: oidcGiven,
+    })) {
+        problems.push({ key: featureKeys[p.field], given: featureValues[p.field], allowed: p.message });
+    }
+}
+
+function serviceSettings(v: KeyValues): ServiceSettings {
+    const oidc = OIDC_FIELDS.every((f) => v[OIDC_KEYS[f]] !== undefined)
+        ? {
+              issuer: v.uiOidcIssuer!,
+              authorizationEndpoint: v.uiOidcAuthorizationEndpoint!,
+              tokenEndpoint: v.uiOidcTokenEndpoint!,
+              userInfoEndpoint: v.uiOidcUserInfoEndpoint!,
+              clientId: v.uiOidcClientId!,
+              clientSecret: v.uiOidcClientSecret!,
+          }
+        : undefined;
+    return {
+        image: v.serviceImage,
+        cpu: v.serviceCpu,
+        memory: v.serviceMemory,
+        desiredTasks: v.serviceDesiredTasks,
+        minTasks: v.serviceMinTasks,
+        maxTasks: v.serviceMaxTasks,
+        cpuTargetPercent: v.serviceCpuTargetPercent,
+        database: {
+            instanceClass: v.serviceDbInstanceClass,
+            storageGb: v.serviceDbStorageGb,
+            maxStorageGb: v.serviceDbMaxStorageGb,
+            backupDays: v.serviceDbBackupDays,
+            multiAz: v.serviceDbMultiAz,
+        },
+        certificateArn: v.serviceCertificateArn,
+        domainName: v.serviceDomainName,
+        publicApi: v.servicePublicApi,
+        ui: v.serviceUi
+            ? {
+                  staticImage: v.uiStaticImage,
+                  backend: { cpu: v.uiBackendCpu, memory: v.uiBackendMemory },
+                  static: { cpu: v.uiStaticCpu, memory: v.uiStaticMemory },
+                  oidc,
+              }
+            : undefined,
     };
 }
 

@@ -1,0 +1,230 @@
+/**
+ * The optional public API: a regional API Gateway REST API in front of the internal load balancer, for engineers
+ * outside the VPC. REST (not HTTP API) because only REST APIs enforce API keys (`apiKeyRequired` on every method,
+ * keys bound through a usage plan); a REST VPC link reaches only a Network Load Balancer, so an internal NLB forwards
+ * TCP to the ALB (an `alb`-type target group). The key is generated with @pulumi/random, kept in Secrets Manager
+ * under the platform key, and returned as a secret; the stage writes JSON access logs to an encrypted log group.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+
+import { NAME_LIMITS, physicalName } from "../naming";
+import type { MetaflowServiceArgs } from "./index";
+
+export interface PublicApi {
+    url: pulumi.Output<string>;
+    apiKey: pulumi.Output<string>;
+    apiKeySecretArn: pulumi.Output<string>;
+}
+
+export interface ApiContext {
+    args: MetaflowServiceArgs;
+    alb: aws.lb.LoadBalancer;
+    albSg: aws.ec2.SecurityGroup;
+    listener: aws.lb.Listener;
+    /** The ALB listener port the NLB forwards to (443 with a certificate, else 80). */
+    port: number;
+    /** Host name of the service (the certificate's name, or the ALB's DNS name). */
+    host: pulumi.Input<string>;
+    account: pulumi.Input<string>;
+}
+
+export const API_STAGE = "v1";
+
+export function publicApi(name: string, parent: pulumi.Resource, c: ApiContext): PublicApi {
+    const opts = { parent };
+    const { args, port } = c;
+    const p = args.namePrefix;
+
+    // NLB in front of the ALB, reachable only through the VPC link (PrivateLink traffic).
+    const nlbSg = new aws.ec2.SecurityGroup(
+        `${name}-nlb-sg`,
+        { vpcId: args.vpcId, description: "Metaflow public API NLB: API Gateway VPC link (PrivateLink) in, the service ALB out", tags: { Name: physicalName(p, "metadata-nlb", 255) } },
+        opts,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-nlb-out-alb`,
+        { securityGroupId: nlbSg.id, referencedSecurityGroupId: c.albSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: "To the metadata service load balancer" },
+        opts,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+        `${name}-alb-in-nlb`,
+        { securityGroupId: c.albSg.id, referencedSecurityGroupId: nlbSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow service API from the public API's NLB" },
+        opts,
+    );
+    const nlb = new aws.lb.LoadBalancer(
+        `${name}-nlb`,
+        {
+            name: physicalName(p, "metadata-api", NAME_LIMITS.loadBalancer),
+            internal: true,
+            loadBalancerType: "network",
+            subnets: args.privateSubnetIds,
+            securityGroups: [nlbSg.id],
+            // The VPC link's traffic arrives over PrivateLink; no other inbound source is admitted (no ingress rule).
+            enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: "off",
+            enableCrossZoneLoadBalancing: true,
+            enableDeletionProtection: args.protect ?? false,
+        },
+        opts,
+    );
+    const nlbTg = new aws.lb.TargetGroup(
+        `${name}-nlb-tg`,
+        {
+            name: physicalName(p, "metadata-api", NAME_LIMITS.targetGroup),
+            port,
+            protocol: "TCP",
+            targetType: "alb",
+            vpcId: args.vpcId,
+            healthCheck: { protocol: args.certificateArn ? "HTTPS" : "HTTP", path: "/ping", port: String(port), matcher: "200-299" },
+        },
+        opts,
+    );
+    const attachment = new aws.lb.TargetGroupAttachment(`${name}-nlb-target`, { targetGroupArn: nlbTg.arn, targetId: c.alb.arn, port }, { parent, dependsOn: [c.listener] });
+    const nlbListener = new aws.lb.Listener(
+        `${name}-nlb-listener`,
+        { loadBalancerArn: nlb.arn, port, protocol: "TCP", defaultActions: [{ type: "forward", targetGroupArn: nlbTg.arn }] },
+        { parent, dependsOn: [attachment] },
+    );
+    const vpcLink = new aws.apigateway.VpcLink(`${name}-vpc-link`, { name: physicalName(p, "metadata-api", 255), targetArn: nlb.arn, description: "Metaflow public API to the internal service" }, opts);
+
+    // REST API: ANY on / and /{proxy+}, both requiring the API key.
+    const api = new aws.apigateway.RestApi(
+        `${name}-api`,
+        { name: physicalName(p, "metadata-api", 255), description: "Metaflow metadata service (API key required)", endpointConfiguration: { types: "REGIONAL" }, apiKeySource: "HEADER" },
+        opts,
+    );
+    const proxy = new aws.apigateway.Resource(`${name}-api-proxy`, { restApi: api.id, parentId: api.rootResourceId, pathPart: "{proxy+}" }, opts);
+    const scheme = args.certificateArn ? "https" : "http";
+    // With a certificate the URI names the certificate's host (TLS is verified against it); the VPC link carries the
+    // connection to the NLB either way.
+    const target = args.certificateArn ? c.host : nlb.dnsName;
+    const methods: pulumi.Resource[] = [];
+    for (const [role, resourceId, path, params] of [
+        ["root", api.rootResourceId, "", {}],
+        ["proxy", proxy.id, "/{proxy}", { "integration.request.path.proxy": "method.request.path.proxy" }],
+    ] as const) {
+        const method = new aws.apigateway.Method(
+            `${name}-api-${role}-any`,
+            {
+                restApi: api.id,
+                resourceId,
+                httpMethod: "ANY",
+                authorization: "NONE",
+                apiKeyRequired: true,
+                requestParameters: role === "proxy" ? { "method.request.path.proxy": true } : undefined,
+            },
+            opts,
+        );
+        const integration = new aws.apigateway.Integration(
+            `${name}-api-${role}-integration`,
+            {
+                restApi: api.id,
+                resourceId,
+                httpMethod: method.httpMethod,
+                type: "HTTP_PROXY",
+                integrationHttpMethod: "ANY",
+                connectionType: "VPC_LINK",
+                connectionId: vpcLink.id,
+                uri: pulumi.interpolate`${scheme}://${target}${path}`,
+                requestParameters: params,
+                timeoutMilliseconds: 29000,
+            },
+            { parent, dependsOn: [nlbListener] },
+        );
+        methods.push(method, integration);
+    }
+
+    const deployment = new aws.apigateway.Deployment(
+        `${name}-api-deployment`,
+        { restApi: api.id, description: "Metaflow metadata API", triggers: { redeployment: "proxy-any-v1" } },
+        { parent, dependsOn: methods },
+    );
+
+    // Access logging needs the account's API Gateway CloudWatch role (an account-wide setting).
+    const logGroup = new aws.cloudwatch.LogGroup(
+        `${name}-api-logs`,
+        { name: `/aws/apigateway/${physicalName(p, "metadata-api", 200)}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+        opts,
+    );
+    const cwRole = new aws.iam.Role(
+        `${name}-api-cloudwatch`,
+        {
+            name: physicalName(p, "apigw-cloudwatch", NAME_LIMITS.iamRole),
+            description: "API Gateway writes the Metaflow API access logs",
+            assumeRolePolicy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": c.account } } }],
+            }),
+        },
+        opts,
+    );
+    new aws.iam.RolePolicy(
+        `${name}-api-cloudwatch`,
+        {
+            role: cwRole.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    { Sid: "WriteAccessLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:log-stream:*`] },
+                    { Sid: "FindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: pulumi.interpolate`arn:aws:logs:${args.region}:${c.account}:log-group:*` },
+                ],
+            }),
+        },
+        opts,
+    );
+    const account = new aws.apigateway.Account(`${name}-api-account`, { cloudwatchRoleArn: cwRole.arn }, opts);
+
+    const stage = new aws.apigateway.Stage(
+        `${name}-api-stage`,
+        {
+            restApi: api.id,
+            deployment: deployment.id,
+            stageName: API_STAGE,
+            accessLogSettings: {
+                destinationArn: logGroup.arn,
+                format: JSON.stringify({
+                    requestId: "$context.requestId",
+                    ip: "$context.identity.sourceIp",
+                    apiKeyId: "$context.identity.apiKeyId",
+                    requestTime: "$context.requestTime",
+                    httpMethod: "$context.httpMethod",
+                    path: "$context.path",
+                    status: "$context.status",
+                    responseLength: "$context.responseLength",
+                    integrationStatus: "$context.integration.status",
+                }),
+            },
+        },
+        { parent, dependsOn: [account] },
+    );
+    new aws.apigateway.MethodSettings(
+        `${name}-api-settings`,
+        { restApi: api.id, stageName: stage.stageName, methodPath: "*/*", settings: { metricsEnabled: true, throttlingBurstLimit: 200, throttlingRateLimit: 100 } },
+        opts,
+    );
+
+    // The API key: generated, kept in Secrets Manager, bound to the stage through a usage plan.
+    const keyValue = new random.RandomPassword(`${name}-api-key-value`, { length: 40, special: false }, opts);
+    const secretKey = pulumi.secret(keyValue.result);
+    const secret = new aws.secretsmanager.Secret(
+        `${name}-api-key-secret`,
+        { description: "API key of the Metaflow public API (METAFLOW_SERVICE_AUTH_KEY)", kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: args.protect ? 30 : 7 },
+        opts,
+    );
+    new aws.secretsmanager.SecretVersion(`${name}-api-key-secret-value`, { secretId: secret.id, secretString: secretKey }, opts);
+    const apiKey = new aws.apigateway.ApiKey(`${name}-api-key`, { name: physicalName(p, "metaflow", 255), description: "Metaflow clients", enabled: true, value: secretKey }, opts);
+    const plan = new aws.apigateway.UsagePlan(
+        `${name}-api-usage-plan`,
+        {
+            name: physicalName(p, "metaflow", 255),
+            description: "Metaflow clients: every method requires the key",
+            apiStages: [{ apiId: api.id, stage: stage.stageName }],
+            throttleSettings: { burstLimit: 200, rateLimit: 100 },
+        },
+        opts,
+    );
+    new aws.apigateway.UsagePlanKey(`${name}-api-usage-plan-key`, { keyId: apiKey.id, keyType: "API_KEY", usagePlanId: plan.id }, opts);
+
+    return { url: stage.invokeUrl, apiKey: secretKey, apiKeySecretArn: secret.arn };
+}

@@ -1,0 +1,525 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { NAME_LIMITS, physicalName } from "../naming";
+import { publicApi, PublicApi } from "./api";
+import { DatabaseConnection, dedicatedDatabase, DedicatedDatabaseArgs, ExternalDatabaseArgs, externalDatabase } from "./database";
+import {
+    ecrRepository,
+    featureProblems,
+    fargateSizeProblem,
+    OIDC_FIELDS,
+    OidcSettings,
+    pinnedImageProblem,
+    PORTS,
+    serviceImageProblem,
+    taskCountProblems,
+    TLS_POLICY,
+} from "./rules";
+import { awsLogs, dbEnvironment, dbSecrets, ecsTasksTrust, privateService } from "./tasks";
+import { metaflowUi, MetaflowUi } from "./ui";
+
+export * from "./rules";
+export { DedicatedDatabaseArgs, ExternalDatabaseArgs } from "./database";
+
+/** Arguments of the optional Metaflow UI. */
+export interface MetaflowUiArgs {
+    /** The static front end's image (`public.ecr.aws/outerbounds/metaflow_ui:<tag>`). The backend runs the service image. */
+    staticImage: string;
+    backend: { cpu: number; memory: number };
+    static: { cpu: number; memory: number };
+    /** ALB OIDC authentication in front of every UI path (needs `certificateArn`). */
+    oidc?: OidcSettings & { clientSecret: pulumi.Input<string> };
+}
+
+/** Arguments of {@link MetaflowService}. */
+export interface MetaflowServiceArgs {
+    /** Short prefix of physical names (load balancer, target groups, roles, database identifier). */
+    namePrefix: string;
+    /** Region of the stack (log configuration of the containers). */
+    region: string;
+    vpcId: pulumi.Input<string>;
+    /** Private subnets in at least two availability zones: tasks, load balancer and database go there. */
+    privateSubnetIds: pulumi.Input<string[]>;
+    /** The platform KMS key: logs, database storage, database and API key secrets. */
+    kmsKeyArn: pulumi.Input<string>;
+    /** The datastore bucket: the task role may read it (and decrypt with `kmsKeyArn`), nothing more. */
+    datastoreBucketArn: pulumi.Input<string>;
+    /** `s3://<bucket>/metaflow`, for the UI backend. */
+    datastoreRoot: pulumi.Input<string>;
+    logRetentionDays: number;
+
+    /** Metadata service image, pinned to a release with database TLS (v2.4.4 or later). */
+    image: string;
+    /** Fargate task size of the service. */
+    cpu: number;
+    memory: number;
+    /** Task counts: desired at creation, and the bounds of CPU autoscaling. */
+    desiredCount: number;
+    minCount: number;
+    maxCount: number;
+    /** Average CPU utilisation autoscaling aims for, percent. Default 60. */
+    cpuTargetPercent?: number;
+    /** Require at least two tasks (prod). */
+    highAvailability?: boolean;
+
+    /** Security groups whose members may call the service: the Batch compute environments'. */
+    clientSecurityGroupIds: pulumi.Input<string>[];
+    /** Engineers' access path (VPN/bastion) from the foundation: security groups and CIDRs. */
+    userAccessSecurityGroupIds: pulumi.Input<string>[];
+    userAccessCidrs: string[];
+
+    /** ACM certificate: HTTPS (TLS 1.2+) listeners instead of HTTP on 80. Needs `domainName`. */
+    certificateArn?: string;
+    /** The DNS name the certificate covers, pointing at the load balancer (managed outside this component). */
+    domainName?: string;
+
+    /** A dedicated RDS PostgreSQL 16 instance, or the foundation's database. */
+    database: { dedicated: DedicatedDatabaseArgs } | { external: ExternalDatabaseArgs };
+
+    /** A regional API Gateway with a required API key in front of the internal load balancer. Default false. */
+    publicApi?: boolean;
+    /** The Metaflow UI behind the same load balancer (its own listener, path routing). Default absent. */
+    ui?: MetaflowUiArgs;
+
+    /** Environment, for the rules on what the UI and public API need outside dev. Default "dev". */
+    environment?: "dev" | "staging" | "prod";
+    /** protect/retainOnDelete, deletion protection and a final snapshot on the database; ALB deletion protection. */
+    protect?: boolean;
+}
+
+/** Every problem with the arguments; the constructor throws them all at once. */
+export function validateMetaflowServiceArgs(args: MetaflowServiceArgs): string[] {
+    const problems: string[] = [];
+    const size = fargateSizeProblem(args.cpu, args.memory);
+    if (size) problems.push(`cpu/memory: ${size}`);
+    const image = serviceImageProblem(args.image);
+    if (image) problems.push(`image "${args.image}": ${image}`);
+    for (const p of taskCountProblems({ desired: args.desiredCount, min: args.minCount, max: args.maxCount }, args.highAvailability ?? false)) {
+        problems.push(`${p.field}Count: ${p.message}`);
+    }
+    const t = args.cpuTargetPercent;
+    if (t !== undefined && (!Number.isInteger(t) || t < 10 || t > 90)) problems.push(`cpuTargetPercent ${t} must be an integer from 10 to 90`);
+    if (args.ui) {
+        const b = fargateSizeProblem(args.ui.backend.cpu, args.ui.backend.memory);
+        if (b) problems.push(`ui.backend: ${b}`);
+        const s = fargateSizeProblem(args.ui.static.cpu, args.ui.static.memory);
+        if (s) problems.push(`ui.static: ${s}`);
+        const img = pinnedImageProblem(args.ui.staticImage);
+        if (img) problems.push(`ui.staticImage "${args.ui.staticImage}": ${img}`);
+    }
+    for (const p of featureProblems({
+        environment: args.environment ?? "dev",
+        certificateArn: args.certificateArn,
+        domainName: args.domainName,
+        publicApi: args.publicApi ?? false,
+        ui: args.ui !== undefined,
+        oidcFields: args.ui?.oidc ? OIDC_FIELDS.filter((f) => (args.ui!.oidc as unknown as Record<string, unknown>)[f] !== undefined) : [],
+    })) {
+        problems.push(`${p.field}: ${p.message}`);
+    }
+    if ("dedicated" in args.database) {
+        const d = args.database.dedicated;
+        if (d.maxStorageGb <= d.storageGb) problems.push(`database.maxStorageGb (${d.maxStorageGb}) must be more than storageGb (${d.storageGb})`);
+        if (!Number.isInteger(d.backupDays) || d.backupDays < 1 || d.backupDays > 35) problems.push(`database.backupDays ${d.backupDays} must be an integer from 1 to 35`);
+    }
+    const users = [...args.clientSecurityGroupIds, ...args.userAccessSecurityGroupIds, ...args.userAccessCidrs];
+    if (args.userAccessCidrs.some((c) => c === "0.0.0.0/0" || c === "::/0")) problems.push("userAccessCidrs: the internal load balancer admits no open CIDR");
+    if (users.length === 0 && args.environment && args.environment !== "dev") problems.push("no client security group and no user access: nobody could reach the service");
+    return problems;
+}
+
+/** The listener port of the service: 443 with a certificate, else 80 (inside the VPC only). */
+export function servicePort(certificateArn?: string): number {
+    return certificateArn ? 443 : 80;
+}
+
+/**
+ * The Metaflow metadata service: an ECS cluster with a Fargate service in private subnets (no public IP) behind an
+ * internal Application Load Balancer, CPU autoscaling, a deployment circuit breaker, and its PostgreSQL database.
+ * Each task first runs the image's own migration tool in a one-shot container (under a PostgreSQL advisory lock, so
+ * concurrent tasks never migrate at once); the service container starts only when it succeeded. The migration
+ * service (8082) never runs, and the database password reaches containers only through ECS `secrets`.
+ * Optional: a public API Gateway with a required API key, and the Metaflow UI with ALB OIDC authentication.
+ */
+export class MetaflowService extends pulumi.ComponentResource {
+    /** `http(s)://<name>`: the internal URL (METAFLOW_SERVICE_INTERNAL_URL, and SERVICE_URL without a public API). */
+    public readonly internalUrl: pulumi.Output<string>;
+    /** The API Gateway stage URL, when the public API is on. */
+    public readonly publicUrl?: pulumi.Output<string>;
+    /** The public API's key (secret), when the public API is on. */
+    public readonly apiKey?: pulumi.Output<string>;
+    /** Secrets Manager secret holding the API key, when the public API is on. */
+    public readonly apiKeySecretArn?: pulumi.Output<string>;
+    /** The UI's URL, when the UI is on. */
+    public readonly uiUrl?: pulumi.Output<string>;
+    public readonly loadBalancerArn: pulumi.Output<string>;
+    public readonly loadBalancerDnsName: pulumi.Output<string>;
+    /** Security group of the load balancer (others may reference it). */
+    public readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
+    /** Security group of the service tasks. */
+    public readonly serviceSecurityGroupId: pulumi.Output<string>;
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly serviceName: pulumi.Output<string>;
+    public readonly executionRoleArn: pulumi.Output<string>;
+    public readonly taskRoleArn: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
+    public readonly databaseHost: pulumi.Output<string>;
+    /** Secret of the database credentials (its ARN only; the password never leaves Secrets Manager). */
+    public readonly databaseSecretArn: pulumi.Output<string>;
+
+    constructor(name: string, args: MetaflowServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("metaflow:service:MetaflowService", name, {}, opts);
+        const problems = validateMetaflowServiceArgs(args);
+        if (problems.length) throw new Error(`MetaflowService ${name}: ${problems.join("; ")}`);
+        const parent = { parent: this };
+        const protect = args.protect ?? false;
+        const p = args.namePrefix;
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+
+        // Logs of every container of the component, one stream prefix per container.
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            { name: `/metaflow/${p}/metadata-service`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+            parent,
+        );
+
+        // Security groups: load balancer, service tasks, UI tasks. Rules are separate resources, each described.
+        const albSg = new aws.ec2.SecurityGroup(`${name}-alb-sg`, { vpcId: args.vpcId, description: "Metaflow metadata service load balancer: named clients only", tags: { Name: physicalName(p, "metadata-alb", 255) } }, parent);
+        const taskSg = new aws.ec2.SecurityGroup(`${name}-task-sg`, { vpcId: args.vpcId, description: "Metaflow metadata service tasks: 8080 from the load balancer only", tags: { Name: physicalName(p, "metadata-tasks", 255) } }, parent);
+        const uiSg = args.ui
+            ? new aws.ec2.SecurityGroup(`${name}-ui-sg`, { vpcId: args.vpcId, description: "Metaflow UI tasks: 8083 and 3000 from the load balancer only", tags: { Name: physicalName(p, "metaflow-ui", 255) } }, parent)
+            : undefined;
+
+        const port = servicePort(args.certificateArn);
+        const ingress = (role: string, from: { sg?: pulumi.Input<string>; cidr?: string }, toPort: number, description: string) =>
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-alb-in-${role}`,
+                { securityGroupId: albSg.id, referencedSecurityGroupId: from.sg, cidrIpv4: from.cidr, ipProtocol: "tcp", fromPort: toPort, toPort, description },
+                parent,
+            );
+        args.clientSecurityGroupIds.forEach((sg, i) => ingress(`client-${i}`, { sg }, port, "Metaflow service API from Batch compute"));
+        args.userAccessSecurityGroupIds.forEach((sg, i) => ingress(`user-sg-${i}`, { sg }, port, "Metaflow service API from engineers' access path (security group)"));
+        args.userAccessCidrs.forEach((cidr, i) => ingress(`user-cidr-${i}`, { cidr }, port, "Metaflow service API from engineers' access path (CIDR)"));
+        if (uiSg) ingress("ui", { sg: uiSg.id }, port, "Metaflow service API from the UI backend");
+
+        const egress = (sg: aws.ec2.SecurityGroup, role: string, to: { sg?: pulumi.Input<string>; cidr?: string }, p: number, description: string) =>
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-${role}`,
+                { securityGroupId: sg.id, referencedSecurityGroupId: to.sg, cidrIpv4: to.cidr, ipProtocol: "tcp", fromPort: p, toPort: p, description },
+                parent,
+            );
+        egress(albSg, "alb-out-service", { sg: taskSg.id }, PORTS.metadata, "To the metadata service tasks");
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-task-in-alb`,
+            { securityGroupId: taskSg.id, referencedSecurityGroupId: albSg.id, ipProtocol: "tcp", fromPort: PORTS.metadata, toPort: PORTS.metadata, description: "Metadata API (8080) from the load balancer; 8082 is never opened" },
+            parent,
+        );
+        // Tasks reach AWS APIs (Secrets Manager, CloudWatch Logs, S3) and the image registry over HTTPS, and PostgreSQL.
+        egress(taskSg, "task-out-https", { cidr: "0.0.0.0/0" }, 443, "HTTPS to AWS APIs and the image registry");
+
+        // Database.
+        const clients = [{ role: "service", id: taskSg.id as pulumi.Input<string> }, ...(uiSg ? [{ role: "ui", id: uiSg.id as pulumi.Input<string> }] : [])];
+        const dbCtx = {
+            name,
+            namePrefix: p,
+            parent: this,
+            vpcId: args.vpcId,
+            subnetIds: args.privateSubnetIds,
+            kmsKeyArn: args.kmsKeyArn,
+            logRetentionDays: args.logRetentionDays,
+            clientSecurityGroups: clients,
+            protect,
+        };
+        const db: DatabaseConnection = "dedicated" in args.database ? dedicatedDatabase(dbCtx, args.database.dedicated) : externalDatabase(dbCtx, args.database.external);
+        egress(taskSg, "task-out-db", { sg: db.securityGroupId }, PORTS.postgres, "PostgreSQL to the metadata database");
+        if (uiSg) {
+            egress(uiSg, "ui-out-https", { cidr: "0.0.0.0/0" }, 443, "HTTPS to AWS APIs, the datastore and the image registry");
+            egress(uiSg, "ui-out-db", { sg: db.securityGroupId }, PORTS.postgres, "PostgreSQL to the metadata database");
+        }
+
+        // Roles: the execution role starts containers (image, logs, the database secret); the task role is what the
+        // running code may do (read the datastore).
+        const executionRole = new aws.iam.Role(
+            `${name}-execution`,
+            { name: physicalName(p, "metadata-execution", NAME_LIMITS.iamRole), description: "ECS execution role of the Metaflow metadata service", assumeRolePolicy: ecsTasksTrust(account) },
+            parent,
+        );
+        new aws.iam.RolePolicy(`${name}-execution`, { role: executionRole.id, policy: executionPolicy(args, logGroup.arn, db) }, parent);
+        const taskRole = new aws.iam.Role(
+            `${name}-task`,
+            { name: physicalName(p, "metadata-task", NAME_LIMITS.iamRole), description: "Task role of the Metaflow metadata service and UI: datastore read", assumeRolePolicy: ecsTasksTrust(account) },
+            parent,
+        );
+        new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.id, policy: taskPolicy(args) }, parent);
+
+        // Load balancer.
+        const alb = new aws.lb.LoadBalancer(
+            `${name}-alb`,
+            {
+                name: physicalName(p, "metadata", NAME_LIMITS.loadBalancer),
+                internal: true,
+                loadBalancerType: "application",
+                subnets: args.privateSubnetIds,
+                securityGroups: [albSg.id],
+                dropInvalidHeaderFields: true,
+                enableDeletionProtection: protect,
+                idleTimeout: 120,
+            },
+            parent,
+        );
+        const targetGroup = new aws.lb.TargetGroup(
+            `${name}-tg`,
+            {
+                name: physicalName(p, "metadata", NAME_LIMITS.targetGroup),
+                port: PORTS.metadata,
+                protocol: "HTTP",
+                targetType: "ip",
+                vpcId: args.vpcId,
+                deregistrationDelay: 30,
+                healthCheck: { path: "/ping", port: String(PORTS.metadata), protocol: "HTTP", matcher: "200-299", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+            },
+            parent,
+        );
+        const listener = new aws.lb.Listener(
+            `${name}-listener`,
+            {
+                loadBalancerArn: alb.arn,
+                port,
+                ...(args.certificateArn
+                    ? { protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: args.certificateArn }
+                    : { protocol: "HTTP" }),
+                defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            },
+            parent,
+        );
+        const host = args.domainName ?? alb.dnsName;
+        this.internalUrl = pulumi.interpolate`${args.certificateArn ? "https" : "http"}://${host}`;
+
+        // Cluster and service.
+        const cluster = new aws.ecs.Cluster(
+            `${name}-cluster`,
+            { name: physicalName(p, "metaflow", NAME_LIMITS.ecsCluster), settings: [{ name: "containerInsights", value: "enabled" }] },
+            parent,
+        );
+        const env = dbEnvironment(db);
+        const secrets = dbSecrets(db);
+        const tmp = [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }];
+        const containers = [
+            {
+                name: MIGRATE_CONTAINER,
+                image: args.image,
+                essential: false,
+                // The image's own migration tool (goose, via run_goose.py), under a PostgreSQL advisory lock.
+                command: ["/opt/latest/bin/python3", "-c", MIGRATION_SCRIPT],
+                environment: env,
+                secrets,
+                readonlyRootFilesystem: true,
+                privileged: false,
+                mountPoints: tmp,
+                logConfiguration: awsLogs(logGroup.name, args.region, MIGRATE_CONTAINER),
+            },
+            {
+                name: SERVICE_CONTAINER,
+                image: args.image,
+                essential: true,
+                // The metadata server alone: the image's default command would also start the migration service (8082).
+                command: ["/opt/latest/bin/python3", "-m", "services.metadata_service.server"],
+                portMappings: [{ containerPort: PORTS.metadata, protocol: "tcp" }],
+                environment: [
+                    ...env,
+                    { name: "MF_METADATA_PORT", value: String(PORTS.metadata) },
+                    { name: "MF_METADATA_HOST", value: "0.0.0.0" },
+                    { name: "MF_MIGRATION_ENDPOINTS_ENABLED", value: "0" },
+                ],
+                secrets,
+                dependsOn: [{ containerName: MIGRATE_CONTAINER, condition: "SUCCESS" }],
+                readonlyRootFilesystem: true,
+                privileged: false,
+                mountPoints: tmp,
+                logConfiguration: awsLogs(logGroup.name, args.region, SERVICE_CONTAINER),
+            },
+        ];
+        const taskDefinition = new aws.ecs.TaskDefinition(
+            `${name}-task`,
+            {
+                family: physicalName(p, "metadata-service", 255),
+                cpu: String(args.cpu),
+                memory: String(args.memory),
+                networkMode: "awsvpc",
+                requiresCompatibilities: ["FARGATE"],
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                volumes: [{ name: "tmp" }],
+                containerDefinitions: pulumi.jsonStringify(containers),
+            },
+            parent,
+        );
+        const service = privateService(`${name}-service`, this, {
+            cluster,
+            taskDefinition,
+            subnetIds: args.privateSubnetIds,
+            securityGroupId: taskSg.id,
+            desiredCount: args.desiredCount,
+            loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: SERVICE_CONTAINER, containerPort: PORTS.metadata }],
+            // Migrations run before the service container starts; a large upgrade can take a while.
+            healthCheckGracePeriodSeconds: 120,
+            dependsOn: [listener, ...(db.instance ? [db.instance] : [])],
+        });
+
+        const scaling = new aws.appautoscaling.Target(
+            `${name}-scaling`,
+            {
+                serviceNamespace: "ecs",
+                scalableDimension: "ecs:service:DesiredCount",
+                resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
+                minCapacity: args.minCount,
+                maxCapacity: args.maxCount,
+            },
+            parent,
+        );
+        new aws.appautoscaling.Policy(
+            `${name}-cpu-scaling`,
+            {
+                policyType: "TargetTrackingScaling",
+                serviceNamespace: scaling.serviceNamespace,
+                scalableDimension: scaling.scalableDimension,
+                resourceId: scaling.resourceId,
+                targetTrackingScalingPolicyConfiguration: {
+                    predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+                    targetValue: args.cpuTargetPercent ?? 60,
+                    scaleInCooldown: 300,
+                    scaleOutCooldown: 60,
+                },
+            },
+            parent,
+        );
+
+        // Optional parts.
+        let ui: MetaflowUi | undefined;
+        if (args.ui && uiSg) {
+            ui = metaflowUi(name, this, {
+                args,
+                ui: args.ui,
+                alb,
+                albSg,
+                uiSg,
+                cluster,
+                db,
+                logGroupName: logGroup.name,
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                serviceUrl: this.internalUrl,
+                host,
+            });
+        }
+        let api: PublicApi | undefined;
+        if (args.publicApi) {
+            api = publicApi(name, this, { args, alb, albSg, listener, port, host, account });
+        }
+
+        this.publicUrl = api?.url;
+        this.apiKey = api?.apiKey;
+        this.apiKeySecretArn = api?.apiKeySecretArn;
+        this.uiUrl = ui?.url;
+        this.loadBalancerArn = alb.arn;
+        this.loadBalancerDnsName = alb.dnsName;
+        this.loadBalancerSecurityGroupId = albSg.id;
+        this.serviceSecurityGroupId = taskSg.id;
+        this.clusterName = cluster.name;
+        this.serviceName = service.name;
+        this.executionRoleArn = executionRole.arn;
+        this.taskRoleArn = taskRole.arn;
+        this.logGroupName = logGroup.name;
+        this.databaseHost = db.host;
+        this.databaseSecretArn = db.secretArn;
+        this.registerOutputs({
+            internalUrl: this.internalUrl,
+            publicUrl: this.publicUrl,
+            apiKeySecretArn: this.apiKeySecretArn,
+            uiUrl: this.uiUrl,
+            loadBalancerArn: this.loadBalancerArn,
+            loadBalancerDnsName: this.loadBalancerDnsName,
+            clusterName: this.clusterName,
+            serviceName: this.serviceName,
+            databaseHost: this.databaseHost,
+            databaseSecretArn: this.databaseSecretArn,
+        });
+    }
+}
+
+export const MIGRATE_CONTAINER = "migrate";
+export const SERVICE_CONTAINER = "metadata";
+
+/** Key of the PostgreSQL advisory lock that serialises migrations ("mfmi"). */
+export const MIGRATION_LOCK_KEY = 0x6d666d69;
+
+/**
+ * Runs `run_goose.py` (goose up with the image's migration files, honouring MF_METADATA_DB_SSL_MODE) while holding a
+ * session advisory lock, so that tasks starting together migrate one after the other; the second finds nothing to do.
+ * Waits up to five minutes for the database (a fresh instance may still be starting).
+ */
+export const MIGRATION_SCRIPT = [
+    "import os, subprocess, sys, time",
+    "import psycopg2",
+    "e = os.environ",
+    "for attempt in range(60):",
+    "    try:",
+    "        conn = psycopg2.connect(host=e['MF_METADATA_DB_HOST'], port=e['MF_METADATA_DB_PORT'], dbname=e['MF_METADATA_DB_NAME'], user=e['MF_METADATA_DB_USER'], password=e['MF_METADATA_DB_PSWD'], sslmode=e['MF_METADATA_DB_SSL_MODE'], connect_timeout=10)",
+    "        break",
+    "    except psycopg2.OperationalError as err:",
+    "        print('waiting for the database: %s' % err, file=sys.stderr)",
+    "        time.sleep(5)",
+    "else:",
+    "    sys.exit('metadata database unreachable')",
+    "conn.autocommit = True",
+    `conn.cursor().execute('SELECT pg_advisory_lock(%s)', (${MIGRATION_LOCK_KEY},))`,
+    "sys.exit(subprocess.call([sys.executable, '/root/run_goose.py']))",
+].join("\n");
+
+/** Execution role: pull the image (private ECR only), write its log group, read exactly its database secret. */
+function executionPolicy(args: MetaflowServiceArgs, logGroupArn: pulumi.Output<string>, db: DatabaseConnection): pulumi.Output<string> {
+    const statements: unknown[] = [
+        { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroupArn}:log-stream:*` },
+        { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: db.secretArn },
+        {
+            Sid: "DecryptDatabaseSecret",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: db.secretKmsKeyArns,
+            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
+        },
+    ];
+    const images = [args.image, ...(args.ui ? [args.ui.staticImage] : [])];
+    const repos = images.map(ecrRepository).filter((r): r is NonNullable<typeof r> => r !== undefined);
+    if (repos.length) {
+        // ecr:GetAuthorizationToken has no resource-level permissions: AWS requires "*".
+        statements.push({ Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" });
+        statements.push({
+            Sid: "PullImages",
+            Effect: "Allow",
+            Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            Resource: [...new Set(repos.map((r) => `arn:aws:ecr:${r.region}:${r.account}:repository/${r.repository}`))],
+        });
+    }
+    return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/** Task role: read the datastore (list the bucket, get objects) and decrypt them; nothing else. */
+function taskPolicy(args: MetaflowServiceArgs): pulumi.Output<string> {
+    return pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "ListDatastore", Effect: "Allow", Action: "s3:ListBucket", Resource: args.datastoreBucketArn },
+            { Sid: "ReadDatastore", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${args.datastoreBucketArn}/*` },
+            {
+                Sid: "DecryptDatastore",
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: args.kmsKeyArn,
+                Condition: { StringEquals: { "kms:ViaService": `s3.${args.region}.amazonaws.com` } },
+            },
+        ],
+    });
+}

@@ -1,0 +1,91 @@
+/**
+ * Pieces shared by the metadata service and the UI tasks: the database settings of a container (host and TLS in
+ * `environment`, credentials only in `secrets`), log configuration, and a private Fargate service with a deployment
+ * circuit breaker.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { DatabaseConnection } from "./database";
+
+export interface NameValue {
+    name: string;
+    value: pulumi.Input<string>;
+}
+
+/** Non-secret database settings. TLS is required (`require`: RDS forces it, and the certificate chain is AWS's). */
+export function dbEnvironment(db: DatabaseConnection): NameValue[] {
+    return [
+        { name: "MF_METADATA_DB_HOST", value: db.host },
+        { name: "MF_METADATA_DB_PORT", value: db.port.apply(String) },
+        { name: "MF_METADATA_DB_NAME", value: db.name },
+        { name: "MF_METADATA_DB_SSL_MODE", value: "require" },
+    ];
+}
+
+/** The credentials, read by ECS from Secrets Manager at task start (JSON keys of the secret). */
+export function dbSecrets(db: DatabaseConnection): Array<{ name: string; valueFrom: pulumi.Input<string> }> {
+    return [
+        { name: "MF_METADATA_DB_USER", valueFrom: pulumi.interpolate`${db.secretArn}:username::` },
+        { name: "MF_METADATA_DB_PSWD", valueFrom: pulumi.interpolate`${db.secretArn}:password::` },
+    ];
+}
+
+export function awsLogs(logGroupName: pulumi.Input<string>, region: string, prefix: string) {
+    return { logDriver: "awslogs", options: { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": prefix } };
+}
+
+export interface PrivateServiceArgs {
+    cluster: aws.ecs.Cluster;
+    taskDefinition: aws.ecs.TaskDefinition;
+    subnetIds: pulumi.Input<string[]>;
+    securityGroupId: pulumi.Input<string>;
+    desiredCount: number;
+    loadBalancers: Array<{ targetGroupArn: pulumi.Input<string>; containerName: string; containerPort: number }>;
+    healthCheckGracePeriodSeconds: number;
+    dependsOn: pulumi.Resource[];
+}
+
+/**
+ * A Fargate service in private subnets without a public IP. A deployment whose tasks keep failing (a migration that
+ * fails, a health check that never passes) stops and rolls back to the last working task definition.
+ */
+export function privateService(name: string, parent: pulumi.Resource, args: PrivateServiceArgs): aws.ecs.Service {
+    return new aws.ecs.Service(
+        name,
+        {
+            cluster: args.cluster.arn,
+            taskDefinition: args.taskDefinition.arn,
+            desiredCount: args.desiredCount,
+            launchType: "FARGATE",
+            platformVersion: "LATEST",
+            networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
+            loadBalancers: args.loadBalancers,
+            healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds,
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+            deploymentMinimumHealthyPercent: 100,
+            deploymentMaximumPercent: 200,
+            availabilityZoneRebalancing: "ENABLED",
+            enableExecuteCommand: false,
+            enableEcsManagedTags: true,
+            propagateTags: "SERVICE",
+        },
+        // Autoscaling owns the running count once the service exists.
+        { parent, dependsOn: args.dependsOn, ignoreChanges: ["desiredCount"] },
+    );
+}
+
+/** The trust policy of a role ECS tasks assume, limited to this account. */
+export function ecsTasksTrust(account: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Service: "ecs-tasks.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": account } },
+            },
+        ],
+    });
+}

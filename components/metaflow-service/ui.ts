@@ -1,0 +1,236 @@
+/**
+ * The optional Metaflow UI: the UI backend (the service image running the UI server on 8083) and the static front end
+ * (3000), each a private Fargate service, behind the metadata service's load balancer on a listener of their own:
+ * `/api/*` goes to the backend, everything else to the front end. With OIDC settings, the load balancer authenticates
+ * every UI request before forwarding it. The metadata API listener is not affected (Metaflow clients cannot log in).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { NAME_LIMITS, physicalName } from "../naming";
+import type { MetaflowServiceArgs, MetaflowUiArgs } from "./index";
+import { DatabaseConnection } from "./database";
+import { PORTS, TLS_POLICY } from "./rules";
+import { awsLogs, dbEnvironment, dbSecrets, privateService } from "./tasks";
+
+/** The UI listener: 8443 with a certificate, else 8083 (inside the VPC only). */
+export function uiPort(certificateArn?: string): number {
+    return certificateArn ? 8443 : 8083;
+}
+
+export interface MetaflowUi {
+    url: pulumi.Output<string>;
+}
+
+export interface UiContext {
+    args: MetaflowServiceArgs;
+    ui: MetaflowUiArgs;
+    alb: aws.lb.LoadBalancer;
+    albSg: aws.ec2.SecurityGroup;
+    uiSg: aws.ec2.SecurityGroup;
+    cluster: aws.ecs.Cluster;
+    db: DatabaseConnection;
+    logGroupName: pulumi.Output<string>;
+    executionRoleArn: pulumi.Output<string>;
+    taskRoleArn: pulumi.Output<string>;
+    serviceUrl: pulumi.Output<string>;
+    host: pulumi.Input<string>;
+}
+
+export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext): MetaflowUi {
+    const opts = { parent };
+    const { args, ui } = c;
+    const p = args.namePrefix;
+    const port = uiPort(args.certificateArn);
+    const url = pulumi.interpolate`${args.certificateArn ? "https" : "http"}://${c.host}:${port}`;
+
+    // Who may open the UI: engineers' access path only (Batch jobs have no use for it).
+    args.userAccessSecurityGroupIds.forEach(
+        (sg, i) =>
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-alb-in-ui-user-sg-${i}`,
+                { securityGroupId: c.albSg.id, referencedSecurityGroupId: sg, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow UI from engineers' access path (security group)" },
+                opts,
+            ),
+    );
+    args.userAccessCidrs.forEach(
+        (cidr, i) =>
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-alb-in-ui-user-cidr-${i}`,
+                { securityGroupId: c.albSg.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow UI from engineers' access path (CIDR)" },
+                opts,
+            ),
+    );
+    for (const [role, containerPort] of [["ui-backend", PORTS.uiBackend], ["ui-static", PORTS.uiStatic]] as const) {
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-${role}-in-alb`,
+            { securityGroupId: c.uiSg.id, referencedSecurityGroupId: c.albSg.id, ipProtocol: "tcp", fromPort: containerPort, toPort: containerPort, description: `${role} (${containerPort}) from the load balancer` },
+            opts,
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-alb-out-${role}`,
+            { securityGroupId: c.albSg.id, referencedSecurityGroupId: c.uiSg.id, ipProtocol: "tcp", fromPort: containerPort, toPort: containerPort, description: `To the ${role} tasks` },
+            opts,
+        );
+    }
+    // The UI backend calls the metadata API through the load balancer.
+    const apiPort = args.certificateArn ? 443 : 80;
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-ui-out-service`,
+        { securityGroupId: c.uiSg.id, referencedSecurityGroupId: c.albSg.id, ipProtocol: "tcp", fromPort: apiPort, toPort: apiPort, description: "Metadata API through the load balancer" },
+        opts,
+    );
+
+    const backendTg = new aws.lb.TargetGroup(
+        `${name}-ui-backend-tg`,
+        {
+            name: physicalName(p, "ui-backend", NAME_LIMITS.targetGroup),
+            port: PORTS.uiBackend,
+            protocol: "HTTP",
+            targetType: "ip",
+            vpcId: args.vpcId,
+            deregistrationDelay: 30,
+            healthCheck: { path: "/api/ping", port: String(PORTS.uiBackend), protocol: "HTTP", matcher: "200-299", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+        },
+        opts,
+    );
+    const staticTg = new aws.lb.TargetGroup(
+        `${name}-ui-static-tg`,
+        {
+            name: physicalName(p, "ui-static", NAME_LIMITS.targetGroup),
+            port: PORTS.uiStatic,
+            protocol: "HTTP",
+            targetType: "ip",
+            vpcId: args.vpcId,
+            deregistrationDelay: 30,
+            healthCheck: { path: "/", port: String(PORTS.uiStatic), protocol: "HTTP", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+        },
+        opts,
+    );
+
+    const oidc = ui.oidc;
+    const authenticate = oidc
+        ? [
+              {
+                  type: "authenticate-oidc",
+                  order: 1,
+                  authenticateOidc: {
+                      issuer: oidc.issuer,
+                      authorizationEndpoint: oidc.authorizationEndpoint,
+                      tokenEndpoint: oidc.tokenEndpoint,
+                      userInfoEndpoint: oidc.userInfoEndpoint,
+                      clientId: oidc.clientId,
+                      clientSecret: pulumi.secret(oidc.clientSecret),
+                      onUnauthenticatedRequest: "authenticate",
+                      scope: "openid email profile",
+                      sessionTimeout: 43200,
+                  },
+              },
+          ]
+        : [];
+    const forward = (tg: aws.lb.TargetGroup) => ({ type: "forward", order: oidc ? 2 : 1, targetGroupArn: tg.arn });
+    const listener = new aws.lb.Listener(
+        `${name}-ui-listener`,
+        {
+            loadBalancerArn: c.alb.arn,
+            port,
+            ...(args.certificateArn ? { protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: args.certificateArn } : { protocol: "HTTP" }),
+            defaultActions: [...authenticate, forward(staticTg)],
+        },
+        opts,
+    );
+    const apiRule = new aws.lb.ListenerRule(
+        `${name}-ui-api-rule`,
+        {
+            listenerArn: listener.arn,
+            priority: 10,
+            conditions: [{ pathPattern: { values: ["/api/*"] } }],
+            actions: [...authenticate, forward(backendTg)],
+        },
+        opts,
+    );
+
+    const env = dbEnvironment(c.db);
+    const backendTask = new aws.ecs.TaskDefinition(
+        `${name}-ui-backend-task`,
+        {
+            family: physicalName(p, "metaflow-ui-backend", 255),
+            cpu: String(ui.backend.cpu),
+            memory: String(ui.backend.memory),
+            networkMode: "awsvpc",
+            requiresCompatibilities: ["FARGATE"],
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            executionRoleArn: c.executionRoleArn,
+            taskRoleArn: c.taskRoleArn,
+            containerDefinitions: pulumi.jsonStringify([
+                {
+                    name: "ui-backend",
+                    image: args.image,
+                    essential: true,
+                    command: ["/opt/latest/bin/python3", "-m", "services.ui_backend_service.ui_server"],
+                    portMappings: [{ containerPort: PORTS.uiBackend, protocol: "tcp" }],
+                    environment: [
+                        ...env,
+                        { name: "MF_UI_METADATA_PORT", value: String(PORTS.uiBackend) },
+                        { name: "MF_UI_METADATA_HOST", value: "0.0.0.0" },
+                        { name: "METAFLOW_SERVICE_URL", value: c.serviceUrl },
+                        { name: "METAFLOW_DEFAULT_DATASTORE", value: "s3" },
+                        { name: "METAFLOW_DATASTORE_SYSROOT_S3", value: args.datastoreRoot },
+                        // The static front end is its own service; the backend serves the API only.
+                        { name: "UI_ENABLED", value: "0" },
+                        { name: "AWS_DEFAULT_REGION", value: args.region },
+                    ],
+                    secrets: dbSecrets(c.db),
+                    // The UI backend caches artifacts and DAGs on local disk.
+                    readonlyRootFilesystem: false,
+                    privileged: false,
+                    logConfiguration: awsLogs(c.logGroupName, args.region, "ui-backend"),
+                },
+            ]),
+        },
+        opts,
+    );
+    const staticTask = new aws.ecs.TaskDefinition(
+        `${name}-ui-static-task`,
+        {
+            family: physicalName(p, "metaflow-ui-static", 255),
+            cpu: String(ui.static.cpu),
+            memory: String(ui.static.memory),
+            networkMode: "awsvpc",
+            requiresCompatibilities: ["FARGATE"],
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            executionRoleArn: c.executionRoleArn,
+            containerDefinitions: pulumi.jsonStringify([
+                {
+                    name: "ui-static",
+                    image: ui.staticImage,
+                    essential: true,
+                    portMappings: [{ containerPort: PORTS.uiStatic, protocol: "tcp" }],
+                    // The browser calls the backend through the same listener.
+                    environment: [{ name: "METAFLOW_SERVICE", value: pulumi.interpolate`${url}/api` }],
+                    // nginx writes its cache and pid files.
+                    readonlyRootFilesystem: false,
+                    privileged: false,
+                    logConfiguration: awsLogs(c.logGroupName, args.region, "ui-static"),
+                },
+            ]),
+        },
+        opts,
+    );
+    for (const [role, task, tg, containerPort] of [
+        ["ui-backend", backendTask, backendTg, PORTS.uiBackend],
+        ["ui-static", staticTask, staticTg, PORTS.uiStatic],
+    ] as const) {
+        privateService(`${name}-${role}`, parent, {
+            cluster: c.cluster,
+            taskDefinition: task,
+            subnetIds: args.privateSubnetIds,
+            securityGroupId: c.uiSg.id,
+            desiredCount: 1,
+            loadBalancers: [{ targetGroupArn: tg.arn, containerName: role, containerPort }],
+            healthCheckGracePeriodSeconds: 120,
+            dependsOn: [listener, apiRule],
+        });
+    }
+    return { url };
+}
