@@ -50,6 +50,17 @@ function unwrapSecrets(value: any, show: boolean, path: string, secretPaths: str
 
 const REGION = "us-east-1";
 
+/** A stable hex string derived from a name, for ids such as sg-0... */
+function hex(name: string, length: number): string {
+    let h = 2166136261;
+    let out = "";
+    while (out.length < length) {
+        for (const c of `${name}${out.length}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+        out += h.toString(16).padStart(8, "0");
+    }
+    return out.slice(0, length);
+}
+
 function service(type: string): string {
     return type.split(":")[1]?.split("/")[0] ?? "mock";
 }
@@ -75,6 +86,25 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
             return { id: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}` } };
         case "aws:cloudwatch/logGroup:LogGroup":
             return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:logs:${REGION}:${MOCK_ACCOUNT}:log-group:${physical}` } };
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return { id: `sg-0${hex(name, 16)}`, state: { ...inputs, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:security-group/sg-0${hex(name, 16)}` } };
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            return { id: `lt-0${hex(name, 16)}`, state: { ...inputs, latestVersion: 1, defaultVersion: 1, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:launch-template/lt-0${hex(name, 16)}` } };
+        case "aws:iam/instanceProfile:InstanceProfile":
+            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile/${physical}` } };
+        case "aws:batch/computeEnvironment:ComputeEnvironment": {
+            const ceName = inputs.name ?? `${inputs.namePrefix ?? `${name}-`}20261126000000000000000001`;
+            const ceArn = `arn:aws:batch:${REGION}:${MOCK_ACCOUNT}:compute-environment/${ceName}`;
+            return { id: ceArn, state: { ...inputs, name: ceName, arn: ceArn, ecsClusterArn: `arn:aws:ecs:${REGION}:${MOCK_ACCOUNT}:cluster/${ceName}_Batch_mock` } };
+        }
+        case "aws:batch/jobQueue:JobQueue": {
+            const queueArn = `arn:aws:batch:${REGION}:${MOCK_ACCOUNT}:job-queue/${physical}`;
+            return { id: queueArn, state: { ...inputs, name: physical, arn: queueArn } };
+        }
+        case "aws:dynamodb/table:Table":
+            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:dynamodb:${REGION}:${MOCK_ACCOUNT}:table/${physical}` } };
+        case "aws:cloudwatch/eventRule:EventRule":
+            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:events:${REGION}:${MOCK_ACCOUNT}:rule/${physical}` } };
         case "awsx:ec2:Vpc":
             return {
                 id: `${name}-id`,

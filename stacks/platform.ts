@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArtifactBucket } from "../components/artifact-bucket";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
+import { buildCompute } from "./compute";
 import { PlatformConfig } from "./config";
 import { metaflowConfig } from "./metaflow-config";
 import { References } from "./references";
@@ -66,7 +67,17 @@ export function buildNetwork(config: PlatformConfig, references: References, key
 /** Builds every component of the stack and returns the stack outputs. */
 export function buildPlatform(config: PlatformConfig, references: References, opts: pulumi.ComponentResourceOptions): Record<string, unknown> {
     const p = config.namePrefix;
-    const key = new PlatformKey(`${p}-kms`, { namePrefix: p, region: config.region, protect: config.protect, deletionWindowInDays: config.protect ? 30 : 7 }, opts);
+    const key = new PlatformKey(
+        `${p}-kms`,
+        {
+            namePrefix: p,
+            region: config.region,
+            protect: config.protect,
+            deletionWindowInDays: config.protect ? 30 : 7,
+            autoScalingEbs: config.batch.rootVolumePlatformKey,
+        },
+        opts,
+    );
     const network = buildNetwork(config, references, key, opts);
     const bucket = new ArtifactBucket(
         `${p}-artifacts`,
@@ -81,6 +92,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         opts,
     );
     const ctx: PlatformContext = { config, references, network, key, bucket, opts };
+    const compute = buildCompute(ctx);
 
     return {
         environment: config.environment,
@@ -91,6 +103,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         artifactBucketArn: bucket.bucketArn,
         datastoreRoot: bucket.datastoreRoot,
         datatoolsRoot: bucket.datatoolsRoot,
-        metaflowConfig: metaflowConfig({ DATASTORE_SYSROOT_S3: bucket.datastoreRoot, DATATOOLS_S3ROOT: bucket.datatoolsRoot }),
+        ...compute.outputs,
+        metaflowConfig: metaflowConfig({ DATASTORE_SYSROOT_S3: bucket.datastoreRoot, DATATOOLS_S3ROOT: bucket.datatoolsRoot, ...compute.metaflow }),
     };
 }
