@@ -62,6 +62,7 @@ export class BatchCompute extends pulumi.ComponentResource {
     public readonly instanceProfileArn: pulumi.Output<string>;
     /** The Fargate task execution role, when `fargate`. */
     public readonly fargateExecutionRoleArn?: pulumi.Output<string>;
+    private readonly componentName: string;
 
     constructor(name: string, args: BatchComputeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("metaflow:compute:BatchCompute", name, {}, opts);
@@ -103,20 +104,9 @@ export class BatchCompute extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        (args.egress ?? []).forEach((e, i) => {
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-egress-${i}`,
-                {
-                    securityGroupId: sg.id,
-                    ipProtocol: "tcp",
-                    fromPort: e.port,
-                    toPort: e.port,
-                    description: e.description,
-                    ...(e.securityGroupId !== undefined ? { referencedSecurityGroupId: e.securityGroupId } : { cidrIpv4: e.cidr }),
-                },
-                { parent: this },
-            );
-        });
+        this.componentName = name;
+        this.securityGroupId = sg.id;
+        (args.egress ?? []).forEach((e, i) => this.allowEgress(`egress-${i}`, e));
 
         const imageRepositories = [arn("ecr", "repository/*"), ...(args.extraImageRepositoryArns ?? [])];
         const jobLogs = arn("logs", `log-group:${BATCH_JOB_LOG_GROUP}:*`);
@@ -211,7 +201,6 @@ export class BatchCompute extends pulumi.ComponentResource {
             this.fargateExecutionRoleArn = execution.arn;
         }
 
-        this.securityGroupId = sg.id;
         this.instanceRoleArn = instanceRole.arn;
         this.instanceProfileArn = profile.arn;
         this.registerOutputs({
@@ -220,5 +209,27 @@ export class BatchCompute extends pulumi.ComponentResource {
             instanceProfileArn: this.instanceProfileArn,
             fargateExecutionRoleArn: this.fargateExecutionRoleArn,
         });
+    }
+
+    /**
+     * Lets the compute security group reach one more destination, e.g. the metadata service's load balancer once it
+     * exists (it admits `securityGroupId` in turn, so neither needs the other at construction). `role` names the rule
+     * `<name>-<role>`.
+     */
+    public allowEgress(role: string, e: ComputeEgress): aws.vpc.SecurityGroupEgressRule {
+        const problems = validateBatchComputeArgs({ namePrefix: "", region: "", vpcId: "", egress: [e] });
+        if (problems.length) throw new Error(`BatchCompute ${this.componentName}: ${problems.map((p) => p.replace("egress[0]", role)).join("; ")}`);
+        return new aws.vpc.SecurityGroupEgressRule(
+            `${this.componentName}-${role}`,
+            {
+                securityGroupId: this.securityGroupId,
+                ipProtocol: "tcp",
+                fromPort: e.port,
+                toPort: e.port,
+                description: e.description,
+                ...(e.securityGroupId !== undefined ? { referencedSecurityGroupId: e.securityGroupId } : { cidrIpv4: e.cidr }),
+            },
+            { parent: this },
+        );
     }
 }

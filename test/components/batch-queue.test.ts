@@ -273,6 +273,12 @@ describe("BatchCompute (component)", () => {
         const run = await runComponent(() => new BatchCompute("c", { namePrefix: "t", region: "us-east-1", vpcId: "vpc-1", egress: [{ description: "metadata service", port: 80, securityGroupId: "sg-0abc" }] }));
         const rule = run.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "egress-0");
         expect(rule.inputs).to.deep.include({ fromPort: 80, toPort: 80, referencedSecurityGroupId: "sg-0abc", ipProtocol: "tcp" });
+        const later = await runComponent(() => {
+            const c = new BatchCompute("c", { namePrefix: "t", region: "us-east-1", vpcId: "vpc-1" });
+            c.allowEgress("metadata", { description: "metadata service load balancer", port: 8080, securityGroupId: "sg-0def" });
+            return c;
+        });
+        expect(later.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "c-metadata").inputs).to.deep.include({ fromPort: 8080, referencedSecurityGroupId: "sg-0def" });
         expect(() => new BatchCompute("x", { namePrefix: "t", region: "us-east-1", vpcId: "vpc-1", egress: [{ description: "all", port: 80, cidr: "0.0.0.0/0" }] })).to.throw(/only HTTPS may leave for 0\.0\.0\.0\/0/);
     });
 });
