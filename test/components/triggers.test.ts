@@ -124,6 +124,7 @@ describe("trigger rules", () => {
             'parameters: "bad name" is not a Metaflow parameter name',
             'parameters: "list" must be a string, number or boolean (JSON parameters: give them as a JSON string)',
         ]);
+        expect(problems({ flow: "F", schedule: "rate(1 day)", parameters: { blob: "x".repeat(9000) } })).to.deep.equal(["parameters: the parameters are too large for an EventBridge input template (8 KiB)"]);
         expect(problems({ flow: "F", eventPattern: { source: "x" } })).to.deep.equal(["eventPattern: every field of a pattern matches a list of values or a nested object; not so: source"]);
     });
 
