@@ -11,6 +11,11 @@ export interface PlatformKeyArgs {
     region: string;
     /** Days KMS waits before deleting a scheduled key (7-30). Default 30. */
     deletionWindowInDays?: number;
+    /**
+     * Let EC2 Auto Scaling's service-linked role use the key for EBS volumes of the instances it launches (Batch
+     * compute environments with encrypted root volumes). The role must exist in the account. Default false.
+     */
+    autoScalingEbs?: boolean;
     /** Mark the key `protect` and `retainOnDelete`: losing it loses every object it encrypts. */
     protect?: boolean;
 }
@@ -31,8 +36,9 @@ export class PlatformKey extends pulumi.ComponentResource {
         if (problems.length) throw new Error(`PlatformKey ${name}: ${problems.join("; ")}`);
 
         const identity = aws.getCallerIdentityOutput({}, { parent: this });
-        const policy = identity.accountId.apply((account) =>
-            JSON.stringify({
+        const policy = identity.accountId.apply((account) => {
+            const autoScaling = `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+            return JSON.stringify({
                 Version: "2012-10-17",
                 Statement: [
                     {
@@ -52,9 +58,28 @@ export class PlatformKey extends pulumi.ComponentResource {
                             ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${args.region}:${account}:log-group:*` },
                         },
                     },
+                    ...(args.autoScalingEbs
+                        ? [
+                              {
+                                  Sid: "AutoScalingEbsVolumes",
+                                  Effect: "Allow",
+                                  Principal: { AWS: autoScaling },
+                                  Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                                  Resource: "*",
+                              },
+                              {
+                                  Sid: "AutoScalingEbsGrants",
+                                  Effect: "Allow",
+                                  Principal: { AWS: autoScaling },
+                                  Action: "kms:CreateGrant",
+                                  Resource: "*",
+                                  Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+                              },
+                          ]
+                        : []),
                 ],
-            }),
-        );
+            });
+        });
 
         const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
         const key = new aws.kms.Key(

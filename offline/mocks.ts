@@ -12,6 +12,8 @@ export const SECRET_MASK = "[secret]";
 
 export interface RecordedResource {
     urn: string;
+    /** The provider id the mock assigned (what `resource.id` resolves to). */
+    id?: string;
     type: string;
     name: string;
     parent?: string;
@@ -49,6 +51,17 @@ function unwrapSecrets(value: any, show: boolean, path: string, secretPaths: str
 }
 
 const REGION = "us-east-1";
+
+/** A stable hex string derived from a name, for ids such as sg-0... */
+function hex(name: string, length: number): string {
+    let h = 2166136261;
+    let out = "";
+    while (out.length < length) {
+        for (const c of `${name}${out.length}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+        out += h.toString(16).padStart(8, "0");
+    }
+    return out.slice(0, length);
+}
 
 function service(type: string): string {
     return type.split(":")[1]?.split("/")[0] ?? "mock";
@@ -115,6 +128,25 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
         case "random:index/randomPassword:RandomPassword":
             // Deterministic, so tests can look for it in places it must never appear.
             return { id: `${name}-id`, state: { ...inputs, result: `MockGeneratedSecret${name.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, inputs.length ?? 40) } };
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return { id: `sg-0${hex(name, 16)}`, state: { ...inputs, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:security-group/sg-0${hex(name, 16)}` } };
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            return { id: `lt-0${hex(name, 16)}`, state: { ...inputs, latestVersion: 1, defaultVersion: 1, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:launch-template/lt-0${hex(name, 16)}` } };
+        case "aws:iam/instanceProfile:InstanceProfile":
+            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile/${physical}` } };
+        case "aws:batch/computeEnvironment:ComputeEnvironment": {
+            const ceName = inputs.name ?? `${inputs.namePrefix ?? `${name}-`}20261126000000000000000001`;
+            const ceArn = `arn:aws:batch:${REGION}:${MOCK_ACCOUNT}:compute-environment/${ceName}`;
+            return { id: ceArn, state: { ...inputs, name: ceName, arn: ceArn, ecsClusterArn: `arn:aws:ecs:${REGION}:${MOCK_ACCOUNT}:cluster/${ceName}_Batch_mock` } };
+        }
+        case "aws:batch/jobQueue:JobQueue": {
+            const queueArn = `arn:aws:batch:${REGION}:${MOCK_ACCOUNT}:job-queue/${physical}`;
+            return { id: queueArn, state: { ...inputs, name: physical, arn: queueArn } };
+        }
+        case "aws:dynamodb/table:Table":
+            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:dynamodb:${REGION}:${MOCK_ACCOUNT}:table/${physical}` } };
+        case "aws:cloudwatch/eventRule:EventRule":
+            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:events:${REGION}:${MOCK_ACCOUNT}:rule/${physical}` } };
         case "awsx:ec2:Vpc":
             return {
                 id: `${name}-id`,
@@ -195,9 +227,11 @@ export async function installMocks(opts: { project: string; stack: string; refer
     track("registerResource", (req, res) => {
         const secretPaths: string[] = [];
         const inputs = unwrapSecrets(req.getObject()?.toJavaScript() ?? {}, show, "", secretPaths);
-        const state = monitor.resources.get(res.getUrn())?.state ?? {};
+        const registered = monitor.resources.get(res.getUrn());
+        const state = registered?.state ?? {};
         resources.push({
             urn: res.getUrn(),
+            id: registered?.id ?? undefined,
             type: req.getType(),
             name: req.getName(),
             parent: req.getParent() || undefined,

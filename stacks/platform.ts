@@ -5,9 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { ArtifactBucket } from "../components/artifact-bucket";
-import { MetaflowService } from "../components/metaflow-service";
+import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
+import { buildCompute } from "./compute";
 import { PlatformConfig } from "./config";
 import { metaflowConfig } from "./metaflow-config";
 import { References } from "./references";
@@ -116,7 +117,17 @@ export function buildMetadataService(ctx: PlatformContext, batchComputeSecurityG
 /** Builds every component of the stack and returns the stack outputs. */
 export function buildPlatform(config: PlatformConfig, references: References, opts: pulumi.ComponentResourceOptions): Record<string, unknown> {
     const p = config.namePrefix;
-    const key = new PlatformKey(`${p}-kms`, { namePrefix: p, region: config.region, protect: config.protect, deletionWindowInDays: config.protect ? 30 : 7 }, opts);
+    const key = new PlatformKey(
+        `${p}-kms`,
+        {
+            namePrefix: p,
+            region: config.region,
+            protect: config.protect,
+            deletionWindowInDays: config.protect ? 30 : 7,
+            autoScalingEbs: config.batch.rootVolumePlatformKey,
+        },
+        opts,
+    );
     const network = buildNetwork(config, references, key, opts);
     const bucket = new ArtifactBucket(
         `${p}-artifacts`,
@@ -131,11 +142,16 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         opts,
     );
     const ctx: PlatformContext = { config, references, network, key, bucket, opts };
+    const compute = buildCompute(ctx);
 
-    // INTEGRATION POINT: the security groups of the Batch compute environments (BatchQueue component), which the
-    // metadata service's load balancer must admit so that `@batch` tasks can record metadata. Empty until merged.
-    const batchComputeSecurityGroupIds: pulumi.Input<string>[] = [];
-    const metadata = buildMetadataService(ctx, batchComputeSecurityGroupIds);
+    // `@batch` tasks record metadata: the service's load balancer admits the compute security group, whose egress
+    // (closed by default) opens to exactly that load balancer on its listener port.
+    const metadata = buildMetadataService(ctx, [compute.compute.securityGroupId]);
+    compute.compute.allowEgress("metadata", {
+        port: servicePort(config.service.certificateArn),
+        securityGroupId: metadata.loadBalancerSecurityGroupId,
+        description: "Metaflow metadata service (internal load balancer)",
+    });
 
     return {
         environment: config.environment,
@@ -152,6 +168,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metaflowUiUrl: metadata.uiUrl,
         metadataDatabaseSecretArn: metadata.databaseSecretArn,
         metadataLogGroup: metadata.logGroupName,
+        ...compute.outputs,
         metaflowConfig: metaflowConfig({
             DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
             DATATOOLS_S3ROOT: bucket.datatoolsRoot,
@@ -159,6 +176,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
             SERVICE_URL: metadata.publicUrl ?? metadata.internalUrl,
             SERVICE_INTERNAL_URL: metadata.internalUrl,
             SERVICE_AUTH_KEY: metadata.apiKey,
+            ...compute.metaflow,
         }),
     };
 }

@@ -8,10 +8,12 @@
 import { ArtifactLifecycle, lifecycleProblems } from "../../components/artifact-bucket/rules";
 import { QueueSpec } from "../../components/batch/queue-rules";
 import { FeatureField, featureProblems, fargateSizeProblem, OIDC_FIELDS, OidcSettings, pinnedImageProblem, serviceImageProblem, TaskCounts, taskCountProblems } from "../../components/metaflow-service/rules";
+import { duplicateTriggerNames, TriggerSpec, validateTrigger } from "../../components/sfn/rules";
 import { artifactKeys } from "./keys/artifacts";
 import { batchKeys, QueueOverride, resolveQueues } from "./keys/batch";
 import { coreKeys, LOG_RETENTION_DAYS } from "./keys/core";
 import { serviceKeys } from "./keys/service";
+import { sfnKeys } from "./keys/sfn";
 import { AWS_REGIONS } from "./regions";
 import {
     ConfigProblem,
@@ -31,7 +33,7 @@ export { ConfigProblem, Environment, formatProblem } from "./spec";
 export const PROJECT = "metaflow-platform";
 
 /** Every key of the project namespace. Adding a section: spread its keys here and map them in `assemble`. */
-export const PROJECT_KEYS = { ...coreKeys, ...artifactKeys, ...batchKeys, ...serviceKeys } as const;
+export const PROJECT_KEYS = { ...coreKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys } as const;
 export type KeyName = keyof typeof PROJECT_KEYS;
 type KeyValues = Values<typeof PROJECT_KEYS>;
 
@@ -91,8 +93,22 @@ export interface PlatformConfig {
     references: { foundation?: string; dask?: string };
     network: { vpcCidr: string };
     artifacts: ArtifactSettings;
-    batch: { queues: QueueSpec[]; defaultQueue: string };
+    batch: {
+        queues: QueueSpec[];
+        defaultQueue: string;
+        /** Root volume of every EC2 instance unless its queue says otherwise, GiB. */
+        rootVolumeGiB: number;
+        /** Minutes a job may wait RUNNABLE for capacity unless its queue says otherwise. */
+        runnableTimeLimitMinutes: number;
+        /** Root volumes use the platform key (true) or the account's aws/ebs key (false). */
+        rootVolumePlatformKey: boolean;
+    };
     service: ServiceSettings;
+    sfn: {
+        /** `<prefix>_<FlowName>` state machines: METAFLOW_SFN_STATE_MACHINE_PREFIX. */
+        stateMachinePrefix: string;
+        triggers: TriggerSpec[];
+    };
 }
 
 export type LoadResult = { ok: true; config: PlatformConfig } | { ok: false; problems: ConfigProblem[] };
@@ -203,6 +219,19 @@ export function loadConfig(raw: Record<string, string>, ctx: { project?: string;
     }
 
     serviceProblems(v, environment, key, problems);
+    const stateMachinePrefix = v.sfnStateMachinePrefix ?? v.namePrefix ?? defaultNamePrefix(ctx.stack);
+    const triggers = (v.triggers ?? []) as TriggerSpec[];
+    triggers.forEach((t, i) => {
+        for (const p of validateTrigger(t, stateMachinePrefix)) {
+            problems.push({ key: `${key("triggers")}[${i}].${p.field}`, given: show((t as any)[p.field]), allowed: p.message });
+        }
+    });
+    for (const name of duplicateTriggerNames(triggers)) {
+        problems.push({ key: key("triggers"), given: show(name), allowed: "two triggers have this name; give each a distinct name" });
+    }
+    if (v.artifactEventBridge === false && triggers.some((t) => t.s3Prefix !== undefined)) {
+        problems.push({ key: key("artifactEventBridge"), given: "false", allowed: "must be true while a trigger watches an s3Prefix: S3 sends object events to EventBridge only when enabled" });
+    }
 
     if (problems.length) return { ok: false, problems };
 
@@ -238,8 +267,15 @@ export function loadConfig(raw: Record<string, string>, ctx: { project?: string;
                 accessLogging: v.artifactAccessLogging,
                 eventBridge: v.artifactEventBridge,
             },
-            batch: { queues, defaultQueue: v.defaultQueue },
+            batch: {
+                queues,
+                defaultQueue: v.defaultQueue,
+                rootVolumeGiB: v.batchRootVolumeGiB,
+                runnableTimeLimitMinutes: v.batchRunnableTimeLimitMinutes,
+                rootVolumePlatformKey: v.batchRootVolumePlatformKey,
+            },
             service: serviceSettings(v),
+            sfn: { stateMachinePrefix, triggers },
         },
     };
 }

@@ -41,7 +41,7 @@ const OIDC = {
 const containers = (task: RecordedResource): any[] => JSON.parse(task.inputs.containerDefinitions);
 const serviceTask = (run: StackRun) => run.one(T.task, "-metadata-task");
 const kmsArn = (run: StackRun) => run.one("aws:kms/key:Key").state.arn;
-const sgId = (run: StackRun, suffix: string) => run.one(T.sg, suffix).state.id ?? `${run.one(T.sg, suffix).name}-id`;
+const sgId = (run: StackRun, suffix: string) => run.one(T.sg, suffix).id;
 const ingressTo = (run: StackRun, sgSuffix: string) => run.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === sgId(run, sgSuffix));
 const actions = (statement: any): string[] => [statement.Action].flat();
 
@@ -97,12 +97,14 @@ describe("MetaflowService", function () {
             it("admits only named sources: the ALB from user access, the tasks from the ALB, the database from the tasks", () => {
                 const run = runs[env];
                 const albIn = ingressTo(run, "-alb-sg");
+                const batchSg = sgId(run, "-batch-sg");
                 if (env === "prod") {
                     const f = FIXTURES["acme/a01-foundation/prod"] as any;
-                    expect(albIn.map((r) => r.inputs.referencedSecurityGroupId).filter(Boolean)).to.deep.equal(f.userAccessSecurityGroupIds);
+                    expect(albIn.map((r) => r.inputs.referencedSecurityGroupId).filter(Boolean)).to.have.members([batchSg, ...f.userAccessSecurityGroupIds]);
                     expect(albIn.map((r) => r.inputs.cidrIpv4).filter(Boolean)).to.deep.equal(f.userAccessCidrs);
                 } else {
-                    expect(albIn, "dev without a foundation has no user access path yet").to.have.length(0);
+                    // dev without a foundation has no user access path: only Batch jobs reach the service.
+                    expect(albIn.map((r) => r.inputs.referencedSecurityGroupId)).to.deep.equal([batchSg]);
                 }
                 for (const r of albIn) expect(r.inputs.fromPort).to.equal(80);
                 const taskIn = ingressTo(run, "-task-sg");

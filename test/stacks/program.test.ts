@@ -51,6 +51,23 @@ describe("the program", () => {
     });
 });
 
+describe("wiring between sections", () => {
+    for (const stack of ["dev", "prod"]) {
+        it(`lets Batch jobs reach the metadata service's load balancer, and only on its listener port (${stack})`, async () => {
+            const run = await runStack(stack);
+            const computeSg = run.one("aws:ec2/securityGroup:SecurityGroup", "-batch-sg").id;
+            const albSg = run.one("aws:ec2/securityGroup:SecurityGroup", "-metadata-alb-sg").id;
+            const egress = run.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "-batch-metadata");
+            expect(egress.inputs).to.include({ securityGroupId: computeSg, referencedSecurityGroupId: albSg, fromPort: 80, toPort: 80 });
+            const ingress = run.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === albSg && r.inputs.referencedSecurityGroupId === computeSg);
+            expect(ingress.map((r) => r.inputs.fromPort)).to.deep.equal([80]);
+            const profile = run.outputs.metaflowConfig as Record<string, string>;
+            expect(profile.METAFLOW_SERVICE_INTERNAL_URL).to.match(/^http:\/\/internal-.*elb\.amazonaws\.com$/);
+            expect(profile.METAFLOW_BATCH_JOB_QUEUE).to.match(/:job-queue\//);
+        });
+    }
+});
+
 describe("the test harness", () => {
     it("fails a run where an Output leaked into a string", async () => {
         const err = await rejection(

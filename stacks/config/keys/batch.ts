@@ -1,7 +1,14 @@
-import { QUEUE_CAPACITIES, QueueSpec, validateQueueSpec } from "../../../components/batch/queue-rules";
+import {
+    QUEUE_CAPACITIES,
+    QUEUE_PLATFORMS,
+    QueueSpec,
+    ROOT_VOLUME_GIB,
+    RUNNABLE_TIME_LIMIT_MINUTES,
+    validateQueueSpec,
+} from "../../../components/batch/queue-rules";
 import { ConfigProblem, Environment, KeySpecs, nearest, show } from "../spec";
 
-const QUEUE_FIELDS = ["name", "kind", "instanceTypes", "maxVcpus", "capacity", "maxGpusPerJob", "enabled"] as const;
+const QUEUE_FIELDS = ["name", "kind", "instanceTypes", "maxVcpus", "capacity", "maxGpusPerJob", "platform", "rootVolumeGiB", "runnableTimeLimitMinutes", "enabled"] as const;
 
 /** The queues every environment starts with; `queues` in a stack file adjusts them by name. */
 export function defaultQueues(env: Environment): QueueSpec[] {
@@ -49,6 +56,9 @@ function parseQueueOverrides(value: unknown, key: string, problems: ConfigProble
         check("maxVcpus", (v) => Number.isInteger(v) && (v as number) >= 1, "expected a positive integer");
         check("maxGpusPerJob", (v) => Number.isInteger(v) && (v as number) >= 1, "expected a positive integer");
         check("capacity", (v) => QUEUE_CAPACITIES.includes(v as never), `allowed: ${QUEUE_CAPACITIES.join(", ")}`);
+        check("platform", (v) => QUEUE_PLATFORMS.includes(v as never), `allowed: ${QUEUE_PLATFORMS.join(", ")}`);
+        check("rootVolumeGiB", (v) => Number.isInteger(v), `expected an integer from ${ROOT_VOLUME_GIB.min} to ${ROOT_VOLUME_GIB.max}`);
+        check("runnableTimeLimitMinutes", (v) => Number.isInteger(v), `expected an integer from ${RUNNABLE_TIME_LIMIT_MINUTES.min} to ${RUNNABLE_TIME_LIMIT_MINUTES.max}`);
         check("enabled", (v) => typeof v === "boolean", "expected true or false");
     });
     return problems.length === before ? (value as QueueOverride[]) : undefined;
@@ -65,13 +75,16 @@ export function resolveQueues(env: Environment, overrides: QueueOverride[], key:
             return;
         }
         if (!base) {
-            const missing = (["kind", "instanceTypes", "maxVcpus", "capacity"] as const).filter((f) => fields[f] === undefined);
+            const needed = fields.platform === "fargate" ? (["kind", "maxVcpus", "capacity"] as const) : (["kind", "instanceTypes", "maxVcpus", "capacity"] as const);
+            const missing = needed.filter((f) => fields[f] === undefined);
             if (missing.length) {
                 problems.push({ key: `${key}[${i}]`, given: show(o), allowed: `a new queue "${o.name}" needs ${missing.join(", ")} (default queues: ${[...queues.keys()].join(", ")})` });
                 return;
             }
         }
-        queues.set(o.name, { ...base, ...fields } as QueueSpec);
+        const merged = { ...base, ...fields } as QueueSpec;
+        if (merged.platform === "fargate" && fields.instanceTypes === undefined) merged.instanceTypes = [];
+        queues.set(o.name, merged);
     });
     const result = [...queues.values()];
     result.forEach((q) => {
@@ -90,7 +103,7 @@ export const batchKeys = {
     queues: {
         type: "object",
         default: [],
-        shape: "list of {name, kind: cpu|gpu, instanceTypes: [..], maxVcpus, capacity: spot-first|spot-only|on-demand, maxGpusPerJob, enabled}",
+        shape: "list of {name, kind: cpu|gpu, instanceTypes: [..], maxVcpus, capacity: spot-first|spot-only|on-demand, maxGpusPerJob, platform: ec2|fargate, rootVolumeGiB, runnableTimeLimitMinutes, enabled}",
         description: "Adjustments to the default job queues (cpu, gpu, ondemand), merged by name; new names add queues.",
         parse: parseQueueOverrides,
     },
@@ -98,5 +111,24 @@ export const batchKeys = {
         type: "string",
         default: "cpu",
         description: "The queue `@batch` uses when a step names none (METAFLOW_BATCH_JOB_QUEUE).",
+    },
+    batchRootVolumeGiB: {
+        type: "integer",
+        min: ROOT_VOLUME_GIB.min,
+        max: ROOT_VOLUME_GIB.max,
+        default: { dev: 50, staging: 100, prod: 100 },
+        description: "Size in GiB of the encrypted gp3 root volume of every Batch instance (container images and task scratch space); a queue's rootVolumeGiB overrides it.",
+    },
+    batchRunnableTimeLimitMinutes: {
+        type: "integer",
+        min: RUNNABLE_TIME_LIMIT_MINUTES.min,
+        max: RUNNABLE_TIME_LIMIT_MINUTES.max,
+        default: { dev: 30, staging: 60, prod: 120 },
+        description: "Minutes a job may wait RUNNABLE for instance capacity before its queue cancels it (misconfigured jobs are cancelled after 10); a queue's runnableTimeLimitMinutes overrides it.",
+    },
+    batchRootVolumePlatformKey: {
+        type: "boolean",
+        default: true,
+        description: "Encrypt Batch root volumes with the platform KMS key (the key policy then admits the account's EC2 Auto Scaling service-linked role, which must exist); false uses the account's aws/ebs key.",
     },
 } satisfies KeySpecs;

@@ -1,0 +1,235 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { NAME_LIMITS, physicalName } from "../naming";
+
+/** The log group the awslogs driver of Batch jobs writes to (Batch's default, which Metaflow keeps). */
+export const BATCH_JOB_LOG_GROUP = "/aws/batch/job";
+
+/** An extra egress rule of the compute security group, e.g. to the metadata service's load balancer. */
+export interface ComputeEgress {
+    description: string;
+    port: number;
+    /** The destination security group (preferred) ... */
+    securityGroupId?: pulumi.Input<string>;
+    /** ... or an IPv4 CIDR. */
+    cidr?: string;
+}
+
+/** Arguments of {@link BatchCompute}. */
+export interface BatchComputeArgs {
+    /** Short prefix of physical names (roles, instance profile). */
+    namePrefix: string;
+    region: string;
+    vpcId: pulumi.Input<string>;
+    /**
+     * The security group admitted by the EFS mount targets (the foundation's `efsSecurityGroupId`): when given, the
+     * compute security group may reach it on NFS (2049), for `@batch(efs_volumes=...)`.
+     */
+    efsSecurityGroupId?: pulumi.Input<string>;
+    /** Further egress, e.g. the metadata service's load balancer (HTTP inside the VPC). */
+    egress?: ComputeEgress[];
+    /** Create the ECS task execution role Fargate queues need (METAFLOW_ECS_FARGATE_EXECUTION_ROLE). Default false. */
+    fargate?: boolean;
+    /**
+     * ECR repositories (ARNs or patterns) instances may pull from besides this account's repositories in this region,
+     * e.g. a shared registry account. Public registries (Docker Hub, ECR Public) need no IAM permission.
+     */
+    extraImageRepositoryArns?: pulumi.Input<string>[];
+}
+
+export function validateBatchComputeArgs(args: BatchComputeArgs): string[] {
+    const problems: string[] = [];
+    (args.egress ?? []).forEach((e, i) => {
+        if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) problems.push(`egress[${i}].port ${e.port} must be a TCP port`);
+        if ((e.securityGroupId === undefined) === (e.cidr === undefined)) problems.push(`egress[${i}] needs exactly one of securityGroupId, cidr`);
+        if (e.cidr === "0.0.0.0/0" && e.port !== 443) problems.push(`egress[${i}]: only HTTPS may leave for 0.0.0.0/0`);
+        if (!e.description) problems.push(`egress[${i}] needs a description`);
+    });
+    return problems;
+}
+
+/**
+ * What every Batch queue of a stack shares: the compute security group (no inbound rule except from itself, egress
+ * only for HTTPS, NFS to EFS and what the caller adds), the ECS instance role and instance profile (what the ECS
+ * agent needs, scoped to this account and region), and, for Fargate queues, the task execution role. Batch itself
+ * works through its service-linked role (AWSServiceRoleForBatch), so no service role is made here.
+ */
+export class BatchCompute extends pulumi.ComponentResource {
+    /** The compute security group: admit it on the metadata service's load balancer. */
+    public readonly securityGroupId: pulumi.Output<string>;
+    public readonly instanceRoleArn: pulumi.Output<string>;
+    public readonly instanceProfileArn: pulumi.Output<string>;
+    /** The Fargate task execution role, when `fargate`. */
+    public readonly fargateExecutionRoleArn?: pulumi.Output<string>;
+    private readonly componentName: string;
+
+    constructor(name: string, args: BatchComputeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("metaflow:compute:BatchCompute", name, {}, opts);
+        const problems = validateBatchComputeArgs(args);
+        if (problems.length) throw new Error(`BatchCompute ${name}: ${problems.join("; ")}`);
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const arn = (service: string, resource: string) => pulumi.interpolate`arn:aws:${service}:${args.region}:${account}:${resource}`;
+
+        const sg = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            {
+                vpcId: args.vpcId,
+                description: `Metaflow Batch compute (${args.namePrefix}): no inbound except from itself`,
+                revokeRulesOnDelete: true,
+                tags: { Name: `${args.namePrefix}-batch-compute` },
+            },
+            { parent: this },
+        );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-from-self`,
+            { securityGroupId: sg.id, referencedSecurityGroupId: sg.id, ipProtocol: "-1", description: "Multi-node (@parallel) jobs talk to each other" },
+            { parent: this },
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-to-self`,
+            { securityGroupId: sg.id, referencedSecurityGroupId: sg.id, ipProtocol: "-1", description: "Multi-node (@parallel) jobs talk to each other" },
+            { parent: this },
+        );
+        // DNS needs no rule: security groups do not filter traffic to the VPC's Amazon-provided DNS resolver.
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-https`,
+            { securityGroupId: sg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS: S3, ECR, ECS/Batch/AWS APIs and package indexes" },
+            { parent: this },
+        );
+        if (args.efsSecurityGroupId !== undefined) {
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-nfs`,
+                { securityGroupId: sg.id, referencedSecurityGroupId: args.efsSecurityGroupId, ipProtocol: "tcp", fromPort: 2049, toPort: 2049, description: "NFS to the foundation's EFS mount targets (@batch efs_volumes)" },
+                { parent: this },
+            );
+        }
+        this.componentName = name;
+        this.securityGroupId = sg.id;
+        (args.egress ?? []).forEach((e, i) => this.allowEgress(`egress-${i}`, e));
+
+        const imageRepositories = [arn("ecr", "repository/*"), ...(args.extraImageRepositoryArns ?? [])];
+        const jobLogs = arn("logs", `log-group:${BATCH_JOB_LOG_GROUP}:*`);
+
+        const instanceRole = new aws.iam.Role(
+            `${name}-instance-role`,
+            {
+                name: physicalName(args.namePrefix, "batch-instance", NAME_LIMITS.iamRole),
+                description: "ECS container instances of the Metaflow Batch compute environments",
+                assumeRolePolicy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }],
+                }),
+            },
+            { parent: this },
+        );
+        // The permissions of AmazonEC2ContainerServiceforEC2Role, narrowed to this account and region. Batch names
+        // its ECS clusters itself, so clusters and container instances are matched by account and region.
+        new aws.iam.RolePolicy(
+            `${name}-instance-policy`,
+            {
+                role: instanceRole.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "EcsAgentClusters",
+                            Effect: "Allow",
+                            Action: ["ecs:RegisterContainerInstance", "ecs:DeregisterContainerInstance", "ecs:SubmitAttachmentStateChanges", "ecs:SubmitContainerStateChange", "ecs:SubmitTaskStateChange"],
+                            Resource: arn("ecs", "cluster/*"),
+                        },
+                        {
+                            Sid: "EcsAgentContainerInstances",
+                            Effect: "Allow",
+                            Action: ["ecs:Poll", "ecs:StartTelemetrySession", "ecs:UpdateContainerInstancesState", "ecs:TagResource"],
+                            Resource: arn("ecs", "container-instance/*"),
+                        },
+                        {
+                            // DiscoverPollEndpoint, DescribeTags and GetAuthorizationToken have no resource-level permissions.
+                            Sid: "NoResourceLevelPermissions",
+                            Effect: "Allow",
+                            Action: ["ecs:DiscoverPollEndpoint", "ec2:DescribeTags", "ecr:GetAuthorizationToken"],
+                            Resource: "*",
+                        },
+                        {
+                            Sid: "PullImages",
+                            Effect: "Allow",
+                            Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                            Resource: imageRepositories,
+                        },
+                        { Sid: "JobLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: jobLogs },
+                    ],
+                }),
+            },
+            { parent: this },
+        );
+        const profile = new aws.iam.InstanceProfile(
+            `${name}-instance-profile`,
+            { name: physicalName(args.namePrefix, "batch-instance", NAME_LIMITS.iamRole), role: instanceRole.name },
+            { parent: this },
+        );
+
+        if (args.fargate) {
+            const execution = new aws.iam.Role(
+                `${name}-fargate-execution`,
+                {
+                    name: physicalName(args.namePrefix, "batch-fargate-exec", NAME_LIMITS.iamRole),
+                    description: "ECS task execution role of Metaflow's Fargate Batch jobs (image pulls, logs)",
+                    assumeRolePolicy: pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }],
+                    }),
+                },
+                { parent: this },
+            );
+            new aws.iam.RolePolicy(
+                `${name}-fargate-execution`,
+                {
+                    role: execution.id,
+                    policy: pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            // GetAuthorizationToken has no resource-level permissions.
+                            { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                            { Sid: "PullImages", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: imageRepositories },
+                            { Sid: "JobLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: jobLogs },
+                        ],
+                    }),
+                },
+                { parent: this },
+            );
+            this.fargateExecutionRoleArn = execution.arn;
+        }
+
+        this.instanceRoleArn = instanceRole.arn;
+        this.instanceProfileArn = profile.arn;
+        this.registerOutputs({
+            securityGroupId: this.securityGroupId,
+            instanceRoleArn: this.instanceRoleArn,
+            instanceProfileArn: this.instanceProfileArn,
+            fargateExecutionRoleArn: this.fargateExecutionRoleArn,
+        });
+    }
+
+    /**
+     * Lets the compute security group reach one more destination, e.g. the metadata service's load balancer once it
+     * exists (it admits `securityGroupId` in turn, so neither needs the other at construction). `role` names the rule
+     * `<name>-<role>`.
+     */
+    public allowEgress(role: string, e: ComputeEgress): aws.vpc.SecurityGroupEgressRule {
+        const problems = validateBatchComputeArgs({ namePrefix: "", region: "", vpcId: "", egress: [e] });
+        if (problems.length) throw new Error(`BatchCompute ${this.componentName}: ${problems.map((p) => p.replace("egress[0]", role)).join("; ")}`);
+        return new aws.vpc.SecurityGroupEgressRule(
+            `${this.componentName}-${role}`,
+            {
+                securityGroupId: this.securityGroupId,
+                ipProtocol: "tcp",
+                fromPort: e.port,
+                toPort: e.port,
+                description: e.description,
+                ...(e.securityGroupId !== undefined ? { referencedSecurityGroupId: e.securityGroupId } : { cidrIpv4: e.cidr }),
+            },
+            { parent: this },
+        );
+    }
+}

@@ -1,0 +1,6 @@
+/** AWS Batch compute for Metaflow's `@batch`: shared pieces, queues, and the job role. */
+export * from "./compute";
+export * from "./job-role";
+export * from "./queue";
+export * from "./queue-rules";
+export { instanceFacts, InstanceKind } from "./instance-types";

@@ -1,0 +1,176 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { NAME_LIMITS, physicalName } from "../naming";
+import { BATCH_JOB_LOG_GROUP } from "./compute";
+
+/** Arguments of {@link MetaflowJobRole}. */
+export interface MetaflowJobRoleArgs {
+    /**
+     * Short prefix: names the roles, and scopes the parameter namespace (`/<namePrefix>/*`) and the SageMaker
+     * resources (`<namePrefix>-*`) the jobs may use.
+     */
+    namePrefix: string;
+    region: string;
+    /** The datastore bucket. */
+    bucketArn: pulumi.Input<string>;
+    /** The platform KMS key (bucket, table, parameters). */
+    kmsKeyArn: pulumi.Input<string>;
+    /** Further keys jobs may decrypt with (e.g. the foundation's key for data it encrypts). */
+    decryptKeyArns?: pulumi.Input<string>[];
+    /** The Step Functions DynamoDB table (foreach cardinalities). */
+    dynamoTableArn: pulumi.Input<string>;
+    /** Grant SageMaker training jobs, models and endpoints named `<namePrefix>-*`. Default true. */
+    sagemaker?: boolean;
+}
+
+export function validateMetaflowJobRoleArgs(args: MetaflowJobRoleArgs): string[] {
+    const problems: string[] = [];
+    if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.namePrefix)) problems.push(`namePrefix "${args.namePrefix}" must be 2-31 lowercase letters, digits or hyphens (SageMaker names are scoped by it)`);
+    return problems;
+}
+
+const trust = (service: string, account: pulumi.Input<string>) =>
+    pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }],
+    });
+
+/**
+ * The role every Metaflow task on Batch runs as (METAFLOW_ECS_S3_ACCESS_IAM_ROLE), trusted by ECS tasks of this
+ * account only: the datastore's objects, the platform key, the Step Functions table, the Batch job logs, the
+ * platform's parameter namespace, and SageMaker resources named with the platform prefix. SageMaker cannot assume a
+ * role that trusts only ECS tasks, so SageMaker work runs as a separate execution role that this role may pass to
+ * SageMaker and nowhere else.
+ */
+export class MetaflowJobRole extends pulumi.ComponentResource {
+    public readonly roleArn: pulumi.Output<string>;
+    public readonly roleName: pulumi.Output<string>;
+    /** The role passed to SageMaker training jobs and models, when `sagemaker`. */
+    public readonly sagemakerRoleArn?: pulumi.Output<string>;
+
+    constructor(name: string, args: MetaflowJobRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("metaflow:compute:MetaflowJobRole", name, {}, opts);
+        const problems = validateMetaflowJobRoleArgs(args);
+        if (problems.length) throw new Error(`MetaflowJobRole ${name}: ${problems.join("; ")}`);
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const arn = (service: string, resource: string) => pulumi.interpolate`arn:aws:${service}:${args.region}:${account}:${resource}`;
+        const p = args.namePrefix;
+        const objects = pulumi.interpolate`${args.bucketArn}/*`;
+
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                name: physicalName(p, "batch-job", NAME_LIMITS.iamRole),
+                description: "Metaflow tasks on AWS Batch (METAFLOW_ECS_S3_ACCESS_IAM_ROLE)",
+                assumeRolePolicy: trust("ecs-tasks.amazonaws.com", account),
+            },
+            { parent: this },
+        );
+
+        let sagemakerRole: aws.iam.Role | undefined;
+        if (args.sagemaker ?? true) {
+            sagemakerRole = new aws.iam.Role(
+                `${name}-sagemaker`,
+                {
+                    name: physicalName(p, "sagemaker-exec", NAME_LIMITS.iamRole),
+                    description: "SageMaker training jobs and models started from Metaflow tasks",
+                    assumeRolePolicy: trust("sagemaker.amazonaws.com", account),
+                },
+                { parent: this },
+            );
+            new aws.iam.RolePolicy(
+                `${name}-sagemaker`,
+                {
+                    role: sagemakerRole.id,
+                    policy: pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: objects },
+                            { Sid: "DatastoreList", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: args.bucketArn },
+                            { Sid: "PlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
+                            {
+                                Sid: "TrainingLogs",
+                                Effect: "Allow",
+                                Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                                Resource: arn("logs", "log-group:/aws/sagemaker/*"),
+                            },
+                            // GetAuthorizationToken has no resource-level permissions.
+                            { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                            { Sid: "PullImages", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: arn("ecr", "repository/*") },
+                            {
+                                // PutMetricData has no resource-level permissions; the namespace condition narrows it.
+                                Sid: "TrainingMetrics",
+                                Effect: "Allow",
+                                Action: "cloudwatch:PutMetricData",
+                                Resource: "*",
+                                Condition: { StringLike: { "cloudwatch:namespace": "/aws/sagemaker/*" } },
+                            },
+                        ],
+                    }),
+                },
+                { parent: this },
+            );
+        }
+
+        const sagemakerResources = ["training-job", "model", "endpoint-config", "endpoint"].map((t) => arn("sagemaker", `${t}/${p}-*`));
+        const statements: unknown[] = [
+            { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], Resource: objects },
+            { Sid: "DatastoreList", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: args.bucketArn },
+            { Sid: "PlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
+            ...(args.decryptKeyArns?.length ? [{ Sid: "DecryptOnly", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: args.decryptKeyArns }] : []),
+            { Sid: "StepFunctionsState", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: args.dynamoTableArn },
+            {
+                Sid: "JobLogs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
+                Resource: arn("logs", `log-group:${BATCH_JOB_LOG_GROUP}:*`),
+            },
+            {
+                Sid: "PlatformParameters",
+                Effect: "Allow",
+                Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+                Resource: [arn("ssm", `parameter/${p}`), arn("ssm", `parameter/${p}/*`)],
+            },
+        ];
+        if (sagemakerRole) {
+            statements.push(
+                {
+                    Sid: "SageMakerPrefixedResources",
+                    Effect: "Allow",
+                    Action: [
+                        "sagemaker:CreateTrainingJob",
+                        "sagemaker:DescribeTrainingJob",
+                        "sagemaker:StopTrainingJob",
+                        "sagemaker:CreateModel",
+                        "sagemaker:DescribeModel",
+                        "sagemaker:DeleteModel",
+                        "sagemaker:CreateEndpointConfig",
+                        "sagemaker:DescribeEndpointConfig",
+                        "sagemaker:DeleteEndpointConfig",
+                        "sagemaker:CreateEndpoint",
+                        "sagemaker:DescribeEndpoint",
+                        "sagemaker:UpdateEndpoint",
+                        "sagemaker:DeleteEndpoint",
+                        "sagemaker:InvokeEndpoint",
+                        "sagemaker:AddTags",
+                    ],
+                    Resource: sagemakerResources,
+                },
+                {
+                    Sid: "PassSageMakerRole",
+                    Effect: "Allow",
+                    Action: "iam:PassRole",
+                    Resource: sagemakerRole.arn,
+                    Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+                },
+            );
+        }
+        new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) }, { parent: this });
+
+        this.roleArn = role.arn;
+        this.roleName = role.name;
+        this.sagemakerRoleArn = sagemakerRole?.arn;
+        this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, sagemakerRoleArn: this.sagemakerRoleArn });
+    }
+}

@@ -1,0 +1,208 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { NAME_LIMITS, physicalName } from "../naming";
+import { duplicateTriggerNames, TriggerSpec, triggerName, validateStateMachinePrefix } from "./rules";
+import { PipelineTrigger, validatePipelineTriggerArgs } from "./trigger";
+
+export * from "./rules";
+export * from "./trigger";
+
+/** The EventBridge rule Step Functions manages for its `batch:submitJob.sync` integration. */
+export const SFN_BATCH_EVENTS_RULE = "StepFunctionsGetEventsForBatchJobsRule";
+
+/** Arguments of {@link SfnScheduler}. */
+export interface SfnSchedulerArgs {
+    /** Short prefix of physical names (roles, table, log group). */
+    namePrefix: string;
+    region: string;
+    /** State machines are named `<stateMachinePrefix>_<FlowName>` (METAFLOW_SFN_STATE_MACHINE_PREFIX). */
+    stateMachinePrefix: string;
+    /** The platform KMS key: table, log group, datastore objects. */
+    kmsKeyArn: pulumi.Input<string>;
+    /** The datastore bucket. */
+    bucketArn: pulumi.Input<string>;
+    bucketName: pulumi.Input<string>;
+    /** Every platform job queue: the state machines submit Batch jobs to these only. */
+    jobQueueArns: pulumi.Input<pulumi.Input<string>[]>;
+    /** Retention of the execution-history log group, in days. */
+    logRetentionDays: number;
+    /** Event-driven starts of deployed flows. */
+    triggers?: TriggerSpec[];
+    /** `protect`/`retainOnDelete` and deletion protection on the table. */
+    protect?: boolean;
+}
+
+export function validateSfnSchedulerArgs(args: SfnSchedulerArgs): string[] {
+    const problems = validateStateMachinePrefix(args.stateMachinePrefix).map((p) => `stateMachinePrefix: ${p}`);
+    if (!Number.isInteger(args.logRetentionDays) || args.logRetentionDays < 1) problems.push(`logRetentionDays: ${args.logRetentionDays} must be a positive integer`);
+    (args.triggers ?? []).forEach((t, i) => {
+        for (const p of validatePipelineTriggerArgs({ namePrefix: args.namePrefix, region: args.region, stateMachinePrefix: args.stateMachinePrefix, trigger: t, bucketName: "" })) {
+            problems.push(`triggers[${i}].${p}`);
+        }
+    });
+    for (const d of duplicateTriggerNames(args.triggers ?? [])) problems.push(`triggers: two triggers are named "${d}"`);
+    return problems;
+}
+
+const document = (...statements: unknown[]) => pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+
+/**
+ * Production scheduling with Step Functions (`step-functions create`): the execution role the state machines run as
+ * (METAFLOW_SFN_IAM_ROLE), the DynamoDB table for foreach cardinalities (METAFLOW_SFN_DYNAMO_DB_TABLE), the role
+ * EventBridge uses for `@schedule` (METAFLOW_EVENTS_SFN_ACCESS_IAM_ROLE), the execution-history log group
+ * (`--log-execution-history`), and the configured event-driven triggers.
+ */
+export class SfnScheduler extends pulumi.ComponentResource {
+    public readonly stateMachinePrefix: string;
+    public readonly executionRoleArn: pulumi.Output<string>;
+    public readonly eventsRoleArn: pulumi.Output<string>;
+    public readonly tableName: pulumi.Output<string>;
+    public readonly tableArn: pulumi.Output<string>;
+    /** `<log group ARN>:*`, the form Step Functions' logging configuration takes (METAFLOW_SFN_EXECUTION_LOG_GROUP_ARN). */
+    public readonly executionLogGroupArn: pulumi.Output<string>;
+    public readonly triggers: Record<string, PipelineTrigger>;
+
+    constructor(name: string, args: SfnSchedulerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("metaflow:orchestration:SfnScheduler", name, {}, opts);
+        const problems = validateSfnSchedulerArgs(args);
+        if (problems.length) throw new Error(`SfnScheduler ${name}: ${problems.join("; ")}`);
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const arn = (service: string, resource: string) => pulumi.interpolate`arn:aws:${service}:${args.region}:${account}:${resource}`;
+        const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
+        const p = args.namePrefix;
+        const machines = arn("states", `stateMachine:${args.stateMachinePrefix}_*`);
+
+        const table = new aws.dynamodb.Table(
+            `${name}-state`,
+            {
+                name: physicalName(p, "sfn-state", NAME_LIMITS.dynamoTable),
+                billingMode: "PAY_PER_REQUEST",
+                hashKey: "pathspec",
+                attributes: [{ name: "pathspec", type: "S" }],
+                ttl: { attributeName: "ttl", enabled: true },
+                pointInTimeRecovery: { enabled: true },
+                serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
+                deletionProtectionEnabled: args.protect ?? false,
+            },
+            stateful,
+        );
+
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-executions`,
+            {
+                // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy small as state machines multiply.
+                name: `/aws/vendedlogs/states/${p}-metaflow`,
+                retentionInDays: args.logRetentionDays,
+                kmsKeyId: args.kmsKeyArn,
+            },
+            { parent: this },
+        );
+
+        const trust = (service: string) =>
+            document({ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } });
+
+        const executionRole = new aws.iam.Role(
+            `${name}-execution`,
+            { name: physicalName(p, "sfn-execution", NAME_LIMITS.iamRole), description: "Metaflow state machines (METAFLOW_SFN_IAM_ROLE)", assumeRolePolicy: trust("states.amazonaws.com") },
+            { parent: this },
+        );
+        new aws.iam.RolePolicy(
+            `${name}-execution`,
+            {
+                role: executionRole.id,
+                policy: document(
+                    {
+                        Sid: "SubmitToPlatformQueues",
+                        Effect: "Allow",
+                        Action: "batch:SubmitJob",
+                        Resource: pulumi.all([args.jobQueueArns, arn("batch", "job-definition/*")]).apply(([queues, definitions]) => [...queues, definitions]),
+                    },
+                    { Sid: "ManageSubmittedJobs", Effect: "Allow", Action: ["batch:TerminateJob", "batch:TagResource"], Resource: arn("batch", "job/*") },
+                    // DescribeJobs has no resource-level permissions.
+                    { Sid: "DescribeJobs", Effect: "Allow", Action: "batch:DescribeJobs", Resource: "*" },
+                    {
+                        Sid: "BatchSyncIntegrationRule",
+                        Effect: "Allow",
+                        Action: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                        Resource: arn("events", `rule/${SFN_BATCH_EVENTS_RULE}`),
+                    },
+                    { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: pulumi.interpolate`${args.bucketArn}/*` },
+                    { Sid: "DatastoreList", Effect: "Allow", Action: "s3:ListBucket", Resource: args.bucketArn },
+                    { Sid: "PlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
+                    { Sid: "ForeachState", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: table.arn },
+                    {
+                        // Distributed maps start child executions of the same state machine.
+                        Sid: "DistributedMapChildren",
+                        Effect: "Allow",
+                        Action: "states:StartExecution",
+                        Resource: machines,
+                    },
+                    {
+                        Sid: "DistributedMapExecutions",
+                        Effect: "Allow",
+                        Action: ["states:DescribeExecution", "states:StopExecution"],
+                        Resource: arn("states", `execution:${args.stateMachinePrefix}_*:*`),
+                    },
+                    {
+                        // Execution-history logging (CloudWatch Logs vended delivery) has no resource-level permissions.
+                        Sid: "ExecutionHistoryDelivery",
+                        Effect: "Allow",
+                        Action: [
+                            "logs:CreateLogDelivery",
+                            "logs:GetLogDelivery",
+                            "logs:UpdateLogDelivery",
+                            "logs:DeleteLogDelivery",
+                            "logs:ListLogDeliveries",
+                            "logs:PutResourcePolicy",
+                            "logs:DescribeResourcePolicies",
+                            "logs:DescribeLogGroups",
+                        ],
+                        Resource: "*",
+                    },
+                ),
+            },
+            { parent: this },
+        );
+
+        const eventsRole = new aws.iam.Role(
+            `${name}-events`,
+            {
+                name: physicalName(p, "sfn-events", NAME_LIMITS.iamRole),
+                description: "EventBridge starts this stack's Metaflow state machines on @schedule (METAFLOW_EVENTS_SFN_ACCESS_IAM_ROLE)",
+                assumeRolePolicy: trust("events.amazonaws.com"),
+            },
+            { parent: this },
+        );
+        new aws.iam.RolePolicy(
+            `${name}-events`,
+            { role: eventsRole.id, policy: document({ Sid: "StartPrefixedStateMachines", Effect: "Allow", Action: "states:StartExecution", Resource: machines }) },
+            { parent: this },
+        );
+
+        this.triggers = {};
+        for (const t of args.triggers ?? []) {
+            const id = triggerName(t);
+            this.triggers[id] = new PipelineTrigger(
+                `${name}-trigger-${id}`,
+                { namePrefix: p, region: args.region, stateMachinePrefix: args.stateMachinePrefix, trigger: t, bucketName: args.bucketName },
+                { parent: this },
+            );
+        }
+
+        this.stateMachinePrefix = args.stateMachinePrefix;
+        this.executionRoleArn = executionRole.arn;
+        this.eventsRoleArn = eventsRole.arn;
+        this.tableName = table.name;
+        this.tableArn = table.arn;
+        this.executionLogGroupArn = pulumi.interpolate`${logGroup.arn}:*`;
+        this.registerOutputs({
+            stateMachinePrefix: this.stateMachinePrefix,
+            executionRoleArn: this.executionRoleArn,
+            eventsRoleArn: this.eventsRoleArn,
+            tableName: this.tableName,
+            tableArn: this.tableArn,
+            executionLogGroupArn: this.executionLogGroupArn,
+        });
+    }
+}

@@ -1,0 +1,230 @@
+/**
+ * Rules for Step Functions scheduling and event-driven pipeline triggers, written once: the stack configuration
+ * reports them as config problems, the SfnScheduler component throws on them, and the policies can reuse them.
+ *
+ * Pure module: no Pulumi import.
+ */
+import { maxFlowNameLength, NAME_LIMITS } from "../naming";
+
+/** Flow names we promise to fit: `<prefix>_<FlowName>` must stay within 80 characters for names this long. */
+export const REASONABLE_FLOW_NAME_LENGTH = 40;
+
+/** A state machine prefix: letters, digits, hyphens, underscores; short enough for 40-character flow names. */
+export const STATE_MACHINE_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+export const MAX_STATE_MACHINE_PREFIX_LENGTH = NAME_LIMITS.stateMachine - 1 - REASONABLE_FLOW_NAME_LENGTH;
+
+/**
+ * A deployed flow name as Metaflow names the state machine after the prefix: the flow class name, or
+ * `<project>.<branch>.<FlowName>` under `@project`.
+ */
+export const FLOW_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Where Metaflow writes artifacts in the datastore bucket: a trigger there would start a flow on its own output. */
+export const DATASTORE_SYSROOT_PREFIX = "metaflow/";
+
+export function stateMachineName(prefix: string, flow: string): string {
+    return `${prefix}_${flow}`;
+}
+
+export function validateStateMachinePrefix(prefix: string): string[] {
+    const problems: string[] = [];
+    if (!STATE_MACHINE_PREFIX.test(prefix)) problems.push(`"${prefix}" must be letters, digits, hyphens or underscores, starting with a letter or digit`);
+    if (prefix.length > MAX_STATE_MACHINE_PREFIX_LENGTH) {
+        problems.push(`"${prefix}" has ${prefix.length} characters; at most ${MAX_STATE_MACHINE_PREFIX_LENGTH} keep "<prefix>_<FlowName>" within AWS's ${NAME_LIMITS.stateMachine}-character limit for flow names up to ${REASONABLE_FLOW_NAME_LENGTH} characters`);
+    }
+    return problems;
+}
+
+/** Static Metaflow parameter values a trigger passes to the flow. */
+export type TriggerParameters = Record<string, string | number | boolean>;
+
+/** One event-driven trigger: a flow's state machine started by exactly one source. */
+export interface TriggerSpec {
+    /** Short name of the trigger (resource names); default `<flow in lowercase>-<source>`. */
+    name?: string;
+    /** The deployed flow name (what `step-functions create` names the state machine, without the prefix). */
+    flow: string;
+    /** Start the flow when an object is created under this key prefix of the datastore bucket (e.g. `data/incoming/`). */
+    s3Prefix?: string;
+    /** Start the flow on an EventBridge schedule: `rate(1 day)` or `cron(0 6 * * ? *)` (UTC). */
+    schedule?: string;
+    /** Start the flow on events matching this EventBridge pattern (default bus). */
+    eventPattern?: Record<string, unknown>;
+    /** Metaflow parameters passed to the run (names as declared in the flow). */
+    parameters?: TriggerParameters;
+    /** S3 triggers only: pass the created object's key as this Metaflow parameter. */
+    keyParameter?: string;
+}
+
+export type TriggerSource = "s3" | "schedule" | "pattern";
+export const TRIGGER_FIELDS = ["name", "flow", "s3Prefix", "schedule", "eventPattern", "parameters", "keyParameter"] as const;
+
+export interface TriggerProblem {
+    field: (typeof TRIGGER_FIELDS)[number];
+    message: string;
+}
+
+export const TRIGGER_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+
+export function sourceOf(t: TriggerSpec): TriggerSource | undefined {
+    if (t.s3Prefix !== undefined) return "s3";
+    if (t.schedule !== undefined) return "schedule";
+    if (t.eventPattern !== undefined) return "pattern";
+    return undefined;
+}
+
+export function triggerName(t: TriggerSpec): string {
+    if (t.name !== undefined) return t.name;
+    const slug = t.flow.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    const base = /^[a-z]/.test(slug) ? slug : `f-${slug}`;
+    return `${base.slice(0, 31).replace(/-+$/, "")}-${sourceOf(t) ?? "none"}`;
+}
+
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON = /^cron\((.*)\)$/;
+const CRON_FIELD = /^[0-9A-Za-z*?,/#-]+$/;
+
+/** Checks an EventBridge schedule expression; returns what is wrong, or undefined. */
+export function scheduleProblem(expr: string): string | undefined {
+    const rate = RATE.exec(expr);
+    if (rate) {
+        const n = Number(rate[1]);
+        if (n < 1) return "a rate must be at least 1";
+        const singular = !rate[2].endsWith("s");
+        if (n === 1 && !singular) return `write rate(1 ${rate[2].slice(0, -1)}): EventBridge wants the singular unit for 1`;
+        if (n > 1 && singular) return `write rate(${n} ${rate[2]}s): EventBridge wants the plural unit above 1`;
+        return undefined;
+    }
+    const cron = CRON.exec(expr);
+    if (cron) {
+        const fields = cron[1].trim().split(/\s+/);
+        if (fields.length !== 6) return `cron() takes 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
+        const bad = fields.find((f) => !CRON_FIELD.test(f));
+        if (bad) return `cron field "${bad}" has characters EventBridge does not accept`;
+        const [, , dom, , dow] = fields;
+        if ((dom === "?") === (dow === "?")) return "exactly one of day-of-month (3rd field) and day-of-week (5th field) must be ?";
+        return undefined;
+    }
+    return "expected rate(<n> <minute(s)|hour(s)|day(s)>) or cron(<6 fields>), e.g. rate(1 day) or cron(0 6 * * ? *)";
+}
+
+/** Checks an S3 key prefix of the datastore bucket. */
+export function s3PrefixProblem(prefix: string): string | undefined {
+    if (prefix.startsWith("s3://")) return "give a key prefix inside the datastore bucket (e.g. data/incoming/), not an s3:// URL: the trigger always watches the platform's bucket";
+    if (!prefix.length) return "must not be empty: every object of the bucket, Metaflow's own artifacts included, would start the flow";
+    if (prefix.startsWith("/")) return "S3 keys do not start with /";
+    if (prefix.length > 1024) return "S3 keys are at most 1024 characters";
+    if (/[*?]/.test(prefix)) return "is a literal prefix; wildcards are not supported";
+    if (`${prefix}/`.startsWith(DATASTORE_SYSROOT_PREFIX) || DATASTORE_SYSROOT_PREFIX.startsWith(prefix)) {
+        return `overlaps ${DATASTORE_SYSROOT_PREFIX}, where Metaflow writes artifacts: every run would start another`;
+    }
+    return undefined;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Checks one trigger; `prefix` is the stack's state machine prefix (for the 80-character name limit). */
+export function validateTrigger(t: TriggerSpec, prefix: string): TriggerProblem[] {
+    const problems: TriggerProblem[] = [];
+    if (t.name !== undefined && (typeof t.name !== "string" || !TRIGGER_NAME.test(t.name))) {
+        problems.push({ field: "name", message: "must be 1-40 lowercase letters, digits or hyphens, starting with a letter" });
+    }
+    if (typeof t.flow !== "string" || !FLOW_NAME.test(t.flow)) {
+        problems.push({ field: "flow", message: "expected the deployed flow name: letters, digits, underscores (dots and hyphens under @project), starting with a letter or underscore" });
+    } else if (stateMachineName(prefix, t.flow).length > NAME_LIMITS.stateMachine) {
+        problems.push({ field: "flow", message: `"${prefix}_${t.flow}" exceeds the ${NAME_LIMITS.stateMachine}-character state machine limit: with prefix "${prefix}" a flow name may have at most ${maxFlowNameLength(prefix)} characters` });
+    }
+    const sources = (["s3Prefix", "schedule", "eventPattern"] as const).filter((f) => t[f] !== undefined);
+    if (sources.length !== 1) {
+        problems.push({ field: sources[1] ?? "s3Prefix", message: `give exactly one of s3Prefix, schedule, eventPattern (got ${sources.length ? sources.join(" and ") : "none"})` });
+    }
+    if (t.s3Prefix !== undefined) {
+        const p = typeof t.s3Prefix === "string" ? s3PrefixProblem(t.s3Prefix) : "expected a key prefix string";
+        if (p) problems.push({ field: "s3Prefix", message: p });
+    }
+    if (t.schedule !== undefined) {
+        const p = typeof t.schedule === "string" ? scheduleProblem(t.schedule) : "expected a schedule expression string";
+        if (p) problems.push({ field: "schedule", message: p });
+    }
+    if (t.eventPattern !== undefined) {
+        if (!isPlainObject(t.eventPattern) || !Object.keys(t.eventPattern).length) {
+            problems.push({ field: "eventPattern", message: 'expected a non-empty EventBridge pattern object, e.g. {"source": ["my.app"], "detail-type": ["Data Ready"]}' });
+        } else {
+            const bad = Object.entries(t.eventPattern).filter(([, v]) => !Array.isArray(v) && !isPlainObject(v)).map(([k]) => k);
+            if (bad.length) problems.push({ field: "eventPattern", message: `every field of a pattern matches a list of values or a nested object; not so: ${bad.join(", ")}` });
+        }
+    }
+    if (t.parameters !== undefined) {
+        if (!isPlainObject(t.parameters)) problems.push({ field: "parameters", message: "expected an object of Metaflow parameter names to values" });
+        else {
+            for (const [k, v] of Object.entries(t.parameters)) {
+                if (!PARAMETER_NAME.test(k)) problems.push({ field: "parameters", message: `"${k}" is not a Metaflow parameter name` });
+                if (!["string", "number", "boolean"].includes(typeof v)) problems.push({ field: "parameters", message: `"${k}" must be a string, number or boolean (JSON parameters: give them as a JSON string)` });
+            }
+        }
+    }
+    if (t.keyParameter !== undefined) {
+        if (typeof t.keyParameter !== "string" || !PARAMETER_NAME.test(t.keyParameter)) problems.push({ field: "keyParameter", message: "expected a Metaflow parameter name" });
+        else if (t.s3Prefix === undefined) problems.push({ field: "keyParameter", message: "only s3Prefix triggers have an object key to pass" });
+        else if (isPlainObject(t.parameters) && t.keyParameter in t.parameters) problems.push({ field: "keyParameter", message: `"${t.keyParameter}" is also a static parameter; choose one` });
+    }
+    if (!problems.length && triggerInput(t, "K".repeat(1024)).template.length > 8192) problems.push({ field: "parameters", message: "the parameters are too large for an EventBridge input template (8 KiB)" });
+    return problems;
+}
+
+/** Placeholder that EventBridge replaces with the created object's key. */
+export const KEY_PLACEHOLDER = "<objectKey>";
+const KEY_SENTINEL = "__METAFLOW_TRIGGER_OBJECT_KEY__";
+
+/**
+ * The input transformer of a trigger: Metaflow's state machines expect `{"Parameters": "<JSON text of the
+ * parameters>"}` (what `step-functions trigger` sends), so the template nests the parameters as a JSON string. For S3
+ * triggers with `keyParameter`, the object key from the event is substituted into that string.
+ *
+ * `keySample` replaces the placeholder, to measure the worst case.
+ */
+export function triggerInput(t: TriggerSpec, keySample?: string): { inputPaths: Record<string, string>; template: string } {
+    const params: Record<string, unknown> = { ...(t.parameters ?? {}) };
+    const withKey = t.s3Prefix !== undefined && t.keyParameter !== undefined;
+    if (withKey) params[t.keyParameter!] = KEY_SENTINEL;
+    const template = JSON.stringify({ Parameters: JSON.stringify(params) }).replace(KEY_SENTINEL, keySample ?? KEY_PLACEHOLDER);
+    return { inputPaths: withKey ? { objectKey: "$.detail.object.key" } : {}, template };
+}
+
+/** The EventBridge pattern of an S3 trigger: objects created under the prefix in the datastore bucket. */
+export function s3EventPattern(bucketName: string, prefix: string): Record<string, unknown> {
+    return {
+        source: ["aws.s3"],
+        "detail-type": ["Object Created"],
+        detail: { bucket: { name: [bucketName] }, object: { key: [{ prefix }] } },
+    };
+}
+
+/** Parses the `triggers` list shape (each item's fields and types); flow-length checks need the prefix: see validateTrigger. */
+export function triggerShapeProblems(value: unknown): Array<{ index?: number; field?: string; message: string }> {
+    if (!Array.isArray(value)) return [{ message: "expected a list of trigger objects ({flow, s3Prefix | schedule | eventPattern, parameters, keyParameter, name})" }];
+    const problems: Array<{ index?: number; field?: string; message: string }> = [];
+    value.forEach((item, index) => {
+        if (!isPlainObject(item)) {
+            problems.push({ index, message: "expected an object with a flow and one of s3Prefix, schedule, eventPattern" });
+            return;
+        }
+        for (const field of Object.keys(item)) {
+            if (!(TRIGGER_FIELDS as readonly string[]).includes(field)) problems.push({ index, field, message: `unknown trigger field; known: ${TRIGGER_FIELDS.join(", ")}` });
+        }
+    });
+    return problems;
+}
+
+/** Trigger names must be unique within a stack (they name the rules and roles). */
+export function duplicateTriggerNames(triggers: TriggerSpec[]): string[] {
+    const seen = new Set<string>();
+    const dup = new Set<string>();
+    for (const t of triggers) {
+        const n = triggerName(t);
+        if (seen.has(n)) dup.add(n);
+        seen.add(n);
+    }
+    return [...dup];
+}
