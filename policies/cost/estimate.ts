@@ -56,7 +56,7 @@ export function roundEstimate(usd: number): number {
     return Number(usd.toPrecision(2));
 }
 
-const money = (n: number) => `$${n.toFixed(n < 1 ? 4 : 3).replace(/0+$/, "").replace(/\.$/, "")}`;
+const money = (n: number) => `$${Number(n.toPrecision(4))}`;
 const monthly = (price: Price) => price.usd * HOURS_PER_MONTH;
 
 /** NAT gateways of the stack: standalone ones, plus awsx VPCs' gateways when their children are not in the list. */

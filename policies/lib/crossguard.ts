@@ -19,7 +19,7 @@ export function toPolicies(rules: Rule[]): Policies {
             name: rule.name,
             description: rule.baseline?.length ? `${rule.description} (${rule.baseline.join(", ")})` : rule.description,
             enforcementLevel: rule.enforcementLevel ?? "mandatory",
-            ...(configSchemaOf(rule) ? { configSchema: configSchemaOf(rule) } : {}),
+            configSchema: configSchemaOf(rule),
         };
         if (rule.kind === "resource") {
             return {

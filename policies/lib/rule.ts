@@ -90,16 +90,20 @@ export function policyConfigFile(rules: Rule[], settings: PolicySettings): Polic
     for (const rule of [...rules].sort((a, b) => a.name.localeCompare(b.name))) {
         const entry: Record<string, unknown> = {};
         if (rule.enforcementLevel && rule.enforcementLevel !== "mandatory") entry.enforcementLevel = rule.enforcementLevel;
-        for (const key of rule.uses) entry[key] = settings[key];
+        for (const key of settingKeysOf(rule)) entry[key] = settings[key];
         if (Object.keys(entry).length) file[rule.name] = entry;
     }
     return file;
 }
 
+/** The settings a rule is configured with: the ones it reads, and always the environment (messages name it). */
+export function settingKeysOf(rule: Rule): SettingKey[] {
+    return ["environment", ...rule.uses.filter((k) => k !== "environment")];
+}
+
 /** The `configSchema` of a rule: its settings' schemas. */
-export function configSchemaOf(rule: Rule): { properties: Record<string, (typeof SETTING_SCHEMAS)[SettingKey]> } | undefined {
-    if (!rule.uses.length) return undefined;
-    return { properties: Object.fromEntries(rule.uses.map((k) => [k, SETTING_SCHEMAS[k]])) };
+export function configSchemaOf(rule: Rule): { properties: Record<string, (typeof SETTING_SCHEMAS)[SettingKey]> } {
+    return { properties: Object.fromEntries(settingKeysOf(rule).map((k) => [k, SETTING_SCHEMAS[k]])) };
 }
 
 export function isMandatory(v: Violation): boolean {

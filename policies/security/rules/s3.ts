@@ -5,7 +5,7 @@
  */
 import { allowsAnyone, statementsOf } from "../../lib/iam";
 import { StackRule, ResourceRule } from "../../lib/rule";
-import { T } from "../../lib/types";
+import { LOAD_BALANCERS, T } from "../../lib/types";
 import { ofType, parseJsonish, referenced, refersTo, ResourceView } from "../../lib/view";
 
 /** The resources of `type` that configure `bucket` (through their `bucket` property). */
@@ -13,10 +13,17 @@ export function configuring(bucket: ResourceView, type: string, all: ResourceVie
     return ofType(all, type).filter((c) => refersTo(c, "bucket", bucket));
 }
 
-/** Buckets that receive S3 server access logs (a BucketLogging names them as `targetBucket`). */
+/**
+ * Buckets that receive access logs: S3 server access logs (a BucketLogging's `targetBucket`) or load balancer logs
+ * (`accessLogs.bucket`, `connectionLogs.bucket`). Both deliveries support only SSE-S3, not SSE-KMS.
+ */
 export function logTargetBuckets(all: ResourceView[]): Set<string> {
     const buckets = ofType(all, T.bucket);
-    return new Set(ofType(all, T.bucketLogging).flatMap((l) => referenced(l, "targetBucket", buckets)).map((b) => b.urn));
+    const s3Targets = ofType(all, T.bucketLogging).flatMap((l) => referenced(l, "targetBucket", buckets));
+    const lbTargets = ofType(all, ...LOAD_BALANCERS).flatMap((lb) =>
+        buckets.filter((b) => [lb.props.accessLogs?.bucket, lb.props.connectionLogs?.bucket].some((name) => name !== undefined && refersTo({ ...lb, props: { ref: name }, propertyDependencies: undefined }, "ref", b))),
+    );
+    return new Set([...s3Targets, ...lbTargets].map((b) => b.urn));
 }
 
 const perBucket = (check: (b: ResourceView, all: ResourceView[]) => string[]) => (all: ResourceView[]) =>
