@@ -85,3 +85,11 @@ describe("policy packs", () => {
         expect(await run([bucket])).to.deep.equal([["bucket b: no BucketVersioning: enable versioning", "urn:b"]]);
     });
 });
+
+describe("policy documentation", () => {
+    it("docs/policies.md lists every policy", () => {
+        const text = fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8");
+        const missing = [...SECURITY_RULES, ...costRules].map((r) => r.name).filter((n) => !text.includes(`\`${n}\``));
+        expect(missing).to.deep.equal([]);
+    });
+});
