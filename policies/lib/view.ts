@@ -6,6 +6,17 @@
  * Pure module: no Pulumi import (CrossGuard types are structural), so tests, scripts and packs share it.
  */
 
+/**
+ * How the engine passes a value not known until the update (e.g. the ARN of a resource still to be created) to
+ * policies during `pulumi preview`. Rules that cannot decide on such a value stay silent: the same policies run again
+ * during `pulumi up`, when the value is known.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isUnknown(value: unknown): boolean {
+    return value === UNKNOWN;
+}
+
 /** Where a value was marked secret, sources show this text (the offline recorder, `preview --json`). */
 export const SECRET_TEXT = "[secret]";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -44,6 +55,7 @@ export interface ResourceView {
 /** Decodes a value that a source may hold as JSON text (IAM policies, container definitions, provider inputs). */
 export function parseJsonish<T = any>(value: unknown): T | undefined {
     if (typeof value !== "string") return value as T | undefined;
+    if (isUnknown(value)) return undefined;
     const t = value.trim();
     if (!t.startsWith("{") && !t.startsWith("[")) return undefined;
     try {

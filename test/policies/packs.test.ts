@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { costRules } from "../../policies/cost/rules";
 import { toPolicies } from "../../policies/lib/crossguard";
 import { T } from "../../policies/lib/types";
+import { UNKNOWN } from "../../policies/lib/view";
 import { SECURITY_RULES } from "../../policies/security/rules/index";
 import { ROOT } from "../harness";
 
@@ -91,5 +92,20 @@ describe("policy documentation", () => {
         const text = fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8");
         const missing = [...SECURITY_RULES, ...costRules].map((r) => r.name).filter((n) => !text.includes(`\`${n}\``));
         expect(missing).to.deep.equal([]);
+    });
+});
+
+describe("values unknown during a preview", () => {
+    it("rules that cannot decide on an unknown value stay silent instead of reporting a false violation", async () => {
+        const policies = toPolicies(SECURITY_RULES) as any[];
+        const byName = (n: string) => policies.find((p) => p.name === n);
+        const reports: string[] = [];
+        const report = (m: string) => reports.push(m);
+        await byName("ecs-distinct-execution-role").validateResource(resourceArgs(T.ecsTaskDefinition, { executionRoleArn: UNKNOWN, taskRoleArn: UNKNOWN, containerDefinitions: UNKNOWN }), report);
+        await byName("iam-trust-specific-principals").validateResource(resourceArgs(T.role, { assumeRolePolicy: UNKNOWN }), report);
+        const bucket = { ...resourceArgs(T.bucket, {}), urn: "urn:b", name: "b", dependencies: [], propertyDependencies: {} };
+        const policy = { ...resourceArgs(T.bucketPolicy, { bucket: UNKNOWN, policy: UNKNOWN }), urn: "urn:p", dependencies: [bucket], propertyDependencies: { bucket: [bucket] } };
+        await byName("s3-bucket-policy-tls-only").validateStack({ resources: [bucket, policy], stackTags: new Map(), getConfig: () => ({}), notApplicable }, report);
+        expect(reports).to.deep.equal([]);
     });
 });

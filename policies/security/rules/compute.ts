@@ -2,7 +2,7 @@
 import { looksLikeSecretName, looksLikeSecretValue } from "../../lib/secrets";
 import { Rule } from "../../lib/rule";
 import { T } from "../../lib/types";
-import { isSecretValue, parseJsonish, ResourceView } from "../../lib/view";
+import { isSecretValue, isUnknown, parseJsonish, ResourceView } from "../../lib/view";
 
 /** Containers of a task definition, a Batch job definition (container or ECS properties). */
 export function containersOf(r: ResourceView): any[] {
@@ -36,7 +36,7 @@ export const computeRules: Rule[] = [
     { kind: "resource", name: "ecs-no-public-ip", pack: "security", description: "ECS services give their tasks no public IP.", baseline: ["CKV_AWS_333"], uses: [], types: [T.ecsService],
       check: (r) => (r.props.networkConfiguration?.assignPublicIp === true ? ["networkConfiguration.assignPublicIp is true"] : []) },
     { kind: "resource", name: "ecs-distinct-execution-role", pack: "security", description: "A task's execution role differs from its task role.", baseline: ["CKV_AWS_249"], uses: [], types: [T.ecsTaskDefinition],
-      check: (r) => (r.props.executionRoleArn && r.props.executionRoleArn === r.props.taskRoleArn ? ["executionRoleArn and taskRoleArn are the same role"] : []) },
+      check: (r) => (r.props.executionRoleArn && !isUnknown(r.props.executionRoleArn) && r.props.executionRoleArn === r.props.taskRoleArn ? ["executionRoleArn and taskRoleArn are the same role"] : []) },
     { kind: "resource", name: "container-not-privileged", pack: "security", description: "No privileged containers in ECS task or Batch job definitions.", baseline: ["CKV_AWS_334", "CKV_AWS_210"], uses: [], types: WORKLOADS,
       check: (r) => containersOf(r).filter((c) => c?.privileged === true).map((c) => `container ${c?.name ?? ""} is privileged`) },
     { kind: "resource", name: "ecs-read-only-root", pack: "security", description: "ECS containers use a read-only root file system where possible (advisory).", baseline: ["CKV_AWS_336"], enforcementLevel: "advisory", uses: [], types: [T.ecsTaskDefinition],

@@ -4,7 +4,7 @@ import { allowsAnyone, statementsOf } from "../../lib/iam";
 import { looksLikeSecretName, looksLikeSecretValue } from "../../lib/secrets";
 import { Rule, StackRule } from "../../lib/rule";
 import { T } from "../../lib/types";
-import { isSecretValue, ofType } from "../../lib/view";
+import { isSecretValue, isUnknown, ofType } from "../../lib/view";
 
 /** AWS-managed keys are not customer keys. */
 const isCustomerKey = (k: unknown) => typeof k === "string" && k !== "" && !/alias\/aws\//.test(k);
@@ -19,7 +19,7 @@ export function credentialOutputs(value: unknown, path = ""): string[] {
     if (value !== null && typeof value === "object") {
         return Object.entries(value).flatMap(([k, v]) => {
             const at = path ? `${path}.${k}` : k;
-            if (looksLikeSecretName(k) && typeof v === "string" && v !== "" && !isSecretValue(v)) return [at];
+            if (looksLikeSecretName(k) && typeof v === "string" && v !== "" && !isSecretValue(v) && !isUnknown(v)) return [at];
             return credentialOutputs(v, at);
         });
     }

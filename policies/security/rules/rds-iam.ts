@@ -2,7 +2,7 @@
 import { iamProblems, principalsOf, statementsOf } from "../../lib/iam";
 import { Rule, StackRule } from "../../lib/rule";
 import { T } from "../../lib/types";
-import { ofType, referenced, ResourceView } from "../../lib/view";
+import { isUnknown, ofType, referenced, ResourceView } from "../../lib/view";
 
 const rds = [T.rdsInstance];
 const isProd = (env: string) => env === "prod";
@@ -64,7 +64,7 @@ export const rdsIamRules: Rule[] = [
     { kind: "resource", name: "iam-trust-specific-principals", pack: "security", description: "Role trust policies name specific principals: no `*`, no whole account without a condition.", baseline: ["CKV_AWS_60", "CKV_AWS_61"], uses: [], types: [T.role],
       check: (r) => {
           const statements = statementsOf(r.props.assumeRolePolicy);
-          if (!statements) return r.props.assumeRolePolicy === undefined ? [] : ["assumeRolePolicy cannot be read"];
+          if (!statements) return r.props.assumeRolePolicy === undefined || isUnknown(r.props.assumeRolePolicy) ? [] : ["assumeRolePolicy cannot be read"];
           return statements.filter((s) => s.Effect === "Allow").flatMap((s) => {
               const ps = principalsOf(s);
               if (ps.includes("*")) return [`trust statement ${s.Sid ?? ""} allows any principal`];

@@ -6,7 +6,7 @@
 import { allowsAnyone, statementsOf } from "../../lib/iam";
 import { StackRule, ResourceRule } from "../../lib/rule";
 import { LOAD_BALANCERS, T } from "../../lib/types";
-import { ofType, parseJsonish, referenced, refersTo, ResourceView } from "../../lib/view";
+import { isUnknown, ofType, parseJsonish, referenced, refersTo, ResourceView } from "../../lib/view";
 
 /** The resources of `type` that configure `bucket` (through their `bucket` property). */
 export function configuring(bucket: ResourceView, type: string, all: ResourceView[]): ResourceView[] {
@@ -118,6 +118,7 @@ export const s3Rules = [
         uses: [],
         check: perBucket((b, all) => {
             const policies = configuring(b, T.bucketPolicy, all);
+            if (policies.some((p) => isUnknown(p.props.policy))) return []; // judged during `pulumi up`, once known
             const denies = policies.flatMap((p) => statementsOf(p.props.policy) ?? []).some((s) => {
                 const cond = JSON.stringify(s.Condition ?? {});
                 return s.Effect === "Deny" && /"aws:SecureTransport":"?false"?/.test(cond);
