@@ -172,6 +172,9 @@ function invoke(token: string, inputs: Record<string, any>): Record<string, any>
             return { name: REGION, region: REGION, id: REGION, endpoint: `ec2.${REGION}.amazonaws.com`, description: "mock" };
         case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        case "aws:elb/getServiceAccount:getServiceAccount":
+            // Elastic Load Balancing's log-delivery account in us-east-1 (AWS documentation).
+            return { arn: "arn:aws:iam::127311923021:root", id: "127311923021", region: inputs.region ?? REGION };
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
             return { names: [`${REGION}a`, `${REGION}b`, `${REGION}c`], zoneIds: ["use1-az1", "use1-az2", "use1-az4"], id: REGION };
         default: {

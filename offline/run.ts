@@ -11,6 +11,8 @@ export interface ProgramRun {
     stack: string;
     resources: RecordedResource[];
     outputs: Record<string, unknown>;
+    /** The outputs with secrets masked (equal to `outputs` unless secrets are shown). */
+    maskedOutputs?: Record<string, unknown>;
 }
 
 /** Resolves Outputs inside a value; secrets become `[secret]` unless shown. */
@@ -52,10 +54,13 @@ export async function runProgram(opts: {
         // Loaded after the mocks, so that nothing registers against a real engine.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { main } = require("../stacks/main") as typeof import("../stacks/main");
-        const outputs = (await resolveDeep(await main(), opts.showSecrets ?? false)) as Record<string, unknown>;
+        const raw = await main();
+        const outputs = (await resolveDeep(raw, opts.showSecrets ?? false)) as Record<string, unknown>;
+        // Policies judge what Pulumi would store: secrets masked, whatever the caller shows.
+        const maskedOutputs = opts.showSecrets ? ((await resolveDeep(raw, false)) as Record<string, unknown>) : outputs;
         await recorder.settled();
         if (asyncError) throw asyncError;
-        return { stack: opts.stack, resources: recorder.resources, outputs };
+        return { stack: opts.stack, resources: recorder.resources, outputs, maskedOutputs };
     } finally {
         process.off("unhandledRejection", onRejection);
     }

@@ -66,4 +66,4 @@ function main(): number {
     return failed ? 1 : 0;
 }
 
-process.exit(main());
+process.exitCode = main();

@@ -4,13 +4,20 @@
  *   npm run plan -- --stack <dev|staging|prod> [--config <Pulumi.<name>.yaml>] [--references <file.json>]
  *                   [--json] [--show-secrets]
  *
- * Exit 0: planned. Exit 2: invalid configuration or references (messages on stderr, no stack trace).
- * Exit 1: anything else (a defect: the message and its stack on stderr).
+ * After the run it evaluates both policy packs (policies/security, policies/cost) with the stack's policy configuration
+ * (policies/config/<stack>.json, the file `pulumi preview --policy-pack-config` takes) and estimates the monthly cost.
+ *
+ * Exit 0: planned, no mandatory violation. Exit 1: a mandatory policy violation (the plan is still printed), or a
+ * defect (the message and its stack on stderr). Exit 2: invalid configuration or references (messages on stderr, no
+ * stack trace).
  */
 import * as fs from "fs";
 import * as path from "path";
 
 import { RecordedResource, ReferenceFixtures } from "../offline/mocks";
+import { evaluateAll, hasMandatory, policyConfigForStack, PolicyConfigError, PolicyReport, readPolicyConfig, renderReport, reportJson } from "../policies/evaluate";
+import { SECRET_TEXT, fromPlan } from "../policies/lib/view";
+import { loadConfig } from "../stacks/config";
 import { runProgram } from "../offline/run";
 import { readStackFile, StackFileError } from "../offline/stack-config";
 
@@ -97,7 +104,31 @@ export function renderTree(resources: RecordedResource[]): string {
     return [...lines, "", `Resources by type (${resources.length} in all):`, ...table].join("\n");
 }
 
-export async function plan(opts: PlanOptions): Promise<{ stack: string; text: string; document: Record<string, unknown> }> {
+/** Masks the recorded inputs that were secret (when the plan shows secrets, the policies still must not see them). */
+function maskSecretPaths(inputs: Record<string, any>, paths: string[]): Record<string, any> {
+    if (!paths.length) return inputs;
+    const copy = JSON.parse(JSON.stringify(inputs));
+    for (const p of paths) {
+        const keys = p.split(/\.|\[(\d+)\]/).filter((k) => k !== undefined && k !== "");
+        let o = copy;
+        for (const k of keys.slice(0, -1)) o = o?.[k];
+        if (o && keys.length) o[keys[keys.length - 1]] = SECRET_TEXT;
+    }
+    return copy;
+}
+
+/** Evaluates both packs and the cost estimate on a finished run. */
+export function evaluateRun(run: { stack: string; resources: RecordedResource[]; outputs: Record<string, unknown>; maskedOutputs?: Record<string, unknown> }, config: Record<string, string>): PolicyReport {
+    const loaded = loadConfig(config, { stack: run.stack });
+    const file =
+        readPolicyConfig(run.stack) ??
+        (loaded.ok ? policyConfigForStack({ environment: loaded.config.environment, monthlyBudgetUsd: loaded.config.monthlyBudgetUsd }) : undefined);
+    if (!file) throw new PolicyConfigError(`no policies/config/${run.stack}.json and no valid stack configuration to derive it from`);
+    const masked = run.resources.map((r) => ({ ...r, inputs: maskSecretPaths(r.inputs, r.secretPaths) }));
+    return evaluateAll(fromPlan(masked, run.maskedOutputs ?? run.outputs, run.stack), file);
+}
+
+export async function plan(opts: PlanOptions): Promise<{ stack: string; text: string; document: Record<string, unknown>; mandatoryViolations: boolean }> {
     const file = opts.config ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
     const stackFile = readStackFile(file);
     if (opts.config && opts.stack && opts.stack !== stackFile.stack) {
@@ -110,13 +141,35 @@ export async function plan(opts: PlanOptions): Promise<{ stack: string; text: st
         references: readReferences(opts.references),
         showSecrets: opts.showSecrets,
     });
+    const report = evaluateRun(run, stackFile.config);
     const document = {
         stack: run.stack,
-        resources: run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent ?? null, protect: r.protect, inputs: r.inputs })),
+        resources: run.resources.map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            parent: r.parent ?? null,
+            protect: r.protect,
+            retainOnDelete: r.retainOnDelete,
+            provider: r.provider ?? null,
+            dependencies: r.dependencies,
+            inputs: r.inputs,
+            outputs: r.state,
+        })),
         outputs: run.outputs,
+        ...reportJson(report),
     };
-    const text = [`Offline plan of stack "${run.stack}" (mock runtime; nothing is deployed)`, "", renderTree(run.resources), "", "Outputs:", JSON.stringify(run.outputs, null, 2)].join("\n");
-    return { stack: run.stack, text, document };
+    const text = [
+        `Offline plan of stack "${run.stack}" (mock runtime; nothing is deployed)`,
+        "",
+        renderTree(run.resources),
+        "",
+        "Outputs:",
+        JSON.stringify(run.outputs, null, 2),
+        "",
+        renderReport(report),
+    ].join("\n");
+    return { stack: run.stack, text, document, mandatoryViolations: hasMandatory(report) };
 }
 
 /** Maps an error to the exit code and the message the plan prints. */
@@ -124,6 +177,7 @@ export function classify(err: unknown): { code: number; message: string } {
     const e = err as Error & { cause?: Error };
     if (e instanceof UsageError) return { code: 2, message: `usage: ${e.message}` };
     if (e instanceof StackFileError) return { code: 2, message: e.message };
+    if (e instanceof PolicyConfigError) return { code: 2, message: e.message };
     if (e?.constructor?.name === "InvalidInputError") return { code: 2, message: e.message };
     return { code: 1, message: e?.stack ?? String(err) };
 }
@@ -133,7 +187,7 @@ async function cli(): Promise<number> {
         const opts = parseArgs(process.argv.slice(2));
         const result = await plan(opts);
         process.stdout.write(opts.json ? `${JSON.stringify(result.document, null, 2)}\n` : `${result.text}\n`);
-        return 0;
+        return result.mandatoryViolations ? 1 : 0;
     } catch (err) {
         const { code, message } = classify(err);
         process.stderr.write(`${message}\n`);
@@ -142,5 +196,8 @@ async function cli(): Promise<number> {
 }
 
 if (require.main === module) {
-    cli().then((code) => process.exit(code));
+    // exitCode, not exit(): stdout may be a pipe, and exit() would cut a large --json document short.
+    cli().then((code) => {
+        process.exitCode = code;
+    });
 }

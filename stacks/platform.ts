@@ -109,6 +109,7 @@ export function buildMetadataService(ctx: PlatformContext, batchComputeSecurityG
                 oidc: s.ui.oidc && { ...s.ui.oidc, clientSecret: pulumi.secret(s.ui.oidc.clientSecret) },
             },
             protect: config.protect,
+            accessLogRetentionDays: s.accessLogs ? Math.max(config.logRetentionDays, 90) : undefined,
         },
         ctx.opts,
     );

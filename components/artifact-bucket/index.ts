@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { LogBucket, privateBucket, tlsOnlyStatements } from "../log-bucket";
 import { ArtifactLifecycle, lifecycleProblems } from "./rules";
 
 export { ArtifactLifecycle, lifecycleProblems } from "./rules";
@@ -106,58 +107,16 @@ export class ArtifactBucket extends pulumi.ComponentResource {
             { parent: this, dependsOn: [versioning] },
         );
 
-        new aws.s3.BucketPolicy(`${name}-policy`, { bucket: bucket.id, policy: pulumi.jsonStringify(tlsOnlyPolicy(bucket.arn)) }, children);
+        new aws.s3.BucketPolicy(`${name}-policy`, { bucket: bucket.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: tlsOnlyStatements(bucket.arn) }) }, children);
 
         if (eventBridge) {
             new aws.s3.BucketNotification(`${name}-events`, { bucket: bucket.id, eventbridge: true }, children);
         }
 
         if (accessLogging) {
-            const logs = new aws.s3.Bucket(`${name}-logs`, { forceDestroy: false }, stateful);
-            privateBucket(`${name}-logs`, logs, this);
-            // S3 server access logging can only deliver to buckets encrypted with SSE-S3, not SSE-KMS.
-            new aws.s3.BucketServerSideEncryptionConfiguration(
-                `${name}-logs-sse`,
-                { bucket: logs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-                { parent: this, dependsOn: [logs] },
-            );
-            const logVersioning = new aws.s3.BucketVersioning(`${name}-logs-versioning`, { bucket: logs.id, versioningConfiguration: { status: "Enabled" } }, { parent: this, dependsOn: [logs] });
-            const retention = args.accessLogRetentionDays ?? 365;
-            new aws.s3.BucketLifecycleConfiguration(
-                `${name}-logs-lifecycle`,
-                {
-                    bucket: logs.id,
-                    rules: [
-                        { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
-                        { id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: retention }, noncurrentVersionExpiration: { noncurrentDays: 1 } },
-                    ],
-                },
-                { parent: this, dependsOn: [logVersioning] },
-            );
-            const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-            new aws.s3.BucketPolicy(
-                `${name}-logs-policy`,
-                {
-                    bucket: logs.id,
-                    policy: pulumi.jsonStringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            ...tlsOnlyPolicy(logs.arn).Statement,
-                            {
-                                Sid: "S3ServerAccessLogDelivery",
-                                Effect: "Allow",
-                                Principal: { Service: "logging.s3.amazonaws.com" },
-                                Action: "s3:PutObject",
-                                Resource: pulumi.interpolate`${logs.arn}/*`,
-                                Condition: { ArnLike: { "aws:SourceArn": bucket.arn }, StringEquals: { "aws:SourceAccount": account } },
-                            },
-                        ],
-                    }),
-                },
-                { parent: this, dependsOn: [logs] },
-            );
-            new aws.s3.BucketLogging(`${name}-access-logging`, { bucket: bucket.id, targetBucket: logs.id, targetPrefix: "datastore/" }, children);
-            this.logBucketName = logs.bucket;
+            const logs = new LogBucket(`${name}-logs`, { retentionDays: args.accessLogRetentionDays ?? 365, s3AccessLogSources: [bucket.arn], protect: args.protect }, { parent: this });
+            new aws.s3.BucketLogging(`${name}-access-logging`, { bucket: bucket.id, targetBucket: logs.bucketName, targetPrefix: "datastore/" }, { parent: this, dependsOn: [bucket, logs.policy] });
+            this.logBucketName = logs.bucketName;
         }
 
         this.bucketName = bucket.bucket;
@@ -174,26 +133,4 @@ export class ArtifactBucket extends pulumi.ComponentResource {
             logBucketName: this.logBucketName,
         });
     }
-}
-
-/** All four public access block flags, and ACLs disabled (the bucket owner owns every object). */
-function privateBucket(name: string, bucket: aws.s3.Bucket, parent: pulumi.Resource): void {
-    new aws.s3.BucketPublicAccessBlock(
-        `${name}-public-access-block`,
-        { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-        { parent, dependsOn: [bucket] },
-    );
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent, dependsOn: [bucket] });
-}
-
-/** Denies any request without TLS, or with TLS older than 1.2. */
-function tlsOnlyPolicy(bucketArn: pulumi.Input<string>) {
-    const resources = [bucketArn, pulumi.interpolate`${bucketArn}/*`];
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: { Bool: { "aws:SecureTransport": "false" } } },
-            { Sid: "DenyOutdatedTls", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } } },
-        ],
-    };
 }

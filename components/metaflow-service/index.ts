@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { ELB_LOG_PREFIX, LogBucket } from "../log-bucket";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { publicApi, PublicApi } from "./api";
 import { DatabaseConnection, dedicatedDatabase, DedicatedDatabaseArgs, ExternalDatabaseArgs, externalDatabase } from "./database";
@@ -86,6 +87,8 @@ export interface MetaflowServiceArgs {
     environment?: "dev" | "staging" | "prod";
     /** protect/retainOnDelete, deletion protection and a final snapshot on the database; ALB deletion protection. */
     protect?: boolean;
+    /** Write the load balancer's access logs to a dedicated log bucket kept this many days (recommended in prod). */
+    accessLogRetentionDays?: number;
 }
 
 /** Every problem with the arguments; the constructor throws them all at once. */
@@ -253,7 +256,11 @@ export class MetaflowService extends pulumi.ComponentResource {
         );
         new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.id, policy: taskPolicy(args) }, parent);
 
-        // Load balancer.
+        // Load balancer, with access logs to a log bucket of its own when asked.
+        const accessLogs =
+            args.accessLogRetentionDays !== undefined
+                ? new LogBucket(`${name}-alb-logs`, { retentionDays: args.accessLogRetentionDays, loadBalancerLogs: { region: args.region }, protect }, { parent: this })
+                : undefined;
         const alb = new aws.lb.LoadBalancer(
             `${name}-alb`,
             {
@@ -265,8 +272,9 @@ export class MetaflowService extends pulumi.ComponentResource {
                 dropInvalidHeaderFields: true,
                 enableDeletionProtection: protect,
                 idleTimeout: 120,
+                ...(accessLogs ? { accessLogs: { bucket: accessLogs.bucketName, prefix: ELB_LOG_PREFIX, enabled: true } } : {}),
             },
-            parent,
+            accessLogs ? { parent: this, dependsOn: [accessLogs.policy] } : parent,
         );
         const targetGroup = new aws.lb.TargetGroup(
             `${name}-tg`,

@@ -66,6 +66,8 @@ export interface ServiceSettings {
     certificateArn?: string;
     domainName?: string;
     publicApi: boolean;
+    /** Load balancer access logs to a log bucket. */
+    accessLogs: boolean;
     ui?: {
         staticImage: string;
         backend: { cpu: number; memory: number };
@@ -378,6 +380,7 @@ function serviceSettings(v: KeyValues): ServiceSettings {
         certificateArn: v.serviceCertificateArn,
         domainName: v.serviceDomainName,
         publicApi: v.servicePublicApi,
+        accessLogs: v.serviceAccessLogs,
         ui: v.serviceUi
             ? {
                   staticImage: v.uiStaticImage,

@@ -80,12 +80,12 @@ describe("ArtifactBucket", () => {
                 }
                 const logs = run.one(`${S3}/bucket:Bucket`, "-artifacts-logs");
                 expect(logging[0].inputs.targetBucket).to.equal(logs.state.bucket);
-                expect(run.one(`${S3}/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration`, "-logs-sse").inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
-                expect(run.one(`${S3}/bucketPublicAccessBlock:BucketPublicAccessBlock`, "-logs-public-access-block").inputs.restrictPublicBuckets).to.equal(true);
-                const delivery = policyOf(run.one(`${S3}/bucketPolicy:BucketPolicy`, "-logs-policy")).Statement.find((s) => s.Sid === "S3ServerAccessLogDelivery");
+                expect(run.one(`${S3}/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration`, "-artifacts-logs-sse").inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
+                expect(run.one(`${S3}/bucketPublicAccessBlock:BucketPublicAccessBlock`, "-artifacts-logs-public-access-block").inputs.restrictPublicBuckets).to.equal(true);
+                const delivery = policyOf(run.one(`${S3}/bucketPolicy:BucketPolicy`, "-artifacts-logs-policy")).Statement.find((s) => s.Sid === "S3ServerAccessLogDelivery");
                 expect(delivery.Principal).to.deep.equal({ Service: "logging.s3.amazonaws.com" });
-                expect(delivery.Condition.ArnLike["aws:SourceArn"]).to.equal(datastore().state.arn);
-                const expiry = run.one(`${S3}/bucketLifecycleConfiguration:BucketLifecycleConfiguration`, "-logs-lifecycle").inputs.rules[1].expiration.days;
+                expect(delivery.Condition.ArnLike["aws:SourceArn"]).to.deep.equal([datastore().state.arn]);
+                const expiry = run.one(`${S3}/bucketLifecycleConfiguration:BucketLifecycleConfiguration`, "-artifacts-logs-lifecycle").inputs.rules[1].expiration.days;
                 expect(expiry).to.equal(365);
                 expect(logs.protect).to.equal(true);
             });
@@ -111,10 +111,13 @@ describe("ArtifactBucket", () => {
             expect(run.ofType("aws:s3/bucketNotification:BucketNotification")).to.have.length(0);
         });
 
-        it("parents every child to the component", async () => {
+        it("parents every child to the component, the access-log bucket through its own component", async () => {
             const run = await runComponent(() => new ArtifactBucket("store", { kmsKeyArn: KEY, lifecycle, accessLogging: true }));
             const component = run.one("metaflow:storage:ArtifactBucket");
-            for (const r of run.resources.filter((x) => x !== component)) expect(r.parent, r.name).to.equal(component.urn);
+            const logs = run.one("metaflow:storage:LogBucket");
+            for (const r of run.resources.filter((x) => x !== component)) {
+                expect(r.parent, r.name).to.equal(r.name.startsWith("store-logs") && r !== logs ? logs.urn : component.urn);
+            }
         });
 
         it("rejects lifecycle days S3 would reject, and a name that cannot be a bucket", () => {

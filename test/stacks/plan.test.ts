@@ -47,7 +47,7 @@ describe("offline plan", () => {
             expect(json.code).to.equal(0);
             const doc = JSON.parse(json.stdout);
             expect(doc.stack).to.equal("dev");
-            expect(Object.keys(doc.resources[0])).to.have.members(["urn", "type", "name", "parent", "protect", "inputs"]);
+            expect(Object.keys(doc.resources[0])).to.include.members(["urn", "type", "name", "parent", "protect", "inputs"]);
             expect(doc.resources.map((r: any) => r.type)).to.include("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
             expect(doc.outputs.datastoreRoot).to.match(/^s3:\/\/.+\/metaflow$/);
         });

@@ -27,6 +27,7 @@ export const serviceKeys = {
     serviceDbStorageGb: { type: "integer", min: 20, max: 65536, default: { dev: 20, staging: 20, prod: 50 }, description: "Allocated gp3 storage of the metadata database, in GB." },
     serviceDbMaxStorageGb: { type: "integer", min: 21, max: 65536, default: { dev: 50, staging: 100, prod: 500 }, description: "Ceiling of RDS storage autoscaling for the metadata database, in GB (more than serviceDbStorageGb)." },
     serviceDbBackupDays: { type: "integer", min: 1, max: 35, default: { dev: 1, staging: 7, prod: 30 }, description: "Days RDS keeps automated backups of the metadata database (point-in-time recovery window; prod at least 7)." },
+    serviceAccessLogs: { type: "boolean", default: { dev: false, staging: false, prod: true }, description: "Write the service load balancer's access logs to a dedicated SSE-S3 log bucket, kept logRetentionDays (at least 90)." },
     serviceDbMultiAz: { type: "boolean", default: { dev: false, staging: false, prod: true }, description: "Run the metadata database Multi-AZ (a standby in a second availability zone; required in prod)." },
     serviceCertificateArn: {
         type: "string",

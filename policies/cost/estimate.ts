@@ -1,0 +1,247 @@
+/**
+ * The cost estimator: prices a resource list with the committed price table (prices.ts). Fixed monthly costs (what the
+ * stack costs with no job running: the "idle" month) come from the resources themselves; a usage scenario from the
+ * policy settings adds Batch instance-hours, S3 storage, log ingestion and NAT traffic for a "typical" month.
+ * Figures are rounded to two significant digits, prices that public sources disagree on are marked uncertain, and
+ * resources whose cost the table cannot price are listed as unpriced rather than counted as zero.
+ *
+ * Pure module: no Pulumi import.
+ */
+import { largestGpuCount } from "../../components/batch/queue-rules";
+import { PolicySettings } from "../lib/settings";
+import { LOAD_BALANCERS, T } from "../lib/types";
+import { ofType, referenced, ResourceView } from "../lib/view";
+import { EC2, HOURS_PER_MONTH, perVcpuHour, Price, PRICES, RDS } from "./prices";
+
+export type CostCategory = "database" | "containers" | "batch" | "network" | "load balancing" | "security" | "monitoring" | "storage" | "logs";
+
+export interface CostItem {
+    /** Logical name of the resource, or the usage line. */
+    resource: string;
+    urn?: string;
+    type?: string;
+    category: CostCategory;
+    /** `fixed`: paid while idle; `usage`: the typical month's scenario. */
+    kind: "fixed" | "usage";
+    monthlyUsd: number;
+    /** How the figure was computed, with the prices used. */
+    basis: string;
+    uncertain?: boolean;
+}
+
+export interface UnpricedItem {
+    resource: string;
+    urn?: string;
+    type?: string;
+    reason: string;
+}
+
+export interface CostEstimate {
+    /** Typical month: fixed + usage scenario, rounded. */
+    monthlyUsd: number;
+    /** Idle month: fixed costs only, rounded. */
+    idleMonthlyUsd: number;
+    /** Unrounded totals, for comparisons (the budget rule). */
+    exact: { monthlyUsd: number; idleMonthlyUsd: number };
+    /** True when any figure rests on a price marked uncertain. */
+    uncertain: boolean;
+    items: CostItem[];
+    unpriced: UnpricedItem[];
+}
+
+/** Two significant digits (at least $0.1 resolution): the table's precision does not support more. */
+export function roundEstimate(usd: number): number {
+    if (usd === 0) return 0;
+    if (Math.abs(usd) < 1) return Number((Math.round(usd * 10) / 10).toFixed(1));
+    return Number(usd.toPrecision(2));
+}
+
+const money = (n: number) => `$${Number(n.toPrecision(4))}`;
+const monthly = (price: Price) => price.usd * HOURS_PER_MONTH;
+
+/** NAT gateways of the stack: standalone ones, plus awsx VPCs' gateways when their children are not in the list. */
+export function natGateways(all: ResourceView[]): Array<{ resource: ResourceView; count: number; basis: string }> {
+    const standalone = ofType(all, T.natGateway).map((n) => ({ resource: n, count: 1, basis: "aws:ec2/natGateway" }));
+    const vpcs = ofType(all, T.awsxVpc)
+        .filter((v) => !standalone.some((n) => n.resource.parent === v.urn))
+        .map((v) => {
+            const strategy = v.props.natGateways?.strategy ?? "OnePerAz";
+            const azs = Number(v.props.numberOfAvailabilityZones ?? (v.props.availabilityZoneNames ?? []).length) || 3;
+            const count = strategy === "None" ? 0 : strategy === "Single" ? 1 : azs;
+            return { resource: v, count, basis: `awsx Vpc natGateways.strategy ${strategy}${strategy === "OnePerAz" ? ` x ${azs} AZs` : ""}` };
+        });
+    return [...standalone, ...vpcs].filter((n) => n.count > 0);
+}
+
+/** GPU compute environments: GPU instance families, or the NVIDIA ECS AMI. */
+export function isGpuComputeEnvironment(ce: ResourceView): boolean {
+    const types: string[] = ce.props.computeResources?.instanceTypes ?? [];
+    const nvidia = ((ce.props.computeResources?.ec2Configurations ?? []) as any[]).some((c) => /NVIDIA|GPU/i.test(String(c?.imageType ?? "")));
+    return nvidia || largestGpuCount(types) > 0 || types.some((t) => /^(g\d|p\d)/.test(t));
+}
+
+export const isSpotComputeEnvironment = (ce: ResourceView) => ["SPOT", "FARGATE_SPOT"].includes(String(ce.props.computeResources?.type ?? ""));
+
+/** Fargate task size of a service: its task definition's cpu units and memory MiB, and whether it runs on ARM. */
+function fargateSize(service: ResourceView, all: ResourceView[]): { cpu: number; memoryMiB: number; arm: boolean } | undefined {
+    if (service.type === "awsx:ecs:FargateService") {
+        const td = service.props.taskDefinitionArgs ?? {};
+        const containers = Object.values(td.containers ?? (td.container ? { c: td.container } : {})) as any[];
+        const cpu = Number(td.cpu ?? containers.reduce((s, c) => s + Number(c?.cpu ?? 0), 0));
+        const memory = Number(td.memory ?? containers.reduce((s, c) => s + Number(c?.memory ?? 0), 0));
+        return cpu && memory ? { cpu, memoryMiB: memory, arm: td.runtimePlatform?.cpuArchitecture === "ARM64" } : undefined;
+    }
+    const [td] = referenced(service, "taskDefinition", ofType(all, T.ecsTaskDefinition));
+    if (!td) return undefined;
+    const cpu = Number(td.props.cpu);
+    const memory = Number(td.props.memory);
+    return cpu && memory ? { cpu, memoryMiB: memory, arm: td.props.runtimePlatform?.cpuArchitecture === "ARM64" } : undefined;
+}
+
+/** Tasks an ECS service keeps running while idle: the larger of desiredCount and its autoscaling minimum. */
+function idleTasks(service: ResourceView, all: ResourceView[]): number {
+    const desired = Number(service.props.desiredCount ?? 0);
+    const name = service.props.name ?? service.outputs?.name;
+    const targets = ofType(all, "aws:appautoscaling/target:Target").filter(
+        (t) =>
+            t.props.serviceNamespace === "ecs" &&
+            ((t.propertyDependencies?.resourceId ?? []).includes(service.urn) || (typeof name === "string" && String(t.props.resourceId ?? "").endsWith(`/${name}`))),
+    );
+    return Math.max(desired, ...targets.map((t) => Number(t.props.minCapacity ?? 0)));
+}
+
+export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstimate {
+    const items: CostItem[] = [];
+    const unpriced: UnpricedItem[] = [];
+    const fixed = (r: ResourceView, category: CostCategory, usd: number, basis: string, uncertain?: boolean) =>
+        items.push({ resource: r.name, urn: r.urn, type: r.type, category, kind: "fixed", monthlyUsd: usd, basis, ...(uncertain ? { uncertain } : {}) });
+    const none = (r: ResourceView, reason: string) => unpriced.push({ resource: r.name, urn: r.urn, type: r.type, reason });
+
+    for (const db of ofType(all, T.rdsInstance)) {
+        const cls = String(db.props.instanceClass ?? "");
+        const multi = db.props.multiAz === true;
+        const row = RDS[cls];
+        if (!row) {
+            none(db, `no price for instance class ${cls || "(unset)"}`);
+            continue;
+        }
+        const price = multi ? row.multi : row.single;
+        const gb = Number(db.props.allocatedStorage ?? 20);
+        const storage = multi ? PRICES.rdsStorageMultiAz : PRICES.rdsStorageSingleAz;
+        fixed(db, "database", monthly(price) + gb * storage.usd, `${cls} ${multi ? "Multi-AZ" : "single-AZ"} ${money(price.usd)}/h x 730 h + ${gb} GB x ${money(storage.usd)}`, price.uncertain);
+    }
+
+    for (const svc of ofType(all, T.ecsService, "awsx:ecs:FargateService")) {
+        const fargate = svc.type === "awsx:ecs:FargateService" || svc.props.launchType === "FARGATE" || ((svc.props.capacityProviderStrategies ?? []) as any[]).some((c) => String(c?.capacityProvider).startsWith("FARGATE"));
+        if (!fargate) continue;
+        const size = fargateSize(svc, all);
+        if (!size) {
+            none(svc, "task size unknown (no task definition cpu/memory found)");
+            continue;
+        }
+        const tasks = idleTasks(svc, all);
+        const [vcpu, gb] = size.arm ? [PRICES.fargateArmVcpu, PRICES.fargateArmGb] : [PRICES.fargateVcpu, PRICES.fargateGb];
+        const perTask = (size.cpu / 1024) * monthly(vcpu) + (size.memoryMiB / 1024) * monthly(gb);
+        fixed(svc, "containers", tasks * perTask, `${tasks} task(s) x (${size.cpu / 1024} vCPU x ${money(vcpu.usd)} + ${size.memoryMiB / 1024} GB x ${money(gb.usd)}) x 730 h${size.arm ? " (ARM)" : ""}`);
+    }
+
+    for (const lb of ofType(all, ...LOAD_BALANCERS)) {
+        const kind = lb.props.loadBalancerType ?? "application";
+        const price = kind === "network" ? PRICES.nlb : kind === "application" ? PRICES.alb : undefined;
+        if (!price) none(lb, `no price for ${kind} load balancers`);
+        else fixed(lb, "load balancing", monthly(price), `${kind} load balancer ${money(price.usd)}/h x 730 h, plus capacity units (usage, unpriced)`);
+    }
+
+    const nats = natGateways(all);
+    for (const n of nats) fixed(n.resource, "network", n.count * monthly(PRICES.natGateway), `${n.count} NAT gateway(s) (${n.basis}) x ${money(PRICES.natGateway.usd)}/h x 730 h`);
+
+    for (const ep of ofType(all, T.vpcEndpoint)) {
+        if ((ep.props.vpcEndpointType ?? "Gateway") !== "Interface") continue;
+        const azs = (ep.props.subnetIds ?? []).length || 1;
+        fixed(ep, "network", azs * monthly(PRICES.interfaceEndpoint), `interface endpoint in ${azs} AZ(s) x ${money(PRICES.interfaceEndpoint.usd)}/h x 730 h`);
+    }
+
+    for (const k of ofType(all, T.kmsKey)) fixed(k, "security", PRICES.kmsKey.usd, `customer-managed key ${money(PRICES.kmsKey.usd)}/month, plus requests`);
+    for (const sec of ofType(all, T.secret)) fixed(sec, "security", PRICES.secret.usd, `secret ${money(PRICES.secret.usd)}/month`);
+    for (const prm of ofType(all, T.ssmParameter)) if (prm.props.tier === "Advanced") fixed(prm, "security", PRICES.ssmAdvancedParameter.usd, "advanced parameter");
+    for (const a of ofType(all, T.metricAlarm)) fixed(a, "monitoring", PRICES.alarm.usd, `standard alarm ${money(PRICES.alarm.usd)}/month`);
+    for (const d of ofType(all, T.dashboard)) fixed(d, "monitoring", PRICES.dashboard.usd, `dashboard ${money(PRICES.dashboard.usd)}/month`);
+
+    const ces = ofType(all, T.computeEnvironment);
+    for (const ce of ces) {
+        const min = Number(ce.props.computeResources?.minVcpus ?? 0);
+        if (min <= 0) continue;
+        const cr = ce.props.computeResources ?? {};
+        const types: string[] = ((cr.instanceTypes ?? []) as string[]).map((t) => (t === "optimal" ? "c4" : t));
+        const prices = types.map(perVcpuHour).filter((x): x is { usd: number; type: string } => x !== undefined);
+        if (String(cr.type).startsWith("FARGATE")) {
+            fixed(ce, "batch", min * monthly(PRICES.fargateVcpu), `minvCpus ${min} on Fargate x ${money(PRICES.fargateVcpu.usd)}/vCPU-h x 730 h (memory extra)`);
+            continue;
+        }
+        if (!prices.length) {
+            none(ce, `minvCpus ${min} keeps instances running, but no price for ${types.join(", ") || "its instance types"}`);
+            continue;
+        }
+        const cheapest = prices.reduce((a, b) => (b.usd < a.usd ? b : a));
+        const factor = isSpotComputeEnvironment(ce) ? s.usage.spotFactor : 1;
+        fixed(ce, "batch", min * cheapest.usd * HOURS_PER_MONTH * factor, `minvCpus ${min} always on, at ${cheapest.type} ${money(cheapest.usd)}/vCPU-h x 730 h${factor !== 1 ? ` x spot factor ${factor}` : ""}`);
+    }
+    for (const r of ofType(all, T.efsFileSystem)) none(r, "EFS storage is billed by usage");
+    for (const r of ofType(all, T.dynamoTable)) none(r, "on-demand DynamoDB is billed per request (negligible for Metaflow's foreach state)");
+    for (const r of ofType(all, "aws:apigateway/restApi:RestApi", "aws:apigatewayv2/api:Api")) none(r, "API Gateway is billed per request");
+
+    // The typical month: the usage scenario, for the kinds of resources the stack has.
+    const u = s.usage;
+    const usage = (resource: string, category: CostCategory, usd: number, basis: string, uncertain?: boolean) =>
+        items.push({ resource, category, kind: "usage", monthlyUsd: usd, basis, ...(uncertain ? { uncertain } : {}) });
+    const mix = u.onDemandShare + (1 - u.onDemandShare) * u.spotFactor;
+    const mixBasis = `${Math.round(u.onDemandShare * 100)}% on-demand, the rest spot at ${u.spotFactor} x on-demand`;
+    for (const [kind, hours, type, present] of [
+        ["CPU", u.cpuInstanceHours, u.cpuInstanceType, ces.some((c) => !isGpuComputeEnvironment(c))],
+        ["GPU", u.gpuInstanceHours, u.gpuInstanceType, ces.some(isGpuComputeEnvironment)],
+    ] as const) {
+        if (!present || hours <= 0) continue;
+        const row = EC2[type];
+        if (!row) unpriced.push({ resource: `Batch ${kind} usage`, reason: `no price for ${type}` });
+        else usage(`Batch ${kind} jobs`, "batch", hours * row.usd * mix, `${hours} h of ${type} ${money(row.usd)}/h, ${mixBasis}`, true);
+    }
+    if (ofType(all, T.bucket).length && u.s3Gb > 0) usage("S3 storage", "storage", u.s3Gb * PRICES.s3Standard.usd, `${u.s3Gb} GB x ${money(PRICES.s3Standard.usd)}/GB-month (Standard; lifecycle tiers cost less)`);
+    if ((ofType(all, T.logGroup).length || ces.length || ofType(all, T.ecsService).length) && u.logGb > 0) {
+        usage("CloudWatch Logs", "logs", u.logGb * (PRICES.logsIngestion.usd + PRICES.logsStorage.usd), `${u.logGb} GB x (${money(PRICES.logsIngestion.usd)} ingestion + ${money(PRICES.logsStorage.usd)} storage)`);
+    }
+    if (nats.length && u.natGb > 0) usage("NAT data processing", "network", u.natGb * PRICES.natGb.usd, `${u.natGb} GB x ${money(PRICES.natGb.usd)}/GB`);
+
+    const idle = items.filter((i) => i.kind === "fixed").reduce((a, i) => a + i.monthlyUsd, 0);
+    const typical = items.reduce((a, i) => a + i.monthlyUsd, 0);
+    return {
+        monthlyUsd: roundEstimate(typical),
+        idleMonthlyUsd: roundEstimate(idle),
+        exact: { monthlyUsd: typical, idleMonthlyUsd: idle },
+        uncertain: items.some((i) => i.uncertain),
+        items: items.map((i) => ({ ...i, monthlyUsd: roundEstimate(i.monthlyUsd) })),
+        unpriced,
+    };
+}
+
+/** The estimate as a table by resource and category, with idle and typical totals. */
+export function renderCostTable(e: CostEstimate): string {
+    const rows = [...e.items].sort((a, b) => (a.kind === b.kind ? a.category.localeCompare(b.category) || b.monthlyUsd - a.monthlyUsd : a.kind === "fixed" ? -1 : 1));
+    const cell = (i: CostItem) => `${i.uncertain ? "~" : ""}$${i.monthlyUsd}`;
+    const w = {
+        cat: Math.max(8, ...rows.map((r) => r.category.length)),
+        res: Math.max(8, ...rows.map((r) => r.resource.length)),
+        usd: Math.max(9, ...rows.map((r) => cell(r).length)),
+    };
+    const line = (c: string, r: string, k: string, u: string, b: string) => `  ${c.padEnd(w.cat)}  ${r.padEnd(w.res)}  ${k.padEnd(5)}  ${u.padStart(w.usd)}  ${b}`;
+    const out = [line("category", "resource", "kind", "USD/month", "basis"), line("-".repeat(w.cat), "-".repeat(w.res), "-----", "-".repeat(w.usd), "-----")];
+    for (const r of rows) out.push(line(r.category, r.resource, r.kind, cell(r), r.basis));
+    const byCategory = new Map<string, number>();
+    for (const r of e.items) byCategory.set(r.category, (byCategory.get(r.category) ?? 0) + r.monthlyUsd);
+    const categories = [...byCategory.entries()].sort((a, b) => b[1] - a[1]);
+    out.push("", `  by category: ${categories.map(([c, v]) => `${c} $${roundEstimate(v)}`).join(", ") || "none"}`);
+    out.push(`  idle month (fixed costs, no job running): ${e.uncertain ? "about " : ""}$${e.idleMonthlyUsd}`);
+    out.push(`  typical month (fixed + usage scenario):   ${e.uncertain ? "about " : ""}$${e.monthlyUsd}`);
+    if (e.unpriced.length) out.push(`  not priced (not counted): ${e.unpriced.map((u) => `${u.resource} (${u.reason})`).join("; ")}`);
+    out.push("  Figures: us-east-1 list prices from policies/cost/prices.ts, two significant digits; ~ marks uncertain prices.");
+    return out.join("\n");
+}

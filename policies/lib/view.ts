@@ -1,0 +1,276 @@
+/**
+ * The neutral resource view every rule reads, and the adapters that build it from each source the rules must judge:
+ * CrossGuard's validation arguments (`pulumi preview --policy-pack`), the offline plan's recorded registrations, a
+ * `pulumi stack export` file and `pulumi preview --json` output.
+ *
+ * Pure module: no Pulumi import (CrossGuard types are structural), so tests, scripts and packs share it.
+ */
+
+/**
+ * How the engine passes a value not known until the update (e.g. the ARN of a resource still to be created) to
+ * policies during `pulumi preview`. Rules that cannot decide on such a value stay silent: the same policies run again
+ * during `pulumi up`, when the value is known.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isUnknown(value: unknown): boolean {
+    return value === UNKNOWN;
+}
+
+/** Where a value was marked secret, sources show this text (the offline recorder, `preview --json`). */
+export const SECRET_TEXT = "[secret]";
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** A provider as rules need it: its type and its inputs (default tags live here). */
+export interface ProviderView {
+    urn: string;
+    type: string;
+    props: Record<string, any>;
+}
+
+/** One resource, independent of where it was read from. */
+export interface ResourceView {
+    urn: string;
+    /** Type token, e.g. `aws:s3/bucket:Bucket`; the stack's outputs appear as `pulumi:pulumi:Stack`. */
+    type: string;
+    /** Logical name. */
+    name: string;
+    /** Inputs (what the program declared). */
+    props: Record<string, any>;
+    /** Provider-computed state when the source has it (ids, ARNs); used to link resources that reference each other. */
+    outputs?: Record<string, any>;
+    /** Physical id when the source has it. */
+    id?: string;
+    protect: boolean;
+    /** Unknown (undefined) under CrossGuard, which does not pass it to policies. */
+    retainOnDelete?: boolean;
+    parent?: string;
+    provider?: ProviderView;
+    /** URNs this resource depends on. */
+    dependencies?: string[];
+    /** Property name -> URNs the property's value came from (CrossGuard, stack exports). */
+    propertyDependencies?: Record<string, string[]>;
+}
+
+/** Decodes a value that a source may hold as JSON text (IAM policies, container definitions, provider inputs). */
+export function parseJsonish<T = any>(value: unknown): T | undefined {
+    if (typeof value !== "string") return value as T | undefined;
+    if (isUnknown(value)) return undefined;
+    const t = value.trim();
+    if (!t.startsWith("{") && !t.startsWith("[")) return undefined;
+    try {
+        return JSON.parse(t) as T;
+    } catch {
+        return undefined;
+    }
+}
+
+/** True for a value a source marked secret (masked text, or a Pulumi secret envelope in a stack export). */
+export function isSecretValue(value: unknown): boolean {
+    if (value === SECRET_TEXT) return true;
+    return value !== null && typeof value === "object" && SECRET_SIG in (value as object);
+}
+
+/** Replaces Pulumi's serialized secrets (stack exports) with `[secret]`; rules never need the plaintext. */
+export function maskSecrets(value: any): any {
+    if (Array.isArray(value)) return value.map(maskSecrets);
+    if (value !== null && typeof value === "object") {
+        if (SECRET_SIG in value) return SECRET_TEXT;
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
+    }
+    return value;
+}
+
+/** `urn::id` (how state and the engine name a provider reference) -> urn. */
+function providerUrn(ref: string | undefined): string | undefined {
+    if (!ref) return undefined;
+    const i = ref.lastIndexOf("::");
+    return i > 0 && ref.slice(0, i).startsWith("urn:") ? ref.slice(0, i) : ref;
+}
+
+function nameOfUrn(urn: string): string {
+    const i = urn.lastIndexOf("::");
+    return i >= 0 ? urn.slice(i + 2) : urn;
+}
+
+/** Links provider references to the provider resources of the same list. */
+function attachProviders(views: Array<ResourceView & { providerRef?: string }>): ResourceView[] {
+    const providers = new Map(views.filter((v) => v.type.startsWith("pulumi:providers:")).map((v) => [v.urn, v]));
+    return views.map(({ providerRef, ...v }) => {
+        const p = providerRef ? providers.get(providerUrn(providerRef)!) : undefined;
+        return p ? { ...v, provider: { urn: p.urn, type: p.type, props: p.props } } : v;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sources
+
+/** The fields of CrossGuard's ResourceValidationArgs / PolicyResource that the view needs (structural). */
+export interface CrossGuardResource {
+    type: string;
+    urn: string;
+    name: string;
+    props: Record<string, any>;
+    opts?: { protect?: boolean; parent?: string };
+    provider?: { type: string; props: Record<string, any>; urn: string };
+    parent?: { urn: string };
+    dependencies?: Array<{ urn: string }>;
+    propertyDependencies?: Record<string, Array<{ urn: string }>>;
+}
+
+export function fromCrossGuard(r: CrossGuardResource): ResourceView {
+    return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        props: r.props ?? {},
+        protect: r.opts?.protect ?? false,
+        parent: r.parent?.urn ?? r.opts?.parent,
+        provider: r.provider ? { urn: r.provider.urn, type: r.provider.type, props: r.provider.props ?? {} } : undefined,
+        dependencies: r.dependencies?.map((d) => d.urn),
+        propertyDependencies: r.propertyDependencies
+            ? Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, deps]) => [k, deps.map((d) => d.urn)]))
+            : undefined,
+    };
+}
+
+/** A resource as the offline recorder (offline/mocks.ts) or the plan's JSON document holds it. */
+export interface PlanResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent?: string | null;
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    provider?: string | null;
+    dependencies?: string[];
+    inputs: Record<string, any>;
+    /** The recorder's name for provider state; the plan document calls it `outputs`. */
+    state?: Record<string, any>;
+    outputs?: Record<string, any>;
+}
+
+/** From recorded registrations (or the plan's `resources`), plus the stack outputs as a `pulumi:pulumi:Stack` view. */
+export function fromPlan(resources: PlanResource[], stackOutputs?: Record<string, unknown>, stack = "stack"): ResourceView[] {
+    const views: Array<ResourceView & { providerRef?: string }> = resources.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        props: r.inputs ?? {},
+        outputs: r.outputs ?? r.state,
+        protect: r.protect ?? false,
+        retainOnDelete: r.retainOnDelete,
+        parent: r.parent ?? undefined,
+        providerRef: r.provider ?? undefined,
+        dependencies: r.dependencies,
+    }));
+    if (stackOutputs) views.push(stackOutputsView(stackOutputs, stack));
+    return attachProviders(views);
+}
+
+export function stackOutputsView(outputs: Record<string, unknown>, stack: string): ResourceView {
+    return { urn: `urn:pulumi:${stack}::stack::pulumi:pulumi:Stack::${stack}`, type: "pulumi:pulumi:Stack", name: stack, props: outputs as Record<string, any>, protect: false };
+}
+
+/** A `pulumi stack export` document: `deployment.resources[]` with inputs, outputs, protect, retainOnDelete. */
+export function fromStackExport(doc: any): ResourceView[] {
+    const resources: any[] = doc?.deployment?.resources ?? [];
+    const views = resources
+        .filter((r) => r && typeof r.urn === "string" && typeof r.type === "string" && !r.delete)
+        .map((r) => {
+            const isStack = r.type === "pulumi:pulumi:Stack";
+            return {
+                urn: r.urn,
+                type: r.type,
+                name: nameOfUrn(r.urn),
+                id: r.id,
+                // The stack resource carries the stack outputs in `outputs`; other resources are judged on their inputs.
+                props: maskSecrets(isStack ? r.outputs ?? {} : r.inputs ?? r.outputs ?? {}),
+                outputs: maskSecrets(r.outputs ?? {}),
+                protect: r.protect ?? false,
+                retainOnDelete: r.retainOnDelete ?? false,
+                parent: r.parent,
+                providerRef: r.provider,
+                dependencies: r.dependencies,
+                propertyDependencies: r.propertyDependencies,
+            };
+        });
+    return attachProviders(views);
+}
+
+/** `pulumi preview --json`: the planned state of each step (`newState`), skipping resources being deleted. */
+export function fromPreview(doc: any): ResourceView[] {
+    const steps: any[] = doc?.steps ?? [];
+    const views = steps
+        .filter((s) => s && s.op !== "delete" && s.op !== "discard" && s.op !== "delete-replaced")
+        .map((s) => {
+            const st = s.newState ?? s.resource ?? {};
+            const type = st.type ?? s.type;
+            const urn = st.urn ?? s.urn;
+            return {
+                urn,
+                type,
+                name: nameOfUrn(urn ?? ""),
+                id: st.id,
+                props: maskSecrets(type === "pulumi:pulumi:Stack" ? st.outputs ?? {} : st.inputs ?? {}),
+                outputs: maskSecrets(st.outputs ?? {}),
+                protect: st.protect ?? false,
+                retainOnDelete: st.retainOnDelete ?? false,
+                parent: st.parent,
+                providerRef: st.provider ?? s.provider,
+                dependencies: st.dependencies,
+                propertyDependencies: st.propertyDependencies,
+            };
+        })
+        .filter((v) => typeof v.urn === "string" && typeof v.type === "string");
+    return attachProviders(views);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers for rules
+
+export function ofType(resources: ResourceView[], ...types: string[]): ResourceView[] {
+    return resources.filter((r) => types.includes(r.type));
+}
+
+/** Values by which other resources may refer to `target`: id, name, ARN, bucket name, vpc id. */
+function identities(target: ResourceView): Set<unknown> {
+    const o = target.outputs ?? {};
+    const p = target.props ?? {};
+    return new Set(
+        [target.id, o.id, o.arn, o.bucket, o.name, o.vpcId, o.keyId, o.arnSuffix, p.bucket, p.name].filter((v) => typeof v === "string" && v !== "" && v !== SECRET_TEXT),
+    );
+}
+
+/**
+ * True when `source.props[prop]` refers to `target`: through the engine's property dependencies when the source has
+ * them (values are unknown in a preview of new resources), else by value.
+ */
+export function refersTo(source: ResourceView, prop: string, target: ResourceView): boolean {
+    const deps = source.propertyDependencies?.[prop];
+    if (deps && deps.length) return deps.includes(target.urn);
+    const value = getPath(source.props, prop);
+    const ids = identities(target);
+    const values = Array.isArray(value) ? value : [value];
+    return values.some((v) => ids.has(v));
+}
+
+/** The resources of `types` that `source.props[prop]` refers to. */
+export function referenced(source: ResourceView, prop: string, candidates: ResourceView[]): ResourceView[] {
+    const byDeps = source.propertyDependencies?.[prop];
+    if (byDeps && byDeps.length) return candidates.filter((c) => byDeps.includes(c.urn));
+    return candidates.filter((c) => refersTo(source, prop, c));
+}
+
+/** Reads `a.b[0].c` style paths. */
+export function getPath(obj: any, path: string): any {
+    return path.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== "").reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+
+/** The effective tags of a resource: the provider's default tags, overridden by the resource's own. */
+export function effectiveTags(r: ResourceView, defaultProvider?: ProviderView): Record<string, string> {
+    const provider = r.provider ?? defaultProvider;
+    const providerTags = parseJsonish<{ tags?: Record<string, string> }>(provider?.props?.defaultTags)?.tags ?? {};
+    const own = (parseJsonish<Record<string, string>>(r.props.tags) ?? {}) as Record<string, string>;
+    return { ...providerTags, ...own };
+}

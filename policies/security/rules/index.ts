@@ -1,0 +1,9 @@
+/** Every rule of the security pack, in the order the pack lists them. */
+import { Rule } from "../../lib/rule";
+import { computeRules } from "./compute";
+import { dataRules } from "./data";
+import { networkRules } from "./network";
+import { rdsIamRules } from "./rds-iam";
+import { s3Rules } from "./s3";
+
+export const SECURITY_RULES: Rule[] = [...s3Rules, ...rdsIamRules, ...networkRules, ...computeRules, ...dataRules];

@@ -1,0 +1,156 @@
+/**
+ * S3 in @pulumi/aws 7: a bucket's settings live in their own resources (encryption, versioning, public access block,
+ * ownership controls, policy, lifecycle, logging), so most rules are stack rules that find, for each bucket, the
+ * resources that configure it, and report a bucket that has none.
+ */
+import { allowsAnyone, statementsOf } from "../../lib/iam";
+import { StackRule, ResourceRule } from "../../lib/rule";
+import { LOAD_BALANCERS, T } from "../../lib/types";
+import { isUnknown, ofType, parseJsonish, referenced, refersTo, ResourceView } from "../../lib/view";
+
+/** The resources of `type` that configure `bucket` (through their `bucket` property). */
+export function configuring(bucket: ResourceView, type: string, all: ResourceView[]): ResourceView[] {
+    return ofType(all, type).filter((c) => refersTo(c, "bucket", bucket));
+}
+
+/**
+ * Buckets that receive access logs: S3 server access logs (a BucketLogging's `targetBucket`) or load balancer logs
+ * (`accessLogs.bucket`, `connectionLogs.bucket`). Both deliveries support only SSE-S3, not SSE-KMS.
+ */
+export function logTargetBuckets(all: ResourceView[]): Set<string> {
+    const buckets = ofType(all, T.bucket);
+    const s3Targets = ofType(all, T.bucketLogging).flatMap((l) => referenced(l, "targetBucket", buckets));
+    const lbTargets = ofType(all, ...LOAD_BALANCERS).flatMap((lb) =>
+        buckets.filter((b) => [lb.props.accessLogs?.bucket, lb.props.connectionLogs?.bucket].some((name) => name !== undefined && refersTo({ ...lb, props: { ref: name }, propertyDependencies: undefined }, "ref", b))),
+    );
+    return new Set([...s3Targets, ...lbTargets].map((b) => b.urn));
+}
+
+const perBucket = (check: (b: ResourceView, all: ResourceView[]) => string[]) => (all: ResourceView[]) =>
+    ofType(all, T.bucket).flatMap((b) => check(b, all).map((message) => ({ urn: b.urn, message: `bucket ${b.name}: ${message}` })));
+
+export const s3Rules = [
+    {
+        kind: "stack",
+        name: "s3-bucket-encryption-kms",
+        pack: "security",
+        description: "Every bucket has default encryption with a customer-managed KMS key (SSE-S3 only for access-log target buckets, which S3 log delivery requires).",
+        baseline: ["CKV_AWS_19", "CKV_AWS_145"],
+        uses: [],
+        check: (all) => {
+            const logTargets = logTargetBuckets(all);
+            return perBucket((b) => {
+                const sse = configuring(b, T.bucketSse, all);
+                if (!sse.length) return ["no BucketServerSideEncryptionConfiguration: add one with sseAlgorithm aws:kms and the platform key"];
+                const rules = sse.flatMap((c) => (parseJsonish<any[]>(c.props.rules) ?? []) as any[]);
+                const algos = rules.map((r) => r?.applyServerSideEncryptionByDefault?.sseAlgorithm);
+                if (logTargets.has(b.urn)) {
+                    return algos.every((a) => a === "AES256" || a === "aws:kms" || a === "aws:kms:dsse") && algos.length ? [] : ["access-log bucket without default encryption"];
+                }
+                if (!algos.length) return ["encryption configuration has no rule"];
+                const bad = rules.filter((r) => !["aws:kms", "aws:kms:dsse"].includes(r?.applyServerSideEncryptionByDefault?.sseAlgorithm) || !r?.applyServerSideEncryptionByDefault?.kmsMasterKeyId);
+                return bad.length ? [`default encryption is ${algos.join(", ")}${bad.some((r) => !r?.applyServerSideEncryptionByDefault?.kmsMasterKeyId) ? " without kmsMasterKeyId" : ""}: use aws:kms with the customer-managed key (AES256 is allowed only on access-log target buckets)`] : [];
+            })(all);
+        },
+    } satisfies StackRule,
+    {
+        kind: "stack",
+        name: "s3-bucket-versioning",
+        pack: "security",
+        description: "Every bucket has versioning enabled.",
+        baseline: ["CKV_AWS_21"],
+        uses: [],
+        check: perBucket((b, all) => {
+            const v = configuring(b, T.bucketVersioning, all);
+            if (!v.length) return ["no BucketVersioning: enable versioning"];
+            return v.some((c) => c.props.versioningConfiguration?.status === "Enabled") ? [] : ["versioning is not Enabled"];
+        }),
+    } satisfies StackRule,
+    {
+        kind: "stack",
+        name: "s3-bucket-access-logging-prod",
+        pack: "security",
+        description: "In prod, every bucket except access-log targets writes server access logs.",
+        baseline: ["CKV_AWS_18"],
+        uses: ["environment"],
+        check: (all, s) => {
+            if (s.environment !== "prod") return [];
+            const targets = logTargetBuckets(all);
+            return perBucket((b) => (targets.has(b.urn) || configuring(b, T.bucketLogging, all).length ? [] : ["no BucketLogging in prod: log access to a dedicated log bucket"]))(all);
+        },
+    } satisfies StackRule,
+    {
+        kind: "stack",
+        name: "s3-public-access-block",
+        pack: "security",
+        description: "Every bucket has a public access block with all four flags set.",
+        baseline: ["CKV2_AWS_6", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"],
+        uses: [],
+        check: perBucket((b, all) => {
+            const pab = configuring(b, T.bucketPab, all);
+            if (!pab.length) return ["no BucketPublicAccessBlock: add one with all four flags true"];
+            const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+            const off = flags.filter((f) => !pab.some((p) => p.props[f] === true));
+            return off.length ? [`public access block leaves ${off.join(", ")} off`] : [];
+        }),
+    } satisfies StackRule,
+    {
+        kind: "stack",
+        name: "s3-acls-disabled",
+        pack: "security",
+        description: "Every bucket disables ACLs (ownership BucketOwnerEnforced) and no BucketAcl grants access.",
+        baseline: ["CKV2_AWS_65"],
+        uses: [],
+        check: perBucket((b, all) => {
+            const problems: string[] = [];
+            const oc = configuring(b, T.bucketOwnership, all);
+            if (!oc.some((c) => c.props.rule?.objectOwnership === "BucketOwnerEnforced")) problems.push("ACLs are not disabled: add BucketOwnershipControls with objectOwnership BucketOwnerEnforced");
+            if (configuring(b, T.bucketAcl, all).length) problems.push("a BucketAcl grants access through ACLs");
+            return problems;
+        }),
+    } satisfies StackRule,
+    {
+        kind: "stack",
+        name: "s3-bucket-policy-tls-only",
+        pack: "security",
+        description: "Every bucket has a bucket policy that denies requests without TLS (aws:SecureTransport false).",
+        baseline: ["CKV_AWS_379"],
+        uses: [],
+        check: perBucket((b, all) => {
+            const policies = configuring(b, T.bucketPolicy, all);
+            if (policies.some((p) => isUnknown(p.props.policy))) return []; // judged during `pulumi up`, once known
+            const denies = policies.flatMap((p) => statementsOf(p.props.policy) ?? []).some((s) => {
+                const cond = JSON.stringify(s.Condition ?? {});
+                return s.Effect === "Deny" && /"aws:SecureTransport":"?false"?/.test(cond);
+            });
+            return denies ? [] : ["no bucket policy statement denies aws:SecureTransport false"];
+        }),
+    } satisfies StackRule,
+    {
+        kind: "resource",
+        name: "s3-bucket-policy-no-public-principal",
+        pack: "security",
+        description: "No bucket policy allows the `*` principal without a condition.",
+        baseline: ["CKV_AWS_70"],
+        uses: [],
+        types: [T.bucketPolicy],
+        check: (r) =>
+            (statementsOf(r.props.policy) ?? []).filter(allowsAnyone).map((s) => `statement ${s.Sid ?? ""} allows Principal "*" without a condition`),
+    } satisfies ResourceRule,
+    {
+        kind: "stack",
+        name: "s3-lifecycle-abort-multipart",
+        pack: "security",
+        description: "Every bucket has a lifecycle configuration that aborts incomplete multipart uploads.",
+        baseline: ["CKV2_AWS_61", "CKV_AWS_300"],
+        uses: [],
+        check: perBucket((b, all) => {
+            const lc = configuring(b, T.bucketLifecycle, all);
+            if (!lc.length) return ["no BucketLifecycleConfiguration"];
+            const rules = lc.flatMap((c) => (c.props.rules ?? []) as any[]);
+            return rules.some((r) => r?.status === "Enabled" && r?.abortIncompleteMultipartUpload?.daysAfterInitiation !== undefined)
+                ? []
+                : ["no enabled lifecycle rule aborts incomplete multipart uploads"];
+        }),
+    } satisfies StackRule,
+];

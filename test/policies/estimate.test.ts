@@ -1,0 +1,79 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+
+import { estimateCost, natGateways, renderCostTable, roundEstimate } from "../../policies/cost/estimate";
+import { EC2, perVcpuHour, RDS } from "../../policies/cost/prices";
+import { defaultSettings } from "../../policies/lib/settings";
+import { T } from "../../policies/lib/types";
+import { fromPlan } from "../../policies/lib/view";
+import { res } from "./fixtures";
+
+const dev = defaultSettings("dev");
+const fixed = (e: ReturnType<typeof estimateCost>, name: string) => e.items.find((i) => i.kind === "fixed" && i.resource === name)?.monthlyUsd;
+
+describe("cost estimator", () => {
+    it("prices the Terraform reference deployment's idle resources at about $385/month, as the shared price reference does", () => {
+        const doc = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "reference-terraform-idle.json"), "utf8"));
+        const e = estimateCost(fromPlan(doc.resources), dev);
+        expect(fixed(e, "cpu")).to.equal(290); // minvCpus 8 on c4: one c4.2xlarge always on
+        expect(fixed(e, "metaflow-db")).to.equal(57); // db.t3.small Multi-AZ 52.6 + 20 GB x 0.23
+        expect(fixed(e, "metadata-nlb")).to.equal(16);
+        expect(fixed(e, "metadata-service")).to.equal(18);
+        expect(e.exact.idleMonthlyUsd).to.be.within(380, 390);
+        expect(e.idleMonthlyUsd).to.equal(380);
+        expect(e.uncertain, "db.t3.small is a [?] price").to.equal(true);
+        expect(e.unpriced.map((u) => u.resource)).to.deep.equal(["metadata-api"]);
+    });
+
+    it("keeps the price table's uncertainty marks and sources", () => {
+        expect(RDS["db.t3.small"].multi.uncertain).to.equal(true);
+        expect(RDS["db.t4g.small"].single.uncertain).to.equal(undefined);
+        expect(EC2["c4.2xlarge"]).to.include({ usd: 0.398, vcpus: 8 });
+        for (const row of Object.values(EC2)) expect(row.source).to.match(/2026/);
+        expect(perVcpuHour("c5")).to.deep.equal({ usd: 0.17 / 4, type: "c5.xlarge" });
+        expect(perVcpuHour("x9")).to.equal(undefined);
+    });
+
+    it("lists what it cannot price instead of counting it as zero", () => {
+        const e = estimateCost([res(T.rdsInstance, "db", { instanceClass: "db.x2g.16xlarge" }), res(T.efsFileSystem, "fs", {})], dev);
+        expect(e.items.filter((i) => i.kind === "fixed")).to.deep.equal([]);
+        expect(e.unpriced.map((u) => u.resource)).to.deep.equal(["db", "fs"]);
+        expect(renderCostTable(e)).to.match(/not priced \(not counted\): db \(no price for instance class db\.x2g\.16xlarge\)/);
+    });
+
+    it("counts NAT gateways from the awsx strategy, and not twice when the children are listed", () => {
+        const vpc = res(T.awsxVpc, "vpc", { numberOfAvailabilityZones: 3 });
+        expect(natGateways([vpc]).map((n) => n.count)).to.deep.equal([3]);
+        expect(natGateways([res(T.awsxVpc, "v", { natGateways: { strategy: "Single" } })]).map((n) => n.count)).to.deep.equal([1]);
+        expect(natGateways([res(T.awsxVpc, "v", { natGateways: { strategy: "None" } })])).to.deep.equal([]);
+        const child = res(T.natGateway, "nat-a", {}, { parent: vpc.urn });
+        expect(natGateways([vpc, child]).map((n) => n.count)).to.deep.equal([1]);
+    });
+
+    it("prices Fargate services from their task definition and autoscaling minimum", () => {
+        const td = res(T.ecsTaskDefinition, "td", { cpu: "1024", memory: "2048", requiresCompatibilities: ["FARGATE"] }, { outputs: { arn: "arn:td:1" } });
+        const svc = res(T.ecsService, "svc", { launchType: "FARGATE", desiredCount: 1, taskDefinition: "arn:td:1", name: "metadata" });
+        const scaling = res("aws:appautoscaling/target:Target", "scale", { serviceNamespace: "ecs", resourceId: "service/cluster/metadata", minCapacity: 2, maxCapacity: 4 });
+        const one = (1 * 0.04048 + 2 * 0.004445) * 730;
+        expect(estimateCost([td, svc], dev).exact.idleMonthlyUsd).to.be.closeTo(one, 0.01);
+        expect(estimateCost([td, svc, scaling], dev).exact.idleMonthlyUsd).to.be.closeTo(2 * one, 0.01);
+    });
+
+    it("adds the usage scenario for the kinds of resources present, with the spot factor", () => {
+        const cpu = res(T.computeEnvironment, "cpu", { computeResources: { type: "SPOT", minVcpus: 0, maxVcpus: 64, instanceTypes: ["c5"] } });
+        const gpu = res(T.computeEnvironment, "gpu", { computeResources: { type: "SPOT", minVcpus: 0, maxVcpus: 64, instanceTypes: ["g4dn"] } });
+        const e = estimateCost([cpu, gpu], dev);
+        expect(e.idleMonthlyUsd).to.equal(0);
+        const mix = 0.2 + 0.8 * 0.35;
+        const cpuJobs = e.items.find((i) => i.resource === "Batch CPU jobs")!;
+        expect(cpuJobs.monthlyUsd).to.equal(roundEstimate(200 * 0.34 * mix));
+        expect(e.items.find((i) => i.resource === "Batch GPU jobs")!.monthlyUsd).to.equal(roundEstimate(20 * 0.526 * mix));
+        const cheaper = estimateCost([cpu], { ...dev, usage: { ...dev.usage, spotFactor: 0.2 } });
+        expect(cheaper.exact.monthlyUsd).to.be.below(estimateCost([cpu], dev).exact.monthlyUsd);
+    });
+
+    it("rounds to two significant digits", () => {
+        expect([0.1, 2.25, 32.85, 384.2, 1234, 0].map(roundEstimate)).to.deep.equal([0.1, 2.3, 33, 380, 1200, 0]);
+    });
+});

@@ -1,0 +1,111 @@
+/**
+ * The CrossGuard side. The packs' index.ts files are never imported (constructing a PolicyPack starts a gRPC server
+ * that never returns): `npm test` type-checks them through the root tsconfig, and these tests check their layout
+ * and call the policies built from the rules with hand-made validation arguments.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+import { costRules } from "../../policies/cost/rules";
+import { toPolicies } from "../../policies/lib/crossguard";
+import { T } from "../../policies/lib/types";
+import { UNKNOWN } from "../../policies/lib/view";
+import { SECURITY_RULES } from "../../policies/security/rules/index";
+import { ROOT } from "../harness";
+
+const notApplicable = (reason?: string): never => {
+    throw new Error(`not applicable: ${reason}`);
+};
+
+function resourceArgs(type: string, props: Record<string, any>, config: Record<string, unknown> = {}) {
+    return {
+        type,
+        props,
+        urn: `urn:pulumi:dev::metaflow-platform::${type}::x`,
+        name: "x",
+        opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+        stackTags: new Map<string, string>(),
+        isType: () => false,
+        asType: () => undefined,
+        getConfig: <C extends object>() => config as C,
+        notApplicable,
+    };
+}
+
+describe("policy packs", () => {
+    for (const [pack, rules] of [["security", SECURITY_RULES], ["cost", costRules]] as const) {
+        it(`${pack}: a loadable pack directory whose index.ts builds the pack from the rule modules`, () => {
+            const dir = path.join(ROOT, "policies", pack);
+            const yaml = parse(fs.readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8"));
+            expect(yaml.runtime).to.equal("nodejs");
+            const index = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
+            expect(index).to.match(/new PolicyPack\("metaflow-/);
+            expect(index).to.match(/toPolicies\(RULES\)/);
+            const tsconfig = JSON.parse(fs.readFileSync(path.join(dir, "tsconfig.json"), "utf8"));
+            expect(tsconfig.compilerOptions.skipLibCheck, "@pulumi/policy 1.21 ships .d.ts errors").to.equal(true);
+            const root = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8"));
+            expect(root.include, "npm test type-checks the pack").to.include("policies/**/*.ts");
+            expect(fs.existsSync(path.join(dir, "package-lock.json")), "one lock file, at the root").to.equal(false);
+            expect(rules.every((r) => r.pack === pack)).to.equal(true);
+        });
+    }
+
+    it("gives every policy a name, a description with its baseline IDs, an enforcement level and a config schema", () => {
+        const policies = toPolicies([...SECURITY_RULES, ...costRules]);
+        for (const p of policies) {
+            expect(p.name).to.match(/^[a-z0-9-]+$/);
+            expect(p.enforcementLevel).to.be.oneOf(["mandatory", "advisory"]);
+            expect(p.configSchema?.properties).to.have.property("environment");
+        }
+        const s3 = policies.find((p) => p.name === "s3-bucket-encryption-kms")!;
+        expect(s3.description).to.match(/CKV_AWS_19/);
+        expect(policies.find((p) => p.name === "cost-monthly-budget")!.configSchema!.properties).to.have.keys("environment", "monthlyBudgetUsd", "usage");
+    });
+
+    it("a resource policy reports through CrossGuard with its configured settings", async () => {
+        const [rds] = toPolicies(SECURITY_RULES.filter((r) => r.name === "rds-multi-az-prod")) as any[];
+        const reports: string[] = [];
+        await rds.validateResource(resourceArgs(T.rdsInstance, { multiAz: false }, { environment: "prod" }), (m: string) => reports.push(m));
+        await rds.validateResource(resourceArgs(T.rdsInstance, { multiAz: false }, { environment: "dev" }), (m: string) => reports.push(m));
+        await rds.validateResource(resourceArgs(T.bucket, {}, { environment: "prod" }), (m: string) => reports.push(m));
+        expect(reports).to.deep.equal(["multiAz is not true in prod"]);
+    });
+
+    it("a stack policy links resources through CrossGuard's property dependencies (unknown ids in a preview)", async () => {
+        const [versioning] = toPolicies(SECURITY_RULES.filter((r) => r.name === "s3-bucket-versioning")) as any[];
+        const bucket = { ...resourceArgs(T.bucket, {}), urn: "urn:b", name: "b", dependencies: [], propertyDependencies: {} };
+        const v = { ...resourceArgs(T.bucketVersioning, { versioningConfiguration: { status: "Enabled" } }), urn: "urn:v", dependencies: [bucket], propertyDependencies: { bucket: [bucket] } };
+        const run = async (resources: any[]) => {
+            const out: Array<[string, string?]> = [];
+            await versioning.validateStack({ resources, stackTags: new Map(), getConfig: () => ({}), notApplicable }, (m: string, urn?: string) => out.push([m, urn]));
+            return out;
+        };
+        expect(await run([bucket, v])).to.deep.equal([]);
+        expect(await run([bucket])).to.deep.equal([["bucket b: no BucketVersioning: enable versioning", "urn:b"]]);
+    });
+});
+
+describe("policy documentation", () => {
+    it("docs/policies.md lists every policy", () => {
+        const text = fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8");
+        const missing = [...SECURITY_RULES, ...costRules].map((r) => r.name).filter((n) => !text.includes(`\`${n}\``));
+        expect(missing).to.deep.equal([]);
+    });
+});
+
+describe("values unknown during a preview", () => {
+    it("rules that cannot decide on an unknown value stay silent instead of reporting a false violation", async () => {
+        const policies = toPolicies(SECURITY_RULES) as any[];
+        const byName = (n: string) => policies.find((p) => p.name === n);
+        const reports: string[] = [];
+        const report = (m: string) => reports.push(m);
+        await byName("ecs-distinct-execution-role").validateResource(resourceArgs(T.ecsTaskDefinition, { executionRoleArn: UNKNOWN, taskRoleArn: UNKNOWN, containerDefinitions: UNKNOWN }), report);
+        await byName("iam-trust-specific-principals").validateResource(resourceArgs(T.role, { assumeRolePolicy: UNKNOWN }), report);
+        const bucket = { ...resourceArgs(T.bucket, {}), urn: "urn:b", name: "b", dependencies: [], propertyDependencies: {} };
+        const policy = { ...resourceArgs(T.bucketPolicy, { bucket: UNKNOWN, policy: UNKNOWN }), urn: "urn:p", dependencies: [bucket], propertyDependencies: { bucket: [bucket] } };
+        await byName("s3-bucket-policy-tls-only").validateStack({ resources: [bucket, policy], stackTags: new Map(), getConfig: () => ({}), notApplicable }, report);
+        expect(reports).to.deep.equal([]);
+    });
+});

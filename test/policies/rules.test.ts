@@ -1,0 +1,299 @@
+/**
+ * Every rule of both packs, each with a compliant and a violating resource list built as plain fixtures. A final test
+ * fails when a rule has no case here, so a new rule cannot ship untested.
+ */
+import { expect } from "chai";
+
+import { costRules } from "../../policies/cost/rules";
+import { evaluate, Rule } from "../../policies/lib/rule";
+import { PolicySettings } from "../../policies/lib/settings";
+import { T } from "../../policies/lib/types";
+import { ResourceView } from "../../policies/lib/view";
+import { SECURITY_RULES } from "../../policies/security/rules/index";
+import { compliantBucket, doc, PROVIDER, replace, res, withProvider, without } from "./fixtures";
+
+interface Case {
+    settings?: Partial<PolicySettings>;
+    good: ResourceView[];
+    bad: ResourceView[];
+    /** What the violation must say. */
+    expect: RegExp;
+}
+
+const KEY = "arn:aws:kms:us-east-1:123456789012:key/k";
+const prod: Partial<PolicySettings> = { environment: "prod" };
+const dev: Partial<PolicySettings> = { environment: "dev" };
+
+const DB = {
+    instanceClass: "db.t4g.small", engine: "postgres", engineVersion: "16.4", storageEncrypted: true, kmsKeyId: KEY, publiclyAccessible: false,
+    backupRetentionPeriod: 7, multiAz: true, deletionProtection: true, autoMinorVersionUpgrade: true, enabledCloudwatchLogsExports: ["postgresql"],
+    copyTagsToSnapshot: true, allocatedStorage: 20,
+};
+const db = (props: Record<string, any> = {}) => [res(T.rdsInstance, "db", { ...DB, ...props })];
+const role = (policy: object) => [res(T.rolePolicy, "rp", { role: "r", policy: doc(policy) })];
+const container = (c: Record<string, any>) => [res(T.ecsTaskDefinition, "td", { family: "svc", containerDefinitions: JSON.stringify([{ name: "app", image: "x", readonlyRootFilesystem: true, ...c }]) })];
+const lb = (props: Record<string, any> = {}) => res(T.lb, "alb", { internal: true, loadBalancerType: "application", dropInvalidHeaderFields: true, enableDeletionProtection: true, accessLogs: { enabled: true, bucket: "logs" }, ...props });
+const sgIngress = (props: Record<string, any>) => [res(T.sgIngressRule, "in", { securityGroupId: "sg-1", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS from VPN", ...props })];
+const ce = (name: string, cr: Record<string, any>) => res(T.computeEnvironment, name, { type: "MANAGED", computeResources: { type: "SPOT", maxVcpus: 64, minVcpus: 0, instanceTypes: ["c5"], subnets: ["s"], ...cr } }, { outputs: { arn: `arn:aws:batch:us-east-1:1:compute-environment/${name}` } });
+const queue = (name: string, ...envs: string[]) => res(T.jobQueue, name, { priority: 1, state: "ENABLED", computeEnvironmentOrders: envs.map((e, i) => ({ order: i + 1, computeEnvironment: `arn:aws:batch:us-east-1:1:compute-environment/${e}` })) });
+const logGroup = (props: Record<string, any>) => [res(T.logGroup, "lg", { retentionInDays: 365, kmsKeyId: KEY, ...props })];
+const fargateTask = (cpu: string, memory: string) => [res(T.ecsTaskDefinition, "td", { family: "svc", requiresCompatibilities: ["FARGATE"], cpu, memory, containerDefinitions: "[]" })];
+
+export const CASES: Record<string, Case> = {
+    // S3
+    "s3-bucket-encryption-kms": {
+        good: [...compliantBucket("data", { logTo: "logs" }), ...compliantBucket("logs", { sse: "AES256" }), lb({ accessLogs: { enabled: true, bucket: "alb-logs-id" } }), ...compliantBucket("alb-logs", { sse: "AES256" })],
+        bad: [...without(compliantBucket("data"), T.bucketSse), ...compliantBucket("plain", { sse: "AES256" })],
+        expect: /no BucketServerSideEncryptionConfiguration|AES256 is allowed only on access-log/,
+    },
+    "s3-bucket-versioning": { good: compliantBucket("data"), bad: replace(compliantBucket("data"), T.bucketVersioning, { versioningConfiguration: { status: "Suspended" } }), expect: /versioning is not Enabled/ },
+    "s3-bucket-access-logging-prod": {
+        settings: prod,
+        good: [...compliantBucket("data", { logTo: "logs" }), ...compliantBucket("logs", { sse: "AES256" })],
+        bad: compliantBucket("data"),
+        expect: /no BucketLogging in prod/,
+    },
+    "s3-public-access-block": { good: compliantBucket("data"), bad: replace(compliantBucket("data"), T.bucketPab, { restrictPublicBuckets: false }), expect: /restrictPublicBuckets off/ },
+    "s3-acls-disabled": { good: compliantBucket("data"), bad: replace(compliantBucket("data"), T.bucketOwnership, { rule: { objectOwnership: "ObjectWriter" } }), expect: /ACLs are not disabled/ },
+    "s3-bucket-policy-tls-only": { good: compliantBucket("data"), bad: without(compliantBucket("data"), T.bucketPolicy), expect: /aws:SecureTransport/ },
+    "s3-bucket-policy-no-public-principal": {
+        good: compliantBucket("data"),
+        bad: [res(T.bucketPolicy, "p", { bucket: "b", policy: doc({ Sid: "Public", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }) })],
+        expect: /allows Principal "\*"/,
+    },
+    "s3-lifecycle-abort-multipart": {
+        good: compliantBucket("data"),
+        bad: replace(compliantBucket("data"), T.bucketLifecycle, { rules: [{ id: "x", status: "Enabled", expiration: { days: 30 } }] }),
+        expect: /aborts incomplete multipart/,
+    },
+    // RDS
+    "rds-storage-encrypted": { good: db(), bad: db({ storageEncrypted: false }), expect: /storageEncrypted/ },
+    "rds-not-publicly-accessible": { good: db(), bad: db({ publiclyAccessible: true }), expect: /publiclyAccessible/ },
+    "rds-backup-retention": { settings: prod, good: db(), bad: db({ backupRetentionPeriod: 1 }), expect: /below 7/ },
+    "rds-multi-az-prod": { settings: prod, good: db(), bad: db({ multiAz: false }), expect: /multiAz/ },
+    "rds-deletion-protection-prod": { settings: prod, good: db(), bad: db({ deletionProtection: false }), expect: /deletionProtection/ },
+    "rds-auto-minor-version-upgrade": { good: db(), bad: db({ autoMinorVersionUpgrade: false }), expect: /autoMinorVersionUpgrade/ },
+    "rds-log-exports": { good: db(), bad: db({ enabledCloudwatchLogsExports: [] }), expect: /enabledCloudwatchLogsExports/ },
+    "rds-copy-tags-to-snapshot": { good: db(), bad: db({ copyTagsToSnapshot: false }), expect: /copyTagsToSnapshot/ },
+    "rds-force-ssl": {
+        good: [...db({ engineVersion: "14.9", parameterGroupName: "pg-id" }), res(T.rdsParameterGroup, "pg", { family: "postgres14", parameters: [{ name: "rds.force_ssl", value: "1" }] })],
+        bad: db({ engineVersion: "14.9" }),
+        expect: /does not force TLS/,
+    },
+    // IAM
+    "iam-no-wildcard-action": { good: role({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::b/*" }), bad: role({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b/*" }), expect: /allows s3:\*/ },
+    "iam-no-wildcard-resource-writes": {
+        good: role({ Effect: "Allow", Action: ["ec2:DescribeSubnets", "ec2:CreateNetworkInterface"], Resource: "*" }),
+        bad: role({ Effect: "Allow", Action: ["s3:PutObject"], Resource: "*" }),
+        expect: /s3:PutObject on "\*"/,
+    },
+    "iam-no-privilege-escalation": {
+        good: role({ Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws:iam::123456789012:role/mf-batch-job" }),
+        bad: role({ Effect: "Allow", Action: ["iam:PassRole", "iam:AttachRolePolicy"], Resource: "*" }),
+        expect: /privilege escalation/,
+    },
+    "iam-trust-specific-principals": {
+        good: [res(T.role, "r", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }) })],
+        bad: [res(T.role, "r", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" }) })],
+        expect: /whole account/,
+    },
+    "iam-no-admin-access": {
+        good: [res(T.rolePolicyAttachment, "a", { role: "r", policyArn: "arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole" })],
+        bad: [res(T.rolePolicyAttachment, "a", { role: "r", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" })],
+        expect: /AdministratorAccess/,
+    },
+    // Network
+    "sg-no-public-ingress": { good: sgIngress({ cidrIpv4: "10.1.0.0/16" }), bad: sgIngress({ cidrIpv4: "0.0.0.0/0" }), expect: /0\.0\.0\.0\/0/ },
+    "sg-rule-descriptions": {
+        good: [res(T.securityGroup, "sg", { description: "svc", ingress: [{ protocol: "tcp", fromPort: 8080, toPort: 8080, securityGroups: ["sg-2"], description: "from ALB" }], egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["10.0.0.0/8"], description: "VPC" }] })],
+        bad: [res(T.securityGroup, "sg", { description: "svc", ingress: [{ protocol: "tcp", fromPort: 8080, toPort: 8080, securityGroups: ["sg-2"] }] })],
+        expect: /ingress\[0\] has no description/,
+    },
+    "sg-ingress-known-sources": { good: sgIngress({ referencedSecurityGroupId: "sg-vpn" }), bad: sgIngress({ cidrIpv4: "203.0.113.0/24" }), expect: /outside the allowed ranges/ },
+    "lb-internal": { good: [lb(), { ...lb({ internal: false }), name: "ui" }], bad: [lb({ internal: false })], settings: { publicLoadBalancers: ["ui"] }, expect: /internet-facing/ },
+    "lb-public-https-tls12": {
+        good: [lb({ internal: false }), res(T.lbListener, "l", { loadBalancerArn: lb().outputs!.arn, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: [] })],
+        bad: [{ ...lb({ internal: false }), outputs: { arn: "arn:lb" } }, res(T.lbListener, "l", { loadBalancerArn: "arn:lb", protocol: "HTTP", defaultActions: [{ type: "forward" }] })],
+        expect: /HTTP on an internet-facing/,
+    },
+    "lb-drop-invalid-headers": { good: [lb()], bad: [lb({ dropInvalidHeaderFields: false })], expect: /dropInvalidHeaderFields/ },
+    "lb-access-logs-prod": { settings: prod, good: [lb()], bad: [lb({ accessLogs: undefined })], expect: /access logs/ },
+    "lb-deletion-protection-prod": { settings: prod, good: [lb()], bad: [lb({ enableDeletionProtection: false })], expect: /enableDeletionProtection/ },
+    "apigateway-stage-access-logs": {
+        good: [res(T.apiStage, "s", { stageName: "v1", accessLogSettings: { destinationArn: "arn:aws:logs:x", format: "{}" } })],
+        bad: [res(T.apiStage, "s", { stageName: "v1" })],
+        expect: /accessLogSettings/,
+    },
+    "apigateway-method-auth": {
+        good: [res(T.apiMethod, "m", { httpMethod: "ANY", authorization: "NONE", apiKeyRequired: true }), res(T.apiMethod, "o", { httpMethod: "OPTIONS", authorization: "NONE" })],
+        bad: [res(T.apiMethod, "m", { httpMethod: "GET", authorization: "NONE" })],
+        expect: /no API key/,
+    },
+    "vpc-flow-logs": {
+        good: [res(T.awsxVpc, "vpc", {}, { outputs: { vpcId: "vpc-1" } }), res(T.flowLog, "fl", { vpcId: "vpc-1", trafficType: "ALL" })],
+        bad: [res(T.vpc, "vpc", { cidrBlock: "10.0.0.0/16" })],
+        expect: /no flow log/,
+    },
+    // Compute
+    "ecs-no-public-ip": {
+        good: [res(T.ecsService, "svc", { networkConfiguration: { assignPublicIp: false, subnets: ["s"] } })],
+        bad: [res(T.ecsService, "svc", { networkConfiguration: { assignPublicIp: true, subnets: ["s"] } })],
+        expect: /assignPublicIp/,
+    },
+    "ecs-distinct-execution-role": {
+        good: [res(T.ecsTaskDefinition, "td", { executionRoleArn: "arn:exec", taskRoleArn: "arn:task", containerDefinitions: "[]" })],
+        bad: [res(T.ecsTaskDefinition, "td", { executionRoleArn: "arn:same", taskRoleArn: "arn:same", containerDefinitions: "[]" })],
+        expect: /same role/,
+    },
+    "container-not-privileged": {
+        good: container({}),
+        bad: [res(T.jobDefinition, "jd", { type: "container", containerProperties: JSON.stringify({ image: "x", privileged: true }) })],
+        expect: /privileged/,
+    },
+    "ecs-read-only-root": { good: container({}), bad: container({ readonlyRootFilesystem: false }), expect: /writable root/ },
+    "ecs-container-insights": {
+        good: [res(T.ecsCluster, "c", { settings: [{ name: "containerInsights", value: "enhanced" }] })],
+        bad: [res(T.ecsCluster, "c", {})],
+        expect: /containerInsights/,
+    },
+    "no-plaintext-secrets-in-env": {
+        good: container({ environment: [{ name: "MF_METADATA_DB_HOST", value: "db" }, { name: "TOKENIZERS_PARALLELISM", value: "false" }, { name: "DB_SECRET_ARN", value: "arn:x" }], secrets: [{ name: "MF_METADATA_DB_PSWD", valueFrom: "arn:aws:secretsmanager:x" }] }),
+        bad: [...container({ environment: [{ name: "MF_METADATA_DB_PSWD", value: "hunter2" }] }), res(T.lambda, "fn", { role: "r", environment: { variables: { apiKey: "abc" } } })],
+        expect: /MF_METADATA_DB_PSWD holds a credential|apiKey holds a credential/,
+    },
+    "efs-transit-encryption": {
+        good: [res(T.jobDefinition, "jd", { type: "container", containerProperties: JSON.stringify({ volumes: [{ name: "v", efsVolumeConfiguration: { fileSystemId: "fs-1", transitEncryption: "ENABLED" } }] }) })],
+        bad: [res(T.ecsTaskDefinition, "td", { containerDefinitions: "[]", volumes: [{ name: "v", efsVolumeConfiguration: { fileSystemId: "fs-1" } }] })],
+        expect: /without transit encryption/,
+    },
+    "imdsv2-required": {
+        good: [res(T.launchTemplate, "lt", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } })],
+        bad: [res(T.launchTemplate, "lt", { metadataOptions: { httpTokens: "optional" } })],
+        expect: /IMDSv1/,
+    },
+    "launch-template-encrypted-volumes": {
+        good: [res(T.launchTemplate, "lt", { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3" } }] })],
+        bad: [res(T.launchTemplate, "lt", { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeType: "gp3" } }] })],
+        expect: /not encrypted/,
+    },
+    "sfn-execution-logging": {
+        good: [res(T.stateMachine, "sm", { definition: "{}", roleArn: "r", loggingConfiguration: { level: "ALL", logDestination: "arn:aws:logs:x:*", includeExecutionData: true } })],
+        bad: [res(T.stateMachine, "sm", { definition: "{}", roleArn: "r" })],
+        expect: /loggingConfiguration/,
+    },
+    // Data
+    "dynamodb-point-in-time-recovery": {
+        good: [res(T.dynamoTable, "t", { pointInTimeRecovery: { enabled: true }, serverSideEncryption: { enabled: true, kmsKeyArn: KEY } })],
+        bad: [res(T.dynamoTable, "t", { serverSideEncryption: { enabled: true, kmsKeyArn: KEY } })],
+        expect: /pointInTimeRecovery/,
+    },
+    "dynamodb-customer-key": {
+        good: [res(T.dynamoTable, "t", { serverSideEncryption: { enabled: true, kmsKeyArn: KEY } })],
+        bad: [res(T.dynamoTable, "t", { serverSideEncryption: { enabled: false } })],
+        expect: /customer-managed/,
+    },
+    "kms-key-rotation": { good: [res(T.kmsKey, "k", { enableKeyRotation: true })], bad: [res(T.kmsKey, "k", {})], expect: /enableKeyRotation/ },
+    "kms-no-wildcard-principal": {
+        good: [res(T.kmsKey, "k", { policy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" }) })],
+        bad: [res(T.kmsKey, "k", { policy: doc({ Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" }) })],
+        expect: /Principal "\*"/,
+    },
+    "log-group-retention": { settings: prod, good: logGroup({}), bad: [...logGroup({ retentionInDays: 30 }), ...logGroup({ retentionInDays: undefined })], expect: /below 365|not set/ },
+    "log-group-kms": { good: logGroup({}), bad: logGroup({ kmsKeyId: undefined }), expect: /kmsKeyId/ },
+    "alarm-actions-enabled": { good: [res(T.metricAlarm, "a", { actionsEnabled: true })], bad: [res(T.metricAlarm, "a", { actionsEnabled: false })], expect: /actionsEnabled/ },
+    "ssm-parameter-secure": {
+        good: [res(T.ssmParameter, "p", { name: "/mf/service-url", type: "String", value: "http://x" }), res(T.ssmParameter, "k", { name: "/mf/auth-key", type: "SecureString", keyId: KEY, value: "[secret]" })],
+        bad: [res(T.ssmParameter, "p", { name: "/mf/db-password", type: "String", value: "hunter2" })],
+        expect: /holds a credential/,
+    },
+    "secrets-manager-customer-key": { good: [res(T.secret, "s", { kmsKeyId: KEY })], bad: [res(T.secret, "s", { kmsKeyId: "alias/aws/secretsmanager" })], expect: /customer-managed/ },
+    "stateful-resources-protected-prod": {
+        settings: prod,
+        good: [res(T.bucket, "data", {}, { protect: true }), res(T.dynamoTable, "t", {}, { protect: false, retainOnDelete: true })],
+        bad: [res(T.rdsInstance, "db", DB)],
+        expect: /neither protected nor retained/,
+    },
+    "no-plaintext-secret-outputs": {
+        good: [res(T.stack, "dev", { metaflowConfig: "[secret]", serviceUrl: "http://x", dbSecretArn: "arn:x" })],
+        bad: [res(T.stack, "dev", { metaflowConfig: { METAFLOW_SERVICE_AUTH_KEY: "abc123" } })],
+        expect: /metaflowConfig\.METAFLOW_SERVICE_AUTH_KEY/,
+    },
+    // Cost
+    "cost-instance-families": { settings: dev, good: [ce("cpu", { instanceTypes: ["c5", "m5.2xlarge"] })], bad: [ce("gpu", { instanceTypes: ["p4d.24xlarge"] })], expect: /p4d\.24xlarge are outside/ },
+    "cost-compute-environment-max-vcpus": { settings: dev, good: [ce("cpu", { maxVcpus: 128 })], bad: [ce("cpu", { maxVcpus: 256 })], expect: /exceeds the cap of 128/ },
+    "cost-total-max-vcpus": { settings: { environment: "dev", maxVcpusTotal: 200 }, good: [ce("a", { maxVcpus: 100 }), ce("b", { maxVcpus: 100 })], bad: [ce("a", { maxVcpus: 128 }), ce("b", { maxVcpus: 128 })], expect: /total 256 maxVcpus/ },
+    "cost-min-vcpus-zero": { good: [ce("cpu", { minVcpus: 0 })], bad: [ce("cpu", { minVcpus: 8 })], expect: /minVcpus 8/ },
+    "cost-gpu-spot-first": {
+        good: [ce("gpu-spot", { instanceTypes: ["g5"] }), ce("gpu-od", { type: "EC2", instanceTypes: ["g5"] }), queue("gpu", "gpu-spot", "gpu-od")],
+        bad: [ce("gpu-spot", { instanceTypes: ["g5"] }), ce("gpu-od", { type: "EC2", instanceTypes: ["g5"] }), queue("gpu", "gpu-od", "gpu-spot")],
+        expect: /starts on gpu-od/,
+    },
+    "cost-db-instance-class": { settings: dev, good: db({ instanceClass: "db.t4g.micro" }), bad: db({ instanceClass: "db.r6g.large" }), expect: /db\.r6g\.large is not allowed in dev/ },
+    "cost-db-no-multi-az-dev": { settings: dev, good: db({ multiAz: false }), bad: db({ multiAz: true }), expect: /single-AZ/ },
+    "cost-nat-gateway-cap": {
+        settings: { environment: "dev", maxNatGateways: 1 },
+        good: [res(T.awsxVpc, "vpc", { natGateways: { strategy: "Single" }, numberOfAvailabilityZones: 2 })],
+        bad: [res(T.awsxVpc, "vpc", { numberOfAvailabilityZones: 2 })],
+        expect: /2 NAT gateways/,
+    },
+    "cost-log-retention-bounded": { settings: dev, good: logGroup({ retentionInDays: 14 }), bad: logGroup({ retentionInDays: 3653 }), expect: /exceeds 90/ },
+    "cost-bucket-lifecycle": {
+        good: compliantBucket("data"),
+        bad: replace(compliantBucket("data"), T.bucketLifecycle, { rules: [{ id: "tier", status: "Enabled", transitions: [{ days: 30, storageClass: "STANDARD_IA" }, { days: 40, storageClass: "GLACIER_IR" }] }] }),
+        expect: /noncurrent versions|at least 30 more/,
+    },
+    "cost-required-tags": {
+        good: [PROVIDER, withProvider(res(T.logGroup, "lg", { retentionInDays: 14 })), withProvider(res(T.bucket, "b", { tags: { Name: "b" } }))],
+        bad: [res(T.logGroup, "lg", { retentionInDays: 14, tags: { owner: "me" } })],
+        expect: /lacks tag\(s\) cost-center, environment, project/,
+    },
+    "cost-fargate-task-size": { settings: dev, good: fargateTask("512", "1024"), bad: fargateTask("4096", "16384"), expect: /cpu 4096 exceeds 1024/ },
+    "cost-monthly-budget": {
+        settings: { environment: "dev", monthlyBudgetUsd: 100 },
+        good: [res(T.kmsKey, "k", {})],
+        bad: [ce("cpu", { minVcpus: 16, type: "EC2", instanceTypes: ["c5"] })],
+        expect: /exceeds the budget of \$100/,
+    },
+};
+
+const ALL: Rule[] = [...SECURITY_RULES, ...costRules];
+
+describe("policy rules: compliant and violating fixtures", () => {
+    for (const rule of ALL) {
+        describe(rule.name, () => {
+            const c = CASES[rule.name];
+            const file = c?.settings ? { [rule.name]: c.settings as Record<string, unknown> } : {};
+            it("passes the compliant fixture", function () {
+                if (!c) this.skip();
+                const found = evaluate([rule], c.good, file);
+                expect(found, JSON.stringify(found, null, 1)).to.deep.equal([]);
+            });
+            it("reports the violating fixture", function () {
+                if (!c) this.skip();
+                const found = evaluate([rule], c.bad, file);
+                expect(found, rule.name).to.not.be.empty;
+                expect(found.every((v) => v.policy === rule.name && v.pack === rule.pack)).to.equal(true);
+                expect(found.map((v) => v.message).join("\n")).to.match(c.expect);
+            });
+        });
+    }
+
+    it("every rule has a case, and every case names a rule", () => {
+        const names = ALL.map((r) => r.name);
+        expect(names.filter((n) => !CASES[n]), "rules without a case").to.deep.equal([]);
+        expect(Object.keys(CASES).filter((n) => !names.includes(n)), "cases without a rule").to.deep.equal([]);
+        expect(new Set(names).size, "rule names are unique").to.equal(names.length);
+    });
+
+    it("environment-aware rules stay silent outside prod", () => {
+        for (const name of ["rds-multi-az-prod", "rds-deletion-protection-prod", "s3-bucket-access-logging-prod", "lb-access-logs-prod", "stateful-resources-protected-prod"]) {
+            const rule = ALL.find((r) => r.name === name)!;
+            expect(evaluate([rule], CASES[name].bad, { [name]: { environment: "dev" } }), name).to.deep.equal([]);
+        }
+    });
+
+    it("without configuration the strictest profile (prod) applies", () => {
+        const rule = ALL.find((r) => r.name === "rds-multi-az-prod")!;
+        expect(evaluate([rule], db({ multiAz: false }))).to.have.length(1);
+    });
+});
