@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { ArtifactBucket } from "../components/artifact-bucket";
+import { DaskBridge } from "../components/dask-bridge";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
@@ -154,6 +155,20 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         description: "Metaflow metadata service (internal load balancer)",
     });
 
+    const dask = references.dask
+        ? new DaskBridge(
+              `${p}-dask`,
+              {
+                  namePrefix: p,
+                  computeSecurityGroupId: compute.compute.securityGroupId,
+                  schedulerAddress: references.dask.schedulerAddress,
+                  schedulerSecurityGroupId: references.dask.schedulerSecurityGroupId,
+                  dashboardUrl: references.dask.dashboardUrl,
+              },
+              opts,
+          )
+        : undefined;
+
     return {
         environment: config.environment,
         region: config.region,
@@ -170,6 +185,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metadataDatabaseSecretArn: metadata.databaseSecretArn,
         metadataLogGroup: metadata.logGroupName,
         ...compute.outputs,
+        ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         metaflowConfig: metaflowConfig({
             DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
             DATATOOLS_S3ROOT: bucket.datatoolsRoot,
