@@ -182,22 +182,29 @@ export function classify(err: unknown): { code: number; message: string } {
     return { code: 1, message: e?.stack ?? String(err) };
 }
 
-async function cli(): Promise<number> {
+/** Where the command writes: the process's streams, or a test's buffers. */
+export interface Streams {
+    stdout(text: string): void;
+    stderr(text: string): void;
+}
+
+/** The command: runs the plan for `argv` and returns the exit code. */
+export async function cli(argv: string[], io: Streams): Promise<number> {
     try {
-        const opts = parseArgs(process.argv.slice(2));
+        const opts = parseArgs(argv);
         const result = await plan(opts);
-        process.stdout.write(opts.json ? `${JSON.stringify(result.document, null, 2)}\n` : `${result.text}\n`);
+        io.stdout(opts.json ? `${JSON.stringify(result.document, null, 2)}\n` : `${result.text}\n`);
         return result.mandatoryViolations ? 1 : 0;
     } catch (err) {
         const { code, message } = classify(err);
-        process.stderr.write(`${message}\n`);
+        io.stderr(`${message}\n`);
         return code;
     }
 }
 
 if (require.main === module) {
     // exitCode, not exit(): stdout may be a pipe, and exit() would cut a large --json document short.
-    cli().then((code) => {
+    cli(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then((code) => {
         process.exitCode = code;
     });
 }

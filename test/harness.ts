@@ -44,14 +44,30 @@ function wrap(run: ProgramRun): StackRun {
     };
 }
 
+/** Runs of unmodified stacks, shared by every test file: a run is deterministic and tests only read it. */
+const cache = new Map<string, Promise<StackRun>>();
+
 /**
  * Runs the program for a stack: its Pulumi.<stack>.yaml, with `set` overriding or adding keys (bare keys are in the
  * project namespace; `null` removes a key), against the shipped reference fixtures unless others are given.
+ * Runs with the shipped fixtures are memoised, so the suite plans each configuration once.
  */
-export async function runStack(
+export function runStack(
     stack: string,
     opts: { set?: Record<string, unknown>; references?: ReferenceFixtures; showSecrets?: boolean } = {},
 ): Promise<StackRun> {
+    const key = opts.references === undefined ? JSON.stringify([stack, opts.set ?? {}, opts.showSecrets ?? true]) : undefined;
+    const cached = key !== undefined ? cache.get(key) : undefined;
+    if (cached) return cached;
+    const run = runStackUncached(stack, opts);
+    if (key !== undefined) {
+        cache.set(key, run);
+        run.catch(() => cache.delete(key));
+    }
+    return run;
+}
+
+async function runStackUncached(stack: string, opts: { set?: Record<string, unknown>; references?: ReferenceFixtures; showSecrets?: boolean }): Promise<StackRun> {
     const file = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
     const config = { ...file.config };
     for (const [k, v] of Object.entries(opts.set ?? {})) {

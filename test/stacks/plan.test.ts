@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { resolveDeep } from "../../offline/run";
-import { classify, parseArgs, plan, renderTree } from "../../scripts/plan";
+import { classify, cli, parseArgs, plan, renderTree } from "../../scripts/plan";
 import { ROOT, runComponent } from "../harness";
 
 interface Exec {
@@ -16,12 +16,20 @@ interface Exec {
     stderr: string;
 }
 
-function cli(args: string[]): Promise<Exec> {
+/** The real command in a child process: exit code and streams as a shell sees them. */
+function child(args: string[]): Promise<Exec> {
     return new Promise((resolve) => {
         execFile(process.execPath, ["-r", "sucrase/register/ts", path.join(ROOT, "scripts/plan.ts"), ...args], { cwd: ROOT }, (err, stdout, stderr) => {
             resolve({ code: err ? ((err as any).code as number) : 0, stdout, stderr });
         });
     });
+}
+
+async function inProcess(args: string[]): Promise<Exec> {
+    let stdout = "";
+    let stderr = "";
+    const code = await cli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr };
 }
 
 function stackFile(name: string, text: string): string {
@@ -34,22 +42,30 @@ function stackFile(name: string, text: string): string {
 const VALID = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
 
 describe("offline plan", () => {
-    describe("command line (child processes, run together)", () => {
+    describe("command line", () => {
         let json: Exec, invalid: Exec, malformed: Exec, usage: Exec;
         before(async function () {
             this.timeout(30000);
             const bad = stackFile("broken", `${VALID}  metaflow-platform:environment2: dev\n  metaflow-platform:monthlyBudgetUsd: 0\n`);
             const yaml = stackFile("yaml", "config:\n  aws:region: [us-east-1\n");
-            [json, invalid, malformed, usage] = await Promise.all([cli(["--stack", "dev", "--json"]), cli(["--config", bad]), cli(["--config", yaml]), cli(["--stak", "dev"])]);
+            // One real process for the stdout contract; the failure paths run the same command in process.
+            // In-process runs go one after the other: Pulumi's runtime state is global to the process.
+            const running = child(["--stack", "dev", "--json"]);
+            invalid = await inProcess(["--config", bad]);
+            malformed = await inProcess(["--config", yaml]);
+            usage = await inProcess(["--stak", "dev"]);
+            json = await running;
         });
 
-        it("prints nothing but one JSON document with --json, and exits 0", () => {
+        it("prints nothing but one JSON document with --json, and exits 0 (child process)", () => {
             expect(json.code).to.equal(0);
             const doc = JSON.parse(json.stdout);
             expect(doc.stack).to.equal("dev");
             expect(Object.keys(doc.resources[0])).to.include.members(["urn", "type", "name", "parent", "protect", "inputs"]);
             expect(doc.resources.map((r: any) => r.type)).to.include("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
             expect(doc.outputs.datastoreRoot).to.match(/^s3:\/\/.+\/metaflow$/);
+            expect(doc.violations).to.deep.equal([]);
+            expect(doc.cost).to.include.keys("monthlyUsd", "idleMonthlyUsd", "items");
         });
 
         it("exits 2 on invalid configuration, naming each key, with no stack trace", () => {
