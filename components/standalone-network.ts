@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
+import { serviceTrustPolicy } from "./iam";
+
 /** Arguments of {@link StandaloneNetwork}. */
 export interface StandaloneNetworkArgs {
     /** IPv4 CIDR of the VPC, /16 to /24. */
@@ -76,17 +78,7 @@ export class StandaloneNetwork extends pulumi.ComponentResource {
             `${name}-flow-logs`,
             {
                 description: "VPC flow logs delivery to CloudWatch Logs",
-                assumeRolePolicy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Effect: "Allow",
-                            Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-                            Action: "sts:AssumeRole",
-                            Condition: { StringEquals: { "aws:SourceAccount": account } },
-                        },
-                    ],
-                }),
+                assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", account),
             },
             { parent: this },
         );

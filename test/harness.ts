@@ -98,3 +98,13 @@ export function policyOf(r: RecordedResource, field = "policy"): { Statement: an
     const raw = r.inputs[field];
     return typeof raw === "string" ? JSON.parse(raw) : raw;
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+    try {
+        await promise;
+    } catch (err) {
+        return err as Error;
+    }
+    throw new Error("expected the promise to reject");
+}

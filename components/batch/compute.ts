@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 
 /** The log group the awslogs driver of Batch jobs writes to (Batch's default, which Metaflow keeps). */
@@ -116,10 +117,7 @@ export class BatchCompute extends pulumi.ComponentResource {
             {
                 name: physicalName(args.namePrefix, "batch-instance", NAME_LIMITS.iamRole),
                 description: "ECS container instances of the Metaflow Batch compute environments",
-                assumeRolePolicy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }],
-                }),
+                assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", account),
             },
             { parent: this },
         );
@@ -175,10 +173,7 @@ export class BatchCompute extends pulumi.ComponentResource {
                 {
                     name: physicalName(args.namePrefix, "batch-fargate-exec", NAME_LIMITS.iamRole),
                     description: "ECS task execution role of Metaflow's Fargate Batch jobs (image pulls, logs)",
-                    assumeRolePolicy: pulumi.jsonStringify({
-                        Version: "2012-10-17",
-                        Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }],
-                    }),
+                    assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", account),
                 },
                 { parent: this },
             );

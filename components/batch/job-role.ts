@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { BATCH_JOB_LOG_GROUP } from "./compute";
 
@@ -30,12 +31,6 @@ export function validateMetaflowJobRoleArgs(args: MetaflowJobRoleArgs): string[]
     return problems;
 }
 
-const trust = (service: string, account: pulumi.Input<string>) =>
-    pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } }],
-    });
-
 /**
  * The role every Metaflow task on Batch runs as (METAFLOW_ECS_S3_ACCESS_IAM_ROLE), trusted by ECS tasks of this
  * account only: the datastore's objects, the platform key, the Step Functions table, the Batch job logs, the
@@ -63,7 +58,7 @@ export class MetaflowJobRole extends pulumi.ComponentResource {
             {
                 name: physicalName(p, "batch-job", NAME_LIMITS.iamRole),
                 description: "Metaflow tasks on AWS Batch (METAFLOW_ECS_S3_ACCESS_IAM_ROLE)",
-                assumeRolePolicy: trust("ecs-tasks.amazonaws.com", account),
+                assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", account),
             },
             { parent: this },
         );
@@ -75,7 +70,7 @@ export class MetaflowJobRole extends pulumi.ComponentResource {
                 {
                     name: physicalName(p, "sagemaker-exec", NAME_LIMITS.iamRole),
                     description: "SageMaker training jobs and models started from Metaflow tasks",
-                    assumeRolePolicy: trust("sagemaker.amazonaws.com", account),
+                    assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com", account),
                 },
                 { parent: this },
             );

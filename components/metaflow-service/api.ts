@@ -9,6 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
+import { serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import type { MetaflowServiceArgs } from "./index";
 
@@ -152,10 +153,7 @@ export function publicApi(name: string, parent: pulumi.Resource, c: ApiContext):
         {
             name: physicalName(p, "apigw-cloudwatch", NAME_LIMITS.iamRole),
             description: "API Gateway writes the Metaflow API access logs",
-            assumeRolePolicy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": c.account } } }],
-            }),
+            assumeRolePolicy: serviceTrustPolicy("apigateway.amazonaws.com", c.account),
         },
         opts,
     );

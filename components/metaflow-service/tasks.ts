@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { serviceTrustPolicy } from "../iam";
 import { DatabaseConnection } from "./database";
 
 export interface NameValue {
@@ -77,15 +78,5 @@ export function privateService(name: string, parent: pulumi.Resource, args: Priv
 
 /** The trust policy of a role ECS tasks assume, limited to this account. */
 export function ecsTasksTrust(account: pulumi.Input<string>): pulumi.Output<string> {
-    return pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Effect: "Allow",
-                Principal: { Service: "ecs-tasks.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": account } },
-            },
-        ],
-    });
+    return serviceTrustPolicy("ecs-tasks.amazonaws.com", account);
 }

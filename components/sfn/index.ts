@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { duplicateTriggerNames, TriggerSpec, triggerName, validateStateMachinePrefix } from "./rules";
 import { PipelineTrigger, validatePipelineTriggerArgs } from "./trigger";
@@ -99,8 +100,7 @@ export class SfnScheduler extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const trust = (service: string) =>
-            document({ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": account } } });
+        const trust = (service: string) => serviceTrustPolicy(service, account);
 
         const executionRole = new aws.iam.Role(
             `${name}-execution`,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { s3EventPattern, stateMachineName, TriggerSpec, triggerInput, triggerName, validateTrigger } from "./rules";
 
@@ -64,17 +65,7 @@ export class PipelineTrigger extends pulumi.ComponentResource {
             {
                 name: physicalName(args.namePrefix, `trigger-${triggerName(t)}`, NAME_LIMITS.iamRole),
                 description: `EventBridge starts ${stateMachineName(args.stateMachinePrefix, t.flow)}`.slice(0, 1000),
-                assumeRolePolicy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Effect: "Allow",
-                            Principal: { Service: "events.amazonaws.com" },
-                            Action: "sts:AssumeRole",
-                            Condition: { StringEquals: { "aws:SourceAccount": account }, ArnEquals: { "aws:SourceArn": rule.arn } },
-                        },
-                    ],
-                }),
+                assumeRolePolicy: serviceTrustPolicy("events.amazonaws.com", account, { ArnEquals: { "aws:SourceArn": rule.arn } }),
             },
             { parent: this },
         );

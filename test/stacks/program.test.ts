@@ -1,17 +1,9 @@
 import { expect } from "chai";
 
-import { assertNoOutputStrings, runComponent, runStack } from "../harness";
+import { assertNoOutputStrings, rejection, runComponent, runStack } from "../harness";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-    try {
-        await promise;
-    } catch (err) {
-        return err as Error;
-    }
-    throw new Error("expected the run to fail");
-}
 
 describe("the program", () => {
     it("registers nothing when the configuration is invalid, and lists every problem", async () => {

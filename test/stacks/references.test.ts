@@ -1,20 +1,12 @@
 import { expect } from "chai";
 
 import { validateDask, validateFoundation } from "../../stacks/references/contract";
-import { FIXTURES, runStack } from "../harness";
+import { FIXTURES, rejection, runStack } from "../harness";
 
 const FOUNDATION = "acme/a01-foundation/prod";
 const DASK = "acme/a02-dask/prod";
 const foundation = () => structuredClone(FIXTURES[FOUNDATION]) as Record<string, unknown>;
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-    try {
-        await promise;
-    } catch (err) {
-        return err as Error;
-    }
-    throw new Error("expected the run to fail");
-}
 
 describe("stack references", () => {
     describe("foundation contract", () => {
