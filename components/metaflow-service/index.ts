@@ -14,10 +14,11 @@ import {
     pinnedImageProblem,
     PORTS,
     serviceImageProblem,
+    servicePort,
     taskCountProblems,
     TLS_POLICY,
 } from "./rules";
-import { awsLogs, dbEnvironment, dbSecrets, ecsTasksTrust, privateService } from "./tasks";
+import { awsLogs, dbEnvironment, dbSecrets, ecsTasksTrust, ipTargetGroup, privateService } from "./tasks";
 import { metaflowUi, MetaflowUi } from "./ui";
 
 export * from "./rules";
@@ -132,10 +133,6 @@ export function validateMetaflowServiceArgs(args: MetaflowServiceArgs): string[]
     return problems;
 }
 
-/** The listener port of the service: 443 with a certificate, else 80 (inside the VPC only). */
-export function servicePort(certificateArn?: string): number {
-    return certificateArn ? 443 : 80;
-}
 
 /**
  * The Metaflow metadata service: an ECS cluster with a Fargate service in private subnets (no public IP) behind an
@@ -276,19 +273,7 @@ export class MetaflowService extends pulumi.ComponentResource {
             },
             accessLogs ? { parent: this, dependsOn: [accessLogs.policy] } : parent,
         );
-        const targetGroup = new aws.lb.TargetGroup(
-            `${name}-tg`,
-            {
-                name: physicalName(p, "metadata", NAME_LIMITS.targetGroup),
-                port: PORTS.metadata,
-                protocol: "HTTP",
-                targetType: "ip",
-                vpcId: args.vpcId,
-                deregistrationDelay: 30,
-                healthCheck: { path: "/ping", port: String(PORTS.metadata), protocol: "HTTP", matcher: "200-299", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
-            },
-            parent,
-        );
+        const targetGroup = ipTargetGroup(`${name}-tg`, { name: physicalName(p, "metadata", NAME_LIMITS.targetGroup), vpcId: args.vpcId, port: PORTS.metadata, healthPath: "/ping" }, parent);
         const listener = new aws.lb.Listener(
             `${name}-listener`,
             {

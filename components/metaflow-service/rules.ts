@@ -162,3 +162,8 @@ export function featureProblems(s: FeatureSettings): Array<{ field: FeatureField
     }
     return problems;
 }
+
+/** The listener port of the service: 443 with a certificate, else 80 (inside the VPC only). */
+export function servicePort(certificateArn?: string): number {
+    return certificateArn ? 443 : 80;
+}

@@ -80,3 +80,24 @@ export function privateService(name: string, parent: pulumi.Resource, args: Priv
 export function ecsTasksTrust(account: pulumi.Input<string>): pulumi.Output<string> {
     return serviceTrustPolicy("ecs-tasks.amazonaws.com", account);
 }
+
+/** A target group of Fargate task IPs, health-checked over HTTP on the traffic port. */
+export function ipTargetGroup(
+    name: string,
+    args: { name: string; vpcId: pulumi.Input<string>; port: number; healthPath: string; healthMatcher?: string },
+    opts: pulumi.CustomResourceOptions,
+): aws.lb.TargetGroup {
+    return new aws.lb.TargetGroup(
+        name,
+        {
+            name: args.name,
+            port: args.port,
+            protocol: "HTTP",
+            targetType: "ip",
+            vpcId: args.vpcId,
+            deregistrationDelay: 30,
+            healthCheck: { path: args.healthPath, port: String(args.port), protocol: "HTTP", matcher: args.healthMatcher ?? "200-299", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+        },
+        opts,
+    );
+}

@@ -10,8 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAME_LIMITS, physicalName } from "../naming";
 import type { MetaflowServiceArgs, MetaflowUiArgs } from "./index";
 import { DatabaseConnection } from "./database";
-import { PORTS, TLS_POLICY } from "./rules";
-import { awsLogs, dbEnvironment, dbSecrets, privateService } from "./tasks";
+import { PORTS, servicePort, TLS_POLICY } from "./rules";
+import { awsLogs, dbEnvironment, dbSecrets, ipTargetGroup, privateService } from "./tasks";
 
 /** The UI listener: 8443 with a certificate, else 8083 (inside the VPC only). */
 export function uiPort(certificateArn?: string): number {
@@ -74,39 +74,15 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
         );
     }
     // The UI backend calls the metadata API through the load balancer.
-    const apiPort = args.certificateArn ? 443 : 80;
+    const apiPort = servicePort(args.certificateArn);
     new aws.vpc.SecurityGroupEgressRule(
         `${name}-ui-out-service`,
         { securityGroupId: c.uiSg.id, referencedSecurityGroupId: c.albSg.id, ipProtocol: "tcp", fromPort: apiPort, toPort: apiPort, description: "Metadata API through the load balancer" },
         opts,
     );
 
-    const backendTg = new aws.lb.TargetGroup(
-        `${name}-ui-backend-tg`,
-        {
-            name: physicalName(p, "ui-backend", NAME_LIMITS.targetGroup),
-            port: PORTS.uiBackend,
-            protocol: "HTTP",
-            targetType: "ip",
-            vpcId: args.vpcId,
-            deregistrationDelay: 30,
-            healthCheck: { path: "/api/ping", port: String(PORTS.uiBackend), protocol: "HTTP", matcher: "200-299", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
-        },
-        opts,
-    );
-    const staticTg = new aws.lb.TargetGroup(
-        `${name}-ui-static-tg`,
-        {
-            name: physicalName(p, "ui-static", NAME_LIMITS.targetGroup),
-            port: PORTS.uiStatic,
-            protocol: "HTTP",
-            targetType: "ip",
-            vpcId: args.vpcId,
-            deregistrationDelay: 30,
-            healthCheck: { path: "/", port: String(PORTS.uiStatic), protocol: "HTTP", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
-        },
-        opts,
-    );
+    const backendTg = ipTargetGroup(`${name}-ui-backend-tg`, { name: physicalName(p, "ui-backend", NAME_LIMITS.targetGroup), vpcId: args.vpcId, port: PORTS.uiBackend, healthPath: "/api/ping" }, opts);
+    const staticTg = ipTargetGroup(`${name}-ui-static-tg`, { name: physicalName(p, "ui-static", NAME_LIMITS.targetGroup), vpcId: args.vpcId, port: PORTS.uiStatic, healthPath: "/", healthMatcher: "200-399" }, opts);
 
     const oidc = ui.oidc;
     const authenticate = oidc
