@@ -20,3 +20,8 @@ export function serviceTrustPolicy(service: string, account: pulumi.Input<string
         ],
     });
 }
+
+/** Builds ARNs of this account and region: `arn("states", "stateMachine:mf-dev_*")`. */
+export function regionalArns(region: string, account: pulumi.Input<string>): (service: string, resource: string) => pulumi.Output<string> {
+    return (service, resource) => pulumi.interpolate`arn:aws:${service}:${region}:${account}:${resource}`;
+}

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { ArtifactBucket } from "../components/artifact-bucket";
 import { DaskBridge } from "../components/dask-bridge";
+import { EngineerAccess } from "../components/engineer-access";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
@@ -169,6 +170,26 @@ export function buildPlatform(config: PlatformConfig, references: References, op
           )
         : undefined;
 
+    const engineers = new EngineerAccess(
+        `${p}-engineers`,
+        {
+            namePrefix: p,
+            region: config.region,
+            bucketArn: bucket.bucketArn,
+            kmsKeyArn: key.keyArn,
+            jobQueueArns: Object.values(compute.queues).map((q) => q.queueArn),
+            passRoleArns: [
+                compute.jobRole.roleArn,
+                compute.scheduler.executionRoleArn,
+                compute.scheduler.eventsRoleArn,
+                ...(compute.compute.fargateExecutionRoleArn ? [compute.compute.fargateExecutionRoleArn] : []),
+            ],
+            stateMachinePrefix: config.sfn.stateMachinePrefix,
+            attachToRoles: config.engineerRoleNames,
+        },
+        opts,
+    );
+
     return {
         environment: config.environment,
         region: config.region,
@@ -185,6 +206,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metadataDatabaseSecretArn: metadata.databaseSecretArn,
         metadataLogGroup: metadata.logGroupName,
         ...compute.outputs,
+        engineerPolicyArn: engineers.policyArn,
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         metaflowConfig: metaflowConfig({
             DATASTORE_SYSROOT_S3: bucket.datastoreRoot,

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { serviceTrustPolicy } from "../iam";
+import { regionalArns, serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 
 /** The log group the awslogs driver of Batch jobs writes to (Batch's default, which Metaflow keeps). */
@@ -70,7 +70,7 @@ export class BatchCompute extends pulumi.ComponentResource {
         const problems = validateBatchComputeArgs(args);
         if (problems.length) throw new Error(`BatchCompute ${name}: ${problems.join("; ")}`);
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const arn = (service: string, resource: string) => pulumi.interpolate`arn:aws:${service}:${args.region}:${account}:${resource}`;
+        const arn = regionalArns(args.region, account);
 
         const sg = new aws.ec2.SecurityGroup(
             `${name}-sg`,

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { serviceTrustPolicy } from "../iam";
+import { regionalArns, serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { BATCH_JOB_LOG_GROUP } from "./compute";
 
@@ -49,7 +49,7 @@ export class MetaflowJobRole extends pulumi.ComponentResource {
         const problems = validateMetaflowJobRoleArgs(args);
         if (problems.length) throw new Error(`MetaflowJobRole ${name}: ${problems.join("; ")}`);
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const arn = (service: string, resource: string) => pulumi.interpolate`arn:aws:${service}:${args.region}:${account}:${resource}`;
+        const arn = regionalArns(args.region, account);
         const p = args.namePrefix;
         const objects = pulumi.interpolate`${args.bucketArn}/*`;
 

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { serviceTrustPolicy } from "../iam";
+import { regionalArns, serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { duplicateTriggerNames, TriggerSpec, triggerName, validateStateMachinePrefix } from "./rules";
 import { PipelineTrigger, validatePipelineTriggerArgs } from "./trigger";
@@ -69,7 +69,7 @@ export class SfnScheduler extends pulumi.ComponentResource {
         const problems = validateSfnSchedulerArgs(args);
         if (problems.length) throw new Error(`SfnScheduler ${name}: ${problems.join("; ")}`);
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const arn = (service: string, resource: string) => pulumi.interpolate`arn:aws:${service}:${args.region}:${account}:${resource}`;
+        const arn = regionalArns(args.region, account);
         const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
         const p = args.namePrefix;
         const machines = arn("states", `stateMachine:${args.stateMachinePrefix}_*`);

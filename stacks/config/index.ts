@@ -9,6 +9,7 @@ import { ArtifactLifecycle, lifecycleProblems } from "../../components/artifact-
 import { QueueSpec } from "../../components/batch/queue-rules";
 import { FeatureField, featureProblems, fargateSizeProblem, OIDC_FIELDS, OidcSettings, pinnedImageProblem, serviceImageProblem, TaskCounts, taskCountProblems } from "../../components/metaflow-service/rules";
 import { duplicateTriggerNames, TriggerSpec, validateTrigger } from "../../components/sfn/rules";
+import { accessKeys } from "./keys/access";
 import { artifactKeys } from "./keys/artifacts";
 import { batchKeys, QueueOverride, resolveQueues } from "./keys/batch";
 import { coreKeys, LOG_RETENTION_DAYS } from "./keys/core";
@@ -33,7 +34,7 @@ export { ConfigProblem, Environment, formatProblem } from "./spec";
 export const PROJECT = "metaflow-platform";
 
 /** Every key of the project namespace. Adding a section: spread its keys here and map them in `assemble`. */
-export const PROJECT_KEYS = { ...coreKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys } as const;
+export const PROJECT_KEYS = { ...coreKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys } as const;
 export type KeyName = keyof typeof PROJECT_KEYS;
 type KeyValues = Values<typeof PROJECT_KEYS>;
 
@@ -93,6 +94,8 @@ export interface PlatformConfig {
     logRetentionDays: number;
     monthlyBudgetUsd: number;
     references: { foundation?: string; dask?: string };
+    /** IAM roles that get the engineer policy. */
+    engineerRoleNames: string[];
     network: { vpcCidr: string };
     artifacts: ArtifactSettings;
     batch: {
@@ -260,6 +263,7 @@ export function loadConfig(raw: Record<string, string>, ctx: { project?: string;
             logRetentionDays: v.logRetentionDays,
             monthlyBudgetUsd: v.monthlyBudgetUsd,
             references: { foundation: v.foundationStack, dask: v.daskStack },
+            engineerRoleNames: v.engineerRoleNames,
             network: { vpcCidr: v.vpcCidr },
             artifacts: {
                 noncurrentVersionDays: v.artifactNoncurrentVersionDays,

@@ -1,0 +1,12 @@
+import { IAM_ROLE_NAME } from "../../../components/engineer-access";
+import { KeySpecs } from "../spec";
+
+/** Who may use the platform. */
+export const accessKeys = {
+    engineerRoleNames: {
+        type: "array",
+        default: [],
+        pattern: { regex: IAM_ROLE_NAME, describe: "IAM role names" },
+        description: "Existing IAM roles of ML engineers (e.g. the federated FreeIPA/SSO roles) that get the platform's engineer policy; the policy is created either way.",
+    },
+} satisfies KeySpecs;
