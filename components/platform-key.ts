@@ -16,6 +16,12 @@ export interface PlatformKeyArgs {
      * compute environments with encrypted root volumes). The role must exist in the account. Default false.
      */
     autoScalingEbs?: boolean;
+    /**
+     * Let CloudWatch alarms, AWS Budgets and EventBridge rules of this account publish to an SNS topic encrypted with
+     * the key (kms:GenerateDataKey* and kms:Decrypt, only with `aws:SourceAccount` = this account). Without it they
+     * fail to deliver to such a topic, silently. Default false.
+     */
+    alarmPublishers?: boolean;
     /** Mark the key `protect` and `retainOnDelete`: losing it loses every object it encrypts. */
     protect?: boolean;
 }
@@ -77,6 +83,18 @@ export class PlatformKey extends pulumi.ComponentResource {
                               },
                           ]
                         : []),
+                    ...(args.alarmPublishers
+                        ? [
+                              {
+                                  Sid: "AlarmPublishersToEncryptedTopic",
+                                  Effect: "Allow",
+                                  Principal: { Service: [...ALARM_PUBLISHERS] },
+                                  Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+                                  Resource: "*",
+                                  Condition: { StringEquals: { "aws:SourceAccount": account } },
+                              },
+                          ]
+                        : []),
                 ],
             });
         });
@@ -100,6 +118,9 @@ export class PlatformKey extends pulumi.ComponentResource {
         this.registerOutputs({ keyArn: this.keyArn, keyId: this.keyId, aliasName: this.aliasName });
     }
 }
+
+/** The services that publish alarms and notifications to the platform's alarm topic. */
+export const ALARM_PUBLISHERS = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com"] as const;
 
 export function validatePlatformKeyArgs(args: PlatformKeyArgs): string[] {
     const problems: string[] = [];

@@ -103,6 +103,16 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
                 },
             };
         }
+        case "aws:lb/targetGroup:TargetGroup": {
+            const tgName = inputs.name ?? autoName;
+            const suffix = `targetgroup/${tgName}/${hex(name, 16)}`;
+            const tgArn = `arn:aws:elasticloadbalancing:${REGION}:${MOCK_ACCOUNT}:${suffix}`;
+            return { id: tgArn, state: { ...inputs, name: tgName, arn: tgArn, arnSuffix: suffix } };
+        }
+        case "aws:sns/topic:Topic": {
+            const topicArn = `arn:aws:sns:${REGION}:${MOCK_ACCOUNT}:${physical}`;
+            return { id: topicArn, state: { ...inputs, name: physical, arn: topicArn } };
+        }
         case "aws:rds/instance:Instance": {
             const identifier = inputs.identifier ?? autoName;
             const address = `${identifier}.c9akciq32.${REGION}.rds.amazonaws.com`;

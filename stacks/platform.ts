@@ -8,9 +8,10 @@ import { ArtifactBucket } from "../components/artifact-bucket";
 import { DaskBridge } from "../components/dask-bridge";
 import { EngineerAccess } from "../components/engineer-access";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
+import { Monitoring } from "../components/monitoring";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
-import { buildCompute } from "./compute";
+import { buildCompute, ComputeSection } from "./compute";
 import { PlatformConfig } from "./config";
 import { metaflowConfig } from "./metaflow-config";
 import { References } from "./references";
@@ -117,6 +118,36 @@ export function buildMetadataService(ctx: PlatformContext, batchComputeSecurityG
     );
 }
 
+/**
+ * Alarms on the metadata service and (when the stack owns it) its database, failure notifications for this stack's
+ * state machines and job queues, and the budget of `monthlyBudgetUsd` on the `stack` cost-allocation tag.
+ */
+export function buildMonitoring(ctx: PlatformContext, metadata: MetaflowService, compute: ComputeSection): Monitoring {
+    const { config } = ctx;
+    const db = config.service.database;
+    return new Monitoring(
+        `${config.namePrefix}-monitoring`,
+        {
+            namePrefix: config.namePrefix,
+            region: config.region,
+            alarmTopicArn: ctx.network.alarmTopicArn,
+            kmsKeyArn: ctx.network.alarmTopicArn ? undefined : ctx.key.keyArn,
+            alarmEmail: config.monitoring.alarmEmail,
+            service: {
+                loadBalancerArnSuffix: metadata.loadBalancerArnSuffix,
+                targetGroupArnSuffix: metadata.targetGroupArnSuffix,
+                clusterName: metadata.clusterName,
+                serviceName: metadata.serviceName,
+            },
+            database: metadata.databaseIdentifier ? { identifier: metadata.databaseIdentifier, allocatedStorageGb: db.storageGb, instanceClass: db.instanceClass } : undefined,
+            stateMachinePrefix: config.sfn.stateMachinePrefix,
+            jobQueueArns: Object.values(compute.queues).map((q) => q.queueArn),
+            budget: { monthlyUsd: config.monthlyBudgetUsd, tagKey: "stack", tagValue: config.tags.stack },
+        },
+        ctx.opts,
+    );
+}
+
 /** Builds every component of the stack and returns the stack outputs. */
 export function buildPlatform(config: PlatformConfig, references: References, opts: pulumi.ComponentResourceOptions): Record<string, unknown> {
     const p = config.namePrefix;
@@ -128,6 +159,8 @@ export function buildPlatform(config: PlatformConfig, references: References, op
             protect: config.protect,
             deletionWindowInDays: config.protect ? 30 : 7,
             autoScalingEbs: config.batch.rootVolumePlatformKey,
+            // Without a foundation the stack's own alarm topic is encrypted with this key.
+            alarmPublishers: config.monitoring.enabled && !references.foundation,
         },
         opts,
     );
@@ -190,6 +223,8 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         opts,
     );
 
+    const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
+
     return {
         environment: config.environment,
         region: config.region,
@@ -207,6 +242,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metadataLogGroup: metadata.logGroupName,
         ...compute.outputs,
         engineerPolicyArn: engineers.policyArn,
+        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         metaflowConfig: metaflowConfig({
             DATASTORE_SYSROOT_S3: bucket.datastoreRoot,

@@ -155,6 +155,10 @@ export class MetaflowService extends pulumi.ComponentResource {
     public readonly uiUrl?: pulumi.Output<string>;
     public readonly loadBalancerArn: pulumi.Output<string>;
     public readonly loadBalancerDnsName: pulumi.Output<string>;
+    /** `app/<name>/<id>`: the `LoadBalancer` dimension of the load balancer's CloudWatch metrics. */
+    public readonly loadBalancerArnSuffix: pulumi.Output<string>;
+    /** `targetgroup/<name>/<id>` of the service's target group: the `TargetGroup` dimension of its metrics. */
+    public readonly targetGroupArnSuffix: pulumi.Output<string>;
     /** Security group of the load balancer (others may reference it). */
     public readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
     /** Security group of the service tasks. */
@@ -165,6 +169,8 @@ export class MetaflowService extends pulumi.ComponentResource {
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
     public readonly databaseHost: pulumi.Output<string>;
+    /** Identifier of the dedicated RDS instance (the `DBInstanceIdentifier` dimension); absent with the foundation's database. */
+    public readonly databaseIdentifier?: pulumi.Output<string>;
     /** Secret of the database credentials (its ARN only; the password never leaves Secrets Manager). */
     public readonly databaseSecretArn: pulumi.Output<string>;
 
@@ -418,6 +424,8 @@ export class MetaflowService extends pulumi.ComponentResource {
         this.uiUrl = ui?.url;
         this.loadBalancerArn = alb.arn;
         this.loadBalancerDnsName = alb.dnsName;
+        this.loadBalancerArnSuffix = alb.arnSuffix;
+        this.targetGroupArnSuffix = targetGroup.arnSuffix;
         this.loadBalancerSecurityGroupId = albSg.id;
         this.serviceSecurityGroupId = taskSg.id;
         this.clusterName = cluster.name;
@@ -426,6 +434,7 @@ export class MetaflowService extends pulumi.ComponentResource {
         this.taskRoleArn = taskRole.arn;
         this.logGroupName = logGroup.name;
         this.databaseHost = db.host;
+        this.databaseIdentifier = db.instance?.identifier;
         this.databaseSecretArn = db.secretArn;
         this.registerOutputs({
             internalUrl: this.internalUrl,
@@ -437,6 +446,7 @@ export class MetaflowService extends pulumi.ComponentResource {
             clusterName: this.clusterName,
             serviceName: this.serviceName,
             databaseHost: this.databaseHost,
+            databaseIdentifier: this.databaseIdentifier,
             databaseSecretArn: this.databaseSecretArn,
         });
     }

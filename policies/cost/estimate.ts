@@ -164,7 +164,11 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
     for (const k of ofType(all, T.kmsKey)) fixed(k, "security", PRICES.kmsKey.usd, `customer-managed key ${money(PRICES.kmsKey.usd)}/month, plus requests`);
     for (const sec of ofType(all, T.secret)) fixed(sec, "security", PRICES.secret.usd, `secret ${money(PRICES.secret.usd)}/month`);
     for (const prm of ofType(all, T.ssmParameter)) if (prm.props.tier === "Advanced") fixed(prm, "security", PRICES.ssmAdvancedParameter.usd, "advanced parameter");
-    for (const a of ofType(all, T.metricAlarm)) fixed(a, "monitoring", PRICES.alarm.usd, `standard alarm ${money(PRICES.alarm.usd)}/month`);
+    // Alarms cost cents each: one line for all of them keeps the table readable.
+    const alarms = ofType(all, T.metricAlarm);
+    if (alarms.length) {
+        items.push({ resource: "CloudWatch alarms", type: T.metricAlarm, category: "monitoring", kind: "fixed", monthlyUsd: alarms.length * PRICES.alarm.usd, basis: `${alarms.length} standard alarm(s) x ${money(PRICES.alarm.usd)}/month` });
+    }
     for (const d of ofType(all, T.dashboard)) fixed(d, "monitoring", PRICES.dashboard.usd, `dashboard ${money(PRICES.dashboard.usd)}/month`);
 
     const ces = ofType(all, T.computeEnvironment);
@@ -186,6 +190,7 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         const factor = isSpotComputeEnvironment(ce) ? s.usage.spotFactor : 1;
         fixed(ce, "batch", min * cheapest.usd * HOURS_PER_MONTH * factor, `minvCpus ${min} always on, at ${cheapest.type} ${money(cheapest.usd)}/vCPU-h x 730 h${factor !== 1 ? ` x spot factor ${factor}` : ""}`);
     }
+    for (const r of ofType(all, T.budget)) none(r, "AWS Budgets: an account's first two budgets are free, each further one $0.02/day; the count is account-wide");
     for (const r of ofType(all, T.efsFileSystem)) none(r, "EFS storage is billed by usage");
     for (const r of ofType(all, T.dynamoTable)) none(r, "on-demand DynamoDB is billed per request (negligible for Metaflow's foreach state)");
     for (const r of ofType(all, "aws:apigateway/restApi:RestApi", "aws:apigatewayv2/api:Api")) none(r, "API Gateway is billed per request");

@@ -41,6 +41,8 @@ export const T = {
     metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
     compositeAlarm: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
     dashboard: "aws:cloudwatch/dashboard:Dashboard",
+    budget: "aws:budgets/budget:Budget",
+    snsTopic: "aws:sns/topic:Topic",
     ssmParameter: "aws:ssm/parameter:Parameter",
     secret: "aws:secretsmanager/secret:Secret",
     lb: "aws:lb/loadBalancer:LoadBalancer",

@@ -13,6 +13,7 @@ import { accessKeys } from "./keys/access";
 import { artifactKeys } from "./keys/artifacts";
 import { batchKeys, QueueOverride, resolveQueues } from "./keys/batch";
 import { coreKeys, LOG_RETENTION_DAYS } from "./keys/core";
+import { monitoringKeys } from "./keys/monitoring";
 import { serviceKeys } from "./keys/service";
 import { sfnKeys } from "./keys/sfn";
 import { AWS_REGIONS } from "./regions";
@@ -34,7 +35,7 @@ export { ConfigProblem, Environment, formatProblem } from "./spec";
 export const PROJECT = "metaflow-platform";
 
 /** Every key of the project namespace. Adding a section: spread its keys here and map them in `assemble`. */
-export const PROJECT_KEYS = { ...coreKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys } as const;
+export const PROJECT_KEYS = { ...coreKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys, ...monitoringKeys } as const;
 export type KeyName = keyof typeof PROJECT_KEYS;
 type KeyValues = Values<typeof PROJECT_KEYS>;
 
@@ -109,6 +110,12 @@ export interface PlatformConfig {
         rootVolumePlatformKey: boolean;
     };
     service: ServiceSettings;
+    monitoring: {
+        /** Alarms, failure notifications and the budget (components/monitoring). */
+        enabled: boolean;
+        /** Subscribed to the alarm topic. */
+        alarmEmail?: string;
+    };
     sfn: {
         /** `<prefix>_<FlowName>` state machines: METAFLOW_SFN_STATE_MACHINE_PREFIX. */
         stateMachinePrefix: string;
@@ -224,6 +231,9 @@ export function loadConfig(raw: Record<string, string>, ctx: { project?: string;
     }
 
     serviceProblems(v, environment, key, problems);
+    if (v.alarmEmail !== undefined && v.monitoring === false) {
+        problems.push({ key: key("alarmEmail"), given: show(v.alarmEmail), allowed: `has no effect while ${key("monitoring")} is false: remove it, or turn monitoring on` });
+    }
     const stateMachinePrefix = v.sfnStateMachinePrefix ?? v.namePrefix ?? defaultNamePrefix(ctx.stack);
     const triggers = (v.triggers ?? []) as TriggerSpec[];
     triggers.forEach((t, i) => {
@@ -282,6 +292,7 @@ export function loadConfig(raw: Record<string, string>, ctx: { project?: string;
             },
             service: serviceSettings(v),
             sfn: { stateMachinePrefix, triggers },
+            monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail },
         },
     };
 }

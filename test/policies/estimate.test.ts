@@ -73,6 +73,16 @@ describe("cost estimator", () => {
         expect(cheaper.exact.monthlyUsd).to.be.below(estimateCost([cpu], dev).exact.monthlyUsd);
     });
 
+    it("prices alarms at $0.10 a month each, on one line, and lists a budget as not priced", () => {
+        const alarms = ["a", "b", "c"].map((n) => res(T.metricAlarm, n, { actionsEnabled: true }));
+        const e = estimateCost([...alarms, res(T.budget, "budget", { budgetType: "COST" })], dev);
+        expect(e.items.filter((i) => i.category === "monitoring")).to.have.length(1);
+        expect(e.exact.idleMonthlyUsd).to.be.closeTo(0.3, 1e-9);
+        expect(fixed(e, "CloudWatch alarms")).to.equal(0.3);
+        expect(e.unpriced.map((u) => u.resource)).to.deep.equal(["budget"]);
+        expect(estimateCost([], dev).items.some((i) => i.category === "monitoring")).to.equal(false);
+    });
+
     it("rounds to two significant digits", () => {
         expect([0.1, 2.25, 32.85, 384.2, 1234, 0].map(roundEstimate)).to.deep.equal([0.1, 2.3, 33, 380, 1200, 0]);
     });

@@ -1,0 +1,281 @@
+/**
+ * The platform's alarms and cost guard: CloudWatch alarms on the metadata service (load balancer, target group, ECS
+ * service) and its dedicated database, EventBridge rules that report failed Step Functions executions and Batch jobs
+ * of this stack, and an AWS Budget on the stack's cost-allocation tag. Everything goes to one SNS topic: the
+ * foundation's, or one the component creates, encrypted with the platform key.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { regionalArns } from "../iam";
+import { physicalName } from "../naming";
+import { ALARM_PUBLISHERS } from "../platform-key";
+import { connectionsThreshold, emailProblem, FAILED_EXECUTION_STATES, freeStorageThresholdBytes, tagCostFilterValue, THRESHOLDS } from "./rules";
+
+export * from "./rules";
+
+/** Arguments of {@link Monitoring}. */
+export interface MonitoringArgs {
+    /** Short prefix of physical names (topic, rules, alarms, budget). */
+    namePrefix: string;
+    region: string;
+    /**
+     * An existing SNS topic for every alarm and notification (the foundation's `alarmTopicArn`). It must let
+     * `cloudwatch.amazonaws.com`, `events.amazonaws.com` and `budgets.amazonaws.com` of this account publish (and, if
+     * it is KMS-encrypted, its key must let them use it): see docs/contracts.md. Absent: the component creates a topic.
+     */
+    alarmTopicArn?: pulumi.Input<string>;
+    /**
+     * The platform key: encrypts the component's own topic. Required without `alarmTopicArn`; its key policy must
+     * allow the alarm publishers (`PlatformKey` with `alarmPublishers: true`).
+     */
+    kmsKeyArn?: pulumi.Input<string>;
+    /** Subscribes this address to the topic in use (SNS sends a confirmation mail first). */
+    alarmEmail?: string;
+    /** The metadata service, as CloudWatch dimensions. */
+    service: {
+        /** `app/<name>/<id>` of the load balancer (`MetaflowService.loadBalancerArnSuffix`). */
+        loadBalancerArnSuffix: pulumi.Input<string>;
+        /** `targetgroup/<name>/<id>` of the service's target group. */
+        targetGroupArnSuffix: pulumi.Input<string>;
+        clusterName: pulumi.Input<string>;
+        serviceName: pulumi.Input<string>;
+    };
+    /** The dedicated RDS instance, when the platform owns one (none for the foundation's database). */
+    database?: {
+        identifier: pulumi.Input<string>;
+        /** Allocated storage, GB: the free-storage threshold is a share of it. */
+        allocatedStorageGb: number;
+        /** Instance class: the connections alarm exists only for a class whose memory is known. */
+        instanceClass: string;
+    };
+    /** Step Functions state machines named `<stateMachinePrefix>_*` are this stack's. */
+    stateMachinePrefix: string;
+    /** The platform's Batch job queues: their failed jobs are reported. */
+    jobQueueArns: pulumi.Input<string>[];
+    /** An AWS Budget on the costs tagged `<tagKey>=<tagValue>` (a cost allocation tag, activated in Billing). */
+    budget?: { monthlyUsd: number; tagKey: string; tagValue: string };
+}
+
+export function validateMonitoringArgs(args: MonitoringArgs): string[] {
+    const problems: string[] = [];
+    if (args.alarmTopicArn === undefined && args.kmsKeyArn === undefined) problems.push("kmsKeyArn is required when no alarmTopicArn is given: the component's own topic is encrypted with it");
+    if (args.alarmEmail !== undefined) {
+        const p = emailProblem(args.alarmEmail);
+        if (p) problems.push(`alarmEmail ${JSON.stringify(args.alarmEmail)}: ${p}`);
+    }
+    if (args.database && (!Number.isInteger(args.database.allocatedStorageGb) || args.database.allocatedStorageGb < 1)) {
+        problems.push(`database.allocatedStorageGb ${args.database.allocatedStorageGb} must be a positive integer`);
+    }
+    if (args.budget && !(args.budget.monthlyUsd > 0)) problems.push(`budget.monthlyUsd ${args.budget.monthlyUsd} must be more than 0`);
+    if (!args.stateMachinePrefix) problems.push("stateMachinePrefix must not be empty: the failure rule would match every state machine of the account");
+    return problems;
+}
+
+/** One metric alarm, as the component declares it (the shared settings are added when it is created). */
+interface AlarmSpec {
+    role: string;
+    description: string;
+    namespace: string;
+    metricName: string;
+    dimensions: Record<string, pulumi.Input<string>>;
+    statistic: "Average" | "Sum" | "Minimum" | "Maximum";
+    comparisonOperator: "GreaterThanThreshold" | "LessThanThreshold";
+    threshold: number;
+    period: number;
+    evaluationPeriods: number;
+    /** Missing data is chosen per alarm: see each alarm's comment. */
+    treatMissingData: "notBreaching" | "breaching" | "missing";
+}
+
+/**
+ * Alarms, failure notifications and the budget of one stack. Every alarm has its actions enabled and notifies the
+ * topic when it fires and when it recovers.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    /** The topic every alarm and notification goes to. */
+    public readonly topicArn: pulumi.Output<string>;
+    /** Names of the metric alarms, by role (`service-unhealthy-hosts`, ...). */
+    public readonly alarmNames: pulumi.Output<Record<string, string>>;
+    /** The budget's name, when there is one. */
+    public readonly budgetName?: pulumi.Output<string>;
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("metaflow:observability:Monitoring", name, {}, opts);
+        const problems = validateMonitoringArgs(args);
+        if (problems.length) throw new Error(`Monitoring ${name}: ${problems.join("; ")}`);
+        const parent = { parent: this };
+        const p = args.namePrefix;
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const arn = regionalArns(args.region, account);
+
+        // The topic: the foundation's, or an encrypted one of this stack.
+        const ownTopic = args.alarmTopicArn === undefined
+            ? new aws.sns.Topic(`${name}-topic`, { name: physicalName(p, "alarms", 256), displayName: `Metaflow ${p} alarms`, kmsMasterKeyId: args.kmsKeyArn }, parent)
+            : undefined;
+        const topicArn: pulumi.Output<string> = ownTopic ? ownTopic.arn : pulumi.output(args.alarmTopicArn!);
+
+        // Failed executions and jobs: EventBridge rules on the service events, straight to the topic (no Lambda).
+        const rules: Array<{ role: string; description: string; pattern: object; transformer: { inputPaths: Record<string, string>; inputTemplate: string } }> = [
+            {
+                role: "sfn-failures",
+                description: `Step Functions executions of ${args.stateMachinePrefix}_* state machines that failed, timed out or were aborted`,
+                pattern: {
+                    source: ["aws.states"],
+                    "detail-type": ["Step Functions Execution Status Change"],
+                    detail: {
+                        status: [...FAILED_EXECUTION_STATES],
+                        stateMachineArn: [{ prefix: arn("states", `stateMachine:${args.stateMachinePrefix}_`) }],
+                    },
+                },
+                transformer: {
+                    inputPaths: { stateMachine: "$.detail.stateMachineArn", execution: "$.detail.name", status: "$.detail.status", executionArn: "$.detail.executionArn" },
+                    inputTemplate: '"Metaflow: Step Functions execution <execution> of <stateMachine> ended <status> (<executionArn>)."',
+                },
+            },
+            {
+                role: "batch-failures",
+                description: "Batch jobs of the platform's job queues that failed",
+                pattern: {
+                    source: ["aws.batch"],
+                    "detail-type": ["Batch Job State Change"],
+                    detail: { status: ["FAILED"], jobQueue: args.jobQueueArns },
+                },
+                transformer: {
+                    inputPaths: { job: "$.detail.jobName", jobId: "$.detail.jobId", queue: "$.detail.jobQueue", reason: "$.detail.statusReason" },
+                    inputTemplate: '"Metaflow: Batch job <job> (<jobId>) on <queue> failed: <reason>."',
+                },
+            },
+        ];
+        const eventRules = rules.map((r) => {
+            // Hyphenated names: engineers may manage only `<stateMachinePrefix>_*` rules (their @schedule rules).
+            const rule = new aws.cloudwatch.EventRule(`${name}-${r.role}`, { name: physicalName(p, r.role, 64), description: r.description, eventPattern: pulumi.jsonStringify(r.pattern) }, parent);
+            new aws.cloudwatch.EventTarget(`${name}-${r.role}`, { rule: rule.name, arn: topicArn, inputTransformer: r.transformer }, parent);
+            return rule;
+        });
+
+        if (ownTopic) {
+            new aws.sns.TopicPolicy(
+                `${name}-topic-policy`,
+                {
+                    arn: ownTopic.arn,
+                    policy: pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Sid: "AccountManagesThroughIam",
+                                Effect: "Allow",
+                                Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` },
+                                Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Subscribe", "sns:Publish"],
+                                Resource: ownTopic.arn,
+                            },
+                            {
+                                Sid: "AlarmsAndBudgetsOfThisAccount",
+                                Effect: "Allow",
+                                Principal: { Service: ALARM_PUBLISHERS.filter((s) => s !== "events.amazonaws.com") },
+                                Action: "sns:Publish",
+                                Resource: ownTopic.arn,
+                                Condition: { StringEquals: { "aws:SourceAccount": account } },
+                            },
+                            {
+                                Sid: "PlatformEventRules",
+                                Effect: "Allow",
+                                Principal: { Service: "events.amazonaws.com" },
+                                Action: "sns:Publish",
+                                Resource: ownTopic.arn,
+                                Condition: { StringEquals: { "aws:SourceAccount": account }, ArnEquals: { "aws:SourceArn": eventRules.map((r) => r.arn) } },
+                            },
+                        ],
+                    }),
+                },
+                parent,
+            );
+        }
+        if (args.alarmEmail) {
+            new aws.sns.TopicSubscription(`${name}-email`, { topic: topicArn, protocol: "email", endpoint: args.alarmEmail }, parent);
+        }
+
+        // Metric alarms.
+        const s = args.service;
+        const lb = { LoadBalancer: s.loadBalancerArnSuffix };
+        const tg = { LoadBalancer: s.loadBalancerArnSuffix, TargetGroup: s.targetGroupArnSuffix };
+        const ecs = { ClusterName: s.clusterName, ServiceName: s.serviceName };
+        const alarms: AlarmSpec[] = [
+            // The target group reports its host counts every minute while the load balancer exists: no data means
+            // something is wrong with the load balancer itself, hence "breaching" for the healthy count.
+            { role: "service-unhealthy-hosts", description: "Metadata service: a task has failed its /ping health check for 5 minutes", namespace: "AWS/ApplicationELB", metricName: "UnHealthyHostCount", dimensions: tg, statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: 0, period: 60, evaluationPeriods: 5, treatMissingData: "notBreaching" },
+            { role: "service-no-healthy-host", description: "Metadata service: no healthy task behind the load balancer for 3 minutes (Metaflow runs cannot record metadata)", namespace: "AWS/ApplicationELB", metricName: "HealthyHostCount", dimensions: tg, statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: 1, period: 60, evaluationPeriods: 3, treatMissingData: "breaching" },
+            // The load balancer publishes 5XX counts only when there are some: no data is no error.
+            { role: "alb-5xx", description: `Metadata service load balancer: more than ${THRESHOLDS.http5xxPer5Minutes} 5XX responses of its own (no target, timeouts) per 5 minutes, twice in a row`, namespace: "AWS/ApplicationELB", metricName: "HTTPCode_ELB_5XX_Count", dimensions: lb, statistic: "Sum", comparisonOperator: "GreaterThanThreshold", threshold: THRESHOLDS.http5xxPer5Minutes, period: 300, evaluationPeriods: 2, treatMissingData: "notBreaching" },
+            { role: "service-5xx", description: `Metadata service: more than ${THRESHOLDS.http5xxPer5Minutes} 5XX responses from the tasks (database errors, crashes) per 5 minutes, twice in a row`, namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_5XX_Count", dimensions: tg, statistic: "Sum", comparisonOperator: "GreaterThanThreshold", threshold: THRESHOLDS.http5xxPer5Minutes, period: 300, evaluationPeriods: 2, treatMissingData: "notBreaching" },
+            // Utilisation: no data means no running task, which the healthy-host alarm reports; not high load.
+            { role: "service-cpu", description: `Metadata service: average CPU above ${THRESHOLDS.serviceUtilisationPercent}% for 15 minutes (autoscaling at its maximum, or tasks too small)`, namespace: "AWS/ECS", metricName: "CPUUtilization", dimensions: ecs, statistic: "Average", comparisonOperator: "GreaterThanThreshold", threshold: THRESHOLDS.serviceUtilisationPercent, period: 300, evaluationPeriods: 3, treatMissingData: "notBreaching" },
+            { role: "service-memory", description: `Metadata service: average memory above ${THRESHOLDS.serviceUtilisationPercent}% for 15 minutes (tasks close to being killed for memory)`, namespace: "AWS/ECS", metricName: "MemoryUtilization", dimensions: ecs, statistic: "Average", comparisonOperator: "GreaterThanThreshold", threshold: THRESHOLDS.serviceUtilisationPercent, period: 300, evaluationPeriods: 3, treatMissingData: "notBreaching" },
+        ];
+        const d = args.database;
+        if (d) {
+            const db = { DBInstanceIdentifier: d.identifier };
+            // RDS publishes every minute while the instance runs; missing data (a stopped or rebooting instance) is
+            // not high CPU or low storage, and the service's 5XX alarm reports an unreachable database.
+            alarms.push(
+                { role: "db-cpu", description: `Metadata database: average CPU above ${THRESHOLDS.databaseCpuPercent}% for 15 minutes (instance class too small, or runaway queries)`, namespace: "AWS/RDS", metricName: "CPUUtilization", dimensions: db, statistic: "Average", comparisonOperator: "GreaterThanThreshold", threshold: THRESHOLDS.databaseCpuPercent, period: 300, evaluationPeriods: 3, treatMissingData: "notBreaching" },
+                { role: "db-free-storage", description: `Metadata database: free storage under ${THRESHOLDS.databaseFreeStorageShare * 100}% of the ${d.allocatedStorageGb} GB allocated for 15 minutes (storage autoscaling at its ceiling, or not keeping up)`, namespace: "AWS/RDS", metricName: "FreeStorageSpace", dimensions: db, statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: freeStorageThresholdBytes(d.allocatedStorageGb), period: 300, evaluationPeriods: 3, treatMissingData: "notBreaching" },
+            );
+            const connections = connectionsThreshold(d.instanceClass);
+            if (connections !== undefined) {
+                alarms.push({ role: "db-connections", description: `Metadata database: more than ${connections} connections (80% of ${d.instanceClass}'s default max_connections) for 10 minutes`, namespace: "AWS/RDS", metricName: "DatabaseConnections", dimensions: db, statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: connections, period: 300, evaluationPeriods: 2, treatMissingData: "notBreaching" });
+            }
+        }
+        const names: Record<string, pulumi.Output<string>> = {};
+        for (const a of alarms) {
+            const alarm = new aws.cloudwatch.MetricAlarm(
+                `${name}-${a.role}`,
+                {
+                    name: physicalName(p, a.role, 255),
+                    alarmDescription: a.description,
+                    namespace: a.namespace,
+                    metricName: a.metricName,
+                    dimensions: a.dimensions,
+                    statistic: a.statistic,
+                    comparisonOperator: a.comparisonOperator,
+                    threshold: a.threshold,
+                    period: a.period,
+                    evaluationPeriods: a.evaluationPeriods,
+                    datapointsToAlarm: a.evaluationPeriods,
+                    treatMissingData: a.treatMissingData,
+                    actionsEnabled: true,
+                    alarmActions: [topicArn],
+                    okActions: [topicArn],
+                },
+                parent,
+            );
+            names[a.role] = alarm.name;
+        }
+
+        // The budget: the stack's tagged costs, forecast and actual, to the same topic.
+        const b = args.budget;
+        const budget = b
+            ? new aws.budgets.Budget(
+                  `${name}-budget`,
+                  {
+                      name: physicalName(p, "monthly", 100),
+                      budgetType: "COST",
+                      timeUnit: "MONTHLY",
+                      limitAmount: String(b.monthlyUsd),
+                      limitUnit: "USD",
+                      costFilters: [{ name: "TagKeyValue", values: [tagCostFilterValue(b.tagKey, b.tagValue)] }],
+                      notifications: [
+                          { notificationType: "FORECASTED", comparisonOperator: "GREATER_THAN", threshold: THRESHOLDS.budgetForecastPercent, thresholdType: "PERCENTAGE", subscriberSnsTopicArns: [topicArn] },
+                          { notificationType: "ACTUAL", comparisonOperator: "GREATER_THAN", threshold: THRESHOLDS.budgetActualPercent, thresholdType: "PERCENTAGE", subscriberSnsTopicArns: [topicArn] },
+                      ],
+                  },
+                  parent,
+              )
+            : undefined;
+
+        this.topicArn = topicArn;
+        this.alarmNames = pulumi.output(names);
+        this.budgetName = budget?.name as pulumi.Output<string> | undefined;
+        this.registerOutputs({ topicArn: this.topicArn, alarmNames: this.alarmNames, budgetName: this.budgetName });
+    }
+}
