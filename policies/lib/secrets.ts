@@ -18,7 +18,7 @@ export function wordsOf(name: string): string[] {
         .map((w) => w.toLowerCase());
 }
 
-/** Names that carry credentials: MF_METADATA_DB_PSWD, DB_PASSWORD, METAFLOW_SERVICE_AUTH_KEY, apiKey, authToken, ... */
+/** Names that carry credentials, such as MF_METADATA_DB_PSWD or DB_PASSWORD or METAFLOW_SERVICE_AUTH_KEY or apiKey. */
 export function looksLikeSecretName(name: string): boolean {
     const words = wordsOf(name);
     if (!words.length || REFERENCE_WORDS.has(words[words.length - 1])) return false;
