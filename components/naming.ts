@@ -12,6 +12,7 @@ export const NAME_LIMITS = {
     iamRole: 64,
     iamPolicy: 128,
     stateMachine: 80,
+    eventRule: 64,
     logGroup: 512,
     dynamoTable: 255,
     batchName: 128,

@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { regionalArns } from "../iam";
-import { physicalName } from "../naming";
+import { NAME_LIMITS, physicalName } from "../naming";
 import { ALARM_PUBLISHERS } from "../platform-key";
 import { connectionsThreshold, emailProblem, FAILED_EXECUTION_STATES, freeStorageThresholdBytes, tagCostFilterValue, THRESHOLDS } from "./rules";
 
@@ -149,7 +149,7 @@ export class Monitoring extends pulumi.ComponentResource {
         ];
         const eventRules = rules.map((r) => {
             // Hyphenated names: engineers may manage only `<stateMachinePrefix>_*` rules (their @schedule rules).
-            const rule = new aws.cloudwatch.EventRule(`${name}-${r.role}`, { name: physicalName(p, r.role, 64), description: r.description, eventPattern: pulumi.jsonStringify(r.pattern) }, parent);
+            const rule = new aws.cloudwatch.EventRule(`${name}-${r.role}`, { name: physicalName(p, r.role, NAME_LIMITS.eventRule), description: r.description, eventPattern: pulumi.jsonStringify(r.pattern) }, parent);
             new aws.cloudwatch.EventTarget(`${name}-${r.role}`, { rule: rule.name, arn: topicArn, inputTransformer: r.transformer }, parent);
             return rule;
         });

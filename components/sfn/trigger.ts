@@ -46,6 +46,8 @@ export class PipelineTrigger extends pulumi.ComponentResource {
         const rule = new aws.cloudwatch.EventRule(
             `${name}-rule`,
             {
+                // Named, not auto-named: EventBridge rule names stop at 64 characters.
+                name: physicalName(args.namePrefix, `trigger-${triggerName(t)}`, NAME_LIMITS.eventRule),
                 description: `Starts Metaflow flow ${t.flow} on ${source}`.slice(0, 512),
                 state: "ENABLED",
                 ...(t.schedule !== undefined
