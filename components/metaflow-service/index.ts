@@ -459,12 +459,17 @@ export const SERVICE_CONTAINER = "metadata";
 export const MIGRATION_LOCK_KEY = 0x6d666d69;
 
 /**
- * Runs `run_goose.py` (goose up with the image's migration files, honouring MF_METADATA_DB_SSL_MODE) while holding a
- * session advisory lock, so that tasks starting together migrate one after the other; the second finds nothing to do.
- * Waits up to five minutes for the database (a fresh instance may still be starting).
+ * Migrates the database with the image's own migrations while holding a session advisory lock, so that tasks starting
+ * together migrate one after the other (the second finds nothing to do). Waits up to five minutes for the database (a
+ * fresh instance may still be starting).
+ *
+ * The image's `run_goose.py` is used when it honours `MF_METADATA_DB_SSL_MODE`; older releases hard-code
+ * `sslmode=disable`, which a TLS-only database refuses, so for those the script runs the image's goose binary on the
+ * same migration files itself, with the task's TLS mode.
  */
 export const MIGRATION_SCRIPT = [
-    "import os, subprocess, sys, time",
+    "import os, shutil, subprocess, sys, time",
+    "from urllib.parse import quote",
     "import psycopg2",
     "e = os.environ",
     "for attempt in range(60):",
@@ -478,7 +483,11 @@ export const MIGRATION_SCRIPT = [
     "    sys.exit('metadata database unreachable')",
     "conn.autocommit = True",
     `conn.cursor().execute('SELECT pg_advisory_lock(%s)', (${MIGRATION_LOCK_KEY},))`,
-    "sys.exit(subprocess.call([sys.executable, '/root/run_goose.py']))",
+    "if 'MF_METADATA_DB_SSL_MODE' in open('/root/run_goose.py').read():",
+    "    sys.exit(subprocess.call([sys.executable, '/root/run_goose.py']))",
+    "goose = shutil.which('goose') or '/go/bin/goose'",
+    "dsn = 'postgresql://%s:%s@%s:%s/%s?sslmode=%s' % (quote(e['MF_METADATA_DB_USER'], safe=''), quote(e['MF_METADATA_DB_PSWD'], safe=''), e['MF_METADATA_DB_HOST'], e['MF_METADATA_DB_PORT'], e['MF_METADATA_DB_NAME'], e['MF_METADATA_DB_SSL_MODE'])",
+    "sys.exit(subprocess.call([goose, '-dir', '/root/services/migration_service/migration_files/', 'postgres', dsn, 'up']))",
 ].join("\n");
 
 /** Execution role: pull the image (private ECR only), write its log group, read exactly its database secret. */

@@ -1,6 +1,7 @@
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 
-import { MIGRATION_LOCK_KEY, validateMetaflowServiceArgs, MetaflowServiceArgs } from "../../components/metaflow-service";
+import { MIGRATION_LOCK_KEY, MIGRATION_SCRIPT, MetaflowServiceArgs, validateMetaflowServiceArgs } from "../../components/metaflow-service";
 import { RecordedResource } from "../../offline/mocks";
 import { FIXTURES, policyOf, runStack, StackRun } from "../harness";
 
@@ -133,6 +134,8 @@ describe("MetaflowService", function () {
                 expect(migrate.essential).to.equal(false);
                 expect(migrate.image).to.equal(svc.image);
                 expect(migrate.command[2]).to.include("/root/run_goose.py").and.include(`pg_advisory_lock(%s)', (${MIGRATION_LOCK_KEY},)`);
+                // Images whose run_goose.py ignores the TLS mode get goose with the task's sslmode, never sslmode=disable.
+                expect(migrate.command[2]).to.include("?sslmode=%s").and.include("e['MF_METADATA_DB_SSL_MODE'])").and.not.include("sslmode=disable");
                 expect(svc.dependsOn).to.deep.equal([{ containerName: "migrate", condition: "SUCCESS" }]);
                 expect(svc.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.0");
             });
@@ -402,5 +405,13 @@ describe("MetaflowService", function () {
             const err = await runStack("dev", { set: { serviceCpu: 256, serviceMemory: 8192 } }).catch((e) => e);
             expect(String(err.message)).to.include("metaflow-platform:serviceCpu, metaflow-platform:serviceMemory");
         });
+    });
+});
+
+describe("the migration script", () => {
+    it("is valid Python (checked with the machine's python3 when there is one)", function () {
+        const check = spawnSync("python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read())"], { input: MIGRATION_SCRIPT, encoding: "utf8" });
+        if (check.error) this.skip();
+        expect(check.status, check.stderr).to.equal(0);
     });
 });
