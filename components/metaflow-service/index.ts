@@ -18,7 +18,7 @@ import {
     taskCountProblems,
     TLS_POLICY,
 } from "./rules";
-import { awsLogs, dbEnvironment, dbSecrets, ecsTasksTrust, ipTargetGroup, privateService } from "./tasks";
+import { awsLogs, dbEnvironment, dbSecrets, ecsTasksTrust, fargateTaskDefinition, ipTargetGroup, privateService } from "./tasks";
 import { metaflowUi, MetaflowUi } from "./ui";
 
 export * from "./rules";
@@ -339,20 +339,9 @@ export class MetaflowService extends pulumi.ComponentResource {
                 logConfiguration: awsLogs(logGroup.name, args.region, SERVICE_CONTAINER),
             },
         ];
-        const taskDefinition = new aws.ecs.TaskDefinition(
+        const taskDefinition = fargateTaskDefinition(
             `${name}-task`,
-            {
-                family: physicalName(p, "metadata-service", 255),
-                cpu: String(args.cpu),
-                memory: String(args.memory),
-                networkMode: "awsvpc",
-                requiresCompatibilities: ["FARGATE"],
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-                executionRoleArn: executionRole.arn,
-                taskRoleArn: taskRole.arn,
-                volumes: [{ name: "tmp" }],
-                containerDefinitions: pulumi.jsonStringify(containers),
-            },
+            { family: physicalName(p, "metadata-service", 255), cpu: args.cpu, memory: args.memory, executionRoleArn: executionRole.arn, taskRoleArn: taskRole.arn, volumes: [{ name: "tmp" }], containers },
             parent,
         );
         const service = privateService(`${name}-service`, this, {

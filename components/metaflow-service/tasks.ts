@@ -102,3 +102,35 @@ export function ipTargetGroup(
         opts,
     );
 }
+
+/** A Fargate (x86_64, awsvpc) task definition; container definitions are serialised here. */
+export function fargateTaskDefinition(
+    name: string,
+    args: {
+        family: string;
+        cpu: number;
+        memory: number;
+        executionRoleArn: pulumi.Input<string>;
+        taskRoleArn?: pulumi.Input<string>;
+        volumes?: aws.types.input.ecs.TaskDefinitionVolume[];
+        containers: unknown[];
+    },
+    opts: pulumi.CustomResourceOptions,
+): aws.ecs.TaskDefinition {
+    return new aws.ecs.TaskDefinition(
+        name,
+        {
+            family: args.family,
+            cpu: String(args.cpu),
+            memory: String(args.memory),
+            networkMode: "awsvpc",
+            requiresCompatibilities: ["FARGATE"],
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            executionRoleArn: args.executionRoleArn,
+            taskRoleArn: args.taskRoleArn,
+            volumes: args.volumes,
+            containerDefinitions: pulumi.jsonStringify(args.containers),
+        },
+        opts,
+    );
+}

@@ -11,7 +11,7 @@ import { NAME_LIMITS, physicalName } from "../naming";
 import type { MetaflowServiceArgs, MetaflowUiArgs } from "./index";
 import { DatabaseConnection } from "./database";
 import { PORTS, servicePort, TLS_POLICY } from "./rules";
-import { awsLogs, dbEnvironment, dbSecrets, ipTargetGroup, privateService } from "./tasks";
+import { awsLogs, dbEnvironment, dbSecrets, fargateTaskDefinition, ipTargetGroup, privateService } from "./tasks";
 
 /** The UI listener: 8443 with a certificate, else 8083 (inside the VPC only). */
 export function uiPort(certificateArn?: string): number {
@@ -127,18 +127,15 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
     );
 
     const env = dbEnvironment(c.db);
-    const backendTask = new aws.ecs.TaskDefinition(
+    const backendTask = fargateTaskDefinition(
         `${name}-ui-backend-task`,
         {
             family: physicalName(p, "metaflow-ui-backend", 255),
-            cpu: String(ui.backend.cpu),
-            memory: String(ui.backend.memory),
-            networkMode: "awsvpc",
-            requiresCompatibilities: ["FARGATE"],
-            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            cpu: ui.backend.cpu,
+            memory: ui.backend.memory,
             executionRoleArn: c.executionRoleArn,
             taskRoleArn: c.taskRoleArn,
-            containerDefinitions: pulumi.jsonStringify([
+            containers: [
                 {
                     name: "ui-backend",
                     image: args.image,
@@ -162,21 +159,18 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
                     privileged: false,
                     logConfiguration: awsLogs(c.logGroupName, args.region, "ui-backend"),
                 },
-            ]),
+            ],
         },
         opts,
     );
-    const staticTask = new aws.ecs.TaskDefinition(
+    const staticTask = fargateTaskDefinition(
         `${name}-ui-static-task`,
         {
             family: physicalName(p, "metaflow-ui-static", 255),
-            cpu: String(ui.static.cpu),
-            memory: String(ui.static.memory),
-            networkMode: "awsvpc",
-            requiresCompatibilities: ["FARGATE"],
-            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            cpu: ui.static.cpu,
+            memory: ui.static.memory,
             executionRoleArn: c.executionRoleArn,
-            containerDefinitions: pulumi.jsonStringify([
+            containers: [
                 {
                     name: "ui-static",
                     image: ui.staticImage,
@@ -189,7 +183,7 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
                     privileged: false,
                     logConfiguration: awsLogs(c.logGroupName, args.region, "ui-static"),
                 },
-            ]),
+            ],
         },
         opts,
     );
