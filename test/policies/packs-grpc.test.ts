@@ -1,0 +1,84 @@
+/**
+ * The packs as the Pulumi CLI meets them: each `policies/<pack>/index.ts` runs in its own process (constructing the
+ * PolicyPack starts CrossGuard's analyzer server and prints its port, as for `pulumi preview --policy-pack`), and the
+ * test talks to it over the analyzer gRPC protocol: the policies it announces, and a resource it must reject.
+ */
+import { expect } from "chai";
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+
+import { costRules } from "../../policies/cost/rules";
+import { SECURITY_RULES } from "../../policies/security/rules/index";
+import { ROOT } from "../harness";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const grpc = require("@grpc/grpc-js");
+const analyzerRpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
+const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
+
+interface Pack {
+    process: ChildProcess;
+    client: any;
+}
+
+/** Starts a pack the way the CLI does and connects to the port it prints. */
+function startPack(name: string): Promise<Pack> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["-r", "sucrase/register/ts", path.join(ROOT, "policies", name, "index.ts")], { cwd: ROOT });
+        let stdout = "";
+        let stderr = "";
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("exit", (code) => reject(new Error(`pack ${name} exited with ${code} before serving: ${stderr}`)));
+        child.stdout.on("data", (d) => {
+            stdout += d;
+            const port = /^(\d+)\s*$/m.exec(stdout)?.[1];
+            if (port) {
+                child.removeAllListeners("exit");
+                resolve({ process: child, client: new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) });
+            }
+        });
+    });
+}
+
+function call<T>(client: any, method: string, request: unknown): Promise<T> {
+    return new Promise((resolve, reject) => client[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+}
+
+describe("policy packs over CrossGuard's analyzer protocol", function () {
+    this.timeout(30000);
+    const packs: Record<string, Pack> = {};
+    before(async () => {
+        const [security, cost] = await Promise.all([startPack("security"), startPack("cost")]);
+        Object.assign(packs, { security, cost });
+    });
+    after(() => {
+        for (const p of Object.values(packs)) {
+            p.client.close();
+            p.process.kill();
+        }
+    });
+
+    for (const [pack, rules] of [["security", SECURITY_RULES], ["cost", costRules]] as const) {
+        it(`the ${pack} pack announces every rule with its enforcement level (mandatory unless the rule says advisory)`, async () => {
+            const info = await call<any>(packs[pack].client, "getAnalyzerInfo", new Empty());
+            const LEVELS = ["advisory", "mandatory", "disabled", "remediate"]; // pulumirpc.EnforcementLevel
+            const announced = Object.fromEntries(info.getPoliciesList().map((p: any) => [p.getName(), LEVELS[p.getEnforcementlevel()]]));
+            expect(announced).to.deep.equal(Object.fromEntries(rules.map((r) => [r.name, r.enforcementLevel ?? "mandatory"])));
+            expect(info.getName()).to.equal(`metaflow-${pack}`);
+        });
+    }
+
+    it("rejects a security group rule open to the internet", async () => {
+        const request = new analyzerProto.AnalyzeRequest();
+        request.setType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+        request.setUrn("urn:pulumi:prod::metaflow-platform::aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::open");
+        request.setName("open");
+        request.setProperties(Struct.fromJavaScript({ securityGroupId: "sg-0123456789abcdef0", ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0", description: "ssh" }));
+        request.setOptions(new analyzerProto.AnalyzerResourceOptions()); // the CLI always sends the resource options
+        const response = await call<any>(packs.security.client, "analyze", request);
+        const violated = response.getDiagnosticsList().map((d: any) => d.getPolicyname());
+        expect(violated).to.include("sg-no-public-ingress");
+    });
+});
