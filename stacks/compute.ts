@@ -12,6 +12,8 @@ import type { PlatformContext } from "./platform";
 export interface ComputeSection {
     compute: BatchCompute;
     queues: Record<string, BatchQueue>;
+    /** ARNs of every platform queue: what the scheduler, engineers and monitoring are scoped to. */
+    queueArns: pulumi.Output<string>[];
     scheduler: SfnScheduler;
     jobRole: MetaflowJobRole;
     /** The Metaflow configuration keys this section provides. */
@@ -49,6 +51,7 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
         );
     }
 
+    const queueArns = Object.values(queues).map((q) => q.queueArn);
     const scheduler = new SfnScheduler(
         `${p}-sfn`,
         {
@@ -58,7 +61,7 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
             kmsKeyArn: key.keyArn,
             bucketArn: bucket.bucketArn,
             bucketName: bucket.bucketName,
-            jobQueueArns: Object.values(queues).map((q) => q.queueArn),
+            jobQueueArns: queueArns,
             logRetentionDays: config.logRetentionDays,
             triggers: config.sfn.triggers,
             protect: config.protect,
@@ -81,10 +84,10 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
     );
 
     const defaultQueue = queues[config.batch.defaultQueue] ?? Object.values(queues)[0];
-    const queueArns = pulumi.all(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.queueArn])));
     return {
         compute,
         queues,
+        queueArns,
         scheduler,
         jobRole,
         metaflow: {
@@ -99,7 +102,7 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
         },
         outputs: {
             batch: {
-                queueArns,
+                queueArns: pulumi.all(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.queueArn]))),
                 queueNames: pulumi.all(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.queueName]))),
                 computeEnvironmentArns: pulumi.all(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.computeEnvironmentArns]))),
                 defaultQueue: config.batch.defaultQueue,

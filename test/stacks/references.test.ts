@@ -98,7 +98,7 @@ describe("stack references", () => {
         it("runs in the foundation's network, without building its own", async () => {
             const run = await runStack("prod");
             expect(run.ofType("awsx:ec2:Vpc")).to.have.length(0);
-            expect(run.outputs.network).to.deep.include({ source: "foundation", vpcId: "vpc-0c8d2e3f4a5b6c7d8" });
+            expect(run.outputs.network).to.deep.include({ source: "foundation", vpcId: "vpc-0c8d2e3f4a5b6c7d8", vpcCidr: "10.30.0.0/16" });
         });
     });
 });
