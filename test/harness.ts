@@ -8,7 +8,8 @@ import * as path from "path";
 import { installMocks, RecordedResource, ReferenceFixtures } from "../offline/mocks";
 import { ProgramRun, resolveDeep, runProgram } from "../offline/run";
 import { readStackFile } from "../offline/stack-config";
-import { PROJECT } from "../stacks/config";
+import { PROJECT, PROJECT_KEYS } from "../stacks/config";
+import { KeySpec } from "../stacks/config/spec";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const FIXTURES: ReferenceFixtures = require("../fixtures/references.json");
@@ -70,12 +71,16 @@ export function runStack(
 async function runStackUncached(stack: string, opts: { set?: Record<string, unknown>; references?: ReferenceFixtures; showSecrets?: boolean }): Promise<StackRun> {
     const file = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
     const config = { ...file.config };
+    const secretKeys = new Set(file.secretKeys);
     for (const [k, v] of Object.entries(opts.set ?? {})) {
         const key = k.includes(":") ? k : `${PROJECT}:${k}`;
         if (v === null) delete config[key];
         else config[key] = typeof v === "string" ? v : JSON.stringify(v);
+        // As `pulumi config set --secret` would for the keys the program declares secret.
+        const spec = (PROJECT_KEYS as Record<string, KeySpec>)[key.slice(PROJECT.length + 1)];
+        if (key.startsWith(`${PROJECT}:`) && spec?.secret) secretKeys.add(key);
     }
-    return wrap(await runProgram({ stack, config, references: opts.references ?? FIXTURES, showSecrets: opts.showSecrets ?? true }));
+    return wrap(await runProgram({ stack, config, secretKeys: [...secretKeys], references: opts.references ?? FIXTURES, showSecrets: opts.showSecrets ?? true }));
 }
 
 /** Runs `build` (which creates components) under fresh mocks and returns what it registered. */
@@ -107,4 +112,15 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
         return err as Error;
     }
     throw new Error("expected the promise to reject");
+}
+
+/** The error `fn` throws, which must be an instance of `cls`; fails the test when it returns. */
+export function thrownBy<E extends Error>(fn: () => unknown, cls: new (...args: any[]) => E): E {
+    try {
+        fn();
+    } catch (err) {
+        if (err instanceof cls) return err;
+        throw err;
+    }
+    throw new Error(`expected ${cls.name} to be thrown`);
 }
