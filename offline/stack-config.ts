@@ -1,10 +1,16 @@
 /**
  * Reads a `Pulumi.<stack>.yaml` file into the flat `<namespace>:<key>` -> string map that Pulumi hands a program
- * (`pulumi.runtime.allConfig()`): structured values as JSON text, scalars as strings.
+ * (`pulumi.runtime.allConfig()`), through the Pulumi CLI's own loading and validation (offline/pulumi-cli): what the
+ * CLI refuses before the program starts is refused here with the CLI's message.
  */
-import * as fs from "fs";
 import * as path from "path";
-import { parseDocument } from "yaml";
+
+import { CliError, loadStackForProgram, stackNameOf as cliStackNameOf } from "./pulumi-cli";
+
+export { SECURE_PLACEHOLDER } from "./pulumi-cli";
+
+/** The project file the CLI reads: Pulumi.yaml at the repository root. */
+export const PROJECT_FILE = path.resolve(__dirname, "..", "Pulumi.yaml");
 
 export class StackFileError extends Error {
     constructor(message: string) {
@@ -19,39 +25,24 @@ export interface StackFile {
     config: Record<string, string>;
     /** Keys whose values are `secure:` ciphertext (cannot be decrypted offline). */
     secretKeys: string[];
+    /** What the CLI would warn about while loading, and keys it would silently ignore. */
+    warnings: string[];
 }
 
 export function stackNameOf(file: string): string {
-    const m = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file));
-    if (!m) throw new StackFileError(`${file}: a stack file is named Pulumi.<stack>.yaml`);
-    return m[1];
+    const stack = cliStackNameOf(file);
+    if (!stack) throw new StackFileError(`${file}: a stack file is named Pulumi.<stack>.yaml`);
+    return stack;
 }
 
-export function readStackFile(file: string): StackFile {
+/** Loads a stack file as `pulumi preview` does; a fault the CLI refuses throws a `StackFileError` with its message. */
+export function readStackFile(file: string, projectFile = PROJECT_FILE): StackFile {
     const stack = stackNameOf(file);
-    let text: string;
     try {
-        text = fs.readFileSync(file, "utf8");
+        const loaded = loadStackForProgram({ projectFile, stackFile: file, stack });
+        return { stack, config: loaded.config, secretKeys: loaded.secretKeys, warnings: loaded.warnings };
     } catch (err) {
-        throw new StackFileError(`${file}: cannot read: ${(err as Error).message}`);
+        if (err instanceof CliError) throw new StackFileError(err.render());
+        throw err;
     }
-    const doc = parseDocument(text, { prettyErrors: true });
-    if (doc.errors.length) {
-        throw new StackFileError(`${file}: malformed YAML:\n${doc.errors.map((e) => `  - ${e.message.split("\n")[0]}`).join("\n")}`);
-    }
-    const data = doc.toJS() ?? {};
-    if (typeof data !== "object" || Array.isArray(data)) throw new StackFileError(`${file}: expected a mapping with a "config" key`);
-    const raw = (data as { config?: unknown }).config ?? {};
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new StackFileError(`${file}: "config" must be a mapping of <namespace>:<key> to values`);
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-        if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
-            secretKeys.push(key);
-            config[key] = "[secure value: decrypted only by the Pulumi CLI]";
-        } else {
-            config[key] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    }
-    return { stack, config, secretKeys };
 }

@@ -4,12 +4,15 @@
  *   npm run plan -- --stack <dev|staging|prod> [--config <Pulumi.<name>.yaml>] [--references <file.json>]
  *                   [--json] [--show-secrets]
  *
+ * Before the program runs, Pulumi.yaml and the stack file are loaded with the Pulumi CLI's own rules
+ * (offline/pulumi-cli): what `pulumi preview` refuses is refused here with the CLI's message.
+ *
  * After the run it evaluates both policy packs (policies/security, policies/cost) with the stack's policy configuration
  * (policies/config/<stack>.json, the file `pulumi preview --policy-pack-config` takes) and estimates the monthly cost.
  *
  * Exit 0: planned, no mandatory violation. Exit 1: a mandatory policy violation (the plan is still printed), or a
- * defect (the message and its stack on stderr). Exit 2: invalid configuration or references (messages on stderr, no
- * stack trace).
+ * defect (the message and its stack on stderr). Exit 2: a project or stack file the CLI refuses, invalid configuration
+ * or references, or a usage error (messages on stderr, no stack trace).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -29,6 +32,8 @@ export interface PlanOptions {
     references: string;
     json: boolean;
     showSecrets: boolean;
+    /** Where warnings go (the CLI's, and what it would ignore); stderr in the command. */
+    warn?: (line: string) => void;
 }
 
 class UsageError extends Error {}
@@ -36,10 +41,13 @@ class UsageError extends Error {}
 export function parseArgs(argv: string[]): PlanOptions {
     const opts: PlanOptions = { references: path.join(ROOT, "fixtures", "references.json"), json: false, showSecrets: false };
     for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
+        // `--flag=value` is the same as `--flag value`, as in every CLI.
+        const eq = argv[i].startsWith("--") ? argv[i].indexOf("=") : -1;
+        const arg = eq > 0 ? argv[i].slice(0, eq) : argv[i];
+        const inline = eq > 0 ? argv[i].slice(eq + 1) : undefined;
         const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new UsageError(`${arg} needs a value`);
+            const v = inline ?? argv[++i];
+            if (v === undefined || v === "" || (inline === undefined && v.startsWith("--"))) throw new UsageError(`${arg} needs a value`);
             return v;
         };
         switch (arg) {
@@ -53,10 +61,10 @@ export function parseArgs(argv: string[]): PlanOptions {
                 opts.references = value();
                 break;
             case "--json":
-                opts.json = true;
-                break;
             case "--show-secrets":
-                opts.showSecrets = true;
+                if (inline !== undefined) throw new UsageError(`${arg} takes no value`);
+                if (arg === "--json") opts.json = true;
+                else opts.showSecrets = true;
                 break;
             default:
                 throw new UsageError(`unknown argument ${arg}`);
@@ -131,6 +139,7 @@ export function evaluateRun(run: { stack: string; resources: RecordedResource[];
 export async function plan(opts: PlanOptions): Promise<{ stack: string; text: string; document: Record<string, unknown>; mandatoryViolations: boolean }> {
     const file = opts.config ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
     const stackFile = readStackFile(file);
+    for (const w of stackFile.warnings) opts.warn?.(`warning: ${w}`);
     if (opts.config && opts.stack && opts.stack !== stackFile.stack) {
         throw new UsageError(`--stack ${opts.stack} does not match the stack of ${file} (${stackFile.stack})`);
     }
@@ -191,7 +200,7 @@ export interface Streams {
 /** The command: runs the plan for `argv` and returns the exit code. */
 export async function cli(argv: string[], io: Streams): Promise<number> {
     try {
-        const opts = parseArgs(argv);
+        const opts = { ...parseArgs(argv), warn: (line: string) => io.stderr(`${line}\n`) };
         const result = await plan(opts);
         io.stdout(opts.json ? `${JSON.stringify(result.document, null, 2)}\n` : `${result.text}\n`);
         return result.mandatoryViolations ? 1 : 0;

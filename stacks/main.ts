@@ -17,9 +17,22 @@ export class InvalidInputError extends pulumi.RunError {
     }
 }
 
+/**
+ * The keys among `keys` that hold secrets. The language host passes them in PULUMI_CONFIG_SECRET_KEYS, which the SDK
+ * reads through `runtime/config.isConfigSecret` (exported, though marked internal). Undefined when that function is
+ * missing from an SDK version: the program then cannot refuse a plain-text secret, and says nothing rather than guess.
+ */
+function secretConfigKeys(keys: string[]): string[] | undefined {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean };
+    const isSecret = runtimeConfig.isConfigSecret;
+    return typeof isSecret === "function" ? keys.filter((k) => isSecret(k)) : undefined;
+}
+
 export async function main(): Promise<Record<string, unknown>> {
     try {
-        const config = requireConfig(pulumi.runtime.allConfig(), { project: pulumi.getProject(), stack: pulumi.getStack() });
+        const raw = pulumi.runtime.allConfig();
+        const config = requireConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack(), secretKeys: secretConfigKeys(Object.keys(raw)) });
         const references = await resolveReferences(config.references, config.region);
         const provider = new aws.Provider(`${config.namePrefix}-aws`, {
             region: config.region as aws.Region,

@@ -19,6 +19,7 @@ import { sfnKeys } from "./keys/sfn";
 import { AWS_REGIONS } from "./regions";
 import {
     ConfigProblem,
+    editDistance,
     ENVIRONMENTS,
     Environment,
     formatProblem,
@@ -140,11 +141,22 @@ function defaultNamePrefix(stack: string): string {
     return `mf-${slug}`.slice(0, 16).replace(/-+$/, "");
 }
 
+/** The context of a configuration: the project and stack, and which keys hold secrets (when the caller knows). */
+export interface ConfigContext {
+    project?: string;
+    stack: string;
+    /**
+     * Keys whose values are secret (`pulumi config set --secret`, PULUMI_CONFIG_SECRET_KEYS). When given, a secret key
+     * with a plain-text value is refused, as the Pulumi CLI refuses it for keys Pulumi.yaml declares secret.
+     */
+    secretKeys?: readonly string[];
+}
+
 /**
  * Validates raw configuration (`<namespace>:<key>` -> string, as `pulumi.runtime.allConfig()` returns it).
  * Reports every problem at once.
  */
-export function loadConfig(raw: Record<string, string>, ctx: { project?: string; stack: string }): LoadResult {
+export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): LoadResult {
     const project = ctx.project ?? PROJECT;
     const problems: ConfigProblem[] = [];
     const given: Record<string, string> = {};
@@ -164,6 +176,19 @@ export function loadConfig(raw: Record<string, string>, ctx: { project?: string;
             if (key in AWS_KEYS) aws[key] = value;
             else {
                 problems.push({ key: fullKey, given: show(value), allowed: `not forwarded to the platform's AWS provider; supported aws keys: ${Object.keys(AWS_KEYS).map((k) => `aws:${k}`).join(", ")}` });
+            }
+        } else {
+            // Other namespaces belong to other packages (pulumi:, random:, ...), but one a few letters away from ours
+            // is a typo that would otherwise leave the key silently unset.
+            const meant = editDistance(ns, project) <= 3 ? `${project}:${key}` : editDistance(ns, "aws") <= 1 ? `aws:${key}` : undefined;
+            if (meant) problems.push({ key: fullKey, given: show(value), allowed: `unknown namespace "${ns}": nothing reads this key; did you mean ${meant}?` });
+        }
+    }
+    if (ctx.secretKeys) {
+        for (const [key, spec] of Object.entries(PROJECT_KEYS) as Array<[KeyName, KeySpec]>) {
+            const fullKey = `${project}:${key}`;
+            if (spec.secret && key in given && !ctx.secretKeys.includes(fullKey)) {
+                problems.push({ key: fullKey, given: "a plain-text value", allowed: `must be encrypted as it's secret: pulumi config set --secret ${fullKey} <value>` });
             }
         }
     }
@@ -408,7 +433,7 @@ function serviceSettings(v: KeyValues): ServiceSettings {
 }
 
 /** Like `loadConfig`, but throws a `ConfigError` listing every problem. */
-export function requireConfig(raw: Record<string, string>, ctx: { project?: string; stack: string }): PlatformConfig {
+export function requireConfig(raw: Record<string, string>, ctx: ConfigContext): PlatformConfig {
     const result = loadConfig(raw, ctx);
     if (!result.ok) throw new ConfigError(ctx.stack, result.problems);
     return result.config;

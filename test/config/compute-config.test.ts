@@ -1,13 +1,7 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
-import { parse } from "yaml";
 
 import { mixedPlatformProblem, planEnvironments, validateQueueSpec } from "../../components/batch/queue-rules";
 import { loadConfig, PlatformConfig } from "../../stacks/config";
-import { batchKeys } from "../../stacks/config/keys/batch";
-import { sfnKeys } from "../../stacks/config/keys/sfn";
-import { ROOT } from "../harness";
 
 const base = { "aws:region": "us-east-1", "metaflow-platform:owner": "o", "metaflow-platform:costCenter": "c" };
 function load(env: string, extra: Record<string, unknown> = {}) {
@@ -77,14 +71,4 @@ describe("compute and scheduling configuration", () => {
         expect(validateQueueSpec({ name: "x", kind: "cpu", instanceTypes: ["c5"], maxVcpus: 8, capacity: "on-demand", rootVolumeGiB: 200, runnableTimeLimitMinutes: 60 })).to.deep.equal([]);
     });
 
-    it("declares every scalar key of these sections in Pulumi.yaml with the same type and description", () => {
-        const declared = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).config;
-        for (const [key, spec] of Object.entries({ ...batchKeys, ...sfnKeys })) {
-            if (spec.type === "object") {
-                expect(declared, key).to.not.have.property(key);
-                continue;
-            }
-            expect(declared[key], key).to.deep.equal({ type: spec.type, description: spec.description });
-        }
-    });
 });

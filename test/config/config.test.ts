@@ -34,6 +34,28 @@ function config(set: Record<string, unknown> = {}, stack = "dev") {
 }
 
 describe("stack configuration", () => {
+    describe("what the Pulumi CLI lets through for keys Pulumi.yaml does not declare", () => {
+        it("refuses a namespace a few letters from the project's or aws, naming the key meant", () => {
+            const ps = problems({ "metaflow-platfrom:monthlyBudgetUsd": "100", "aws2:region": "us-east-1" });
+            expect(ps.find((p) => p.key === "metaflow-platfrom:monthlyBudgetUsd")?.allowed).to.contain("did you mean metaflow-platform:monthlyBudgetUsd?");
+            expect(ps.find((p) => p.key === "aws2:region")?.allowed).to.contain("did you mean aws:region?");
+        });
+
+        it("leaves other packages' namespaces alone", () => {
+            expect(load({ "pulumi:disable-default-providers": '["*"]', "random:seed": "1" }).ok).to.equal(true);
+        });
+
+        it("refuses a plain-text value for a secret key, without echoing it, when the caller knows the secret keys", () => {
+            const raw = { ...base, [`${PROJECT}:uiOidcClientSecret`]: "hunter2" };
+            const plain = loadConfig(raw, { stack: "dev", secretKeys: [] });
+            expect(plain.ok).to.equal(false);
+            const p = !plain.ok ? plain.problems.find((q) => q.key === `${PROJECT}:uiOidcClientSecret`) : undefined;
+            expect(p?.allowed).to.equal(`must be encrypted as it's secret: pulumi config set --secret ${PROJECT}:uiOidcClientSecret <value>`);
+            expect(JSON.stringify(plain)).to.not.contain("hunter2");
+            expect(JSON.stringify(loadConfig(raw, { stack: "dev", secretKeys: [`${PROJECT}:uiOidcClientSecret`] }))).to.not.contain("must be encrypted");
+        });
+    });
+
     describe("profiles", () => {
         it("applies the environment's defaults", () => {
             const dev = config();

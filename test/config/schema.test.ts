@@ -1,13 +1,20 @@
+/**
+ * Pulumi.yaml, the program's key specifications and the README agree, under the Pulumi CLI's rules: the CLI requires
+ * every key Pulumi.yaml declares without a default (pkg/workspace/config.go, mergeConfig), so Pulumi.yaml declares
+ * exactly the keys the program requires, and the program validates the rest.
+ */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 
+import { CLI_SOURCE_VERSION } from "../../offline/pulumi-cli/errors";
+import { loadProject } from "../../offline/pulumi-cli/project";
+import { minimumOf, satisfies } from "../../offline/pulumi-cli/version";
 import { PROJECT, PROJECT_KEYS } from "../../stacks/config";
 import { KeySpec } from "../../stacks/config/spec";
 
 const ROOT = path.resolve(__dirname, "../..");
-const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+const project = loadProject(path.join(ROOT, "Pulumi.yaml"));
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
 
 describe("Pulumi.yaml and the configuration code agree", () => {
@@ -19,30 +26,31 @@ describe("Pulumi.yaml and the configuration code agree", () => {
         expect(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).main).to.equal("index.ts");
     });
 
-    it("declares every scalar key with its type and description", () => {
-        for (const [key, spec] of specs.filter(([, s]) => s.type !== "object")) {
-            const declared = project.config?.[key];
-            expect(declared, `Pulumi.yaml config.${key}`).to.be.an("object");
-            expect(declared.type, `type of ${key}`).to.equal(spec.type);
-            expect(declared.description, `description of ${key}`).to.equal(spec.description);
-            expect(Boolean(declared.secret), `secret of ${key}`).to.equal(Boolean(spec.secret));
-            if (spec.type === "array") expect(declared.items).to.deep.equal({ type: "string" });
+    it("declares exactly the keys the program requires, typed and described as the program specifies them", () => {
+        const required = specs.filter(([, s]) => s.required).map(([k]) => k);
+        expect(Object.keys(project.config).sort()).to.deep.equal(required.sort());
+        for (const key of required) {
+            const spec = PROJECT_KEYS[key as keyof typeof PROJECT_KEYS] as KeySpec;
+            expect(project.config[key], key).to.deep.equal({ type: spec.type, description: spec.description });
         }
     });
 
-    it("declares no key the program does not know", () => {
-        const known = new Set(specs.map(([k]) => k));
-        for (const key of Object.keys(project.config ?? {})) expect(known.has(key), `Pulumi.yaml declares unknown ${key}`).to.equal(true);
+    it("declares no optional or secret key, which the CLI would require of every stack (or merge a default into)", () => {
+        for (const [key] of specs.filter(([, s]) => !s.required || s.secret)) {
+            expect(project.config, key).to.not.have.property(key);
+        }
+    });
+
+    it("requires a Pulumi CLI version that includes the one whose rules the offline tools reproduce, and the README states it", () => {
+        const range = project.requiredPulumiVersion!;
+        expect(range).to.be.a("string");
+        expect(satisfies(CLI_SOURCE_VERSION, range)).to.equal(true);
+        expect(satisfies("3.218.9", range), "older than the first CLI that enforces the range").to.equal(false);
+        expect(satisfies("4.0.0", range), "a future major").to.equal(false);
+        expect(readme).to.contain(`Pulumi CLI ${minimumOf(range)} or newer`);
     });
 
     it("documents every key in the README's configuration reference", () => {
         for (const [key] of specs) expect(readme, `README mentions ${key}`).to.contain(`\`${key}\``);
-    });
-
-    it("ships stack files that are valid for their environment", () => {
-        for (const stack of ["dev", "staging", "prod"]) {
-            const file = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-            expect(file.config[`${PROJECT}:environment`]).to.equal(stack);
-        }
     });
 });

@@ -1,11 +1,6 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
-import { parse } from "yaml";
 
 import { loadConfig } from "../../stacks/config";
-import { serviceKeys } from "../../stacks/config/keys/service";
-import { ROOT } from "../harness";
 
 const BASE: Record<string, string> = {
     "aws:region": "us-east-1",
@@ -101,13 +96,4 @@ describe("service configuration", () => {
         expect(JSON.stringify(ps)).to.not.include("do-not-print-me");
     });
 
-    it("declares every service key in Pulumi.yaml with the same type, description and secrecy", () => {
-        const declared = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).config as Record<string, any>;
-        for (const [key, spec] of Object.entries(serviceKeys)) {
-            expect(declared[key], key).to.not.equal(undefined);
-            expect(declared[key].type, key).to.equal(spec.type);
-            expect(declared[key].description, key).to.equal(spec.description);
-            expect(declared[key].secret ?? false, key).to.equal((spec as { secret?: boolean }).secret ?? false);
-        }
-    });
 });

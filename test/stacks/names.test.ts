@@ -65,7 +65,7 @@ describe("physical names under AWS limits", () => {
             "metaflow-platform:queues": JSON.stringify([{ name: "bigmem-on-demand-01", kind: "cpu", instanceTypes: ["r6i"], maxVcpus: 128, capacity: "spot-first" }]),
         };
         const stack = "feature-branch-with-an-unusually-long-name-for-a-stack";
-        resources = (await runProgram({ stack, config, references: FIXTURES })).resources;
+        resources = (await runProgram({ stack, config, secretKeys: ["metaflow-platform:uiOidcClientSecret"], references: FIXTURES })).resources;
     });
 
     it("keeps every name within its limit", () => {

@@ -77,7 +77,8 @@ describe("offline plan", () => {
 
         it("exits 2 on malformed YAML, naming the file", () => {
             expect(malformed.code).to.equal(2);
-            expect(malformed.stderr).to.contain("Pulumi.yaml.yaml: malformed YAML");
+            // The CLI's own words (encoding/marshal.go), then the file.
+            expect(malformed.stderr).to.match(/^error: invalid YAML file: /).and.contain("Pulumi.yaml.yaml");
             expect(malformed.stderr).to.not.match(/\n\s+at /);
         });
 
@@ -95,6 +96,36 @@ describe("offline plan", () => {
             const err = await plan(parseArgs(["--config", file, "--references", refs])).catch((e) => e);
             expect(classify(err).code).to.equal(2);
             expect(classify(err).message).to.contain('foundation stack "acme/a01-foundation/staging": required output "vpcId" is missing');
+        });
+
+        it("refuses a stack file without the keys Pulumi.yaml requires with the Pulumi CLI's message, and says where the key went", async () => {
+            const file = stackFile("partial", "owner: ml-platform\nconfig:\n  aws:region: us-east-1\n  metaflow-platform:environment: dev\n  metaflow-platform:costCenter: c\n");
+            const r = await inProcess(["--config", file]);
+            expect(r.code).to.equal(2);
+            expect(r.stderr).to.match(/^error: Stack 'partial' is missing configuration value 'owner'\n/);
+            expect(r.stderr).to.contain("owner is written at the top level of Pulumi.partial.yaml, outside `config:`");
+            expect(r.stderr).to.not.match(/\n\s+at /);
+        });
+
+        it("refuses a plain-text value for a secret key, as pulumi preview does", async () => {
+            const file = stackFile("plain", `${VALID}  metaflow-platform:uiOidcClientSecret: hunter2\n`);
+            const r = await inProcess(["--config", file]);
+            expect(r.code).to.equal(2);
+            expect(r.stderr).to.contain("metaflow-platform:uiOidcClientSecret: got a plain-text value; must be encrypted as it's secret");
+            expect(r.stderr).to.not.contain("hunter2");
+        });
+
+        it("prints the CLI's warning for a key with no value, and for what the CLI would ignore", async () => {
+            const lines: string[] = [];
+            const file = stackFile("warned", `${VALID}  metaflow-platform:alarmEmail:\nfoo: bar\n`);
+            await plan({ ...parseArgs(["--config", file]), warn: (l) => lines.push(l) }).catch(() => undefined);
+            expect(lines.join("\n")).to.contain('warning: No value for configuration key "metaflow-platform:alarmEmail"').and.contain('"foo" is not a stack file attribute');
+        });
+
+        it("accepts --flag=value as --flag value", () => {
+            expect(parseArgs(["--stack=dev", "--references=r.json"])).to.deep.include({ stack: "dev", references: "r.json" });
+            expect(() => parseArgs(["--stack="])).to.throw("--stack needs a value");
+            expect(() => parseArgs(["--stack", "dev", "--json=yes"])).to.throw("--json takes no value");
         });
 
         it("refuses a --stack that contradicts the --config file", async () => {
