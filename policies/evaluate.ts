@@ -7,11 +7,14 @@
 import * as fs from "fs";
 import * as path from "path";
 
+import { CliError, findClosestKey } from "../offline/pulumi-cli/errors";
+import { parsePolicyPackConfig, policyConfigFaults } from "../offline/pulumi-cli/policy-config";
 import { costRules } from "./cost/rules";
 import { CostEstimate, estimateCost, renderCostTable } from "./cost/estimate";
 import { configFor, evaluate, isMandatory, PolicyConfigFile, policyConfigFile, Rule, Violation } from "./lib/rule";
 import { settingsForStack, StackPolicyInputs } from "./lib/settings";
 import { ResourceView } from "./lib/view";
+import { PACKS } from "./packs";
 import { SECURITY_RULES } from "./security/rules/index";
 
 export const ALL_RULES: Rule[] = [...SECURITY_RULES, ...costRules];
@@ -19,17 +22,68 @@ export const CONFIG_DIR = path.resolve(__dirname, "config");
 
 export class PolicyConfigError extends Error {}
 
+/**
+ * Reads a `--policy-pack-config` document as `pulumi preview` does (offline/pulumi-cli/policy-config.ts: the CLI's
+ * parse, then each pack's policies validated against their config schemas, with the CLI's messages), then checks what
+ * the CLI lets through silently: policy names no pack has and settings no policy reads (a typo there leaves the
+ * policy at its defaults). Every fault is a `PolicyConfigError`.
+ */
+export function parsePolicyConfig(text: string, file: string): PolicyConfigFile {
+    let parsed;
+    try {
+        parsed = parsePolicyPackConfig(text);
+    } catch (err) {
+        if (err instanceof CliError) throw new PolicyConfigError(`${file}: ${err.render()}`);
+        throw err;
+    }
+    if (parsed.environments.length) {
+        throw new PolicyConfigError(`${file}: imports Pulumi ESC environments (${parsed.environments.join(", ")}), which only the Pulumi CLI can open`);
+    }
+    const faults = PACKS.flatMap((pack) => policyConfigFaults(pack, parsed.config));
+    if (faults.length) throw new PolicyConfigError(`${file}:\n${faults.map((f) => `error: ${f}`).join("\n")}\nerror: validating policy config`);
+    const names = PACKS.flatMap((p) => p.policies.map((q) => q.name));
+    const problems: string[] = [];
+    for (const [name, entry] of Object.entries(parsed.config)) {
+        if (name === "all") continue;
+        const policy = PACKS.flatMap((p) => p.policies).find((q) => q.name === name);
+        if (!policy) {
+            const hint = findClosestKey(name, names, Math.max(2, Math.floor(name.length / 4)));
+            problems.push(`"${name}": no pack has this policy${hint ? `; did you mean "${hint}"?` : ""} (the Pulumi CLI ignores it, so the policy it meant keeps its defaults)`);
+            continue;
+        }
+        const known = Object.keys(policy.configSchema?.properties ?? {});
+        for (const setting of Object.keys(entry.properties ?? {})) {
+            if (known.includes(setting)) continue;
+            const hint = findClosestKey(setting, known, Math.max(2, Math.floor(setting.length / 4)));
+            problems.push(`"${name}": the policy reads no setting "${setting}"${hint ? `; did you mean "${hint}"?` : ""}; it reads ${known.join(", ") || "none"}`);
+        }
+    }
+    if (problems.length) throw new PolicyConfigError(`${file}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    return text.trim() === "" ? {} : (JSON.parse(text) as PolicyConfigFile);
+}
+
+/** Reads and validates a `--policy-pack-config` file. */
+export function readPolicyConfigFile(file: string): PolicyConfigFile {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new PolicyConfigError(`${file}: cannot read: ${(err as Error).message}`);
+    }
+    return parsePolicyConfig(text, file);
+}
+
+/** A stack name that names a file in policies/config/ and nothing outside it. */
+export const STACK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
 /** The committed `--policy-pack-config` file of a stack, or undefined when the stack has none. */
 export function readPolicyConfig(stack: string, dir = CONFIG_DIR): PolicyConfigFile | undefined {
+    if (!STACK_NAME.test(stack) || stack.includes("..")) {
+        throw new PolicyConfigError(`stack name ${JSON.stringify(stack)}: expected letters, digits, ".", "_" or "-" (it names policies/config/<stack>.json)`);
+    }
     const file = path.join(dir, `${stack}.json`);
     if (!fs.existsSync(file)) return undefined;
-    try {
-        const data = JSON.parse(fs.readFileSync(file, "utf8"));
-        if (data === null || typeof data !== "object" || Array.isArray(data)) throw new Error("expected an object keyed by policy name");
-        return data as PolicyConfigFile;
-    } catch (err) {
-        throw new PolicyConfigError(`${file}: ${(err as Error).message}`);
-    }
+    return readPolicyConfigFile(file);
 }
 
 /** The config file a stack should have: its environment's defaults with its budget, per policy. */

@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 import { readStackFile, StackFileError } from "../offline/stack-config";
-import { CONFIG_DIR, evaluateAll, hasMandatory, policyConfigForStack, PolicyConfigError, readPolicyConfig, renderReport, reportJson } from "../policies/evaluate";
+import { CONFIG_DIR, evaluateAll, hasMandatory, policyConfigForStack, PolicyConfigError, readPolicyConfig, readPolicyConfigFile, renderReport, reportJson } from "../policies/evaluate";
 import { PolicyConfigFile } from "../policies/lib/rule";
 import { fromPlan, fromPreview, fromStackExport, ResourceView } from "../policies/lib/view";
 import { loadConfig, formatProblem } from "../stacks/config";
@@ -69,23 +69,28 @@ export function check(argv: string[]): CheckResult {
     let configFile: string | undefined;
     let json = false;
     for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
+        // `--flag=value` is the same as `--flag value`.
+        const eq = argv[i].startsWith("--") ? argv[i].indexOf("=") : -1;
+        const a = eq > 0 ? argv[i].slice(0, eq) : argv[i];
+        const inline = eq > 0 ? argv[i].slice(eq + 1) : undefined;
         const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new InputError(`${a} needs a value`);
+            const v = inline ?? argv[++i];
+            if (v === undefined || v === "" || (inline === undefined && v.startsWith("--"))) throw new InputError(`${a} needs a value`);
             return v;
         };
         if (a === "--stack") stack = value();
         else if (a === "--config") configFile = value();
-        else if (a === "--json") json = true;
+        else if (a === "--json" && inline === undefined) json = true;
         else if (!a.startsWith("--") && file === undefined) file = a;
         else throw new InputError(`unknown argument ${a}`);
     }
     if (!file) throw new InputError("usage: policy check <file> [--stack <name>] [--config <policy-config.json>] [--json]");
     const input = readResources(readJson(file));
+    // A document without resources is no evidence that a stack is compliant: an empty export passes every rule.
+    if (!input.resources.length) throw new InputError(`${file}: the ${input.format} document lists no resources; there is nothing to check`);
     const name = stack ?? input.stack;
     let config: PolicyConfigFile | undefined;
-    if (configFile) config = readJson(configFile) as PolicyConfigFile;
+    if (configFile) config = readPolicyConfigFile(configFile);
     else if (name) config = readPolicyConfig(name);
     const report = evaluateAll(input.resources, config ?? {});
     const stdout = json

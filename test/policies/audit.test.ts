@@ -74,4 +74,28 @@ describe("policy check (audit of plans, stack exports and previews)", () => {
         expect(r.stderr).to.match(/not a plan JSON/);
         expect(main(["check"]).code).to.equal(2);
     });
+
+    it("exits 2 on a document with no resources: an empty export proves nothing", () => {
+        const r = main(["check", tmp("empty.json", JSON.stringify({ version: 3, deployment: { resources: [] } }))]);
+        expect(r.code).to.equal(2);
+        expect(r.stderr).to.contain("lists no resources");
+    });
+
+    it("validates --config files as pulumi preview does, and more", () => {
+        const budget = main(["check", FIXTURE, "--config", tmp("c1.json", JSON.stringify({ "cost-monthly-budget": { monthlyBudgetUsd: "3k" } }))]);
+        expect(budget.code).to.equal(2);
+        expect(budget.stderr).to.contain("cost-monthly-budget: monthlyBudgetUsd: Invalid type. Expected: number, given: string");
+        const level = main(["check", FIXTURE, "--config", tmp("c2.json", JSON.stringify({ all: "mandatroy" }))]);
+        expect(level.stderr).to.contain('"mandatroy" is not a valid enforcement level');
+        const name = main(["check", FIXTURE, "--config", tmp("c3.json", JSON.stringify({ "s3-bucket-versioning": "advisory", "no-such-policy": "disabled" }))]);
+        expect(name.code).to.equal(2);
+        expect(name.stderr).to.contain('"no-such-policy": no pack has this policy');
+    });
+
+    it("takes --stack=<name>, and only names inside policies/config/", () => {
+        expect(main(["check", FIXTURE, "--stack=dev", "--json"]).code).to.equal(1);
+        const escape = main(["check", FIXTURE, "--stack", "../../package"]);
+        expect(escape.code).to.equal(2);
+        expect(escape.stderr).to.contain("expected letters, digits");
+    });
 });

@@ -1,13 +1,20 @@
 /**
- * The packs as the Pulumi CLI meets them: each `policies/<pack>/index.ts` runs in its own process (constructing the
- * PolicyPack starts CrossGuard's analyzer server and prints its port, as for `pulumi preview --policy-pack`), and the
- * test talks to it over the analyzer gRPC protocol: the policies it announces, and a resource it must reject.
+ * The packs as the Pulumi CLI meets them: each pack is started exactly as `pulumi preview --policy-pack policies/<pack>`
+ * starts it (offline/pulumi-cli/policy-pack.ts: Pulumi's run-policy-pack with the pack's directory as the working
+ * directory, ts-node type-checking the pack, the stack's configuration in the environment), and the test talks to it
+ * over CrossGuard's analyzer gRPC protocol: the policies it announces, and a resource it must reject.
  */
 import { expect } from "chai";
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 
+import { CLI_SOURCE_VERSION } from "../../offline/pulumi-cli/errors";
+import { loadPolicyPackProject, policyPackLaunch } from "../../offline/pulumi-cli/policy-pack";
+import { loadProject } from "../../offline/pulumi-cli/project";
+import { satisfies } from "../../offline/pulumi-cli/version";
 import { costRules } from "../../policies/cost/rules";
+import { PACKS } from "../../policies/packs";
 import { SECURITY_RULES } from "../../policies/security/rules/index";
 import { ROOT } from "../harness";
 
@@ -25,8 +32,15 @@ interface Pack {
 
 /** Starts a pack the way the CLI does and connects to the port it prints. */
 function startPack(name: string): Promise<Pack> {
+    const launch = policyPackLaunch(path.join(ROOT, "policies", name), {
+        engineAddress: "127.0.0.1:0",
+        project: "metaflow-platform",
+        stack: "prod",
+        dryRun: true,
+        config: { "aws:region": "us-east-1", "metaflow-platform:environment": "prod" },
+    });
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "sucrase/register/ts", path.join(ROOT, "policies", name, "index.ts")], { cwd: ROOT });
+        const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: launch.env });
         let stdout = "";
         let stderr = "";
         child.stderr.on("data", (d) => (stderr += d));
@@ -60,6 +74,17 @@ describe("policy packs over CrossGuard's analyzer protocol", function () {
         }
     });
 
+    for (const pack of ["security", "cost"]) {
+        it(`the ${pack} pack's PulumiPolicy.yaml loads as the CLI loads it, in the CLI versions the project supports, with its package.json's version`, () => {
+            const dir = path.join(ROOT, "policies", pack);
+            const project = loadPolicyPackProject(dir);
+            expect(project.runtime.name).to.equal("nodejs");
+            expect(satisfies(CLI_SOURCE_VERSION, project.requiredPulumiVersion!)).to.equal(true);
+            expect(project.requiredPulumiVersion).to.equal(loadProject(path.join(ROOT, "Pulumi.yaml")).requiredPulumiVersion);
+            expect(project.version).to.equal(JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version);
+        });
+    }
+
     for (const [pack, rules] of [["security", SECURITY_RULES], ["cost", costRules]] as const) {
         it(`the ${pack} pack announces every rule with its enforcement level (mandatory unless the rule says advisory)`, async () => {
             const info = await call<any>(packs[pack].client, "getAnalyzerInfo", new Empty());
@@ -67,6 +92,7 @@ describe("policy packs over CrossGuard's analyzer protocol", function () {
             const announced = Object.fromEntries(info.getPoliciesList().map((p: any) => [p.getName(), LEVELS[p.getEnforcementlevel()]]));
             expect(announced).to.deep.equal(Object.fromEntries(rules.map((r) => [r.name, r.enforcementLevel ?? "mandatory"])));
             expect(info.getName()).to.equal(`metaflow-${pack}`);
+            expect(info.getVersion()).to.equal(PACKS.find((p) => p.name === `metaflow-${pack}`)!.version);
         });
     }
 
