@@ -130,3 +130,124 @@ export function loadProjectStack(projectName: string, file: string): ProjectStac
     }
     return parseProjectStack(projectName, text, file);
 }
+
+/**
+ * `ParsePropertyPathStrict` (sdk/go/common/resource/properties_path.go:63-147): `a.b`, `a[0]`, `a["x.y"]`, `a[*]`;
+ * any run of characters up to the next `.` or `[` is a name.
+ */
+export function parsePropertyPath(path: string): Array<string | number> {
+    const out: Array<string | number> = [];
+    if (path.startsWith(".")) throw new CliError("invalid config key path: expected property path to start with a name or index");
+    let rest = path;
+    while (rest.length) {
+        if (rest[0] === ".") {
+            rest = rest.slice(1);
+            if (!rest.length) throw new CliError("invalid config key path: expected property path to end with a name or index");
+            if (rest[0] === "[") throw new CliError("invalid config key path: expected property name after '.'");
+        } else if (rest[0] === "[") {
+            if (rest[1] === '"') {
+                let i = 2;
+                let key = "";
+                for (;;) {
+                    if (i >= rest.length) throw new CliError("invalid config key path: missing closing quote in property name");
+                    if (rest[i] === '"') {
+                        i++;
+                        break;
+                    }
+                    if (rest[i] === "\\" && rest[i + 1] === '"') {
+                        key += '"';
+                        i += 2;
+                    } else key += rest[i++];
+                }
+                if (rest[i] !== "]") throw new CliError("invalid config key path: missing closing bracket in property access");
+                out.push(key);
+                rest = rest.slice(i + 1);
+            } else {
+                const close = rest.indexOf("]");
+                if (close < 0) throw new CliError("invalid config key path: missing closing bracket in array index");
+                const segment = rest.slice(1, close);
+                if (segment !== "*" && !/^[+-]?\d+$/.test(segment)) throw new CliError(`invalid config key path: invalid array index: strconv.ParseInt: parsing "${segment}": invalid syntax`);
+                out.push(segment === "*" ? "*" : Number(segment));
+                rest = rest.slice(close + 1);
+            }
+        } else {
+            const end = rest.search(/[.[]/);
+            out.push(end < 0 ? rest : rest.slice(0, end));
+            rest = end < 0 ? "" : rest.slice(end);
+        }
+    }
+    return out;
+}
+
+/** `coerce` (object.go:566-600): "true"/"false" and decimal integers without a leading zero become typed. */
+function coerce(text: string): unknown {
+    if (text === "true") return true;
+    if (text === "false") return false;
+    if (text.length > 1 && text[0] === "0") return text;
+    if (/^-?\d+$/.test(text)) {
+        const n = BigInt(text);
+        if (n >= -(2n ** 63n) && n < 2n ** 64n) return Number.isSafeInteger(Number(n)) ? Number(n) : n;
+    }
+    return text;
+}
+
+/**
+ * `pulumi config set [--path] [--secret] <key> <value>` on a stack's config (`config.Map.Set`, map.go:225-270, and
+ * `object.Set`, object.go:280-351): with `--path` the key's name is a property path into a list or map, created as
+ * needed, and the value is coerced to a boolean or an integer where it reads as one. `--secret` stores `ciphertext`
+ * as the secure value (offline there is no secrets provider to encrypt with).
+ */
+export function configSet(config: Map<string, StackValue>, projectName: string, rawKey: string, value: string, opts: { path?: boolean; secret?: boolean } = {}): void {
+    const key = parseKey(rawKey.includes(":") ? rawKey : `${projectName}:${rawKey}`);
+    const [ns, name] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
+    const stored: StackValue = opts.secret ? { value, secure: true, object: false } : { value, secure: false, object: false };
+    if (!opts.path) {
+        config.set(key, stored);
+        return;
+    }
+    const p = parsePropertyPath(name);
+    if (!p.length) throw new CliError("empty config key path");
+    if (typeof p[0] !== "string") throw new CliError("first path segement of config key must be a string");
+    if (p[0] === "") throw new CliError("config key is empty");
+    const rootKey = `${ns}:${p[0]}`;
+    if (p.length === 1) {
+        config.set(rootKey, stored);
+        return;
+    }
+    const leaf: unknown = opts.secret ? { secure: value } : coerce(value);
+    const existing = config.get(rootKey);
+    const container = (accessor: string | number): unknown => (typeof accessor === "number" ? [] : {});
+    let root: unknown = existing ? (existing.object ? JSON.parse(existing.value) : existing.value) : container(p[1]);
+    const set = (node: unknown, prefix: Array<string | number>, path: Array<string | number>, depth: number): unknown => {
+        if (!path.length) return leaf;
+        let c = node;
+        const isContainer = Array.isArray(c) || (c !== null && typeof c === "object");
+        if (c === null || c === undefined) c = container(path[0]);
+        else if (!isContainer) {
+            // COMPAT (object.go:301-315): a scalar at the first level is replaced; deeper it is a type error.
+            if (depth === 1) c = container(path[0]);
+            else throw new CliError(`${formatPath(prefix)}: expected ${typeof path[0] === "number" ? "an array" : "a map"}`);
+        }
+        const here = [...prefix, path[0]];
+        if (Array.isArray(c)) {
+            if (typeof path[0] !== "number") throw new CliError(`${formatPath(here)}: key for an array must be an int`);
+            if (path[0] < 0 || path[0] > c.length) throw new CliError(`${formatPath(here)}: array index out of range`);
+            c[path[0]] = set(c[path[0]], here, path.slice(1), depth + 1);
+            return c;
+        }
+        if (typeof path[0] !== "string") throw new CliError(`${formatPath(here)}: key for a map must be a string`);
+        const obj = c as Record<string, unknown>;
+        if (path.length === 1 && Object.keys(obj).length === 0 && path[0] === "secure" && typeof leaf === "string") {
+            throw new CliError(`${formatPath(prefix)}: maps with the single key "secure" are reserved`);
+        }
+        obj[path[0]] = set(obj[path[0]], here, path.slice(1), depth + 1);
+        return obj;
+    };
+    root = set(root, [p[0]], p.slice(1), 1);
+    config.set(rootKey, toStackValue(root));
+}
+
+/** A property path as Go's `PropertyPath.String` prints it. */
+function formatPath(path: Array<string | number>): string {
+    return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+}

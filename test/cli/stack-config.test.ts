@@ -16,7 +16,7 @@ import { loadStackForProgram, SECURE_PLACEHOLDER } from "../../offline/pulumi-cl
 import { mergeConfig } from "../../offline/pulumi-cli/config";
 import { CliError } from "../../offline/pulumi-cli/errors";
 import { parseProject } from "../../offline/pulumi-cli/project";
-import { parseProjectStack } from "../../offline/pulumi-cli/stack";
+import { configSet, parseProjectStack, StackValue } from "../../offline/pulumi-cli/stack";
 import { loadConfig } from "../../stacks/config";
 import { ROOT, thrownBy } from "../harness";
 
@@ -144,6 +144,27 @@ describe("Pulumi CLI: stack files and config validation", () => {
         });
     });
 
+    describe("pulumi config set (config.Map.Set, map.go:225; object.Set, object.go:280)", () => {
+        const set = (cmds: Array<[string, string, { path?: boolean; secret?: boolean }?]>) => {
+            const config = new Map<string, StackValue>();
+            for (const [key, value, opts] of cmds) configSet(config, "test", key, value, opts);
+            return Object.fromEntries([...config].map(([k, v]) => [k, v.value]));
+        };
+
+        it("builds lists and maps from --path keys, coercing integers and booleans as the CLI does", () => {
+            expect(set([["test:queues[0].name", "gpu", { path: true }], ["test:queues[0].maxVcpus", "96", { path: true }], ["test:queues[0].enabled", "false", { path: true }], ["test:queues[1].name", "007", { path: true }]])).to.deep.equal({
+                "test:queues": '[{"enabled":false,"maxVcpus":96,"name":"gpu"},{"name":"007"}]',
+            });
+            expect(set([['test:tags["a.b"]', "x", { path: true }]])).to.deep.equal({ "test:tags": '{"a.b":"x"}' });
+            expect(set([["plain", "42"]])).to.deep.equal({ "test:plain": "42" });
+        });
+
+        it("refuses an index past the end of a list and a path through a scalar", () => {
+            expect(() => set([["test:l[1]", "x", { path: true }]])).to.throw(CliError, "l[1]: array index out of range");
+            expect(() => set([["test:o.a", "1", { path: true }], ["test:o.a.b", "2", { path: true }]])).to.throw(CliError, "o.a: expected a map");
+        });
+    });
+
     describe("this repository's files under the CLI's rules", () => {
         let dir: string;
         before(() => {
@@ -178,6 +199,28 @@ describe("Pulumi CLI: stack files and config validation", () => {
             expect(err.message).to.equal("Stack 'partial' is missing configuration values 'costCenter', 'environment' and 'owner'");
             expect(err.hint).to.contain("owner is written at the top level of Pulumi.partial.yaml, outside `config:`");
             expect(err.hint).to.contain("metaflow-platfrom:environment is set, in namespace \"metaflow-platfrom\": did you mean metaflow-platform:environment?");
+        });
+
+        it("accepts the stack the README's `pulumi config set` commands write", () => {
+            const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+            const section = readme.slice(readme.indexOf("## With the Pulumi CLI"));
+            const block = /```sh\n([\s\S]*?)```/.exec(section)![1];
+            const config = new Map<string, StackValue>();
+            let commands = 0;
+            for (const line of block.split("\n")) {
+                const words = [...line.replace(/\s+#.*$/, "").matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+                if (words[0] !== "pulumi" || words[1] !== "config" || words[2] !== "set") continue;
+                const flags = words.filter((w) => w.startsWith("--"));
+                const [key, value] = words.slice(3).filter((w) => !w.startsWith("--"));
+                configSet(config, "metaflow-platform", key, value, { path: flags.includes("--path"), secret: flags.includes("--secret") });
+                commands++;
+            }
+            expect(commands).to.be.greaterThan(4);
+            const project = parseProject(fs.readFileSync(projectFile, "utf8"), projectFile);
+            const { config: merged } = mergeConfig("dev", project, config);
+            const result = loadConfig(Object.fromEntries([...merged].map(([k, v]) => [k, v.value])), { stack: "dev", secretKeys: [] });
+            expect(result.ok, JSON.stringify(!result.ok && result.problems)).to.equal(true);
+            expect(result.ok && result.config.batch.queues.find((q) => q.name === "gpu")?.maxVcpus).to.equal(96);
         });
 
         it("hands the program a placeholder for a secure value, and its key as secret", () => {
