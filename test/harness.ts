@@ -3,6 +3,8 @@
  * Every run fails if any resource input holds the text Pulumi produces when an Output is used in a template string.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 import { installMocks, RecordedResource, ReferenceFixtures } from "../offline/mocks";
@@ -123,4 +125,18 @@ export function thrownBy<E extends Error>(fn: () => unknown, cls: new (...args: 
         throw err;
     }
     throw new Error(`expected ${cls.name} to be thrown`);
+}
+
+const scratch: string[] = [];
+
+/** A fresh temporary folder for a test's files, removed after the test file (test/hooks.ts). */
+export function tempDir(prefix = "mf-test-"): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    scratch.push(dir);
+    return dir;
+}
+
+/** Removes every folder `tempDir` made. */
+export function removeTempDirs(): void {
+    for (const dir of scratch.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }

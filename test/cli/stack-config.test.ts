@@ -9,7 +9,6 @@
  */
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 
 import { loadStackForProgram, SECURE_PLACEHOLDER } from "../../offline/pulumi-cli";
@@ -18,7 +17,7 @@ import { CliError } from "../../offline/pulumi-cli/errors";
 import { parseProject } from "../../offline/pulumi-cli/project";
 import { configSet, parseProjectStack, StackValue } from "../../offline/pulumi-cli/stack";
 import { loadConfig } from "../../stacks/config";
-import { ROOT, thrownBy } from "../harness";
+import { ROOT, tempDir, thrownBy } from "../harness";
 
 /** Loads a project and a stack from text and merges them as `pulumi preview` does for stack "dev". */
 function merged(projectYaml: string, stackYaml: string): Record<string, string> {
@@ -168,9 +167,8 @@ describe("Pulumi CLI: stack files and config validation", () => {
     describe("this repository's files under the CLI's rules", () => {
         let dir: string;
         before(() => {
-            dir = fs.mkdtempSync(path.join(os.tmpdir(), "mf-cli-"));
+            dir = tempDir("mf-cli-");
         });
-        after(() => fs.rmSync(dir, { recursive: true, force: true }));
         const projectFile = path.join(ROOT, "Pulumi.yaml");
         const write = (name: string, text: string) => {
             const file = path.join(dir, name);

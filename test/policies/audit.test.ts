@@ -1,15 +1,14 @@
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 
 import { main, readResources } from "../../scripts/policy";
-import { ROOT } from "../harness";
+import { ROOT, tempDir } from "../harness";
 
 const FIXTURE = path.join(ROOT, "test", "fixtures", "stack-export-violations.json");
 
 function tmp(name: string, text: string): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "policy-")), name);
+    const file = path.join(tempDir("policy-"), name);
     fs.writeFileSync(file, text);
     return file;
 }

@@ -4,13 +4,12 @@
  */
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 
 import { readPolicyConfig } from "../../policies/evaluate";
 import { stackPolicyConfig } from "../../scripts/policy";
 import { plan } from "../../scripts/plan";
-import { ROOT } from "../harness";
+import { ROOT, tempDir } from "../harness";
 
 const REFERENCES = path.join(ROOT, "fixtures", "references.json");
 
@@ -35,7 +34,7 @@ describe("CI policy gate", () => {
     }
 
     it("the plan fails (mandatory violation) when the estimate exceeds the stack's budget", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "budget-"));
+        const dir = tempDir("budget-");
         const file = path.join(dir, "Pulumi.tight.yaml");
         fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8") + "  metaflow-platform:monthlyBudgetUsd: 1\n");
         const result = await plan({ config: file, references: REFERENCES, json: true, showSecrets: false });

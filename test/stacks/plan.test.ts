@@ -1,14 +1,13 @@
 import { expect } from "chai";
 import { execFile } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { resolveDeep } from "../../offline/run";
 import { classify, cli, parseArgs, plan, renderTree } from "../../scripts/plan";
-import { ROOT, runComponent } from "../harness";
+import { ROOT, runComponent, tempDir } from "../harness";
 
 interface Exec {
     code: number;
@@ -33,7 +32,7 @@ async function inProcess(args: string[]): Promise<Exec> {
 }
 
 function stackFile(name: string, text: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mf-plan-"));
+    const dir = tempDir("mf-plan-");
     const file = path.join(dir, `Pulumi.${name}.yaml`);
     fs.writeFileSync(file, text);
     return file;
@@ -90,7 +89,7 @@ describe("offline plan", () => {
 
     describe("in process", () => {
         it("takes the stack name from a --config file and the references from --references", async () => {
-            const refs = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mf-refs-")), "refs.json");
+            const refs = path.join(tempDir("mf-refs-"), "refs.json");
             fs.writeFileSync(refs, JSON.stringify({}));
             const file = stackFile("qa1", fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8"));
             const err = await plan(parseArgs(["--config", file, "--references", refs])).catch((e) => e);
