@@ -45,6 +45,20 @@ export function hasNoResourceLevelPermissions(action: string): boolean {
     return isWildcardOnly(action);
 }
 
+/**
+ * Whether `"Resource": "*"` is the right scope for `action` in statement `s`: the action has no resource-level
+ * permissions, or its resource types are all optional (the request may involve none of them, as
+ * cloudwatch:PutMetricData without a dataset) and the statement narrows it with one of the action's own condition
+ * keys. Unknown actions are not judged here (the IAM-data rule reports them).
+ */
+export function starIsScope(s: Statement, action: string): boolean {
+    const d = actionData(action);
+    if (!d) return true;
+    if (!d.resourceTypes.length) return true;
+    const conditionKeys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys((c ?? {}) as object).map((k) => k.toLowerCase()));
+    return d.resourceTypes.every((t) => !t.required) && d.conditionKeys.some((k) => conditionKeys.includes(k.toLowerCase()));
+}
+
 /** Actions that let a principal raise its own privileges (CKV_AWS_286) or expose credentials (CKV_AWS_287). */
 export const ESCALATION_ACTIONS = new Set(
     [
@@ -85,13 +99,45 @@ export function iamProblems(doc: unknown, where: string): { wildcardAction: stri
         const resources = resourcesOf(s);
         if (s.NotResource !== undefined) out.wildcardResource.push(`${at} uses NotResource: name the resources`);
         if (resources.some(isWildcardResource)) {
-            const writes = actions.filter((a) => !isReadAction(a) && !hasNoResourceLevelPermissions(a));
+            const writes = actions.filter((a) => !isReadAction(a) && !starIsScope(s, a));
             if (writes.length) out.wildcardResource.push(`${at} allows ${writes.join(", ")} on "*": scope writes to named resources`);
         }
         const esc = actions.filter((a) => ESCALATION_ACTIONS.has(a.toLowerCase()) || (a.toLowerCase() === "iam:passrole" && (resources.some(isWildcardResource) || resources.some((r) => /:role\/\*$/.test(r)))));
         if (esc.length) out.escalation.push(`${at} allows ${esc.join(", ")}: privilege escalation or credential exposure`);
     });
     return out;
+}
+
+/**
+ * Service principals that do not put `aws:SourceAccount` (nor `aws:SourceArn`) in the request context when they
+ * assume a role, so a trust policy that requires either key is one they can never satisfy:
+ * - `ec2.amazonaws.com`: EC2 assumes an instance profile's role for the instance itself, not on behalf of a resource
+ *   of another service; the IAM User Guide documents `aws:SourceAccount` only for service-to-service calls made on
+ *   behalf of a resource owner ("IAM and AWS STS condition context keys", aws:SourceAccount: "This key is included in
+ *   the request context only if accessing a resource triggers an AWS service to call another service on behalf of
+ *   the resource owner"), and "IAM roles for Amazon EC2" (AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html)
+ *   shows the instance role trust without conditions. Batch instances whose role EC2 cannot assume get no
+ *   credentials, the ECS agent never registers, and every job stays RUNNABLE.
+ * - `apigateway.amazonaws.com`: the role in the account's API Gateway settings (CloudWatch logging) is documented
+ *   only with an unconditioned trust ("Set up CloudWatch logging for REST APIs in API Gateway", and the
+ *   AWS::ApiGateway::Account example of the CloudFormation reference); API Gateway has no confused-deputy page for it.
+ * Services that document the keys for their roles (and keep them): ECS tasks ("Amazon ECS task IAM role"), Step
+ * Functions and EventBridge (their "cross-service confused deputy prevention" pages), VPC flow logs ("IAM role for
+ * publishing flow logs to CloudWatch Logs"), SageMaker AI ("Cross-service confused deputy prevention",
+ * sagemaker/latest/dg/security-confused-deputy-prevention.html, with sections for training jobs and inference).
+ */
+export const NO_SOURCE_ACCOUNT_SERVICES: ReadonlySet<string> = new Set(["ec2.amazonaws.com", "apigateway.amazonaws.com"]);
+
+/** Trust statements that require `aws:SourceAccount`/`aws:SourceArn` of a service that never supplies them. */
+export function unsatisfiableTrust(doc: unknown): string[] {
+    return (statementsOf(doc) ?? [])
+        .filter((s) => s.Effect === "Allow")
+        .flatMap((s) => {
+            const services = typeof s.Principal === "object" ? [(s.Principal as Record<string, string | string[]>).Service ?? []].flat() : [];
+            const keys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys((c ?? {}) as object).map((k) => k.toLowerCase()));
+            const needs = keys.filter((k) => k === "aws:sourceaccount" || k === "aws:sourcearn");
+            return needs.length ? services.filter((svc) => NO_SOURCE_ACCOUNT_SERVICES.has(svc)).map((svc) => `trust statement ${s.Sid ?? ""} requires ${needs.join(", ")}, which ${svc} does not supply when it assumes a role: the role can never be assumed`) : [];
+        });
 }
 
 /** Principals of a statement as a flat list, `*` for the anonymous/any principal. */
@@ -136,13 +182,7 @@ export function iamDataProblems(doc: unknown, where: string, kind: PolicyKind): 
             real.push(...expanded.filter((a) => a !== "*"));
         }
         const scoped = real.filter((a) => !isWildcardOnly(a));
-        // An action whose resource types are all optional may be called on none of them (cloudwatch:PutMetricData
-        // without a dataset): "*" is its scope when the statement narrows it with one of the action's condition keys.
-        const conditionKeys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys((c ?? {}) as object).map((k) => k.toLowerCase()));
-        const needsNamedResource = scoped.filter((a) => {
-            const d = actionData(a)!;
-            return d.resourceTypes.some((t) => t.required) || !d.conditionKeys.some((k) => conditionKeys.includes(k.toLowerCase()));
-        });
+        const needsNamedResource = scoped.filter((a) => !starIsScope(s, a));
         for (const resource of [...list(s.Resource), ...list(s.NotResource)]) {
             if (typeof resource !== "string") continue;
             if (resource === "*") {

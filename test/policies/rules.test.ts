@@ -110,6 +110,14 @@ export const CASES: Record<string, Case> = {
         ],
         expect: /"batch:SubmitJobs" is no batch action[\s\S]*condition key "aws:SecureTransprt"/,
     },
+    "iam-trust-satisfiable": {
+        good: [
+            res(T.role, "ec2", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }) }),
+            res(T.role, "ecs", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } }) }),
+        ],
+        bad: [res(T.role, "ec2", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } }) })],
+        expect: /ec2\.amazonaws\.com does not supply/,
+    },
     "iam-no-admin-access": {
         good: [res(T.rolePolicyAttachment, "a", { role: "r", policyArn: "arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole" })],
         bad: [res(T.rolePolicyAttachment, "a", { role: "r", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" })],

@@ -5,7 +5,7 @@
  * invented condition key) is how least privilege silently breaks a platform; one that names `*` where the action has
  * resource-level permissions grants more than it says.
  */
-import { iamDataProblems, PolicyKind } from "../../lib/iam";
+import { iamDataProblems, PolicyKind, unsatisfiableTrust } from "../../lib/iam";
 import { IAM_DATA_VERSION } from "../../lib/iam-data";
 import { Rule } from "../../lib/rule";
 import { T } from "../../lib/types";
@@ -43,5 +43,14 @@ export const iamDataRules: Rule[] = [
         uses: [],
         types: [T.role, T.rolePolicy, T.policy, T.userPolicy, T.groupPolicy, T.bucketPolicy, T.kmsKey, T.kmsKeyPolicy, T.snsTopicPolicy, T.secretPolicy, T.logResourcePolicy],
         check: (r) => policyDocuments(r).flatMap(({ where, doc, kind }) => iamDataProblems(doc, where, kind)),
+    },
+    {
+        kind: "resource",
+        name: "iam-trust-satisfiable",
+        pack: "security",
+        description: "Trust policies require aws:SourceAccount/aws:SourceArn only of services that supply them when assuming a role (not EC2 nor API Gateway): otherwise the role can never be assumed.",
+        uses: [],
+        types: [T.role],
+        check: (r) => unsatisfiableTrust(r.props.assumeRolePolicy),
     },
 ];
