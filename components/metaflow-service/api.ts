@@ -233,7 +233,8 @@ function apiGatewayAccountRole(name: string, parent: pulumi.Resource, region: st
                 Version: "2012-10-17",
                 Statement: [
                     { Sid: "WriteAccessLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [groups, pulumi.interpolate`${groups}:log-stream:*`] },
-                    { Sid: "FindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:*` },
+                    // DescribeLogGroups has no resource-level permissions (AWS's IAM data): a log-group ARN granted nothing.
+                    { Sid: "FindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
                 ],
             }),
         },

@@ -85,6 +85,30 @@ describe("IAM documents against AWS's IAM data", () => {
         }
     });
 
+    it("finds nothing in a maximal configuration (public API, UI, triggers, Fargate queue, encrypted root volumes, engineer roles)", async () => {
+        const run = await runStack("prod", {
+            set: {
+                servicePublicApi: true,
+                serviceUi: true,
+                serviceCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
+                serviceDomainName: "metaflow.internal.example.com",
+                uiOidcIssuer: "https://idp.example.com",
+                uiOidcAuthorizationEndpoint: "https://idp.example.com/authorize",
+                uiOidcTokenEndpoint: "https://idp.example.com/token",
+                uiOidcUserInfoEndpoint: "https://idp.example.com/userinfo",
+                uiOidcClientId: "metaflow-ui",
+                uiOidcClientSecret: "not-a-real-secret",
+                engineerRoleNames: ["ml-engineers"],
+                batchRootVolumePlatformKey: true,
+                triggers: [{ name: "new-data", flow: "FeatureFlow", s3Prefix: "data/incoming/" }],
+                queues: [{ name: "light", kind: "cpu", platform: "fargate", maxVcpus: 16, capacity: "spot-first" }],
+            },
+        });
+        const views = fromPlan(run.resources);
+        expect(views.filter((v) => v.type === "aws:iam/role:Role").length).to.be.at.least(10);
+        expect(evaluate(iamDataRules, views)).to.deep.equal([]);
+    });
+
     for (const stack of ["dev", "staging", "prod"]) {
         it(`finds nothing in any policy document of ${stack} (inline, managed, trust, bucket, key, topic)`, async () => {
             const run = await runStack(stack);
