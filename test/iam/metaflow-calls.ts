@@ -73,6 +73,7 @@ export const METAFLOW_CALLS: MetaflowCall[] = [
     { caller: "engineer", action: "iam:PassRole", target: "jobRole", file: BATCH, line: 191, text: '"jobRoleArn": job_role,', why: "the job definition names the job role" },
     { caller: "engineer", action: "batch:SubmitJob", target: "queue", file: BATCH, line: 139, text: "self._client.submit_job(**self.payload)", why: "submits a task to the queue" },
     { caller: "engineer", action: "batch:SubmitJob", target: "jobDefinition", file: BATCH, line: 139, text: "self._client.submit_job(**self.payload)", why: "with Metaflow's job definition" },
+    { caller: "engineer", action: "batch:TagResource", target: "job", file: BATCH, line: 632, text: 'self.payload["tags"][key] = str(value)', why: "tags on SubmitJob (METAFLOW_BATCH_EMIT_TAGS, @batch(aws_batch_tags=...)) need TagResource on the job" },
     { caller: "engineer", action: "batch:DescribeJobs", target: "*", file: BATCH, line: 696, text: "self._client.describe_jobs(jobs=[self._id])", why: "follows the task's status" },
     { caller: "engineer", action: "batch:ListJobs", target: "*", file: BATCH, line: 39, text: 'get_paginator("list_jobs")', why: "`batch list` and `batch kill` find the flow's jobs" },
     { caller: "engineer", action: "batch:TerminateJob", target: "job", file: BATCH, line: 794, text: "self._client.terminate_job(", why: "kills a task" },
@@ -104,6 +105,7 @@ export const METAFLOW_CALLS: MetaflowCall[] = [
     // A deployed state machine (the definition Metaflow writes).
     { caller: "sfn", action: "batch:SubmitJob", target: "queue", file: SFN, line: 1118, text: "states:::batch:submitJob.sync", why: "each step is a Batch job" },
     { caller: "sfn", action: "batch:SubmitJob", target: "jobDefinition", file: SFN, line: 1118, text: "states:::batch:submitJob.sync", why: "with the metaflow_* definition registered at deploy time" },
+    { caller: "sfn", action: "batch:TagResource", target: "job", file: SFN, line: 900, text: "aws_batch_tags=batch_tags,", why: "the state machine submits the same tags" },
     { caller: "sfn", action: "batch:DescribeJobs", target: "*", file: SFN, line: 1118, text: "states:::batch:submitJob.sync", why: ".sync follows the job" },
     { caller: "sfn", action: "batch:TerminateJob", target: "job", file: SFN, line: 1118, text: "states:::batch:submitJob.sync", why: ".sync stops the job when the execution stops" },
     { caller: "sfn", action: "events:PutRule", target: "batchEventsRule", file: SFN, line: 1118, text: "states:::batch:submitJob.sync", why: ".sync's managed rule StepFunctionsGetEventsForBatchJobsRule" },
