@@ -3,7 +3,7 @@
  * Pure module: components may call `iamProblems` on the documents they build, as the policies do.
  */
 import { actionData, arnMatchesTemplate, conditionKeyExists, expandAction, isWildcardOnly, operatorExists, resourceTypesFor, serviceExists } from "./iam-data";
-import { parseJsonish } from "./view";
+import { isUnknown, parseJsonish } from "./view";
 
 export interface Statement {
     Sid?: string;
@@ -171,7 +171,8 @@ export function iamDataProblems(doc: unknown, where: string, kind: PolicyKind): 
         const named = [...list(s.Action), ...list(s.NotAction)];
         const real: string[] = [];
         for (const action of named) {
-            if (typeof action !== "string") continue;
+            // A value not known until the update (a preview of new resources) is judged when it is known.
+            if (typeof action !== "string" || isUnknown(action)) continue;
             const service = action.split(":")[0];
             if (action !== "*" && !serviceExists(service)) {
                 out.push(`${at}: "${action}" names no AWS service ("${service}" is not a service prefix in AWS's IAM data)`);
@@ -184,7 +185,7 @@ export function iamDataProblems(doc: unknown, where: string, kind: PolicyKind): 
         const scoped = real.filter((a) => !isWildcardOnly(a));
         const needsNamedResource = scoped.filter((a) => !starIsScope(s, a));
         for (const resource of [...list(s.Resource), ...list(s.NotResource)]) {
-            if (typeof resource !== "string") continue;
+            if (typeof resource !== "string" || isUnknown(resource)) continue;
             if (resource === "*") {
                 if (kind === "key" || s.Effect !== "Allow" || s.Action === undefined) continue;
                 if (needsNamedResource.length) {
