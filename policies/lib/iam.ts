@@ -124,7 +124,10 @@ export function iamProblems(doc: unknown, where: string): { wildcardAction: stri
  * Services that document the keys for their roles (and keep them): ECS tasks ("Amazon ECS task IAM role"), Step
  * Functions and EventBridge (their "cross-service confused deputy prevention" pages), VPC flow logs ("IAM role for
  * publishing flow logs to CloudWatch Logs"), SageMaker AI ("Cross-service confused deputy prevention",
- * sagemaker/latest/dg/security-confused-deputy-prevention.html, with sections for training jobs and inference).
+ * sagemaker/latest/dg/security-confused-deputy-prevention.html: it recommends aws:SourceAccount and aws:SourceArn
+ * for sagemaker.amazonaws.com, and its training-job section shows a trust policy conditioned on aws:SourceArn
+ * `...:training-job/*`, the account being in that ARN). Not verified from the documentation: that SageMaker hosting
+ * (CreateModel, endpoints) supplies the keys too; if a model fails to assume the role, list sagemaker here.
  */
 export const NO_SOURCE_ACCOUNT_SERVICES: ReadonlySet<string> = new Set(["ec2.amazonaws.com", "apigateway.amazonaws.com"]);
 
