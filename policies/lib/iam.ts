@@ -111,12 +111,13 @@ export function iamProblems(doc: unknown, where: string): { wildcardAction: stri
 /**
  * Service principals that do not put `aws:SourceAccount` (nor `aws:SourceArn`) in the request context when they
  * assume a role, so a trust policy that requires either key is one they can never satisfy:
- * - `ec2.amazonaws.com`: EC2 assumes an instance profile's role for the instance itself, not on behalf of a resource
- *   of another service; the IAM User Guide documents `aws:SourceAccount` only for service-to-service calls made on
- *   behalf of a resource owner ("IAM and AWS STS condition context keys", aws:SourceAccount: "This key is included in
- *   the request context only if accessing a resource triggers an AWS service to call another service on behalf of
- *   the resource owner"), and "IAM roles for Amazon EC2" (AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html)
- *   shows the instance role trust without conditions. Batch instances whose role EC2 cannot assume get no
+ * - `ec2.amazonaws.com`: EC2 assumes an instance profile's role for the instance itself, not on behalf of another
+ *   service's resource. The IAM User Guide ("AWS global condition context keys") says the key "is only available
+ *   when the call to your resource is made directly by an AWS service principal" and defers to each key's
+ *   Availability; EC2 documents the instance role ("IAM roles for Amazon EC2",
+ *   AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html) with an unconditioned trust and has no confused-deputy
+ *   guidance for it, and scanners that demand the key on every service role report ec2.amazonaws.com roles as false
+ *   positives for this reason (prowler-cloud/prowler#2810). Batch instances whose role EC2 cannot assume get no
  *   credentials, the ECS agent never registers, and every job stays RUNNABLE.
  * - `apigateway.amazonaws.com`: the role in the account's API Gateway settings (CloudWatch logging) is documented
  *   only with an unconditioned trust ("Set up CloudWatch logging for REST APIs in API Gateway", and the
