@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { DATATOOLS_PREFIX } from "./artifact-bucket";
 import { BATCH_JOB_LOG_GROUP } from "./batch/compute";
+import { secretsNamespaceArn } from "./batch/job-role";
 import { regionalArns } from "./iam";
 import { NAME_LIMITS, physicalName } from "./naming";
 
@@ -40,7 +42,8 @@ export function validateEngineerAccessArgs(args: EngineerAccessArgs): string[] {
  * section 3) scoped to this stack's resources. Run and inspect jobs on the platform's queues with Metaflow's job
  * definitions (`metaflow_<hash>`), read their logs, deploy and run state machines named with the stack's prefix and
  * their `@schedule` rules, pass exactly the three roles Metaflow hands to Batch, Step Functions and EventBridge, read
- * and write the datastore through its key, and read the platform's parameters. Attached to the given roles.
+ * and write the datastore through its key (abort their multipart uploads; delete only under the datatools root),
+ * read the platform's parameters and its `@secrets` namespace (`<namePrefix>/*`). Attached to the given roles.
  */
 export class EngineerAccess extends pulumi.ComponentResource {
     public readonly policyArn: pulumi.Output<string>;
@@ -66,8 +69,9 @@ export class EngineerAccess extends pulumi.ComponentResource {
                     Version: "2012-10-17",
                     Statement: [
                         { Sid: "DatastoreList", Effect: "Allow", Action: "s3:ListBucket", Resource: args.bucketArn },
-                        { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: pulumi.interpolate`${args.bucketArn}/*` },
-                        { Sid: "OwnDataCleanup", Effect: "Allow", Action: "s3:DeleteObject", Resource: pulumi.interpolate`${args.bucketArn}/data/*` },
+                        // Large uploads are multipart: an engineer whose upload fails can abort it (and its parts stop costing).
+                        { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: pulumi.interpolate`${args.bucketArn}/*` },
+                        { Sid: "OwnDataCleanup", Effect: "Allow", Action: "s3:DeleteObject", Resource: pulumi.interpolate`${args.bucketArn}/${DATATOOLS_PREFIX}/*` },
                         { Sid: "DatastoreKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
                         {
                             // Batch offers no resource-level permissions for its Describe/List calls.
@@ -97,6 +101,8 @@ export class EngineerAccess extends pulumi.ComponentResource {
                         },
                         { Sid: "PassMetaflowRoles", Effect: "Allow", Action: "iam:PassRole", Resource: args.passRoleArns },
                         { Sid: "PlatformParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], Resource: [arn("ssm", `parameter/${p}`), arn("ssm", `parameter/${p}/*`)] },
+                        // `@secrets` in a local run (`python flow.py run`) reads with the engineer's credentials.
+                        { Sid: "PlatformSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsNamespaceArn(arn, p) },
                     ],
                 }),
             },

@@ -3,11 +3,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import { NO_SOURCE_ACCOUNT_SERVICES } from "../policies/lib/iam";
+
 /**
  * The trust policy of a role one AWS service assumes on behalf of this account only (`aws:SourceAccount`), with
  * optional further conditions (e.g. `ArnEquals: {"aws:SourceArn": ruleArn}` to name the one resource that may).
+ * Services that never supply `aws:SourceAccount` when they assume a role (EC2, API Gateway: see
+ * NO_SOURCE_ACCOUNT_SERVICES, with the AWS documentation) get no condition: with one, they could not assume it.
  */
 export function serviceTrustPolicy(service: string, account: pulumi.Input<string>, conditions: Record<string, Record<string, pulumi.Input<string>>> = {}): pulumi.Output<string> {
+    if (NO_SOURCE_ACCOUNT_SERVICES.has(service) && Object.keys(conditions).length) throw new Error(`serviceTrustPolicy: ${service} supplies no aws:SourceAccount or aws:SourceArn; no condition can name its source`);
     return pulumi.jsonStringify({
         Version: "2012-10-17",
         Statement: [
@@ -15,7 +20,7 @@ export function serviceTrustPolicy(service: string, account: pulumi.Input<string
                 Effect: "Allow",
                 Principal: { Service: service },
                 Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": account }, ...conditions },
+                ...(NO_SOURCE_ACCOUNT_SERVICES.has(service) ? {} : { Condition: { StringEquals: { "aws:SourceAccount": account }, ...conditions } }),
             },
         ],
     });

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import { SFN_MAP_OUTPUT_PREFIX } from "../components/artifact-bucket";
 import { BatchCompute, BatchQueue, MetaflowJobRole } from "../components/batch";
 import { SfnScheduler } from "../components/sfn";
 import { MetaflowConfigParts } from "./metaflow-config";
@@ -99,6 +100,9 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
             SFN_DYNAMO_DB_TABLE: scheduler.tableName,
             SFN_STATE_MACHINE_PREFIX: scheduler.stateMachinePrefix,
             SFN_EXECUTION_LOG_GROUP_ARN: scheduler.executionLogGroupArn,
+            SFN_S3_DISTRIBUTED_MAP_OUTPUT_PATH: pulumi.interpolate`s3://${bucket.bucketName}/${SFN_MAP_OUTPUT_PREFIX}`,
+            DEFAULT_SECRETS_BACKEND_TYPE: "aws-secrets-manager",
+            AWS_SECRETS_MANAGER_DEFAULT_REGION: config.region,
         },
         outputs: {
             batch: {

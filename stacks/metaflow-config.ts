@@ -23,6 +23,11 @@ export interface MetaflowConfigParts {
     SFN_DYNAMO_DB_TABLE?: pulumi.Input<string>;
     SFN_STATE_MACHINE_PREFIX?: pulumi.Input<string>;
     SFN_EXECUTION_LOG_GROUP_ARN?: pulumi.Input<string>;
+    /** Where distributed maps write results: the prefix the Step Functions role may write (pinned, not derived). */
+    SFN_S3_DISTRIBUTED_MAP_OUTPUT_PATH?: pulumi.Input<string>;
+    /** `aws-secrets-manager`: `@secrets(sources=["<namePrefix>/<name>"])` reads the stack's secrets namespace. */
+    DEFAULT_SECRETS_BACKEND_TYPE?: pulumi.Input<string>;
+    AWS_SECRETS_MANAGER_DEFAULT_REGION?: pulumi.Input<string>;
 }
 
 /** `{"METAFLOW_DEFAULT_DATASTORE": "s3", ...}`: secret as a whole when any part is secret. */

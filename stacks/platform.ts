@@ -105,6 +105,7 @@ export function buildMetadataService(ctx: PlatformContext, batchComputeSecurityG
                 ? { external: { endpoint: sharedDb.endpoint, port: sharedDb.port, securityGroupId: sharedDb.securityGroupId, secretArn: sharedDb.secretArn, secretKmsKeyArn: ctx.references.foundation!.kmsKeyArn } }
                 : { dedicated: s.database },
             publicApi: s.publicApi,
+            publicApiAccountRole: s.publicApiAccountRole,
             ui: s.ui && {
                 staticImage: s.ui.staticImage,
                 backend: s.ui.backend,

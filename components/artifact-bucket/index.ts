@@ -6,6 +6,16 @@ import { ArtifactLifecycle, lifecycleProblems } from "./rules";
 
 export { ArtifactLifecycle, lifecycleProblems } from "./rules";
 
+/** Key prefix of Metaflow's datastore (METAFLOW_DATASTORE_SYSROOT_S3 is `s3://<bucket>/metaflow`). */
+export const DATASTORE_PREFIX = "metaflow";
+/** Key prefix of `metaflow.S3` data (METAFLOW_DATATOOLS_S3ROOT is `s3://<bucket>/data`). */
+export const DATATOOLS_PREFIX = "data";
+/**
+ * Where Step Functions distributed maps write their results (METAFLOW_SFN_S3_DISTRIBUTED_MAP_OUTPUT_PATH; Metaflow's
+ * default, `<sysroot>/sfn_distributed_map_output`, metaflow_config.py).
+ */
+export const SFN_MAP_OUTPUT_PREFIX = `${DATASTORE_PREFIX}/sfn_distributed_map_output`;
+
 /** Arguments of {@link ArtifactBucket}. */
 export interface ArtifactBucketArgs {
     /** ARN of the customer-managed KMS key for SSE-KMS (with an S3 bucket key, to cut KMS request costs). */
@@ -122,8 +132,8 @@ export class ArtifactBucket extends pulumi.ComponentResource {
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.kmsKeyArn = pulumi.output(args.kmsKeyArn);
-        this.datastoreRoot = pulumi.interpolate`s3://${bucket.bucket}/metaflow`;
-        this.datatoolsRoot = pulumi.interpolate`s3://${bucket.bucket}/data`;
+        this.datastoreRoot = pulumi.interpolate`s3://${bucket.bucket}/${DATASTORE_PREFIX}`;
+        this.datatoolsRoot = pulumi.interpolate`s3://${bucket.bucket}/${DATATOOLS_PREFIX}`;
         this.registerOutputs({
             bucketName: this.bucketName,
             bucketArn: this.bucketArn,

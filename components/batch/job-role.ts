@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { DATATOOLS_PREFIX } from "../artifact-bucket";
 import { regionalArns, serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
-import { BATCH_JOB_LOG_GROUP } from "./compute";
 
 /** Arguments of {@link MetaflowJobRole}. */
 export interface MetaflowJobRoleArgs {
@@ -25,6 +25,14 @@ export interface MetaflowJobRoleArgs {
     sagemaker?: boolean;
 }
 
+/**
+ * The stack's namespace of secrets for Metaflow's `@secrets`: secrets named `<namePrefix>/<name>`
+ * (`arn:aws:secretsmanager:<region>:<account>:secret:<namePrefix>/*`).
+ */
+export function secretsNamespaceArn(arn: (service: string, resource: string) => pulumi.Output<string>, namePrefix: string): pulumi.Output<string> {
+    return arn("secretsmanager", `secret:${namePrefix}/*`);
+}
+
 export function validateMetaflowJobRoleArgs(args: MetaflowJobRoleArgs): string[] {
     const problems: string[] = [];
     if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.namePrefix)) problems.push(`namePrefix "${args.namePrefix}" must be 2-31 lowercase letters, digits or hyphens (SageMaker names are scoped by it)`);
@@ -33,8 +41,12 @@ export function validateMetaflowJobRoleArgs(args: MetaflowJobRoleArgs): string[]
 
 /**
  * The role every Metaflow task on Batch runs as (METAFLOW_ECS_S3_ACCESS_IAM_ROLE), trusted by ECS tasks of this
- * account only: the datastore's objects, the platform key, the Step Functions table, the Batch job logs, the
- * platform's parameter namespace, and SageMaker resources named with the platform prefix. SageMaker cannot assume a
+ * account only: the datastore's objects (read, write, abort uploads; delete only under the datatools root: Metaflow
+ * never deletes, and artifacts are content-addressed blobs shared by every run that produced the same value), the
+ * platform key, the Step Functions table, the platform's parameter namespace, its secrets namespace (Metaflow's
+ * `@secrets` with the AWS Secrets Manager provider), and SageMaker resources named with the platform prefix. No
+ * CloudWatch Logs permission: a task's output reaches its log group through the awslogs driver, with the container
+ * instance's (or Fargate execution) role, and Metaflow reads task logs from the datastore. SageMaker cannot assume a
  * role that trusts only ECS tasks, so SageMaker work runs as a separate execution role that this role may pass to
  * SageMaker and nowhere else.
  */
@@ -110,23 +122,21 @@ export class MetaflowJobRole extends pulumi.ComponentResource {
 
         const sagemakerResources = ["training-job", "model", "endpoint-config", "endpoint"].map((t) => arn("sagemaker", `${t}/${p}-*`));
         const statements: unknown[] = [
-            { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], Resource: objects },
+            { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: objects },
+            { Sid: "DatatoolsCleanup", Effect: "Allow", Action: "s3:DeleteObject", Resource: pulumi.interpolate`${args.bucketArn}/${DATATOOLS_PREFIX}/*` },
             { Sid: "DatastoreList", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: args.bucketArn },
             { Sid: "PlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
             ...(args.decryptKeyArns?.length ? [{ Sid: "DecryptOnly", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: args.decryptKeyArns }] : []),
             { Sid: "StepFunctionsState", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: args.dynamoTableArn },
-            {
-                Sid: "JobLogs",
-                Effect: "Allow",
-                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
-                Resource: arn("logs", `log-group:${BATCH_JOB_LOG_GROUP}:*`),
-            },
             {
                 Sid: "PlatformParameters",
                 Effect: "Allow",
                 Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
                 Resource: [arn("ssm", `parameter/${p}`), arn("ssm", `parameter/${p}/*`)],
             },
+            // @secrets(sources=["<namePrefix>/<name>"]): GetSecretValue on the stack's namespace only (Secrets Manager
+            // appends 6 random characters to a secret's ARN, which the trailing * covers).
+            { Sid: "PlatformSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsNamespaceArn(arn, p) },
         ];
         if (sagemakerRole) {
             statements.push(

@@ -142,36 +142,13 @@ export function publicApi(name: string, parent: pulumi.Resource, c: ApiContext):
         { parent, dependsOn: methods },
     );
 
-    // Access logging needs the account's API Gateway CloudWatch role (an account-wide setting).
+    // Access logging needs the account-level API Gateway CloudWatch role (an account-wide setting).
     const logGroup = new aws.cloudwatch.LogGroup(
         `${name}-api-logs`,
         { name: `/aws/apigateway/${physicalName(p, "metadata-api", 200)}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
         opts,
     );
-    const cwRole = new aws.iam.Role(
-        `${name}-api-cloudwatch`,
-        {
-            name: physicalName(p, "apigw-cloudwatch", NAME_LIMITS.iamRole),
-            description: "API Gateway writes the Metaflow API access logs",
-            assumeRolePolicy: serviceTrustPolicy("apigateway.amazonaws.com", c.account),
-        },
-        opts,
-    );
-    new aws.iam.RolePolicy(
-        `${name}-api-cloudwatch`,
-        {
-            role: cwRole.id,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [
-                    { Sid: "WriteAccessLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:log-stream:*`] },
-                    { Sid: "FindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: pulumi.interpolate`arn:aws:logs:${args.region}:${c.account}:log-group:*` },
-                ],
-            }),
-        },
-        opts,
-    );
-    const account = new aws.apigateway.Account(`${name}-api-account`, { cloudwatchRoleArn: cwRole.arn }, opts);
+    const account = (args.publicApiAccountRole ?? true) ? apiGatewayAccountRole(name, parent, args.region, c.account, p) : undefined;
 
     const stage = new aws.apigateway.Stage(
         `${name}-api-stage`,
@@ -194,7 +171,7 @@ export function publicApi(name: string, parent: pulumi.Resource, c: ApiContext):
                 }),
             },
         },
-        { parent, dependsOn: [account] },
+        { parent, dependsOn: account ? [account] : [] },
     );
     new aws.apigateway.MethodSettings(
         `${name}-api-settings`,
@@ -225,4 +202,43 @@ export function publicApi(name: string, parent: pulumi.Resource, c: ApiContext):
     new aws.apigateway.UsagePlanKey(`${name}-api-usage-plan-key`, { keyId: apiKey.id, keyType: "API_KEY", usagePlanId: plan.id }, opts);
 
     return { url: stage.invokeUrl, apiKey: secretKey, apiKeySecretArn: secret.arn };
+}
+
+/**
+ * The account's API Gateway CloudWatch role (`aws.apigateway.Account`): one setting per account and region, which
+ * every REST API's access logs there use. The AWS CloudFormation reference (AWS::ApiGateway::Account) advises one such
+ * resource per account and region "to avoid overwriting other roles", so only the stack that owns the setting creates
+ * it (`servicePublicApiAccountRole`), and its role may write any API Gateway log group of the account in the region
+ * (`/aws/apigateway/*`), so the other stacks' APIs log through it. API Gateway supplies no `aws:SourceAccount` when it
+ * assumes this role (components/iam.ts), so the trust has no condition. The setting and its role survive the stack
+ * (retainOnDelete): deleting them would stop the other stacks' access logs.
+ */
+function apiGatewayAccountRole(name: string, parent: pulumi.Resource, region: string, account: pulumi.Input<string>, p: string): aws.apigateway.Account {
+    const kept = { parent, retainOnDelete: true };
+    const cwRole = new aws.iam.Role(
+        `${name}-api-cloudwatch`,
+        {
+            name: physicalName(p, "apigw-cloudwatch", NAME_LIMITS.iamRole),
+            description: "API Gateway writes the access logs of this account's REST APIs in this region",
+            assumeRolePolicy: serviceTrustPolicy("apigateway.amazonaws.com", account),
+        },
+        kept,
+    );
+    const groups = pulumi.interpolate`arn:aws:logs:${region}:${account}:log-group:/aws/apigateway/*`;
+    new aws.iam.RolePolicy(
+        `${name}-api-cloudwatch`,
+        {
+            role: cwRole.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    { Sid: "WriteAccessLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [groups, pulumi.interpolate`${groups}:log-stream:*`] },
+                    // DescribeLogGroups has no resource-level permissions (AWS's IAM data): a log-group ARN granted nothing.
+                    { Sid: "FindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
+                ],
+            }),
+        },
+        kept,
+    );
+    return new aws.apigateway.Account(`${name}-api-account`, { cloudwatchRoleArn: cwRole.arn }, kept);
 }

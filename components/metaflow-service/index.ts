@@ -81,6 +81,12 @@ export interface MetaflowServiceArgs {
 
     /** A regional API Gateway with a required API key in front of the internal load balancer. Default false. */
     publicApi?: boolean;
+    /**
+     * With publicApi: set the account's API Gateway CloudWatch role (`aws.apigateway.Account`, one setting per account
+     * and region that every REST API's access logs need). Where several stacks share an account and region, exactly
+     * one sets it and the others pass false: each would otherwise replace the others' role. Default true.
+     */
+    publicApiAccountRole?: boolean;
     /** The Metaflow UI behind the same load balancer (its own listener, path routing). Default absent. */
     ui?: MetaflowUiArgs;
 

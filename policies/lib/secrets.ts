@@ -6,8 +6,8 @@
 
 const SECRET_WORDS = new Set(["password", "passwd", "pswd", "pwd", "secret", "secrets", "token", "credential", "credentials", "passphrase"]);
 const KEY_QUALIFIERS = new Set(["api", "auth", "access", "private", "secret", "signing", "encryption"]);
-/** Last words that make a name a pointer to a secret (ARN, name, id, path), not the secret itself. */
-const REFERENCE_WORDS = new Set(["arn", "name", "id", "path", "file", "url", "uri", "ref", "header", "length", "ttl", "expiry", "type"]);
+/** Last words that make a name a pointer to a secret (ARN, name, id, path) or a setting of one (type, region), not the secret itself. */
+const REFERENCE_WORDS = new Set(["arn", "name", "id", "path", "file", "url", "uri", "ref", "header", "length", "ttl", "expiry", "type", "region"]);
 
 /** `MF_METADATA_DB_PSWD` -> [mf, metadata, db, pswd]; `serviceAuthKey` -> [service, auth, key]. */
 export function wordsOf(name: string): string[] {

@@ -69,6 +69,8 @@ export interface ServiceSettings {
     certificateArn?: string;
     domainName?: string;
     publicApi: boolean;
+    /** With publicApi: this stack sets the account's API Gateway CloudWatch role (one per account and region). */
+    publicApiAccountRole: boolean;
     /** Load balancer access logs to a log bucket. */
     accessLogs: boolean;
     ui?: {
@@ -420,6 +422,7 @@ function serviceSettings(v: KeyValues): ServiceSettings {
         certificateArn: v.serviceCertificateArn,
         domainName: v.serviceDomainName,
         publicApi: v.servicePublicApi,
+        publicApiAccountRole: v.servicePublicApiAccountRole,
         accessLogs: v.serviceAccessLogs,
         ui: v.serviceUi
             ? {

@@ -27,6 +27,10 @@ describe("EngineerAccess", () => {
         expect(statements.ScheduleRules.Resource).to.equal(`arn:aws:events:us-east-1:${A}:rule/mf-test_*`);
         expect(statements.PassMetaflowRoles).to.deep.include({ Action: "iam:PassRole", Resource: args.passRoleArns });
         expect(statements.OwnDataCleanup.Resource).to.equal("arn:aws:s3:::store/data/*");
+        // A failed multipart upload can be aborted by the engineer who started it.
+        expect(statements.DatastoreObjects).to.deep.include({ Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: "arn:aws:s3:::store/*" });
+        // @secrets in a local run reads the stack's namespace with the engineer's credentials.
+        expect(statements.PlatformSecrets).to.deep.include({ Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:us-east-1:${A}:secret:mf-test/*` });
         expect(statements.JobLogs.Resource).to.equal(`arn:aws:logs:us-east-1:${A}:log-group:/aws/batch/job:log-stream:*`);
     });
 

@@ -265,6 +265,23 @@ describe("MetaflowService", function () {
             expect(nlbIn).to.have.length(1);
         });
 
+        it("sets the account's API Gateway CloudWatch role once, for every REST API of the account and region, and keeps it", async () => {
+            const account = run.one("aws:apigateway/account:Account");
+            const role = run.one("aws:iam/role:Role", "-api-cloudwatch");
+            expect(account.inputs.cloudwatchRoleArn).to.equal(role.state.arn);
+            expect([account.retainOnDelete, role.retainOnDelete]).to.deep.equal([true, true]);
+            // API Gateway supplies no aws:SourceAccount when it assumes the role: no condition it cannot satisfy.
+            expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+            const write = policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "-api-cloudwatch")).Statement.find((s: any) => s.Sid === "WriteAccessLogs");
+            expect(write.Resource[0]).to.equal("arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/*");
+            expect(run.one(T.stage).dependencies).to.include(account.urn);
+            // A second stack in the same account and region leaves the setting to the first.
+            const second = await runStack("dev", { set: { ...set, servicePublicApiAccountRole: false } });
+            expect(second.ofType("aws:apigateway/account:Account")).to.deep.equal([]);
+            expect(second.resources.filter((r) => r.name.endsWith("-api-cloudwatch"))).to.deep.equal([]);
+            expect(second.one(T.stage).inputs.accessLogSettings.destinationArn).to.equal(second.one(T.logGroup, "-api-logs").state.arn);
+        });
+
         it("generates the key, keeps it in Secrets Manager under the platform key and hands it over only as a secret", () => {
             const key = run.one(T.password).state.result as string;
             expect(key).to.have.length(40);

@@ -42,19 +42,24 @@ for (const stack of ["dev", "prod"]) {
             expect(trustOf(run, "sfn-execution")).to.deep.equal(service("states.amazonaws.com"));
             const s = bySid(statements(run, "sfn-execution"));
             const queues = Object.values((run.outputs.batch as any).queueArns);
-            expect(s.SubmitToPlatformQueues).to.deep.include({ Action: "batch:SubmitJob", Resource: [...queues, `arn:aws:batch:us-east-1:${ACCOUNT}:job-definition/*`] });
+            // Only Metaflow's job definitions (metaflow_<hash>): any other names another image and job role.
+            expect(s.SubmitToPlatformQueues).to.deep.include({ Action: "batch:SubmitJob", Resource: [...queues, `arn:aws:batch:us-east-1:${ACCOUNT}:job-definition/metaflow_*`] });
             expect(s.ManageSubmittedJobs.Resource).to.equal(`arn:aws:batch:us-east-1:${ACCOUNT}:job/*`);
             expect(s.DescribeJobs).to.deep.include({ Action: "batch:DescribeJobs", Resource: "*" });
             expect(s.BatchSyncIntegrationRule).to.deep.include({
                 Action: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
                 Resource: `arn:aws:events:us-east-1:${ACCOUNT}:rule/StepFunctionsGetEventsForBatchJobsRule`,
             });
-            expect(s.DatastoreObjects.Resource).to.equal(`${bucketArn}/*`);
-            expect(s.DatastoreList.Resource).to.equal(bucketArn);
+            // S3 only for distributed-map results, which the ResultWriter writes in parts.
+            expect(s.DistributedMapResults).to.deep.include({
+                Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                Resource: `${bucketArn}/metaflow/sfn_distributed_map_output/*`,
+            });
+            expect(s).to.not.have.property("DatastoreObjects");
             expect(s.PlatformKey.Resource).to.equal(keyArn);
             expect(s.ForeachState.Resource).to.equal(`arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/mf-${stack}-sfn-state`);
             expect(s.DistributedMapChildren.Resource).to.equal(`arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:mf-${stack}_*`);
-            expect(Object.keys(s)).to.have.length(11);
+            expect(Object.keys(s)).to.have.length(10);
         });
 
         it("lets EventBridge start only this stack's state machines for @schedule", () => {
@@ -67,11 +72,15 @@ for (const stack of ["dev", "prod"]) {
         it("lets only ECS tasks of this account assume the job role, scoped to the platform's resources", () => {
             expect(trustOf(run, "job-role")).to.deep.equal(service("ecs-tasks.amazonaws.com"));
             const s = bySid(statements(run, "job-policy"));
-            expect(s.DatastoreObjects.Resource).to.equal(`${bucketArn}/*`);
+            // Metaflow never deletes: artifacts are content-addressed blobs shared by every run that stored the value.
+            expect(s.DatastoreObjects).to.deep.include({ Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucketArn}/*` });
+            expect(s.DatatoolsCleanup).to.deep.include({ Action: "s3:DeleteObject", Resource: `${bucketArn}/data/*` });
             expect(s.DatastoreList).to.deep.include({ Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn });
             expect(s.PlatformKey.Resource).to.equal(keyArn);
             expect(s.StepFunctionsState).to.deep.include({ Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/mf-${stack}-sfn-state` });
-            expect(s.JobLogs.Resource).to.equal(`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/batch/job:*`);
+            // No CloudWatch Logs: task output reaches the log group through the awslogs driver (the instance's role).
+            expect(Object.values(s).flatMap((st: any) => [].concat(st.Action)).filter((a: string) => a.startsWith("logs:"))).to.deep.equal([]);
+            expect(s.PlatformSecrets).to.deep.include({ Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:mf-${stack}/*` });
             expect(s.PlatformParameters.Resource).to.deep.equal([`arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/mf-${stack}`, `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/mf-${stack}/*`]);
             for (const r of s.SageMakerPrefixedResources.Resource) expect(r).to.match(new RegExp(`^arn:aws:sagemaker:us-east-1:${ACCOUNT}:(training-job|model|endpoint-config|endpoint)/mf-${stack}-\\*$`));
             expect(s.PassSageMakerRole).to.deep.include({
@@ -108,6 +117,8 @@ for (const stack of ["dev", "prod"]) {
             expect(mf.METAFLOW_SFN_STATE_MACHINE_PREFIX).to.equal(`mf-${stack}`);
             expect(mf.METAFLOW_SFN_EXECUTION_LOG_GROUP_ARN).to.equal(sfn.executionLogGroupArn);
             expect(mf).to.not.have.property("METAFLOW_ECS_FARGATE_EXECUTION_ROLE");
+            expect(mf.METAFLOW_SFN_S3_DISTRIBUTED_MAP_OUTPUT_PATH).to.equal(`s3://${run.outputs.artifactBucket}/metaflow/sfn_distributed_map_output`);
+            expect([mf.METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE, mf.METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION]).to.deep.equal(["aws-secrets-manager", "us-east-1"]);
         });
     });
 }

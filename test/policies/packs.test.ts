@@ -103,6 +103,10 @@ describe("values unknown during a preview", () => {
         const report = (m: string) => reports.push(m);
         await byName("ecs-distinct-execution-role").validateResource(resourceArgs(T.ecsTaskDefinition, { executionRoleArn: UNKNOWN, taskRoleArn: UNKNOWN, containerDefinitions: UNKNOWN }), report);
         await byName("iam-trust-specific-principals").validateResource(resourceArgs(T.role, { assumeRolePolicy: UNKNOWN }), report);
+        await byName("iam-real-actions-resources-conditions").validateResource(resourceArgs(T.role, { assumeRolePolicy: UNKNOWN }), report);
+        const partlyKnown = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", UNKNOWN], Resource: [UNKNOWN, "arn:aws:s3:::b/*"] }] };
+        await byName("iam-real-actions-resources-conditions").validateResource(resourceArgs(T.rolePolicy, { role: UNKNOWN, policy: partlyKnown }), report);
+        await byName("iam-trust-satisfiable").validateResource(resourceArgs(T.role, { assumeRolePolicy: UNKNOWN }), report);
         const bucket = { ...resourceArgs(T.bucket, {}), urn: "urn:b", name: "b", dependencies: [], propertyDependencies: {} };
         const policy = { ...resourceArgs(T.bucketPolicy, { bucket: UNKNOWN, policy: UNKNOWN }), urn: "urn:p", dependencies: [bucket], propertyDependencies: { bucket: [bucket] } };
         await byName("s3-bucket-policy-tls-only").validateStack({ resources: [bucket, policy], stackTags: new Map(), getConfig: () => ({}), notApplicable }, report);

@@ -83,7 +83,8 @@ export const CASES: Record<string, Case> = {
     // IAM
     "iam-no-wildcard-action": { good: role({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::b/*" }), bad: role({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b/*" }), expect: /allows s3:\*/ },
     "iam-no-wildcard-resource-writes": {
-        good: role({ Effect: "Allow", Action: ["ec2:DescribeSubnets", "ec2:CreateNetworkInterface"], Resource: "*" }),
+        // AWS's IAM data: logs:CreateLogDelivery has no resource type; ec2:CreateNetworkInterface now has some.
+        good: role({ Effect: "Allow", Action: ["ec2:DescribeSubnets", "logs:CreateLogDelivery"], Resource: "*" }),
         bad: role({ Effect: "Allow", Action: ["s3:PutObject"], Resource: "*" }),
         expect: /s3:PutObject on "\*"/,
     },
@@ -96,6 +97,26 @@ export const CASES: Record<string, Case> = {
         good: [res(T.role, "r", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }) })],
         bad: [res(T.role, "r", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" }) })],
         expect: /whole account/,
+    },
+    "iam-real-actions-resources-conditions": {
+        good: [
+            ...role({ Effect: "Allow", Action: ["batch:SubmitJob"], Resource: ["arn:aws:batch:us-east-1:123456789012:job-queue/q", "arn:aws:batch:us-east-1:123456789012:job-definition/metaflow_*"] }),
+            res(T.role, "r", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } }) }),
+            res(T.kmsKey, "k", { policy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" }) }),
+        ],
+        bad: [
+            ...role({ Effect: "Allow", Action: ["batch:SubmitJobs"], Resource: "arn:aws:batch:us-east-1:123456789012:job-queue/q" }),
+            res(T.bucketPolicy, "bp", { bucket: "b", policy: doc({ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::b/*", Condition: { Bool: { "aws:SecureTransprt": "false" } } }) }),
+        ],
+        expect: /"batch:SubmitJobs" is no batch action[\s\S]*condition key "aws:SecureTransprt"/,
+    },
+    "iam-trust-satisfiable": {
+        good: [
+            res(T.role, "ec2", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }) }),
+            res(T.role, "ecs", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } }) }),
+        ],
+        bad: [res(T.role, "ec2", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } }) })],
+        expect: /ec2\.amazonaws\.com does not supply/,
     },
     "iam-no-admin-access": {
         good: [res(T.rolePolicyAttachment, "a", { role: "r", policyArn: "arn:aws:iam::aws:policy/service-role/AWSBatchServiceRole" })],

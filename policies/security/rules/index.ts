@@ -2,8 +2,9 @@
 import { Rule } from "../../lib/rule";
 import { computeRules } from "./compute";
 import { dataRules } from "./data";
+import { iamDataRules } from "./iam-data";
 import { networkRules } from "./network";
 import { rdsIamRules } from "./rds-iam";
 import { s3Rules } from "./s3";
 
-export const SECURITY_RULES: Rule[] = [...s3Rules, ...rdsIamRules, ...networkRules, ...computeRules, ...dataRules];
+export const SECURITY_RULES: Rule[] = [...s3Rules, ...rdsIamRules, ...iamDataRules, ...networkRules, ...computeRules, ...dataRules];

@@ -44,6 +44,11 @@ export const serviceKeys = {
         default: false,
         description: "Put a regional API Gateway with a required API key in front of the service, for engineers outside the VPC (needs a certificate outside dev).",
     },
+    servicePublicApiAccountRole: {
+        type: "boolean",
+        default: true,
+        description: "With servicePublicApi: this stack sets the account's API Gateway CloudWatch role (one setting per account and region, needed for access logs; the role serves every REST API there). Where several stacks share an account and region, exactly one sets it; the others set false and use it.",
+    },
     serviceUi: { type: "boolean", default: false, description: "Run the Metaflow UI (backend and static front end) behind the service's load balancer (outside dev: needs a certificate and OIDC)." },
     uiStaticImage: {
         type: "string",
