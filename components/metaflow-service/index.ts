@@ -1,4 +1,6 @@
 import * as aws from "@pulumi/aws";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 import { ELB_LOG_PREFIX, LogBucket } from "../log-bucket";
@@ -309,7 +311,7 @@ export class MetaflowService extends pulumi.ComponentResource {
                 name: MIGRATE_CONTAINER,
                 image: args.image,
                 essential: false,
-                // The image's own migration tool (goose, via run_goose.py), under a PostgreSQL advisory lock.
+                // The image's own migration tool (goose, via run_goose.py), one task at a time, never blocking (migrate.py).
                 command: ["/opt/latest/bin/python3", "-c", MIGRATION_SCRIPT],
                 environment: env,
                 secrets,
@@ -444,40 +446,15 @@ export class MetaflowService extends pulumi.ComponentResource {
 export const MIGRATE_CONTAINER = "migrate";
 export const SERVICE_CONTAINER = "metadata";
 
-/** Key of the PostgreSQL advisory lock that serialises migrations ("mfmi"). */
+/** Key of the PostgreSQL advisory lock that serialises migrations ("mfmi"; LOCK_KEY in migrate.py). */
 export const MIGRATION_LOCK_KEY = 0x6d666d69;
 
 /**
- * Migrates the database with the image's own migrations while holding a session advisory lock, so that tasks starting
- * together migrate one after the other (the second finds nothing to do). Waits up to five minutes for the database (a
- * fresh instance may still be starting).
- *
- * The image's `run_goose.py` is used when it honours `MF_METADATA_DB_SSL_MODE`; older releases hard-code
- * `sslmode=disable`, which a TLS-only database refuses, so for those the script runs the image's goose binary on the
- * same migration files itself, with the task's TLS mode.
+ * The `migrate` container's program (`migrate.py`, passed to `python3 -c`): the image's run_goose.py under a
+ * PostgreSQL advisory lock taken with `pg_try_advisory_lock` and retried (never the blocking `pg_advisory_lock`, which
+ * deadlocks with goose's `CREATE INDEX CONCURRENTLY` migrations), with bounded waits. Read the file for the details.
  */
-export const MIGRATION_SCRIPT = [
-    "import os, shutil, subprocess, sys, time",
-    "from urllib.parse import quote",
-    "import psycopg2",
-    "e = os.environ",
-    "for attempt in range(60):",
-    "    try:",
-    "        conn = psycopg2.connect(host=e['MF_METADATA_DB_HOST'], port=e['MF_METADATA_DB_PORT'], dbname=e['MF_METADATA_DB_NAME'], user=e['MF_METADATA_DB_USER'], password=e['MF_METADATA_DB_PSWD'], sslmode=e['MF_METADATA_DB_SSL_MODE'], connect_timeout=10)",
-    "        break",
-    "    except psycopg2.OperationalError as err:",
-    "        print('waiting for the database: %s' % err, file=sys.stderr)",
-    "        time.sleep(5)",
-    "else:",
-    "    sys.exit('metadata database unreachable')",
-    "conn.autocommit = True",
-    `conn.cursor().execute('SELECT pg_advisory_lock(%s)', (${MIGRATION_LOCK_KEY},))`,
-    "if 'MF_METADATA_DB_SSL_MODE' in open('/root/run_goose.py').read():",
-    "    sys.exit(subprocess.call([sys.executable, '/root/run_goose.py']))",
-    "goose = shutil.which('goose') or '/go/bin/goose'",
-    "dsn = 'postgresql://%s:%s@%s:%s/%s?sslmode=%s' % (quote(e['MF_METADATA_DB_USER'], safe=''), quote(e['MF_METADATA_DB_PSWD'], safe=''), e['MF_METADATA_DB_HOST'], e['MF_METADATA_DB_PORT'], e['MF_METADATA_DB_NAME'], e['MF_METADATA_DB_SSL_MODE'])",
-    "sys.exit(subprocess.call([goose, '-dir', '/root/services/migration_service/migration_files/', 'postgres', dsn, 'up']))",
-].join("\n");
+export const MIGRATION_SCRIPT = fs.readFileSync(path.join(__dirname, "migrate.py"), "utf8");
 
 /** Execution role: pull the image (private ECR only), write its log group, read exactly its database secret. */
 function executionPolicy(args: MetaflowServiceArgs, logGroupArn: pulumi.Output<string>, db: DatabaseConnection): pulumi.Output<string> {

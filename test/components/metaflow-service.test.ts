@@ -133,9 +133,12 @@ describe("MetaflowService", function () {
                 const [migrate, svc] = [defs.find((c) => c.name === "migrate"), defs.find((c) => c.name === "metadata")];
                 expect(migrate.essential).to.equal(false);
                 expect(migrate.image).to.equal(svc.image);
-                expect(migrate.command[2]).to.include("/root/run_goose.py").and.include(`pg_advisory_lock(%s)', (${MIGRATION_LOCK_KEY},)`);
-                // Images whose run_goose.py ignores the TLS mode get goose with the task's sslmode, never sslmode=disable.
-                expect(migrate.command[2]).to.include("?sslmode=%s").and.include("e['MF_METADATA_DB_SSL_MODE'])").and.not.include("sslmode=disable");
+                expect(migrate.command.slice(0, 2)).to.deep.equal(["/opt/latest/bin/python3", "-c"]);
+                expect(migrate.command[2]).to.equal(MIGRATION_SCRIPT);
+                // Waiting tasks retry a non-blocking lock: a session blocked in pg_advisory_lock would stall the holder's
+                // CREATE INDEX CONCURRENTLY forever (test/integration/service/migrations.test.ts shows it).
+                expect(MIGRATION_SCRIPT).to.include("/root/run_goose.py").and.include("SELECT pg_try_advisory_lock(%s)").and.not.match(/pg_advisory_lock\(/);
+                expect(MIGRATION_SCRIPT).to.include(`LOCK_KEY = 0x${MIGRATION_LOCK_KEY.toString(16).toUpperCase()}`);
                 expect(svc.dependsOn).to.deep.equal([{ containerName: "migrate", condition: "SUCCESS" }]);
                 expect(svc.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.0");
             });
