@@ -53,7 +53,7 @@ export interface MetaflowServiceArgs {
     datastoreRoot: pulumi.Input<string>;
     logRetentionDays: number;
 
-    /** Metadata service image, pinned to a release with database TLS (v2.4.4 or later). */
+    /** Metadata service image, pinned to a release tag, v2.5.1 or later (earlier ones have an SQL injection). */
     image: string;
     /** Fargate task size of the service. */
     cpu: number;

@@ -140,7 +140,7 @@ describe("MetaflowService", function () {
                 expect(MIGRATION_SCRIPT).to.include("/root/run_goose.py").and.include("SELECT pg_try_advisory_lock(%s)").and.not.match(/pg_advisory_lock\(/);
                 expect(MIGRATION_SCRIPT).to.include(`LOCK_KEY = 0x${MIGRATION_LOCK_KEY.toString(16).toUpperCase()}`);
                 expect(svc.dependsOn).to.deep.equal([{ containerName: "migrate", condition: "SUCCESS" }]);
-                expect(svc.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.0");
+                expect(svc.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.1");
             });
 
             it("hands the database credentials over only through ECS secrets, and connects with TLS", () => {
@@ -296,7 +296,7 @@ describe("MetaflowService", function () {
             expect(rule.inputs.actions.map((a: any) => a.targetGroupArn)).to.deep.equal([backend.state.arn]);
             const backendDef = containers(run.one(T.task, "-ui-backend-task"))[0];
             expect(backendDef.command).to.deep.equal(["/opt/latest/bin/python3", "-m", "services.ui_backend_service.ui_server"]);
-            expect(backendDef.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.0");
+            expect(backendDef.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.1");
             expect(run.one(T.task, "-ui-backend-task").inputs.cpu).to.equal("512");
             expect(run.one(T.task, "-ui-backend-task").inputs.memory).to.equal("2048");
             for (const s of run.ofType(T.service)) expect(s.inputs.networkConfiguration.assignPublicIp).to.equal(false);
@@ -369,7 +369,7 @@ describe("MetaflowService", function () {
             datastoreBucketArn: "arn:aws:s3:::b",
             datastoreRoot: "s3://b/metaflow",
             logRetentionDays: 14,
-            image: "netflixoss/metaflow_metadata_service:v2.5.0",
+            image: "netflixoss/metaflow_metadata_service:v2.5.1",
             cpu: 512,
             memory: 1024,
             desiredCount: 1,
@@ -390,8 +390,12 @@ describe("MetaflowService", function () {
         it("rejects images without a release tag, or older than database TLS support", () => {
             expect(problems({ image: "netflixoss/metaflow_metadata_service" })[0]).to.match(/version tag/);
             expect(problems({ image: "netflixoss/metaflow_metadata_service:latest" })[0]).to.match(/not a release version/);
-            expect(problems({ image: "netflixoss/metaflow_metadata_service:v2.3.0" })[0]).to.match(/predates v2.4.4/);
-            expect(problems({ image: "public.ecr.aws/outerbounds/metaflow_metadata_service:2.4.4" })).to.deep.equal([]);
+            expect(problems({ image: "netflixoss/metaflow_metadata_service:v2.3.0" })[0]).to.match(/predates v2.5.1/);
+            // v2.5.0 and earlier build update_row's SQL from request values (fixed in v2.5.1, upstream commit c96a178).
+            expect(problems({ image: "netflixoss/metaflow_metadata_service:v2.5.0" })[0]).to.match(/predates v2\.5\.1: .*SQL injection/);
+            expect(problems({ image: "netflixoss/metaflow_metadata_service:v2.4.4" })[0]).to.match(/predates v2\.5\.1/);
+            expect(problems({ image: "public.ecr.aws/outerbounds/metaflow_metadata_service:2.5.1" })).to.deep.equal([]);
+            expect(problems({ image: "netflixoss/metaflow_metadata_service:v2.6.0" })).to.deep.equal([]);
         });
         it("rejects fewer than two tasks in prod, and inverted bounds", () => {
             expect(problems({ highAvailability: true }).join("; ")).to.match(/prod needs at least 2 tasks/);
