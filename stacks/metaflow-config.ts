@@ -23,6 +23,8 @@ export interface MetaflowConfigParts {
     SFN_DYNAMO_DB_TABLE?: pulumi.Input<string>;
     SFN_STATE_MACHINE_PREFIX?: pulumi.Input<string>;
     SFN_EXECUTION_LOG_GROUP_ARN?: pulumi.Input<string>;
+    /** The Metaflow UI, when it is on: Metaflow prints `<UI_URL>/<Flow>/<run>` for every run it starts. */
+    UI_URL?: pulumi.Input<string>;
 }
 
 /** `{"METAFLOW_DEFAULT_DATASTORE": "s3", ...}`: secret as a whole when any part is secret. */

@@ -297,6 +297,10 @@ describe("MetaflowService", function () {
             const backendDef = containers(run.one(T.task, "-ui-backend-task"))[0];
             expect(backendDef.command).to.deep.equal(["/opt/latest/bin/python3", "-m", "services.ui_backend_service.ui_server"]);
             expect(backendDef.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.1");
+            // The server mounts its routes under PATH_PREFIX: the prefix the rule forwards and the health check uses.
+            expect(backendDef.environment).to.deep.include({ name: "PATH_PREFIX", value: "/api" });
+            // Metaflow links each run it starts to the UI.
+            expect((run.outputs.metaflowConfig as Record<string, string>).METAFLOW_UI_URL).to.equal(run.outputs.metaflowUiUrl).and.match(/^http:\/\/.*:8083$/);
             expect(run.one(T.task, "-ui-backend-task").inputs.cpu).to.equal("512");
             expect(run.one(T.task, "-ui-backend-task").inputs.memory).to.equal("2048");
             for (const s of run.ofType(T.service)) expect(s.inputs.networkConfiguration.assignPublicIp).to.equal(false);

@@ -26,7 +26,11 @@ export function postgresBin(): string | undefined {
 export function serviceMissing(): string | undefined {
     if (!postgresBin()) return "PostgreSQL server binaries (apt-get install postgresql)";
     if (!hasCommand("openssl")) return "openssl";
-    if (!hasPythonModules(SYSTEM_PYTHON, ["aiohttp", "aiopg", "psycopg2"])) return "python3-aiohttp python3-aiopg python3-psycopg2 for /usr/bin/python3";
+    // What services/*/requirements.txt of v2.5.1 import (Metaflow itself comes from ../shared/vendor).
+    const modules = ["aiohttp", "aiopg", "psycopg2", "packaging", "boto3", "click", "pyee", "throttler", "pygit2"];
+    if (!hasPythonModules(SYSTEM_PYTHON, modules)) {
+        return "python3-aiohttp python3-aiopg python3-psycopg2 python3-packaging python3-boto3 python3-click python3-pyee python3-throttler python3-pygit2 for /usr/bin/python3";
+    }
     return undefined;
 }
 
