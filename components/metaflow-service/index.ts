@@ -20,7 +20,19 @@ import {
     taskCountProblems,
     TLS_POLICY,
 } from "./rules";
-import { awsLogs, dbEnvironment, dbSecrets, ecsTasksTrust, fargateTaskDefinition, ipTargetGroup, privateService } from "./tasks";
+import {
+    AFTER_CREDENTIALS,
+    awsLogs,
+    credentialsContainer,
+    DATABASE_HEALTH,
+    dbEnvironment,
+    dbSecrets,
+    ecsTasksTrust,
+    fargateTaskDefinition,
+    ipTargetGroup,
+    privateService,
+    TMP_MOUNT,
+} from "./tasks";
 import { metaflowUi, MetaflowUi } from "./ui";
 
 export * from "./rules";
@@ -259,7 +271,7 @@ export class MetaflowService extends pulumi.ComponentResource {
             { name: physicalName(p, "metadata-task", NAME_LIMITS.iamRole), description: "Task role of the Metaflow metadata service and UI: datastore read", assumeRolePolicy: ecsTasksTrust(account) },
             parent,
         );
-        new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.id, policy: taskPolicy(args) }, parent);
+        new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.id, policy: taskPolicy(args, db) }, parent);
 
         // Load balancer, with access logs to a log bucket of its own when asked.
         const accessLogs =
@@ -303,41 +315,40 @@ export class MetaflowService extends pulumi.ComponentResource {
             { name: physicalName(p, "metaflow", NAME_LIMITS.ecsCluster), settings: [{ name: "containerInsights", value: "enabled" }] },
             parent,
         );
-        const env = dbEnvironment(db);
-        const secrets = dbSecrets(db);
-        const tmp = [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }];
         const containers = [
+            credentialsContainer({ image: args.image, db, region: args.region, logGroupName: logGroup.name }),
             {
                 name: MIGRATE_CONTAINER,
                 image: args.image,
                 essential: false,
                 // The image's own migration tool (goose, via run_goose.py), one task at a time, never blocking (migrate.py).
                 command: ["/opt/latest/bin/python3", "-c", MIGRATION_SCRIPT],
-                environment: env,
-                secrets,
+                environment: dbEnvironment(db, "run_goose"),
+                secrets: dbSecrets(db),
+                dependsOn: [AFTER_CREDENTIALS],
                 readonlyRootFilesystem: true,
                 privileged: false,
-                mountPoints: tmp,
+                mountPoints: TMP_MOUNT,
                 logConfiguration: awsLogs(logGroup.name, args.region, MIGRATE_CONTAINER),
             },
             {
                 name: SERVICE_CONTAINER,
                 image: args.image,
                 essential: true,
-                // The metadata server alone: the image's default command would also start the migration service (8082).
+                // The metadata server alone: the image's default command would also start the migration service (8082),
+                // the only reader of MF_MIGRATION_ENDPOINTS_ENABLED, so that variable is not set.
                 command: ["/opt/latest/bin/python3", "-m", "services.metadata_service.server"],
                 portMappings: [{ containerPort: PORTS.metadata, protocol: "tcp" }],
-                environment: [
-                    ...env,
-                    { name: "MF_METADATA_PORT", value: String(PORTS.metadata) },
-                    { name: "MF_METADATA_HOST", value: "0.0.0.0" },
-                    { name: "MF_MIGRATION_ENDPOINTS_ENABLED", value: "0" },
-                ],
-                secrets,
-                dependsOn: [{ containerName: MIGRATE_CONTAINER, condition: "SUCCESS" }],
+                environment: [...dbEnvironment(db, "service"), { name: "MF_METADATA_PORT", value: String(PORTS.metadata) }, { name: "MF_METADATA_HOST", value: "0.0.0.0" }],
+                secrets: dbSecrets(db),
+                dependsOn: [AFTER_CREDENTIALS, { containerName: MIGRATE_CONTAINER, condition: "SUCCESS" }],
+                // The load balancer checks /ping (the process), so a database failover takes no task out of service;
+                // this check (/healthcheck runs SELECT 1) replaces a task only after DATABASE_HEALTH.tolerated seconds
+                // of failures in a row: a task that lost the database for good, not a brief failover.
+                healthCheck: DATABASE_HEALTH.check,
                 readonlyRootFilesystem: true,
                 privileged: false,
-                mountPoints: tmp,
+                mountPoints: TMP_MOUNT,
                 logConfiguration: awsLogs(logGroup.name, args.region, SERVICE_CONTAINER),
             },
         ];
@@ -484,11 +495,22 @@ function executionPolicy(args: MetaflowServiceArgs, logGroupArn: pulumi.Output<s
     return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
 }
 
-/** Task role: read the datastore (list the bucket, get objects) and decrypt them; nothing else. */
-function taskPolicy(args: MetaflowServiceArgs): pulumi.Output<string> {
+/**
+ * Task role: read the datastore (list the bucket, get objects) and decrypt them, and read the database secret again
+ * when RDS rotates the password (the `db-credentials` container); nothing else.
+ */
+function taskPolicy(args: MetaflowServiceArgs, db: DatabaseConnection): pulumi.Output<string> {
     return pulumi.jsonStringify({
         Version: "2012-10-17",
         Statement: [
+            { Sid: "ReadRotatedDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: db.secretArn },
+            {
+                Sid: "DecryptDatabaseSecret",
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: db.secretKmsKeyArns,
+                Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
+            },
             { Sid: "ListDatastore", Effect: "Allow", Action: "s3:ListBucket", Resource: args.datastoreBucketArn },
             { Sid: "ReadDatastore", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${args.datastoreBucketArn}/*` },
             {

@@ -44,6 +44,9 @@ def connect(deadline: float):
                 connect_timeout=10,
             )
         except psycopg2.OperationalError as err:
+            if "certificate" in str(err):
+                # verify-full refused the server's certificate: a configuration or security problem, not a wait.
+                sys.exit(f"migrate: the database's TLS certificate was refused: {err}")
             if time.monotonic() > deadline:
                 sys.exit(f"migrate: metadata database unreachable for {DATABASE_WAIT_SECONDS} s: {err}")
             log(f"waiting for the database: {err}")

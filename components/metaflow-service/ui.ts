@@ -11,7 +11,7 @@ import { NAME_LIMITS, physicalName } from "../naming";
 import type { MetaflowServiceArgs, MetaflowUiArgs } from "./index";
 import { DatabaseConnection } from "./database";
 import { PORTS, servicePort, TLS_POLICY } from "./rules";
-import { awsLogs, dbEnvironment, dbSecrets, fargateTaskDefinition, ipTargetGroup, privateService } from "./tasks";
+import { AFTER_CREDENTIALS, awsLogs, credentialsContainer, dbEnvironment, dbSecrets, fargateTaskDefinition, ipTargetGroup, privateService, TMP_MOUNT } from "./tasks";
 
 /** The UI listener: 8443 with a certificate, else 8083 (inside the VPC only). */
 export function uiPort(certificateArn?: string): number {
@@ -129,7 +129,7 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
         opts,
     );
 
-    const env = dbEnvironment(c.db);
+    const env = dbEnvironment(c.db, "service");
     const backendTask = fargateTaskDefinition(
         `${name}-ui-backend-task`,
         {
@@ -138,7 +138,10 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
             memory: ui.backend.memory,
             executionRoleArn: c.executionRoleArn,
             taskRoleArn: c.taskRoleArn,
+            volumes: [{ name: "tmp" }],
             containers: [
+                // CA bundle and password file (renewed when RDS rotates the password), as in the metadata task.
+                credentialsContainer({ image: args.image, db: c.db, region: args.region, logGroupName: c.logGroupName }),
                 {
                     name: "ui-backend",
                     image: args.image,
@@ -160,6 +163,8 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
                         { name: "AWS_DEFAULT_REGION", value: args.region },
                     ],
                     secrets: dbSecrets(c.db),
+                    dependsOn: [AFTER_CREDENTIALS],
+                    mountPoints: TMP_MOUNT,
                     // The UI backend caches artifacts and DAGs on local disk.
                     readonlyRootFilesystem: false,
                     privileged: false,

@@ -3,10 +3,18 @@
  * pins (issue 9, defect 2: releases before v2.5.1 build update_row's SQL from request values).
  */
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 
 import { parseImage, serviceImageProblem } from "../../../components/metaflow-service/rules";
-import { readRun, recordRun, serviceFixture, startService } from "./fixture";
-import { request } from "../support/planned-task";
+import { migrate, readRun, recordRun, serviceFixture, startService } from "./fixture";
+import { request, serviceSources } from "../support/planned-task";
+import { ROOT } from "../support/env";
+
+/** Text of every .py file under `dir`. */
+function pythonSources(dir: string): string {
+    return fs.readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? pythonSources(path.join(dir, e.name)) : e.name.endsWith(".py") ? fs.readFileSync(path.join(dir, e.name), "utf8") : "")).join("\n");
+}
 
 describe("metadata service API (planned prod task, v2.5.1)", function () {
     this.timeout(60_000);
@@ -21,7 +29,7 @@ describe("metadata service API (planned prod task, v2.5.1)", function () {
     it("migrates, answers /ping and /healthcheck, records a run and reads it back", async () => {
         f.resetDatabase();
         const task = f.task("task");
-        expect(await task.runToCompletion("migrate", 30_000)).to.equal(0);
+        expect(await migrate(task)).to.equal(0);
         const port = await startService(task);
         const ping = await request(port, "GET", "/ping");
         expect([ping.status, ping.body]).to.deep.equal([200, "pong"]);
@@ -37,5 +45,23 @@ describe("metadata service API (planned prod task, v2.5.1)", function () {
         expect(mutate.status, mutate.body).to.equal(200);
         expect(JSON.parse((await request(port, "GET", `/flows/ApiFlow/runs/${run}`)).body).tags).to.deep.equal([hostile]);
         expect(f.pg.sql("SELECT count(*) FROM flows_v3", "metaflow")).to.equal("1");
+    });
+
+    it("sets in each planned container only variables the code it runs reads (MF_MIGRATION_ENDPOINTS_ENABLED only where read)", () => {
+        const root = serviceSources()!.root;
+        const services = path.join(root, "services");
+        // What each container runs: the metadata server (every package but the migration service, which never runs),
+        // migrate.py then run_goose.py, credentials.py. libpq reads PG* variables, the AWS SDK AWS_* ones.
+        const code: Record<string, string> = {
+            metadata: fs.readdirSync(services).filter((d) => d !== "migration_service").map((d) => (fs.statSync(path.join(services, d)).isDirectory() ? pythonSources(path.join(services, d)) : "")).join("\n"),
+            migrate: fs.readFileSync(path.join(ROOT, "components/metaflow-service/migrate.py"), "utf8") + fs.readFileSync(path.join(root, "run_goose.py"), "utf8"),
+            "db-credentials": fs.readFileSync(path.join(ROOT, "components/metaflow-service/credentials.py"), "utf8"),
+        };
+        for (const c of f.containers) {
+            const names = [...(c.environment ?? []), ...(c.secrets ?? [])].map((e) => e.name).filter((n) => !/^(PG|AWS_)/.test(n));
+            // The service reads its variables through a prefix (DBConfiguration(prefix="MF_METADATA_DB_") + "HOST").
+            const unread = names.filter((n) => !code[c.name].includes(`"${n}"`) && !(n.startsWith("MF_METADATA_DB_") && code[c.name].includes(`prefix + "${n.slice("MF_METADATA_DB_".length)}"`)));
+            expect(unread, `${c.name}: variables nothing in it reads`).to.deep.equal([]);
+        }
     });
 });

@@ -6,6 +6,7 @@ import { runStack } from "../../harness";
 import { unavailable } from "../support/env";
 import { ContainerDefinition, LocalTask, LocalTarget, request, serviceSources, taskContainers, waitFor } from "../support/planned-task";
 import { freePort, Postgres, serviceMissing, startPostgres } from "../support/postgres";
+import { FakeSecretsManager, startSecretsManager } from "../support/secrets-manager";
 
 export const DB_USER = "metaflow";
 
@@ -16,6 +17,10 @@ export interface ServiceFixture {
     resources: Array<{ type: string; inputs: any }>;
     /** The password the database role has now (ECS would read it from the secret at task start). */
     password: string;
+    /** Secrets Manager as the task role sees it: the database secret's current value. */
+    secrets: FakeSecretsManager;
+    /** The secret the plan names (DB_SECRET_ARN of the db-credentials container). */
+    secretArn: string;
     /** Drops and recreates the `metaflow` database (empty) as the `metaflow` role's. */
     resetDatabase(): void;
     target(extra?: Partial<LocalTarget>): LocalTarget;
@@ -35,20 +40,28 @@ export function serviceFixture(stack = "prod", set?: Record<string, unknown>): S
         f.resources = run.resources;
         f.containers = taskContainers(run.resources, "-metadata-service");
         f.pg = await startPostgres();
-        f.password = "initial-Pa55word";
-        f.pg.sql(`CREATE ROLE ${DB_USER} LOGIN CREATEDB PASSWORD '${f.password}'`);
+        f.password = "initial:Pa55word\\with'quotes";
+        const credentials = f.containers.find((c) => c.name === "db-credentials");
+        const envOf = (k: string) => credentials?.environment?.find((e) => e.name === k)?.value;
+        f.secretArn = envOf("DB_SECRET_ARN") ?? "arn:aws:secretsmanager:us-east-1:123456789012:secret:none";
+        f.secrets = await startSecretsManager(f.secretArn, { username: DB_USER, password: f.password });
+        const caUrl = envOf("DB_CA_BUNDLE_URL");
+        f.pg.sql(`CREATE ROLE ${DB_USER} LOGIN CREATEDB PASSWORD '${f.password.replace(/'/g, "''")}'`);
         f.resetDatabase = () => {
             f.pg.sql(`DROP DATABASE IF EXISTS metaflow WITH (FORCE)`);
             f.pg.sql(`CREATE DATABASE metaflow OWNER ${DB_USER}`);
         };
         f.setPassword = (pw: string) => {
-            f.pg.sql(`ALTER ROLE ${DB_USER} PASSWORD '${pw}'`);
+            f.pg.sql(`ALTER ROLE ${DB_USER} PASSWORD '${pw.replace(/'/g, "''")}'`);
             f.password = pw;
         };
         f.target = (extra = {}) => ({
             db: { host: f.pg.host, port: f.pg.port },
             secrets: { MF_METADATA_DB_USER: DB_USER, MF_METADATA_DB_PSWD: f.password },
+            // The RDS CA bundle's URL -> the test CA (a file path); Secrets Manager -> the stand-in on 127.0.0.1.
+            valueSwaps: caUrl ? { [caUrl]: `file://${f.pg.caFile}` } : {},
             ...extra,
+            extraEnv: { AWS_ENDPOINT_URL_SECRETS_MANAGER: f.secrets.endpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", ...extra.extraEnv },
         });
         f.task = (label, containers = f.containers, extra = {}) => {
             const t = new LocalTask(label, containers, f.target(extra));
@@ -64,13 +77,41 @@ export function serviceFixture(stack = "prod", set?: Record<string, unknown>): S
         for (const t of f.tasks) t.stop();
         f.tasks.length = 0;
     });
-    after(() => f.pg?.stop());
+    after(async () => {
+        f.pg?.stop();
+        await f.secrets?.close();
+    });
     return f;
+}
+
+/**
+ * Starts the task's `db-credentials` container when the plan has one and waits (bounded) until its planned health
+ * check passes, as ECS does before starting the containers that depend on it being HEALTHY.
+ */
+export async function startCredentials(task: LocalTask, ms = 15_000): Promise<void> {
+    let has = true;
+    try {
+        task.container("db-credentials");
+    } catch {
+        has = false;
+    }
+    if (!has) return;
+    task.start("db-credentials");
+    if (!(await waitFor(async () => (await task.healthCheck("db-credentials")) === 0, ms, 250))) {
+        throw new Error(`${task.label}: db-credentials not healthy within ${ms} ms\n${task.output()}`);
+    }
+}
+
+/** Starts the credentials (if planned), runs the migrate container to completion (bounded); resolves its exit code. */
+export async function migrate(task: LocalTask, ms = 30_000): Promise<number | "timeout"> {
+    await startCredentials(task);
+    return task.runToCompletion("migrate", ms);
 }
 
 /** Starts the planned metadata container on a free port and waits (bounded) for `/ping`; returns the port. */
 export async function startService(task: LocalTask, ms = 20_000): Promise<number> {
     const port = await freePort();
+    if (task.logs["db-credentials"] === undefined) await startCredentials(task);
     task.start("metadata", { port });
     const up = await waitFor(async () => (await request(port, "GET", "/ping", undefined, 2000)).status === 200, ms);
     if (!up) throw new Error(`${task.label}: /ping did not answer within ${ms} ms\n${task.output()}`);

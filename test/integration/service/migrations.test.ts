@@ -7,7 +7,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
-import { readRun, recordRun, serviceFixture, startService, DB_USER } from "./fixture";
+import { migrate, readRun, recordRun, serviceFixture, startService, DB_USER } from "./fixture";
 import { request, serviceSources } from "../support/planned-task";
 
 const LAST = "20230118020300";
@@ -22,7 +22,7 @@ describe("metadata service migrations (planned prod task, real run_goose.py)", f
         f.resetDatabase();
         const a = f.task("task-a");
         const b = f.task("task-b");
-        const [ra, rb] = await Promise.all([a.runToCompletion("migrate", 30_000), b.runToCompletion("migrate", 30_000)]);
+        const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
         expect([ra, rb], "exit codes of both migrate containers (timeout: they hung)").to.deep.equal([0, 0]);
         expect(f.pg.sql("SELECT max(version_id) FROM goose_db_version WHERE is_applied", "metaflow")).to.equal(LAST);
         const port = await startService(a);
@@ -61,7 +61,7 @@ describe("metadata service migrations (planned prod task, real run_goose.py)", f
             }
         })();
         const [a, b] = [f.task("new-a"), f.task("new-b")];
-        const codes = await Promise.all([a.runToCompletion("migrate", 30_000), b.runToCompletion("migrate", 30_000)]);
+        const codes = await Promise.all([migrate(a), migrate(b)]);
         serving = false;
         await traffic;
         expect(codes, "exit codes of the new tasks' migrate containers (timeout: they hung)").to.deep.equal([0, 0]);

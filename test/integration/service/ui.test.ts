@@ -7,7 +7,7 @@ import { expect } from "chai";
 import * as path from "path";
 
 import { runStack } from "../../harness";
-import { serviceFixture } from "./fixture";
+import { migrate, serviceFixture, startCredentials } from "./fixture";
 import { vendored } from "../support/env";
 import { LocalTask, request, taskContainers, waitFor } from "../support/planned-task";
 import { freePort } from "../support/postgres";
@@ -32,12 +32,13 @@ describe("Metaflow UI backend (planned prod task with the UI on, v2.5.1)", funct
         const tg = f.resources.find((r) => r.type === "aws:lb/targetGroup:TargetGroup" && r.inputs.port === 8083);
         const healthPath: string = tg!.inputs.healthCheck.path;
         f.resetDatabase();
-        expect(await f.task("metadata").runToCompletion("migrate", 30_000)).to.equal(0);
+        expect(await migrate(f.task("metadata"))).to.equal(0);
 
         // The image pip-installs Metaflow (the UI backend's requirements.txt); here the pinned sources are on PYTHONPATH.
         const metaflow = vendored("metaflow-2.19.38.tar.gz");
         const ui = f.task("ui", taskContainers(f.resources, "-metaflow-ui-backend"), metaflow ? { extraEnv: { PYTHONPATH: path.join(metaflow, "metaflow-2.19.38") } } : {});
         const port = await freePort();
+        await startCredentials(ui);
         ui.start("ui-backend", { port });
         const matcher = tg!.inputs.healthCheck.matcher as string;
         const [lo, hi] = matcher.split("-").map(Number);

@@ -97,7 +97,7 @@ export class LocalTask {
         return volume.split(IMAGE_PYTHON).join(SYSTEM_PYTHON).split(IMAGE_ROOT).join(`${src.root}/`);
     }
 
-    env(name: string): NodeJS.ProcessEnv {
+    env(name: string, port?: number): NodeJS.ProcessEnv {
         const c = this.container(name);
         const src = serviceSources()!;
         const env: NodeJS.ProcessEnv = { PATH: `${src.bin}:${process.env.PATH}`, HOME: this.tmp, PYTHONUNBUFFERED: "1", LANG: "C.UTF-8" };
@@ -113,6 +113,8 @@ export class LocalTask {
             if (v === undefined) throw new Error(`${this.label}/${name}: no local value for secret ${s.name}`);
             env[s.name] = v;
         }
+        // The container port -> a free port on 127.0.0.1 (tasks of one test run side by side).
+        if (port !== undefined) for (const k of ["MF_METADATA_PORT", "MF_UI_METADATA_PORT"]) if (env[k]) env[k] = String(port);
         return { ...env, ...this.target.extraEnv };
     }
 
@@ -121,10 +123,7 @@ export class LocalTask {
         const c = this.container(name);
         if (!c.command?.length) throw new Error(`${name} has no command in the plan`);
         const [cmd, ...args] = c.command.map((a) => this.localPath(a));
-        const env = this.env(name);
-        if (opts.port !== undefined) {
-            for (const k of ["MF_METADATA_PORT", "MF_UI_METADATA_PORT"]) if (env[k]) env[k] = String(opts.port);
-        }
+        const env = this.env(name, opts.port);
         const child = spawn(cmd, args, { cwd: serviceSources()!.root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
         const key = `${name}${opts.port ? `:${opts.port}` : ""}`;
         this.logs[key] = "";
@@ -153,12 +152,12 @@ export class LocalTask {
     }
 
     /** Runs the container's planned health-check command (CMD form) once; resolves with its exit code. */
-    healthCheck(name: string): Promise<number> {
+    healthCheck(name: string, port?: number): Promise<number> {
         const hc = this.container(name).healthCheck;
         if (!hc) throw new Error(`${name} has no health check in the plan`);
         const [kind, ...rest] = hc.command;
         const argv = kind === "CMD-SHELL" ? ["sh", "-c", this.localPath(rest.join(" "))] : rest.map((a) => this.localPath(a));
-        const child = spawn(argv[0], argv.slice(1), { cwd: serviceSources()!.root, env: this.env(name), stdio: "ignore" });
+        const child = spawn(argv[0], argv.slice(1), { cwd: serviceSources()!.root, env: this.env(name, port), stdio: "ignore" });
         return new Promise((resolve) => {
             const timer = setTimeout(() => kill(child), (hc.timeout ?? 5) * 1000);
             child.once("exit", (code) => {
