@@ -467,18 +467,25 @@ export const MIGRATION_LOCK_KEY = 0x6d666d69;
  */
 export const MIGRATION_SCRIPT = fs.readFileSync(path.join(__dirname, "migrate.py"), "utf8");
 
-/** Execution role: pull the image (private ECR only), write its log group, read exactly its database secret. */
-function executionPolicy(args: MetaflowServiceArgs, logGroupArn: pulumi.Output<string>, db: DatabaseConnection): pulumi.Output<string> {
-    const statements: unknown[] = [
-        { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroupArn}:log-stream:*` },
-        { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: db.secretArn },
+/** Read exactly the database secret, and decrypt it only through Secrets Manager. */
+function readDatabaseSecret(region: string, db: DatabaseConnection, sid: string): unknown[] {
+    return [
+        { Sid: sid, Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: db.secretArn },
         {
             Sid: "DecryptDatabaseSecret",
             Effect: "Allow",
             Action: "kms:Decrypt",
             Resource: db.secretKmsKeyArns,
-            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
+            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
         },
+    ];
+}
+
+/** Execution role: pull the image (private ECR only), write its log group, read exactly its database secret. */
+function executionPolicy(args: MetaflowServiceArgs, logGroupArn: pulumi.Output<string>, db: DatabaseConnection): pulumi.Output<string> {
+    const statements: unknown[] = [
+        { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroupArn}:log-stream:*` },
+        ...readDatabaseSecret(args.region, db, "ReadDatabaseSecret"),
     ];
     const images = [args.image, ...(args.ui ? [args.ui.staticImage] : [])];
     const repos = images.map(ecrRepository).filter((r): r is NonNullable<typeof r> => r !== undefined);
@@ -503,14 +510,7 @@ function taskPolicy(args: MetaflowServiceArgs, db: DatabaseConnection): pulumi.O
     return pulumi.jsonStringify({
         Version: "2012-10-17",
         Statement: [
-            { Sid: "ReadRotatedDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: db.secretArn },
-            {
-                Sid: "DecryptDatabaseSecret",
-                Effect: "Allow",
-                Action: "kms:Decrypt",
-                Resource: db.secretKmsKeyArns,
-                Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
-            },
+            ...readDatabaseSecret(args.region, db, "ReadRotatedDatabaseSecret"),
             { Sid: "ListDatastore", Effect: "Allow", Action: "s3:ListBucket", Resource: args.datastoreBucketArn },
             { Sid: "ReadDatastore", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${args.datastoreBucketArn}/*` },
             {

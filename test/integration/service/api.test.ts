@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 import { parseImage, serviceImageProblem } from "../../../components/metaflow-service/rules";
-import { migrate, readRun, recordRun, serviceFixture, startService } from "./fixture";
+import { freshServingTask, readRun, recordRun, serviceFixture } from "./fixture";
 import { request, serviceSources } from "../support/planned-task";
 import { ROOT } from "../support/env";
 
@@ -27,10 +27,7 @@ describe("metadata service API (planned prod task, v2.5.1)", function () {
     });
 
     it("migrates, answers /ping and /healthcheck, records a run and reads it back", async () => {
-        f.resetDatabase();
-        const task = f.task("task");
-        expect(await migrate(task)).to.equal(0);
-        const port = await startService(task);
+        const { port } = await freshServingTask(f);
         const ping = await request(port, "GET", "/ping");
         expect([ping.status, ping.body]).to.deep.equal([200, "pong"]);
         // v2.5.1 answers with a JSON string that holds JSON (admin.py healthcheck, json.dumps of a JSON body).

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 
 import { DATABASE_HEALTH } from "../../../components/metaflow-service/tasks";
-import { migrate, readRun, recordRun, serviceFixture, startService } from "./fixture";
+import { freshServingTask, migrate, readRun, recordRun, serviceFixture, startService } from "./fixture";
 import { request, waitFor } from "../support/planned-task";
 
 describe("metadata database credentials, outages and TLS (planned prod task)", function () {
@@ -14,10 +14,7 @@ describe("metadata database credentials, outages and TLS (planned prod task)", f
     const f = serviceFixture();
 
     it("a password rotation while the service runs: new connections use the rotated password, no request fails", async () => {
-        f.resetDatabase();
-        const task = f.task("task");
-        expect(await migrate(task)).to.equal(0);
-        const port = await startService(task);
+        const { task, port } = await freshServingTask(f);
         const before = await recordRun(port, "RotationFlow");
         const oldPassword = f.password;
 
@@ -48,10 +45,7 @@ describe("metadata database credentials, outages and TLS (planned prod task)", f
     });
 
     it("a brief database outage is detected by the planned health check, and the running task recovers by itself", async () => {
-        f.resetDatabase();
-        const task = f.task("task");
-        expect(await migrate(task)).to.equal(0);
-        const port = await startService(task);
+        const { task, port } = await freshServingTask(f);
         const run = await recordRun(port, "OutageFlow");
         expect(await task.healthCheck("metadata", port), "health check with the database up").to.equal(0);
 

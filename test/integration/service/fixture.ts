@@ -152,3 +152,12 @@ export async function readRun(port: number, flow: string, runNumber: string): Pr
     const metadata = await get(`/flows/${flow}/runs/${runNumber}/steps/start/tasks/${tasks[0].task_id}/metadata`);
     if (!metadata.some((m: any) => m.field_name === "attempt" && m.value === "0")) throw new Error(`metadata missing: ${JSON.stringify(metadata)}`);
 }
+
+/** An empty database, then one planned task that migrated it and serves: the start of most tests. */
+export async function freshServingTask(f: ServiceFixture, label = "task"): Promise<{ task: LocalTask; port: number }> {
+    f.resetDatabase();
+    const task = f.task(label);
+    const code = await migrate(task);
+    if (code !== 0) throw new Error(`${label}: migrate exited ${code}\n${task.output()}`);
+    return { task, port: await startService(task) };
+}
