@@ -28,6 +28,8 @@ export interface MetaflowConfigParts {
     /** `aws-secrets-manager`: `@secrets(sources=["<namePrefix>/<name>"])` reads the stack's secrets namespace. */
     DEFAULT_SECRETS_BACKEND_TYPE?: pulumi.Input<string>;
     AWS_SECRETS_MANAGER_DEFAULT_REGION?: pulumi.Input<string>;
+    /** The Metaflow UI, when it is on: Metaflow prints `<UI_URL>/<Flow>/<run>` for every run it starts. */
+    UI_URL?: pulumi.Input<string>;
 }
 
 /** `{"METAFLOW_DEFAULT_DATASTORE": "s3", ...}`: secret as a whole when any part is secret. */

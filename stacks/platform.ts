@@ -252,6 +252,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
             SERVICE_URL: metadata.publicUrl ?? metadata.internalUrl,
             SERVICE_INTERNAL_URL: metadata.internalUrl,
             SERVICE_AUTH_KEY: metadata.apiKey,
+            UI_URL: metadata.uiUrl,
             ...compute.metaflow,
         }),
     };

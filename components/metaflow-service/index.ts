@@ -1,4 +1,6 @@
 import * as aws from "@pulumi/aws";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 import { ELB_LOG_PREFIX, LogBucket } from "../log-bucket";
@@ -18,7 +20,19 @@ import {
     taskCountProblems,
     TLS_POLICY,
 } from "./rules";
-import { awsLogs, dbEnvironment, dbSecrets, ecsTasksTrust, fargateTaskDefinition, ipTargetGroup, privateService } from "./tasks";
+import {
+    AFTER_CREDENTIALS,
+    awsLogs,
+    credentialsContainer,
+    DATABASE_HEALTH,
+    dbEnvironment,
+    dbSecrets,
+    ecsTasksTrust,
+    fargateTaskDefinition,
+    ipTargetGroup,
+    privateService,
+    TMP_MOUNT,
+} from "./tasks";
 import { metaflowUi, MetaflowUi } from "./ui";
 
 export * from "./rules";
@@ -51,7 +65,7 @@ export interface MetaflowServiceArgs {
     datastoreRoot: pulumi.Input<string>;
     logRetentionDays: number;
 
-    /** Metadata service image, pinned to a release with database TLS (v2.4.4 or later). */
+    /** Metadata service image, pinned to a release tag, v2.5.1 or later (earlier ones have an SQL injection). */
     image: string;
     /** Fargate task size of the service. */
     cpu: number;
@@ -263,7 +277,7 @@ export class MetaflowService extends pulumi.ComponentResource {
             { name: physicalName(p, "metadata-task", NAME_LIMITS.iamRole), description: "Task role of the Metaflow metadata service and UI: datastore read", assumeRolePolicy: ecsTasksTrust(account) },
             parent,
         );
-        new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.id, policy: taskPolicy(args) }, parent);
+        new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.id, policy: taskPolicy(args, db) }, parent);
 
         // Load balancer, with access logs to a log bucket of its own when asked.
         const accessLogs =
@@ -307,41 +321,40 @@ export class MetaflowService extends pulumi.ComponentResource {
             { name: physicalName(p, "metaflow", NAME_LIMITS.ecsCluster), settings: [{ name: "containerInsights", value: "enabled" }] },
             parent,
         );
-        const env = dbEnvironment(db);
-        const secrets = dbSecrets(db);
-        const tmp = [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }];
         const containers = [
+            credentialsContainer({ image: args.image, db, region: args.region, logGroupName: logGroup.name }),
             {
                 name: MIGRATE_CONTAINER,
                 image: args.image,
                 essential: false,
-                // The image's own migration tool (goose, via run_goose.py), under a PostgreSQL advisory lock.
+                // The image's own migration tool (goose, via run_goose.py), one task at a time, never blocking (migrate.py).
                 command: ["/opt/latest/bin/python3", "-c", MIGRATION_SCRIPT],
-                environment: env,
-                secrets,
+                environment: dbEnvironment(db, "run_goose"),
+                secrets: dbSecrets(db),
+                dependsOn: [AFTER_CREDENTIALS],
                 readonlyRootFilesystem: true,
                 privileged: false,
-                mountPoints: tmp,
+                mountPoints: TMP_MOUNT,
                 logConfiguration: awsLogs(logGroup.name, args.region, MIGRATE_CONTAINER),
             },
             {
                 name: SERVICE_CONTAINER,
                 image: args.image,
                 essential: true,
-                // The metadata server alone: the image's default command would also start the migration service (8082).
+                // The metadata server alone: the image's default command would also start the migration service (8082),
+                // the only reader of MF_MIGRATION_ENDPOINTS_ENABLED, so that variable is not set.
                 command: ["/opt/latest/bin/python3", "-m", "services.metadata_service.server"],
                 portMappings: [{ containerPort: PORTS.metadata, protocol: "tcp" }],
-                environment: [
-                    ...env,
-                    { name: "MF_METADATA_PORT", value: String(PORTS.metadata) },
-                    { name: "MF_METADATA_HOST", value: "0.0.0.0" },
-                    { name: "MF_MIGRATION_ENDPOINTS_ENABLED", value: "0" },
-                ],
-                secrets,
-                dependsOn: [{ containerName: MIGRATE_CONTAINER, condition: "SUCCESS" }],
+                environment: [...dbEnvironment(db, "service"), { name: "MF_METADATA_PORT", value: String(PORTS.metadata) }, { name: "MF_METADATA_HOST", value: "0.0.0.0" }],
+                secrets: dbSecrets(db),
+                dependsOn: [AFTER_CREDENTIALS, { containerName: MIGRATE_CONTAINER, condition: "SUCCESS" }],
+                // The load balancer checks /ping (the process), so a database failover takes no task out of service;
+                // this check (/healthcheck runs SELECT 1) replaces a task only after DATABASE_HEALTH.tolerated seconds
+                // of failures in a row: a task that lost the database for good, not a brief failover.
+                healthCheck: DATABASE_HEALTH.check,
                 readonlyRootFilesystem: true,
                 privileged: false,
-                mountPoints: tmp,
+                mountPoints: TMP_MOUNT,
                 logConfiguration: awsLogs(logGroup.name, args.region, SERVICE_CONTAINER),
             },
         ];
@@ -450,53 +463,35 @@ export class MetaflowService extends pulumi.ComponentResource {
 export const MIGRATE_CONTAINER = "migrate";
 export const SERVICE_CONTAINER = "metadata";
 
-/** Key of the PostgreSQL advisory lock that serialises migrations ("mfmi"). */
+/** Key of the PostgreSQL advisory lock that serialises migrations ("mfmi"; LOCK_KEY in migrate.py). */
 export const MIGRATION_LOCK_KEY = 0x6d666d69;
 
 /**
- * Migrates the database with the image's own migrations while holding a session advisory lock, so that tasks starting
- * together migrate one after the other (the second finds nothing to do). Waits up to five minutes for the database (a
- * fresh instance may still be starting).
- *
- * The image's `run_goose.py` is used when it honours `MF_METADATA_DB_SSL_MODE`; older releases hard-code
- * `sslmode=disable`, which a TLS-only database refuses, so for those the script runs the image's goose binary on the
- * same migration files itself, with the task's TLS mode.
+ * The `migrate` container's program (`migrate.py`, passed to `python3 -c`): the image's run_goose.py under a
+ * PostgreSQL advisory lock taken with `pg_try_advisory_lock` and retried (never the blocking `pg_advisory_lock`, which
+ * deadlocks with goose's `CREATE INDEX CONCURRENTLY` migrations), with bounded waits. Read the file for the details.
  */
-export const MIGRATION_SCRIPT = [
-    "import os, shutil, subprocess, sys, time",
-    "from urllib.parse import quote",
-    "import psycopg2",
-    "e = os.environ",
-    "for attempt in range(60):",
-    "    try:",
-    "        conn = psycopg2.connect(host=e['MF_METADATA_DB_HOST'], port=e['MF_METADATA_DB_PORT'], dbname=e['MF_METADATA_DB_NAME'], user=e['MF_METADATA_DB_USER'], password=e['MF_METADATA_DB_PSWD'], sslmode=e['MF_METADATA_DB_SSL_MODE'], connect_timeout=10)",
-    "        break",
-    "    except psycopg2.OperationalError as err:",
-    "        print('waiting for the database: %s' % err, file=sys.stderr)",
-    "        time.sleep(5)",
-    "else:",
-    "    sys.exit('metadata database unreachable')",
-    "conn.autocommit = True",
-    `conn.cursor().execute('SELECT pg_advisory_lock(%s)', (${MIGRATION_LOCK_KEY},))`,
-    "if 'MF_METADATA_DB_SSL_MODE' in open('/root/run_goose.py').read():",
-    "    sys.exit(subprocess.call([sys.executable, '/root/run_goose.py']))",
-    "goose = shutil.which('goose') or '/go/bin/goose'",
-    "dsn = 'postgresql://%s:%s@%s:%s/%s?sslmode=%s' % (quote(e['MF_METADATA_DB_USER'], safe=''), quote(e['MF_METADATA_DB_PSWD'], safe=''), e['MF_METADATA_DB_HOST'], e['MF_METADATA_DB_PORT'], e['MF_METADATA_DB_NAME'], e['MF_METADATA_DB_SSL_MODE'])",
-    "sys.exit(subprocess.call([goose, '-dir', '/root/services/migration_service/migration_files/', 'postgres', dsn, 'up']))",
-].join("\n");
+export const MIGRATION_SCRIPT = fs.readFileSync(path.join(__dirname, "migrate.py"), "utf8");
 
-/** Execution role: pull the image (private ECR only), write its log group, read exactly its database secret. */
-function executionPolicy(args: MetaflowServiceArgs, logGroupArn: pulumi.Output<string>, db: DatabaseConnection): pulumi.Output<string> {
-    const statements: unknown[] = [
-        { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroupArn}:log-stream:*` },
-        { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: db.secretArn },
+/** Read exactly the database secret, and decrypt it only through Secrets Manager. */
+function readDatabaseSecret(region: string, db: DatabaseConnection, sid: string): unknown[] {
+    return [
+        { Sid: sid, Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: db.secretArn },
         {
             Sid: "DecryptDatabaseSecret",
             Effect: "Allow",
             Action: "kms:Decrypt",
             Resource: db.secretKmsKeyArns,
-            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } },
+            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
         },
+    ];
+}
+
+/** Execution role: pull the image (private ECR only), write its log group, read exactly its database secret. */
+function executionPolicy(args: MetaflowServiceArgs, logGroupArn: pulumi.Output<string>, db: DatabaseConnection): pulumi.Output<string> {
+    const statements: unknown[] = [
+        { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroupArn}:log-stream:*` },
+        ...readDatabaseSecret(args.region, db, "ReadDatabaseSecret"),
     ];
     const images = [args.image, ...(args.ui ? [args.ui.staticImage] : [])];
     const repos = images.map(ecrRepository).filter((r): r is NonNullable<typeof r> => r !== undefined);
@@ -513,11 +508,15 @@ function executionPolicy(args: MetaflowServiceArgs, logGroupArn: pulumi.Output<s
     return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
 }
 
-/** Task role: read the datastore (list the bucket, get objects) and decrypt them; nothing else. */
-function taskPolicy(args: MetaflowServiceArgs): pulumi.Output<string> {
+/**
+ * Task role: read the datastore (list the bucket, get objects) and decrypt them, and read the database secret again
+ * when RDS rotates the password (the `db-credentials` container); nothing else.
+ */
+function taskPolicy(args: MetaflowServiceArgs, db: DatabaseConnection): pulumi.Output<string> {
     return pulumi.jsonStringify({
         Version: "2012-10-17",
         Statement: [
+            ...readDatabaseSecret(args.region, db, "ReadRotatedDatabaseSecret"),
             { Sid: "ListDatastore", Effect: "Allow", Action: "s3:ListBucket", Resource: args.datastoreBucketArn },
             { Sid: "ReadDatastore", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${args.datastoreBucketArn}/*` },
             {

@@ -11,8 +11,12 @@ export const PORTS = { metadata: 8080, migration: 8082, uiBackend: 8083, uiStati
 /** Listener TLS policy: TLS 1.3 and 1.2 only. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-/** The first metadata service release whose database connection honours `MF_METADATA_DB_SSL_MODE`. */
-export const MIN_TLS_VERSION: readonly [number, number, number] = [2, 4, 4];
+/**
+ * The oldest metadata service release the platform runs: v2.5.1. Releases before it build the SQL of `update_row` from
+ * request values (fixed upstream in commit c96a178, released in v2.5.1), so anyone who reaches the API (every Batch job,
+ * every engineer) could run SQL as the database's master user. (Database TLS arrived in v2.4.4.)
+ */
+export const MIN_SERVICE_VERSION: readonly [number, number, number] = [2, 5, 1];
 
 /**
  * The task sizes Fargate accepts (Linux): cpu units -> the memory values (MiB) allowed with it. Source: the ECS
@@ -71,13 +75,15 @@ function compareVersions(a: readonly number[], b: readonly number[]): number {
     return 0;
 }
 
-/** The metadata service image must be pinned to a release that can talk TLS to its database. */
+/** The metadata service image must be pinned to a release without the `update_row` SQL injection (v2.5.1 or later). */
 export function serviceImageProblem(image: string): string | undefined {
     const ref = parseImage(image);
-    const min = `v${MIN_TLS_VERSION.join(".")}`;
-    if (!ref.tag) return `the image must carry a version tag (e.g. netflixoss/metaflow_metadata_service:v2.5.0); an untagged image means "latest", which changes under a running stack`;
+    const min = `v${MIN_SERVICE_VERSION.join(".")}`;
+    if (!ref.tag) return `the image must carry a version tag (e.g. netflixoss/metaflow_metadata_service:${min}); an untagged image means "latest", which changes under a running stack`;
     if (!ref.version) return `tag "${ref.tag}" is not a release version (vX.Y.Z); pin a release, ${min} or later`;
-    if (compareVersions(ref.version, MIN_TLS_VERSION) < 0) return `tag "${ref.tag}" predates ${min}, the first release that connects to PostgreSQL with TLS (MF_METADATA_DB_SSL_MODE)`;
+    if (compareVersions(ref.version, MIN_SERVICE_VERSION) < 0) {
+        return `tag "${ref.tag}" predates ${min}: earlier releases build update_row's SQL from request values (SQL injection as the database master user, fixed in ${min})`;
+    }
     return undefined;
 }
 

@@ -11,12 +11,15 @@ import { NAME_LIMITS, physicalName } from "../naming";
 import type { MetaflowServiceArgs, MetaflowUiArgs } from "./index";
 import { DatabaseConnection } from "./database";
 import { PORTS, servicePort, TLS_POLICY } from "./rules";
-import { awsLogs, dbEnvironment, dbSecrets, fargateTaskDefinition, ipTargetGroup, privateService } from "./tasks";
+import { AFTER_CREDENTIALS, awsLogs, credentialsContainer, dbEnvironment, dbSecrets, fargateTaskDefinition, ipTargetGroup, privateService, TMP_MOUNT } from "./tasks";
 
 /** The UI listener: 8443 with a certificate, else 8083 (inside the VPC only). */
 export function uiPort(certificateArn?: string): number {
     return certificateArn ? 8443 : 8083;
 }
+
+/** Where the load balancer routes the UI backend (`/api/*`) and the prefix its routes are mounted under. */
+export const UI_API_PREFIX = "/api";
 
 export interface MetaflowUi {
     url: pulumi.Output<string>;
@@ -81,7 +84,7 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
         opts,
     );
 
-    const backendTg = ipTargetGroup(`${name}-ui-backend-tg`, { name: physicalName(p, "ui-backend", NAME_LIMITS.targetGroup), vpcId: args.vpcId, port: PORTS.uiBackend, healthPath: "/api/ping" }, opts);
+    const backendTg = ipTargetGroup(`${name}-ui-backend-tg`, { name: physicalName(p, "ui-backend", NAME_LIMITS.targetGroup), vpcId: args.vpcId, port: PORTS.uiBackend, healthPath: `${UI_API_PREFIX}/ping` }, opts);
     const staticTg = ipTargetGroup(`${name}-ui-static-tg`, { name: physicalName(p, "ui-static", NAME_LIMITS.targetGroup), vpcId: args.vpcId, port: PORTS.uiStatic, healthPath: "/", healthMatcher: "200-399" }, opts);
 
     const oidc = ui.oidc;
@@ -120,13 +123,13 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
         {
             listenerArn: listener.arn,
             priority: 10,
-            conditions: [{ pathPattern: { values: ["/api/*"] } }],
+            conditions: [{ pathPattern: { values: [`${UI_API_PREFIX}/*`] } }],
             actions: [...authenticate, forward(backendTg)],
         },
         opts,
     );
 
-    const env = dbEnvironment(c.db);
+    const env = dbEnvironment(c.db, "service");
     const backendTask = fargateTaskDefinition(
         `${name}-ui-backend-task`,
         {
@@ -135,7 +138,10 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
             memory: ui.backend.memory,
             executionRoleArn: c.executionRoleArn,
             taskRoleArn: c.taskRoleArn,
+            volumes: [{ name: "tmp" }],
             containers: [
+                // CA bundle and password file (renewed when RDS rotates the password), as in the metadata task.
+                credentialsContainer({ image: args.image, db: c.db, region: args.region, logGroupName: c.logGroupName }),
                 {
                     name: "ui-backend",
                     image: args.image,
@@ -146,6 +152,9 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
                         ...env,
                         { name: "MF_UI_METADATA_PORT", value: String(PORTS.uiBackend) },
                         { name: "MF_UI_METADATA_HOST", value: "0.0.0.0" },
+                        // The server mounts its routes under PATH_PREFIX (default empty, ui_server.py line 48), while the
+                        // load balancer sends it `/api/*` and checks `/api/ping`: without this it answers 404 to both.
+                        { name: "PATH_PREFIX", value: UI_API_PREFIX },
                         { name: "METAFLOW_SERVICE_URL", value: c.serviceUrl },
                         { name: "METAFLOW_DEFAULT_DATASTORE", value: "s3" },
                         { name: "METAFLOW_DATASTORE_SYSROOT_S3", value: args.datastoreRoot },
@@ -154,6 +163,8 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
                         { name: "AWS_DEFAULT_REGION", value: args.region },
                     ],
                     secrets: dbSecrets(c.db),
+                    dependsOn: [AFTER_CREDENTIALS],
+                    mountPoints: TMP_MOUNT,
                     // The UI backend caches artifacts and DAGs on local disk.
                     readonlyRootFilesystem: false,
                     privileged: false,
@@ -177,7 +188,7 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
                     essential: true,
                     portMappings: [{ containerPort: PORTS.uiStatic, protocol: "tcp" }],
                     // The browser calls the backend through the same listener.
-                    environment: [{ name: "METAFLOW_SERVICE", value: pulumi.interpolate`${url}/api` }],
+                    environment: [{ name: "METAFLOW_SERVICE", value: pulumi.interpolate`${url}${UI_API_PREFIX}` }],
                     // nginx writes its cache and pid files.
                     readonlyRootFilesystem: false,
                     privileged: false,

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 
 import { MIGRATION_LOCK_KEY, MIGRATION_SCRIPT, MetaflowServiceArgs, validateMetaflowServiceArgs } from "../../components/metaflow-service";
+import { CREDENTIALS_SCRIPT, DATABASE_HEALTH } from "../../components/metaflow-service/tasks";
 import { RecordedResource } from "../../offline/mocks";
 import { FIXTURES, policyOf, runStack, StackRun } from "../harness";
 
@@ -125,7 +126,8 @@ describe("MetaflowService", function () {
                 expect(ports).to.deep.equal([8080]);
                 const svc = defs.find((c) => c.name === "metadata");
                 expect(svc.command).to.deep.equal(["/opt/latest/bin/python3", "-m", "services.metadata_service.server"]);
-                expect(svc.environment).to.deep.include({ name: "MF_MIGRATION_ENDPOINTS_ENABLED", value: "0" });
+                // Only the migration service reads MF_MIGRATION_ENDPOINTS_ENABLED, and it never runs: not set.
+                for (const c of defs) expect((c.environment ?? []).map((e: any) => e.name), c.name).to.not.include("MF_MIGRATION_ENDPOINTS_ENABLED");
             });
 
             it("migrates before the service starts, with the image's tool under an advisory lock", () => {
@@ -133,28 +135,58 @@ describe("MetaflowService", function () {
                 const [migrate, svc] = [defs.find((c) => c.name === "migrate"), defs.find((c) => c.name === "metadata")];
                 expect(migrate.essential).to.equal(false);
                 expect(migrate.image).to.equal(svc.image);
-                expect(migrate.command[2]).to.include("/root/run_goose.py").and.include(`pg_advisory_lock(%s)', (${MIGRATION_LOCK_KEY},)`);
-                // Images whose run_goose.py ignores the TLS mode get goose with the task's sslmode, never sslmode=disable.
-                expect(migrate.command[2]).to.include("?sslmode=%s").and.include("e['MF_METADATA_DB_SSL_MODE'])").and.not.include("sslmode=disable");
-                expect(svc.dependsOn).to.deep.equal([{ containerName: "migrate", condition: "SUCCESS" }]);
-                expect(svc.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.0");
+                expect(migrate.command.slice(0, 2)).to.deep.equal(["/opt/latest/bin/python3", "-c"]);
+                expect(migrate.command[2]).to.equal(MIGRATION_SCRIPT);
+                // Waiting tasks retry a non-blocking lock: a session blocked in pg_advisory_lock would stall the holder's
+                // CREATE INDEX CONCURRENTLY forever (test/integration/service/migrations.test.ts shows it).
+                expect(MIGRATION_SCRIPT).to.include("/root/run_goose.py").and.include("SELECT pg_try_advisory_lock(%s)").and.not.match(/pg_advisory_lock\(/);
+                expect(MIGRATION_SCRIPT).to.include(`LOCK_KEY = 0x${MIGRATION_LOCK_KEY.toString(16).toUpperCase()}`);
+                expect(migrate.dependsOn).to.deep.equal([{ containerName: "db-credentials", condition: "HEALTHY" }]);
+                expect(svc.dependsOn).to.deep.equal([
+                    { containerName: "db-credentials", condition: "HEALTHY" },
+                    { containerName: "migrate", condition: "SUCCESS" },
+                ]);
+                expect(svc.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.1");
             });
 
-            it("hands the database credentials over only through ECS secrets, and connects with TLS", () => {
+            it("hands the password only to db-credentials (ECS secret), which keeps the task's password file current", () => {
                 const run = runs[env];
                 const secretArn = run.one(T.db).state.masterUserSecrets[0].secretArn;
+                const user = { name: "MF_METADATA_DB_USER", valueFrom: `${secretArn}:username::` };
+                const password = { name: "MF_METADATA_DB_PSWD", valueFrom: `${secretArn}:password::` };
                 for (const task of run.ofType(T.task)) {
                     for (const c of containers(task)) {
-                        const names = (c.environment ?? []).map((e: any) => e.name);
-                        expect(names.filter((n: string) => /PSWD|PASSWORD|SECRET/i.test(n)), `${c.name} environment`).to.deep.equal([]);
-                        expect(c.environment).to.deep.include({ name: "MF_METADATA_DB_SSL_MODE", value: "require" });
-                        expect(c.secrets).to.deep.equal([
-                            { name: "MF_METADATA_DB_USER", valueFrom: `${secretArn}:username::` },
-                            { name: "MF_METADATA_DB_PSWD", valueFrom: `${secretArn}:password::` },
-                        ]);
+                        const env = Object.fromEntries((c.environment ?? []).map((e: any) => [e.name, e.value]));
+                        // The only password-like variable in an environment is the empty one (libpq then reads PGPASSFILE).
+                        for (const [k, v] of Object.entries(env)) if (/PSWD|PASSWORD/i.test(k)) expect([k, v]).to.deep.equal(["MF_METADATA_DB_PSWD", ""]);
+                        expect(env.MF_METADATA_DB_SSL_MODE, c.name).to.equal("verify-full");
                         expect(c.readonlyRootFilesystem).to.equal(true);
+                        if (c.name === "db-credentials") {
+                            expect(c.secrets).to.deep.equal([user, password]);
+                            expect(env).to.deep.include({ DB_SECRET_ARN: secretArn, PGPASSFILE: "/tmp/pgpass", DB_CA_BUNDLE_FILE: "/tmp/rds-ca.pem", AWS_REGION: "us-east-1" });
+                            expect(env.DB_CA_BUNDLE_URL).to.equal("https://truststore.pki.rds.amazonaws.com/us-east-1/us-east-1-bundle.pem");
+                            expect(c.command).to.deep.equal(["/opt/latest/bin/python3", "-c", CREDENTIALS_SCRIPT]);
+                            expect(c.essential).to.equal(true);
+                            expect(c.healthCheck.command).to.deep.equal(["CMD-SHELL", "test -s /tmp/pgpass && test -s /tmp/rds-ca.pem"]);
+                        } else {
+                            expect(c.secrets, c.name).to.deep.equal([user]);
+                            expect(env).to.deep.include({ PGPASSFILE: "/tmp/pgpass", MF_METADATA_DB_PSWD: "" });
+                            // Each reader gets the CA bundle under the name it reads (service code vs run_goose.py).
+                            const ca = c.name === "migrate" ? "MF_METADATA_DB_SSL_ROOT_CERT" : "MF_METADATA_DB_SSL_ROOT_CERT_PATH";
+                            expect(env[ca], c.name).to.equal("/tmp/rds-ca.pem");
+                            expect(Object.keys(env).filter((k) => k.startsWith("MF_METADATA_DB_SSL_ROOT_CERT")), c.name).to.deep.equal([ca]);
+                        }
+                        expect(c.mountPoints).to.deep.equal([{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
                     }
                 }
+            });
+
+            it("checks the database from the metadata container, tolerating a failover, while the load balancer checks /ping", () => {
+                const svc = containers(serviceTask(runs[env])).find((c) => c.name === "metadata");
+                expect(svc.healthCheck).to.deep.equal(DATABASE_HEALTH.check);
+                expect(svc.healthCheck.command.join(" ")).to.include("/healthcheck");
+                expect(svc.healthCheck.interval * svc.healthCheck.retries).to.equal(300);
+                expect(runs[env].one(T.tg, "-metadata-tg").inputs.healthCheck.path).to.equal("/ping");
             });
 
             it("uses separate execution and task roles with exactly the permissions they need", () => {
@@ -176,6 +208,9 @@ describe("MetaflowService", function () {
                 const bucketArn = run.one("aws:s3/bucket:Bucket", "-artifacts").state.arn;
                 const taskStatements = policyOf(run.one(T.rolePolicy, "-metadata-task")).Statement;
                 expect(taskStatements.map((s) => [actions(s), s.Resource])).to.deep.equal([
+                    // db-credentials reads the secret again after RDS rotated the password.
+                    [["secretsmanager:GetSecretValue"], secretArn],
+                    [["kms:Decrypt"], [kmsArn(run)]],
                     [["s3:ListBucket"], bucketArn],
                     [["s3:GetObject"], `${bucketArn}/*`],
                     [["kms:Decrypt"], kmsArn(run)],
@@ -308,9 +343,17 @@ describe("MetaflowService", function () {
             const rule = run.one(T.rule, "-ui-api-rule");
             expect(rule.inputs.conditions[0].pathPattern.values).to.deep.equal(["/api/*"]);
             expect(rule.inputs.actions.map((a: any) => a.targetGroupArn)).to.deep.equal([backend.state.arn]);
-            const backendDef = containers(run.one(T.task, "-ui-backend-task"))[0];
+            const backendContainers = containers(run.one(T.task, "-ui-backend-task"));
+            // The UI backend's task has its own db-credentials container (CA bundle, password file), started first.
+            expect(backendContainers.map((c) => c.name)).to.deep.equal(["db-credentials", "ui-backend"]);
+            const backendDef = backendContainers[1];
+            expect(backendDef.dependsOn).to.deep.equal([{ containerName: "db-credentials", condition: "HEALTHY" }]);
             expect(backendDef.command).to.deep.equal(["/opt/latest/bin/python3", "-m", "services.ui_backend_service.ui_server"]);
-            expect(backendDef.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.0");
+            expect(backendDef.image).to.equal("netflixoss/metaflow_metadata_service:v2.5.1");
+            // The server mounts its routes under PATH_PREFIX: the prefix the rule forwards and the health check uses.
+            expect(backendDef.environment).to.deep.include({ name: "PATH_PREFIX", value: "/api" });
+            // Metaflow links each run it starts to the UI.
+            expect((run.outputs.metaflowConfig as Record<string, string>).METAFLOW_UI_URL).to.equal(run.outputs.metaflowUiUrl).and.match(/^http:\/\/.*:8083$/);
             expect(run.one(T.task, "-ui-backend-task").inputs.cpu).to.equal("512");
             expect(run.one(T.task, "-ui-backend-task").inputs.memory).to.equal("2048");
             for (const s of run.ofType(T.service)) expect(s.inputs.networkConfiguration.assignPublicIp).to.equal(false);
@@ -364,9 +407,12 @@ describe("MetaflowService", function () {
             expect(run.ofType(T.db)).to.have.length(0);
             const rule = run.one(T.ingress, "-db-from-service");
             expect([rule.inputs.securityGroupId, rule.inputs.referencedSecurityGroupId, rule.inputs.fromPort]).to.deep.equal(["sg-0c8d2e3f4a5b6c7ff", sgId(run, "-task-sg"), 5432]);
-            const svc = containers(serviceTask(run)).find((c) => c.name === "metadata");
-            expect(svc.secrets[1].valueFrom).to.equal(`${f.databaseSecretArn}:password::`);
+            const [credentials, , svc] = containers(serviceTask(run));
+            expect(credentials.secrets[1].valueFrom).to.equal(`${f.databaseSecretArn}:password::`);
+            expect(credentials.environment).to.deep.include({ name: "DB_SECRET_ARN", value: f.databaseSecretArn });
             expect(svc.environment).to.deep.include({ name: "MF_METADATA_DB_HOST", value: f.databaseEndpoint });
+            const taskRole = policyOf(run.one(T.rolePolicy, "-metadata-task")).Statement;
+            expect([taskRole[0].Resource, taskRole[1].Resource]).to.deep.equal([f.databaseSecretArn, [f.kmsKeyArn]]);
             const exec = policyOf(run.one(T.rolePolicy, "-metadata-execution")).Statement;
             expect(exec[1].Resource).to.equal(f.databaseSecretArn);
             expect(exec[2].Resource).to.deep.equal([f.kmsKeyArn]);
@@ -383,7 +429,7 @@ describe("MetaflowService", function () {
             datastoreBucketArn: "arn:aws:s3:::b",
             datastoreRoot: "s3://b/metaflow",
             logRetentionDays: 14,
-            image: "netflixoss/metaflow_metadata_service:v2.5.0",
+            image: "netflixoss/metaflow_metadata_service:v2.5.1",
             cpu: 512,
             memory: 1024,
             desiredCount: 1,
@@ -404,8 +450,12 @@ describe("MetaflowService", function () {
         it("rejects images without a release tag, or older than database TLS support", () => {
             expect(problems({ image: "netflixoss/metaflow_metadata_service" })[0]).to.match(/version tag/);
             expect(problems({ image: "netflixoss/metaflow_metadata_service:latest" })[0]).to.match(/not a release version/);
-            expect(problems({ image: "netflixoss/metaflow_metadata_service:v2.3.0" })[0]).to.match(/predates v2.4.4/);
-            expect(problems({ image: "public.ecr.aws/outerbounds/metaflow_metadata_service:2.4.4" })).to.deep.equal([]);
+            expect(problems({ image: "netflixoss/metaflow_metadata_service:v2.3.0" })[0]).to.match(/predates v2.5.1/);
+            // v2.5.0 and earlier build update_row's SQL from request values (fixed in v2.5.1, upstream commit c96a178).
+            expect(problems({ image: "netflixoss/metaflow_metadata_service:v2.5.0" })[0]).to.match(/predates v2\.5\.1: .*SQL injection/);
+            expect(problems({ image: "netflixoss/metaflow_metadata_service:v2.4.4" })[0]).to.match(/predates v2\.5\.1/);
+            expect(problems({ image: "public.ecr.aws/outerbounds/metaflow_metadata_service:2.5.1" })).to.deep.equal([]);
+            expect(problems({ image: "netflixoss/metaflow_metadata_service:v2.6.0" })).to.deep.equal([]);
         });
         it("rejects fewer than two tasks in prod, and inverted bounds", () => {
             expect(problems({ highAvailability: true }).join("; ")).to.match(/prod needs at least 2 tasks/);
@@ -425,10 +475,12 @@ describe("MetaflowService", function () {
     });
 });
 
-describe("the migration script", () => {
-    it("is valid Python (checked with the machine's python3 when there is one)", function () {
-        const check = spawnSync("python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read())"], { input: MIGRATION_SCRIPT, encoding: "utf8" });
-        if (check.error) this.skip();
-        expect(check.status, check.stderr).to.equal(0);
-    });
+describe("the Python the containers run (migrate.py, credentials.py)", () => {
+    for (const [name, script] of [["migrate.py", MIGRATION_SCRIPT], ["credentials.py", CREDENTIALS_SCRIPT]]) {
+        it(`${name} is valid Python (checked with the machine's python3 when there is one)`, function () {
+            const check = spawnSync("python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read())"], { input: script, encoding: "utf8" });
+            if (check.error) this.skip();
+            expect(check.status, check.stderr).to.equal(0);
+        });
+    }
 });

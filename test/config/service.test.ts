@@ -39,7 +39,7 @@ describe("service configuration", () => {
         expect(prod.config.service).to.deep.include({ desiredTasks: 2, minTasks: 2, publicApi: false, ui: undefined });
         expect(prod.config.service.database.multiAz).to.equal(true);
         expect(prod.config.service.database.backupDays).to.equal(30);
-        expect(prod.config.service.image).to.match(/:v2\.5\.0$/);
+        expect(prod.config.service.image).to.match(/:v2\.5\.1$/);
     });
 
     it("rejects a cpu/memory pair Fargate does not run, naming both keys", () => {
@@ -57,7 +57,8 @@ describe("service configuration", () => {
 
     it("rejects an image without a version tag, or one without database TLS", () => {
         expect(problemsOf("dev", { serviceImage: "netflixoss/metaflow_metadata_service" })[0]).to.deep.include({ key: "metaflow-platform:serviceImage" });
-        expect(problemsOf("dev", { serviceImage: "netflixoss/metaflow_metadata_service:v2.4.3" })[0].allowed).to.match(/predates v2\.4\.4/);
+        expect(problemsOf("dev", { serviceImage: "netflixoss/metaflow_metadata_service:v2.4.3" })[0].allowed).to.match(/predates v2\.5\.1/);
+        expect(problemsOf("dev", { serviceImage: "netflixoss/metaflow_metadata_service:v2.5.0" })[0].allowed).to.match(/predates v2\.5\.1: .*SQL injection/);
     });
 
     it("rejects prod with fewer than two tasks, inverted bounds, a single-AZ database or short backups", () => {

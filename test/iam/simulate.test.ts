@@ -117,7 +117,11 @@ for (const stack of ["dev", "prod"]) {
                 for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) expect(await simulate(p, who, action, p.arns.key), `${who} ${action}`).to.equal("Allowed");
             }
             expect(await simulate(p, "metadataTask", "kms:Decrypt", p.arns.key, { "kms:ViaService": `s3.${REGION}.amazonaws.com` })).to.equal("Allowed");
-            expect(await simulate(p, "metadataTask", "kms:Decrypt", p.arns.key, { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` })).to.not.equal("Allowed");
+            // The db-credentials container re-reads the rotated database secret: decrypting through Secrets Manager
+            // is its job; through any other service, or directly, it is not.
+            expect(await simulate(p, "metadataTask", "kms:Decrypt", p.arns.key, { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` })).to.equal("Allowed");
+            expect(await simulate(p, "metadataTask", "kms:Decrypt", p.arns.key, { "kms:ViaService": `ssm.${REGION}.amazonaws.com` })).to.not.equal("Allowed");
+            expect(await simulate(p, "metadataTask", "kms:Decrypt", p.arns.key)).to.not.equal("Allowed");
         });
 
         it("refuses reads without TLS, for every principal, in the bucket policy", async () => {

@@ -56,6 +56,8 @@ describe("wiring between sections", () => {
             const profile = run.outputs.metaflowConfig as Record<string, string>;
             expect(profile.METAFLOW_SERVICE_INTERNAL_URL).to.match(/^http:\/\/internal-.*elb\.amazonaws\.com$/);
             expect(profile.METAFLOW_BATCH_JOB_QUEUE).to.match(/:job-queue\//);
+            // No UI in the shipped stacks, so no link to one.
+            expect(profile).to.not.have.property("METAFLOW_UI_URL");
         });
     }
 });

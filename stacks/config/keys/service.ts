@@ -8,9 +8,9 @@ const URL = { regex: /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/\S*)?$/, describe: 
 export const serviceKeys = {
     serviceImage: {
         type: "string",
-        default: "netflixoss/metaflow_metadata_service:v2.5.0",
+        default: "netflixoss/metaflow_metadata_service:v2.5.1",
         pattern: { regex: /^[a-z0-9][a-z0-9._\/:-]*(@sha256:[0-9a-f]{64})?$/, describe: "a container image reference registry/repository:tag" },
-        description: "Metadata service image, pinned to a release tag (v2.4.4 or later: the first with database TLS). Changing it runs the new release's migrations before the new tasks serve.",
+        description: "Metadata service image, pinned to a release tag, v2.5.1 or later (earlier releases have an SQL injection in update_row). Changing it runs the new release's migrations before the new tasks serve.",
     },
     serviceCpu: { ...CPU, default: { dev: 512, staging: 512, prod: 1024 }, description: "CPU units (1024 = 1 vCPU) of each metadata service task; a Fargate size with serviceMemory." },
     serviceMemory: { ...MEMORY, default: { dev: 1024, staging: 1024, prod: 2048 }, description: "Memory (MiB) of each metadata service task; a Fargate size with serviceCpu." },
