@@ -2,7 +2,7 @@
  * Policy tooling outside `pulumi preview`:
  *
  *   npm run -s policy -- check <file> [--stack <name>] [--config <policy-config.json>] [--json]
- *       Evaluates both packs and the cost estimate on a resource list read from the offline plan's JSON
+ *       Evaluates the three packs and the cost estimate on a resource list read from the offline plan's JSON
  *       (`npm run plan -- --json`), a `pulumi stack export` file or `pulumi preview --json` output (the format is
  *       detected). The policy configuration is --config, else policies/config/<stack>.json, else the strictest
  *       defaults (prod). Exit 0: no mandatory violation; 1: a mandatory violation; 2: unreadable input or usage error.

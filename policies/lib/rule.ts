@@ -7,11 +7,11 @@
 import { PolicySettings, resolveSettings, SETTING_SCHEMAS, SettingKey } from "./settings";
 import { ResourceView } from "./view";
 
-export type PackName = "security" | "cost";
+export type PackName = "security" | "cost" | "aws";
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
 interface RuleBase {
-    /** Policy name, unique across both packs (kebab-case, as CrossGuard shows it). */
+    /** Policy name, unique across the packs (kebab-case, as CrossGuard shows it). */
     name: string;
     pack: PackName;
     description: string;

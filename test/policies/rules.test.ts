@@ -1,9 +1,10 @@
 /**
- * Every rule of both packs, each with a compliant and a violating resource list built as plain fixtures. A final test
+ * Every rule of the three packs, each with a compliant and a violating resource list built as plain fixtures. A final test
  * fails when a rule has no case here, so a new rule cannot ship untested.
  */
 import { expect } from "chai";
 
+import { AWS_RULES } from "../../policies/aws/rules";
 import { costRules } from "../../policies/cost/rules";
 import { evaluate, Rule } from "../../policies/lib/rule";
 import { PolicySettings } from "../../policies/lib/settings";
@@ -37,6 +38,8 @@ const sgIngress = (props: Record<string, any>) => [res(T.sgIngressRule, "in", { 
 const ce = (name: string, cr: Record<string, any>) => res(T.computeEnvironment, name, { type: "MANAGED", computeResources: { type: "SPOT", maxVcpus: 64, minVcpus: 0, instanceTypes: ["c5"], subnets: ["s"], ...cr } }, { outputs: { arn: `arn:aws:batch:us-east-1:1:compute-environment/${name}` } });
 const queue = (name: string, ...envs: string[]) => res(T.jobQueue, name, { priority: 1, state: "ENABLED", computeEnvironmentOrders: envs.map((e, i) => ({ order: i + 1, computeEnvironment: `arn:aws:batch:us-east-1:1:compute-environment/${e}` })) });
 const logGroup = (props: Record<string, any>) => [res(T.logGroup, "lg", { retentionInDays: 365, kmsKeyId: KEY, ...props })];
+const TG = "aws:lb/targetGroup:TargetGroup";
+const RULE = "aws:cloudwatch/eventRule:EventRule";
 const fargateTask = (cpu: string, memory: string) => [res(T.ecsTaskDefinition, "td", { family: "svc", requiresCompatibilities: ["FARGATE"], cpu, memory, containerDefinitions: "[]" })];
 
 export const CASES: Record<string, Case> = {
@@ -117,7 +120,13 @@ export const CASES: Record<string, Case> = {
         expect: /HTTP on an internet-facing/,
     },
     "lb-drop-invalid-headers": { good: [lb()], bad: [lb({ dropInvalidHeaderFields: false })], expect: /dropInvalidHeaderFields/ },
-    "lb-access-logs-prod": { settings: prod, good: [lb()], bad: [lb({ accessLogs: undefined })], expect: /access logs/ },
+    "lb-access-logs-prod": {
+        settings: prod,
+        // A TCP-only NLB has nothing to log (AWS writes NLB access logs for TLS listeners only); a TLS one must log.
+        good: [lb(), res(T.lb, "nlb", { loadBalancerType: "network", internal: true }, { outputs: { arn: "arn:nlb" } }), res(T.lbListener, "l", { loadBalancerArn: "arn:nlb", protocol: "TCP", port: 443 })],
+        bad: [lb({ accessLogs: undefined }), res(T.lb, "nlb", { loadBalancerType: "network", internal: true }, { outputs: { arn: "arn:nlb" } }), res(T.lbListener, "l", { loadBalancerArn: "arn:nlb", protocol: "TLS", port: 443 })],
+        expect: /alb: access logs are not enabled in prod[\s\S]*nlb: access logs/,
+    },
     "lb-deletion-protection-prod": { settings: prod, good: [lb()], bad: [lb({ enableDeletionProtection: false })], expect: /enableDeletionProtection/ },
     "apigateway-stage-access-logs": {
         good: [res(T.apiStage, "s", { stageName: "v1", accessLogSettings: { destinationArn: "arn:aws:logs:x", format: "{}" } })],
@@ -254,9 +263,47 @@ export const CASES: Record<string, Case> = {
         bad: [ce("cpu", { minVcpus: 16, type: "EC2", instanceTypes: ["c5"] })],
         expect: /exceeds the budget of \$100/,
     },
+    // metaflow-aws-constraints: one violating input of each kind AWS refuses.
+    "aws-input-constraints": {
+        good: [res(T.lb, "alb", { name: "mf-prod-metadata", loadBalancerType: "application" }), res(TG, "tg", { name: "mf-prod-metadata", protocol: "HTTP", port: 8080, healthCheck: { interval: 15, timeout: 5 } }), ...logGroup({})],
+        bad: [res(T.lb, "alb", { name: "internal-metadata", loadBalancerType: "application" }), res(TG, "tg", { name: "mf-prod-metadata", protocol: "HTTPX", port: 70000 }), ...logGroup({ retentionInDays: 13 })],
+        expect: /name "internal-metadata" must not begin with "internal-"[\s\S]*port 70000 is above the maximum 65535[\s\S]*protocol "HTTPX" is not one of[\s\S]*retentionInDays 13 is not one of/,
+    },
+    "aws-auto-names": {
+        good: [res(T.lb, "mf-prod-alb", { loadBalancerType: "application" }), res(T.rdsInstance, "mf-prod-db", {})],
+        bad: [res(T.lb, "mf-maximal-stack-metadata-alb", { loadBalancerType: "application" }), res(T.rdsInstance, "mf--prod-db", {})],
+        expect: /"mf-maximal-stack-metadata-alb-0a1b2c3"\), which has 37 characters; AWS allows at most 32[\s\S]*"mf--prod-db-0a1b2c3"\), which does not match/,
+    },
+    "aws-sg-rule-description": {
+        good: [...sgIngress({ cidrIpv4: "10.0.0.0/8", description: "HTTPS from VPN & bastion (CIDR)" }), ...sgIngress({ referencedSecurityGroupId: "sg-2", description: "HTTPS from the engineers access path" })],
+        bad: [...sgIngress({ cidrIpv4: "10.0.0.0/8", description: "engineers' VPN" }), ...sgIngress({ referencedSecurityGroupId: "sg-2", description: "VPN & bastion" })],
+        expect: /"engineers' VPN" does not match[\s\S]*refused: "'"[\s\S]*"VPN & bastion" does not match[\s\S]*refused: "&"/,
+    },
+    "aws-rds-storage-ceiling": { good: db({ allocatedStorage: 20, maxAllocatedStorage: 22 }), bad: db({ allocatedStorage: 20, maxAllocatedStorage: 21 }), expect: /maxAllocatedStorage 21 must be at least 10% above the allocated storage \(20 GB\): at least 22 GB/ },
+    "aws-health-check-timeout": {
+        good: [res(TG, "tg", { healthCheck: { interval: 15, timeout: 5 } })],
+        bad: [res(TG, "tg", { healthCheck: { interval: 10, timeout: 10 } })],
+        expect: /timeout 10 must be smaller than healthCheck.interval 10/,
+    },
+    "aws-fargate-task-size": { good: fargateTask("256", "512"), bad: fargateTask("256", "4096"), expect: /memory 512, 1024, 2048 MiB with cpu 256, not 4096/ },
+    "aws-s3-lifecycle-days": {
+        good: [res(T.bucketLifecycle, "lc", { rules: [{ id: "tier", transitions: [{ days: 30, storageClass: "STANDARD_IA" }, { days: 0, storageClass: "GLACIER_IR" }] }] })],
+        bad: [res(T.bucketLifecycle, "lc", { rules: [{ id: "tier", noncurrentVersionTransitions: [{ noncurrentDays: 7, storageClass: "ONEZONE_IA" }] }] })],
+        expect: /noncurrentDays 7 before ONEZONE_IA is below S3's minimum of 30/,
+    },
+    "aws-event-pattern": {
+        good: [res(RULE, "r", { eventPattern: JSON.stringify({ source: ["aws.s3"], detail: { object: { key: [{ prefix: "in/" }] } } }) })],
+        bad: [res(RULE, "r", { eventPattern: JSON.stringify({ source: ["aws.states"], detail: { status: "FAILED" } }) })],
+        expect: /detail.status: "FAILED" is a bare value/,
+    },
+    "aws-instance-types": {
+        good: [ce("ce", { instanceTypes: ["c7i", "m7i.48xlarge", "optimal", "default_arm64"] }), res(T.launchTemplate, "lt", { instanceType: "g6.xlarge" })],
+        bad: [ce("ce", { instanceTypes: ["c7i", "m7i.32xlarge", "c99"] }), res(T.launchTemplate, "lt", { instanceType: "p5.96xlarge" })],
+        expect: /"m7i.32xlarge" does not exist[\s\S]*"c99" does not exist[\s\S]*"p5.96xlarge" does not exist/,
+    },
 };
 
-const ALL: Rule[] = [...SECURITY_RULES, ...costRules];
+const ALL: Rule[] = [...SECURITY_RULES, ...costRules, ...AWS_RULES];
 
 describe("policy rules: compliant and violating fixtures", () => {
     for (const rule of ALL) {

@@ -1,0 +1,217 @@
+/**
+ * The `metaflow-aws-constraints` pack: what AWS itself refuses, checked against constraint data extracted from AWS's
+ * own models (policies/aws/constraints.json, written by scripts/aws-constraints.ts from botocore and cfn-lint's
+ * CloudFormation schemas). A violation here is a `pulumi up` that would fail at the AWS API, or a resource AWS
+ * creates but that cannot work. Cross-field rules AWS documents but its models do not encode cite the documentation.
+ *
+ * Pure module: no Pulumi import.
+ */
+import { fargateSizeProblem, storageCeilingProblem } from "../../components/metaflow-service/rules";
+import { eventPatternProblems } from "../../components/sfn/rules";
+import { ResourceRule, Rule } from "../lib/rule";
+import { T } from "../lib/types";
+import { getPath, isUnknown, parseJsonish, ResourceView, SECRET_TEXT } from "../lib/view";
+import { AWS_DATA, BATCH_INSTANCE_KEYWORDS, FieldConstraint, fieldProblems, instanceTypeExists, sampleAutoName } from "./data";
+
+const decided = (v: unknown) => v !== undefined && v !== null && v !== SECRET_TEXT && !isUnknown(v);
+
+/** A number from an input that sources may hold as text (stack exports keep some numbers as strings). */
+function num(v: unknown): number | undefined {
+    if (typeof v === "number") return v;
+    if (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) return Number(v);
+    return undefined;
+}
+
+const fieldTypes = Object.keys(AWS_DATA.fields);
+
+const inputConstraints: ResourceRule = {
+    name: "aws-input-constraints",
+    pack: "aws",
+    kind: "resource",
+    description: "Every input the platform sets is within AWS's constraints for it: length, characters, pattern, allowed values and numeric range, from botocore's service models and the CloudFormation resource schemas.",
+    uses: [],
+    types: fieldTypes,
+    check(r) {
+        const out: string[] = [];
+        for (const [path, c] of Object.entries(AWS_DATA.fields[r.type] ?? {})) {
+            let value = getPath(r.props, path);
+            if (!decided(value)) continue;
+            if (path === "namePrefix") {
+                if (typeof value !== "string") continue;
+                const sample = sampleAutoName(value, c.autoNameSuffix ?? 0);
+                for (const p of fieldProblems(sample, c)) out.push(`namePrefix "${value}": with the provider's ${c.autoNameSuffix}-character unique suffix the name ("${sample}") ${p} (${c.source})`);
+                continue;
+            }
+            if (typeof c.enum?.[0] === "number" || c.minimum !== undefined || c.maximum !== undefined) value = num(value) ?? value;
+            for (const p of fieldProblems(value, c)) out.push(`${path} ${JSON.stringify(value)} ${p} (${c.source})`);
+        }
+        return out;
+    },
+};
+
+const autoNames: ResourceRule = {
+    name: "aws-auto-names",
+    pack: "aws",
+    kind: "resource",
+    description: "Names Pulumi generates (the logical name, a hyphen and 7 random characters) fit AWS's length, character and pattern rules for the resource's name, including the internal- rule of load balancers.",
+    uses: [],
+    types: fieldTypes.filter((t) => Object.entries(AWS_DATA.fields[t]).some(([p, c]) => c.autoNameSuffix === 8 && p !== "namePrefix")),
+    check(r) {
+        const out: string[] = [];
+        for (const [path, c] of Object.entries(AWS_DATA.fields[r.type] ?? {})) {
+            if (c.autoNameSuffix !== 8 || path === "namePrefix") continue;
+            if (r.props[path] !== undefined || r.props.namePrefix !== undefined) continue;
+            const sample = sampleAutoName(r.name, 8);
+            for (const p of fieldProblems(sample, c)) out.push(`${path} is unset, so Pulumi names it "${r.name}-" and 7 random characters ("${sample}"), which ${p} (${c.source}); set ${path} or shorten the logical name`);
+        }
+        return out;
+    },
+};
+
+const SG_RULES = [T.sgIngressRule, T.sgEgressRule, T.sgRule];
+
+/** The description of a security group rule and whether it references another security group. */
+function ruleDescriptions(r: ResourceView): Array<{ where: string; description: unknown; group: boolean }> {
+    const p = r.props;
+    if (r.type === T.securityGroup) {
+        return (["ingress", "egress"] as const).flatMap((dir) =>
+            (Array.isArray(p[dir]) ? p[dir] : []).map((x: any, i: number) => ({ where: `${dir}[${i}].description`, description: x?.description, group: Array.isArray(x?.securityGroups) && x.securityGroups.length > 0 })),
+        );
+    }
+    return [{ where: "description", description: p.description, group: p.referencedSecurityGroupId !== undefined || p.sourceSecurityGroupId !== undefined }];
+}
+
+const sgRuleDescription: ResourceRule = {
+    name: "aws-sg-rule-description",
+    pack: "aws",
+    kind: "resource",
+    description: "Security group rule descriptions use only the characters EC2 accepts (a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, without & for rules that reference a security group) and at most 255 characters.",
+    uses: [],
+    types: [...SG_RULES, T.securityGroup],
+    check(r) {
+        const out: string[] = [];
+        for (const d of ruleDescriptions(r)) {
+            if (typeof d.description !== "string") continue;
+            const c: FieldConstraint = d.group ? AWS_DATA.securityGroupRuleDescription.group : AWS_DATA.securityGroupRuleDescription.cidr;
+            const one = new RegExp(c.pattern!.replace(/\]\*\$$/, "]$"), "u");
+            const bad = [...new Set([...d.description].filter((ch) => !one.test(ch)))];
+            for (const p of fieldProblems(d.description, c)) {
+                out.push(`${d.where} ${JSON.stringify(d.description)} ${p}${bad.length ? ` (refused: ${bad.map((b) => JSON.stringify(b)).join(" ")})` : ""}; EC2 fails with "Invalid rule description" (${c.source})`);
+            }
+        }
+        return out;
+    },
+};
+
+const storageCeiling: ResourceRule = {
+    name: "aws-rds-storage-ceiling",
+    pack: "aws",
+    kind: "resource",
+    description: "An RDS storage autoscaling ceiling (maxAllocatedStorage) is at least 10% above the allocated storage (Amazon RDS User Guide, storage autoscaling).",
+    uses: [],
+    types: [T.rdsInstance],
+    check(r) {
+        const allocated = num(r.props.allocatedStorage);
+        const max = num(r.props.maxAllocatedStorage);
+        if (allocated === undefined || max === undefined || max === 0) return [];
+        const p = storageCeilingProblem(allocated, max);
+        return p ? [`maxAllocatedStorage ${max} ${p}`] : [];
+    },
+};
+
+const healthCheckTimeout: ResourceRule = {
+    name: "aws-health-check-timeout",
+    pack: "aws",
+    kind: "resource",
+    description: "A target group's health check timeout is shorter than its interval (Elastic Load Balancing refuses a timeout that is not smaller than the interval).",
+    uses: [],
+    types: ["aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"],
+    check(r) {
+        const timeout = num(getPath(r.props, "healthCheck.timeout"));
+        const interval = num(getPath(r.props, "healthCheck.interval"));
+        if (timeout === undefined || interval === undefined || timeout < interval) return [];
+        return [`healthCheck.timeout ${timeout} must be smaller than healthCheck.interval ${interval}`];
+    },
+};
+
+const fargateSize: ResourceRule = {
+    name: "aws-fargate-task-size",
+    pack: "aws",
+    kind: "resource",
+    description: "Fargate task definitions use a CPU and memory pair Fargate accepts (the ECS model's table of task sizes).",
+    uses: [],
+    types: [T.ecsTaskDefinition],
+    check(r) {
+        const compat = r.props.requiresCompatibilities;
+        if (!Array.isArray(compat) || !compat.includes("FARGATE")) return [];
+        const cpu = num(r.props.cpu);
+        const memory = num(r.props.memory);
+        if (cpu === undefined || memory === undefined) return [`a Fargate task needs task-level cpu and memory (given cpu ${JSON.stringify(r.props.cpu)}, memory ${JSON.stringify(r.props.memory)})`];
+        const p = fargateSizeProblem(cpu, memory);
+        return p ? [`${p} (${AWS_DATA.fargate.source})`] : [];
+    },
+};
+
+const lifecycleDays: ResourceRule = {
+    name: "aws-s3-lifecycle-days",
+    pack: "aws",
+    kind: "resource",
+    description: "S3 lifecycle transitions respect S3's day minimums per storage class (30 days before Standard-IA or One Zone-IA).",
+    uses: [],
+    types: [T.bucketLifecycle],
+    check(r) {
+        const out: string[] = [];
+        const mins = AWS_DATA.s3Lifecycle.minimumDays;
+        const rules: any[] = Array.isArray(r.props.rules) ? r.props.rules : [];
+        rules.forEach((rule, i) => {
+            const check = (list: unknown, field: string, kind: string) =>
+                (Array.isArray(list) ? list : []).forEach((t: any, j: number) => {
+                    const days = num(t?.[field]);
+                    const min = mins[t?.storageClass];
+                    if (days !== undefined && min !== undefined && days < min) {
+                        out.push(`rules[${i}] (${rule?.id ?? "unnamed"}).${kind}[${j}]: ${field} ${days} before ${t.storageClass} is below S3's minimum of ${min} (${AWS_DATA.s3Lifecycle.source})`);
+                    }
+                });
+            check(rule?.transitions, "days", "transitions");
+            check(rule?.noncurrentVersionTransitions, "noncurrentDays", "noncurrentVersionTransitions");
+        });
+        return out;
+    },
+};
+
+const eventPattern: ResourceRule = {
+    name: "aws-event-pattern",
+    pack: "aws",
+    kind: "resource",
+    description: "EventBridge rule patterns are JSON objects whose fields match lists of values at every depth (a bare value anywhere is rejected), within the model's length limit.",
+    uses: [],
+    types: ["aws:cloudwatch/eventRule:EventRule"],
+    check(r) {
+        const raw = r.props.eventPattern;
+        if (!decided(raw)) return [];
+        const text = typeof raw === "string" ? raw : JSON.stringify(raw);
+        const pattern = parseJsonish(text);
+        if (pattern === undefined) return [`eventPattern is not a JSON object: ${text.slice(0, 80)}`];
+        const out = eventPatternProblems(pattern).map((p) => `eventPattern ${p}`);
+        if (text.length > AWS_DATA.eventPattern.maxLength) out.push(`eventPattern has ${text.length} characters; EventBridge allows at most ${AWS_DATA.eventPattern.maxLength} (${AWS_DATA.eventPattern.source})`);
+        return out;
+    },
+};
+
+const instanceTypes: ResourceRule = {
+    name: "aws-instance-types",
+    pack: "aws",
+    kind: "resource",
+    description: "Every EC2 instance type or family a compute environment, launch template or instance names exists in the EC2 model's InstanceType enum.",
+    uses: [],
+    types: [T.computeEnvironment, T.launchTemplate, T.ec2Instance],
+    check(r) {
+        const named: unknown[] = r.type === T.computeEnvironment ? getPath(r.props, "computeResources.instanceTypes") ?? [] : [r.props.instanceType];
+        return (Array.isArray(named) ? named : [])
+            .filter((t): t is string => typeof t === "string" && decided(t))
+            .filter((t) => !BATCH_INSTANCE_KEYWORDS.includes(t) && !instanceTypeExists(t))
+            .map((t) => `instance type ${JSON.stringify(t)} does not exist (${AWS_DATA.instanceTypes.source}); Batch and EC2 reject it`);
+    },
+};
+
+export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, storageCeiling, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes];

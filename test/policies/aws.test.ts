@@ -1,0 +1,60 @@
+/**
+ * The AWS constraints pack against the platform: its data file is what the extraction script makes of AWS's models,
+ * every stack and the maximal configuration plan with no violation of it, and the catalogue and rules that the
+ * configuration, the components and the pack share agree with AWS's data.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+
+import { INSTANCE_FAMILIES } from "../../components/batch/instance-types";
+import { AWS_DATA, instanceTypeExists, sizesOf } from "../../policies/aws/data";
+import { DATA_FILE, extract, findSources, render } from "../../scripts/aws-constraints";
+import { runStack } from "../harness";
+import { MAXIMAL, violationsOf } from "./maximal";
+
+describe("AWS constraints pack: data and platform", function () {
+    this.timeout(60000);
+
+    it("policies/aws/constraints.json is what scripts/aws-constraints.ts extracts from botocore and cfn-lint (regenerate: npm run -s aws-constraints -- --write)", function () {
+        const dirs = findSources();
+        if (typeof dirs === "string") {
+            console.log(`      skipped: ${dirs}; the data file cannot be compared with its sources here`);
+            this.skip();
+        }
+        expect(render(extract(dirs)) === fs.readFileSync(DATA_FILE, "utf8"), "the data file differs from the extraction: regenerate it").to.equal(true);
+    });
+
+    it("records its sources and versions", () => {
+        expect(AWS_DATA.sources).to.include.keys("botocore", "cfn-lint", "botocore ec2");
+        expect(AWS_DATA.instanceTypes.types.length).to.be.greaterThan(500);
+    });
+
+    it("the instance catalogue lists only sizes the EC2 model lists, and every non-metal size it lists", () => {
+        for (const [family, f] of Object.entries(INSTANCE_FAMILIES)) {
+            const ours = Object.keys(f.sizes).sort();
+            const aws = sizesOf(family).filter((s) => !s.startsWith("metal")).sort();
+            expect(ours, family).to.deep.equal(aws);
+            for (const size of ours) expect(instanceTypeExists(`${family}.${size}`), `${family}.${size}`).to.equal(true);
+        }
+        expect(INSTANCE_FAMILIES.m7i.sizes).to.not.have.property("32xlarge");
+    });
+
+    for (const stack of ["dev", "staging", "prod"]) {
+        it(`${stack}: no violation of the AWS constraints pack`, async () => {
+            const run = await runStack(stack);
+            const found = violationsOf(run, stack as "dev" | "staging" | "prod", 1_000_000).filter((v) => v.pack === "aws");
+            expect(found, JSON.stringify(found, null, 1)).to.deep.equal([]);
+        });
+    }
+
+    it("the maximal configuration (every option on, the longest names the configuration allows) plans with zero mandatory violations of the three packs and none at all of the AWS pack", async () => {
+        const run = await runStack("prod", { set: MAXIMAL });
+        const found = violationsOf(run, "prod", MAXIMAL.monthlyBudgetUsd as number);
+        const blocking = found.filter((v) => v.enforcementLevel === "mandatory" || v.pack === "aws");
+        expect(blocking, JSON.stringify(blocking, null, 1)).to.deep.equal([]);
+        // It really is maximal: the optional parts exist, with the longest prefix in their names.
+        const types = new Set(run.resources.map((r) => r.type));
+        for (const t of ["aws:apigateway/restApi:RestApi", "aws:lb/listenerRule:ListenerRule", "aws:budgets/budget:Budget", "aws:cloudwatch/eventRule:EventRule", "aws:s3/bucketLogging:BucketLogging"]) expect(types, t).to.include(t);
+        expect(run.resources.filter((r) => r.type === "aws:batch/jobQueue:JobQueue").map((r) => r.inputs.name)).to.include("mf-maximal-stack-a-twenty-char-queue0");
+    });
+});
