@@ -4,6 +4,7 @@ import { spawnSync } from "child_process";
 import { MIGRATION_LOCK_KEY, MIGRATION_SCRIPT, MetaflowServiceArgs, validateMetaflowServiceArgs } from "../../components/metaflow-service";
 import { RecordedResource } from "../../offline/mocks";
 import { FIXTURES, policyOf, runStack, StackRun } from "../harness";
+import { violationsOf } from "../policies/maximal";
 
 const T = {
     service: "aws:ecs/service:Service",
@@ -329,6 +330,17 @@ describe("MetaflowService", function () {
             expect(listener.secretPaths.some((p) => p.endsWith("clientSecret"))).to.equal(true);
             // The metadata API listener stays usable by Metaflow clients (no login).
             expect(run.one(T.listener, "-metadata-listener").inputs.defaultActions.map((a: any) => a.type)).to.deep.equal(["forward"]);
+        });
+
+        it("lets the load balancer reach the identity provider on 443 (authenticate-oidc calls its token and user info endpoints)", () => {
+            const albSg = sgId(run, "-alb-sg");
+            const out = run.ofType(T.egress).filter((r) => r.inputs.securityGroupId === albSg && r.inputs.fromPort === 443 && r.inputs.cidrIpv4 === "0.0.0.0/0");
+            expect(out.map((r) => r.name)).to.deep.equal(["mf-prod-metadata-alb-out-oidc"]);
+        });
+
+        it("plans with zero mandatory violations of the three packs (the public API's NLB included)", () => {
+            const mandatory = violationsOf(run, "prod", 3000).filter((v) => v.enforcementLevel === "mandatory");
+            expect(mandatory, JSON.stringify(mandatory, null, 1)).to.deep.equal([]);
         });
 
         it("calls the ALB over HTTPS from API Gateway", () => {
