@@ -241,6 +241,8 @@ export function duplicateTriggerNames(triggers: TriggerSpec[]): string[] {
     const seen = new Set<string>();
     const dup = new Set<string>();
     for (const t of triggers) {
+        // A trigger without a usable flow (or name) is reported by validateTrigger; it has no derived name to compare.
+        if (t.name === undefined && typeof t.flow !== "string") continue;
         const n = triggerName(t);
         if (seen.has(n)) dup.add(n);
         seen.add(n);
