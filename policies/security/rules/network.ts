@@ -1,7 +1,7 @@
 /** Security groups, load balancers, API Gateway and VPC rules. */
 import { Rule, StackRule } from "../../lib/rule";
 import { LISTENERS, LOAD_BALANCERS, T } from "../../lib/types";
-import { ofType, referenced, refersTo, ResourceView } from "../../lib/view";
+import { ofType, referenced, referrers, ResourceView } from "../../lib/view";
 
 const OPEN = ["0.0.0.0/0", "::/0"];
 
@@ -96,13 +96,12 @@ export const networkRules: Rule[] = [
         baseline: ["CKV_AWS_91"], uses: ["environment"],
         check: (all, s) => {
             if (s.environment !== "prod") return [];
-            const listeners = ofType(all, ...LISTENERS);
             return ofType(all, ...LOAD_BALANCERS).flatMap((lb) => {
                 if (lb.props.accessLogs?.enabled === true && lb.props.accessLogs?.bucket) return [];
                 // "Access logs are created only if the load balancer has a TLS listener" (Elastic Load Balancing, Network
                 // Load Balancers, "Access logs for your Network Load Balancer"): requiring them of a TCP pass-through
                 // NLB would demand a log AWS never writes. Its requests are logged where they terminate.
-                const own = listeners.filter((l) => refersTo(l, "loadBalancerArn", lb));
+                const own = LISTENERS.flatMap((t) => referrers(all, t, "loadBalancerArn", lb));
                 if (lb.props.loadBalancerType === "network" && own.length && own.every((l) => l.props.protocol !== undefined && l.props.protocol !== "TLS")) return [];
                 return [{ urn: lb.urn, message: `load balancer ${lb.name}: access logs are not enabled in prod` }];
             });
@@ -119,7 +118,7 @@ export const networkRules: Rule[] = [
         description: "Every VPC the stack creates has flow logs.",
         baseline: ["CKV2_AWS_11"], uses: [],
         check: (all) => ofType(all, T.vpc, T.awsxVpc).flatMap((vpc) => {
-            const logged = ofType(all, T.flowLog).some((f) => refersTo(f, "vpcId", vpc) || (f.props.vpcId === undefined && f.dependencies?.includes(vpc.urn)));
+            const logged = referrers(all, T.flowLog, "vpcId", vpc).length > 0 || ofType(all, T.flowLog).some((f) => f.props.vpcId === undefined && f.dependencies?.includes(vpc.urn));
             return logged ? [] : [{ urn: vpc.urn, message: `VPC ${vpc.name} has no flow log` }];
         }),
     } satisfies StackRule,
