@@ -130,6 +130,15 @@ function jsPattern(pattern: string, anchor: boolean): string | undefined {
     }
 }
 
+/** A member's documentation, after checking it still says each of `says` (else extraction fails: read it again). */
+function documented(models: Models, service: string, structure: string, member: string, says: string[]): string {
+    const { doc } = models.member(service, structure, member);
+    for (const x of says) {
+        if (!doc.includes(x)) throw new Error(`botocore ${service} ${structure}.${member}: the documentation no longer says "${x}"; read it again: ${doc}`);
+    }
+    return `botocore ${service} ${structure}.${member} documentation: "${says.join(" ... ")}"`;
+}
+
 type Source =
     | { cfn: string; prop: string }
     | { botocore: string; shape: string }
@@ -149,13 +158,7 @@ function constraintOf(models: Models, src: Source): FieldConstraint {
         if (p.maximum !== undefined) c.maximum = p.maximum;
         return prune(c);
     }
-    if ("says" in src) {
-        const { doc } = models.member(src.botocore, src.structure, src.member);
-        for (const s of src.says) {
-            if (!doc.includes(s)) throw new Error(`botocore ${src.botocore} ${src.structure}.${src.member}: the documentation no longer says "${s}"; read it again: ${doc}`);
-        }
-        return { ...src.gives, source: `botocore ${src.botocore} ${src.structure}.${src.member} documentation: "${src.says.join(" ... ")}"` };
-    }
+    if ("says" in src) return { ...src.gives, source: documented(models, src.botocore, src.structure, src.member, src.says) };
     const [shape, where] =
         "shape" in src ? [models.shape(src.botocore, src.shape), `${src.shape}`] : [models.member(src.botocore, src.structure, src.member).shape, `${src.structure}.${src.member}`];
     const c: FieldConstraint = { source: `botocore ${src.botocore} ${where}` };
@@ -424,19 +427,16 @@ function ruleDescriptions(models: Models): { cidr: FieldConstraint; group: Field
 /** S3 lifecycle transition day minimums per storage class, from the S3 model's documentation of Transition.Days. */
 function lifecycleMinimums(models: Models): { minimumDays: Record<string, number>; source: string } {
     const says = ["If the specified storage class is INTELLIGENT_TIERING , GLACIER_IR , GLACIER , or DEEP_ARCHIVE , valid values are 0 or positive integers.", "If the specified storage class is STANDARD_IA or ONEZONE_IA , valid values are positive integers greater than 30 ."];
-    const { doc } = models.member("s3", "Transition", "Days");
-    for (const s of says) if (!doc.includes(s)) throw new Error(`s3 Transition.Days: the documentation no longer says "${s}"; read it again: ${doc}`);
+    const source = documented(models, "s3", "Transition", "Days", says);
     // "greater than 30": the S3 user guide's constraint table says "at least 30 days" and S3 accepts 30, which is what
     // the platform's lifecycle rules use.
-    return { minimumDays: { STANDARD_IA: 30, ONEZONE_IA: 30, INTELLIGENT_TIERING: 0, GLACIER_IR: 0, GLACIER: 0, DEEP_ARCHIVE: 0 }, source: `botocore s3 Transition.Days documentation: "${says.join(" ")}"` };
+    return { minimumDays: { STANDARD_IA: 30, ONEZONE_IA: 30, INTELLIGENT_TIERING: 0, GLACIER_IR: 0, GLACIER: 0, DEEP_ARCHIVE: 0 }, source };
 }
 
 /** What Batch accepts in `instanceTypes` besides types and families, from the Batch model's documentation. */
 function batchKeywords(models: Models): { keywords: string[]; source: string } {
     const says = ["optimal to select instance types", "default_x86_64 to choose x86 based instance types", "default_arm64 to choose ARM based instance types"];
-    const { doc } = models.member("batch", "ComputeResource", "instanceTypes");
-    for (const s of says) if (!doc.includes(s)) throw new Error(`batch ComputeResource.instanceTypes: the documentation no longer says "${s}"; read it again: ${doc}`);
-    return { keywords: says.map((s) => s.split(" ")[0]), source: `botocore batch ComputeResource.instanceTypes documentation: "${says.join(" ... ")}"` };
+    return { keywords: says.map((x) => x.split(" ")[0]), source: documented(models, "batch", "ComputeResource", "instanceTypes", says) };
 }
 
 export function extract(dirs: SourceDirs): AwsConstraintData {

@@ -24,14 +24,14 @@ function num(v: unknown): number | undefined {
 
 const fieldTypes = Object.keys(AWS_DATA.fields);
 
-const inputConstraints: ResourceRule = {
-    name: "aws-input-constraints",
-    pack: "aws",
-    kind: "resource",
-    description: "Every input the platform sets is within AWS's constraints for it: length, characters, pattern, allowed values and numeric range, from botocore's service models and the CloudFormation resource schemas.",
-    uses: [],
-    types: fieldTypes,
-    check(r) {
+/** An AWS constraints rule: mandatory, resource-scoped, no settings (AWS's limits do not vary by environment). */
+const awsRule = (name: string, description: string, types: string[], check: (r: ResourceView) => string[]): ResourceRule => ({ name, pack: "aws", kind: "resource", description, uses: [], types, check });
+
+const inputConstraints = awsRule(
+    "aws-input-constraints",
+    "Every input the platform sets is within AWS's constraints for it: length, characters, pattern, allowed values and numeric range, from botocore's service models and the CloudFormation resource schemas.",
+    fieldTypes,
+    (r) => {
         const out: string[] = [];
         for (const [path, c] of Object.entries(AWS_DATA.fields[r.type] ?? {})) {
             let value = getPath(r.props, path);
@@ -47,16 +47,13 @@ const inputConstraints: ResourceRule = {
         }
         return out;
     },
-};
+);
 
-const autoNames: ResourceRule = {
-    name: "aws-auto-names",
-    pack: "aws",
-    kind: "resource",
-    description: "Names Pulumi generates (the logical name, a hyphen and 7 random characters) fit AWS's length, character and pattern rules for the resource's name, including the internal- rule of load balancers.",
-    uses: [],
-    types: fieldTypes.filter((t) => Object.entries(AWS_DATA.fields[t]).some(([p, c]) => c.autoNameSuffix === 8 && p !== "namePrefix")),
-    check(r) {
+const autoNames = awsRule(
+    "aws-auto-names",
+    "Names Pulumi generates (the logical name, a hyphen and 7 random characters) fit AWS's length, character and pattern rules for the resource's name, including the internal- rule of load balancers.",
+    fieldTypes.filter((t) => Object.entries(AWS_DATA.fields[t]).some(([p, c]) => c.autoNameSuffix === 8 && p !== "namePrefix")),
+    (r) => {
         const out: string[] = [];
         for (const [path, c] of Object.entries(AWS_DATA.fields[r.type] ?? {})) {
             if (c.autoNameSuffix !== 8 || path === "namePrefix") continue;
@@ -66,7 +63,7 @@ const autoNames: ResourceRule = {
         }
         return out;
     },
-};
+);
 
 const SG_RULES = [T.sgIngressRule, T.sgEgressRule, T.sgRule];
 
@@ -81,14 +78,11 @@ function ruleDescriptions(r: ResourceView): Array<{ where: string; description: 
     return [{ where: "description", description: p.description, group: p.referencedSecurityGroupId !== undefined || p.sourceSecurityGroupId !== undefined }];
 }
 
-const sgRuleDescription: ResourceRule = {
-    name: "aws-sg-rule-description",
-    pack: "aws",
-    kind: "resource",
-    description: "Security group rule descriptions use only the characters EC2 accepts (a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, without & for rules that reference a security group) and at most 255 characters.",
-    uses: [],
-    types: [...SG_RULES, T.securityGroup],
-    check(r) {
+const sgRuleDescription = awsRule(
+    "aws-sg-rule-description",
+    "Security group rule descriptions use only the characters EC2 accepts (a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, without & for rules that reference a security group) and at most 255 characters.",
+    [...SG_RULES, T.securityGroup],
+    (r) => {
         const out: string[] = [];
         for (const d of ruleDescriptions(r)) {
             if (typeof d.description !== "string") continue;
@@ -101,47 +95,38 @@ const sgRuleDescription: ResourceRule = {
         }
         return out;
     },
-};
+);
 
-const storageCeiling: ResourceRule = {
-    name: "aws-rds-storage-ceiling",
-    pack: "aws",
-    kind: "resource",
-    description: "An RDS storage autoscaling ceiling (maxAllocatedStorage) is at least 10% above the allocated storage (Amazon RDS User Guide, storage autoscaling).",
-    uses: [],
-    types: [T.rdsInstance],
-    check(r) {
+const storageCeiling = awsRule(
+    "aws-rds-storage-ceiling",
+    "An RDS storage autoscaling ceiling (maxAllocatedStorage) is at least 10% above the allocated storage (Amazon RDS User Guide, storage autoscaling).",
+    [T.rdsInstance],
+    (r) => {
         const allocated = num(r.props.allocatedStorage);
         const max = num(r.props.maxAllocatedStorage);
         if (allocated === undefined || max === undefined || max === 0) return [];
         const p = storageCeilingProblem(allocated, max);
         return p ? [`maxAllocatedStorage ${max} ${p}`] : [];
     },
-};
+);
 
-const healthCheckTimeout: ResourceRule = {
-    name: "aws-health-check-timeout",
-    pack: "aws",
-    kind: "resource",
-    description: "A target group's health check timeout is shorter than its interval (Elastic Load Balancing refuses a timeout that is not smaller than the interval).",
-    uses: [],
-    types: ["aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"],
-    check(r) {
+const healthCheckTimeout = awsRule(
+    "aws-health-check-timeout",
+    "A target group's health check timeout is shorter than its interval (Elastic Load Balancing refuses a timeout that is not smaller than the interval).",
+    ["aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"],
+    (r) => {
         const timeout = num(getPath(r.props, "healthCheck.timeout"));
         const interval = num(getPath(r.props, "healthCheck.interval"));
         if (timeout === undefined || interval === undefined || timeout < interval) return [];
         return [`healthCheck.timeout ${timeout} must be smaller than healthCheck.interval ${interval}`];
     },
-};
+);
 
-const fargateSize: ResourceRule = {
-    name: "aws-fargate-task-size",
-    pack: "aws",
-    kind: "resource",
-    description: "Fargate task definitions use a CPU and memory pair Fargate accepts (the ECS model's table of task sizes).",
-    uses: [],
-    types: [T.ecsTaskDefinition],
-    check(r) {
+const fargateSize = awsRule(
+    "aws-fargate-task-size",
+    "Fargate task definitions use a CPU and memory pair Fargate accepts (the ECS model's table of task sizes).",
+    [T.ecsTaskDefinition],
+    (r) => {
         const compat = r.props.requiresCompatibilities;
         if (!Array.isArray(compat) || !compat.includes("FARGATE")) return [];
         const cpu = num(r.props.cpu);
@@ -150,16 +135,13 @@ const fargateSize: ResourceRule = {
         const p = fargateSizeProblem(cpu, memory);
         return p ? [`${p} (${AWS_DATA.fargate.source})`] : [];
     },
-};
+);
 
-const lifecycleDays: ResourceRule = {
-    name: "aws-s3-lifecycle-days",
-    pack: "aws",
-    kind: "resource",
-    description: "S3 lifecycle transitions respect S3's day minimums per storage class (30 days before Standard-IA or One Zone-IA).",
-    uses: [],
-    types: [T.bucketLifecycle],
-    check(r) {
+const lifecycleDays = awsRule(
+    "aws-s3-lifecycle-days",
+    "S3 lifecycle transitions respect S3's day minimums per storage class (30 days before Standard-IA or One Zone-IA).",
+    [T.bucketLifecycle],
+    (r) => {
         const out: string[] = [];
         const mins = AWS_DATA.s3Lifecycle.minimumDays;
         const rules: any[] = Array.isArray(r.props.rules) ? r.props.rules : [];
@@ -177,16 +159,13 @@ const lifecycleDays: ResourceRule = {
         });
         return out;
     },
-};
+);
 
-const eventPattern: ResourceRule = {
-    name: "aws-event-pattern",
-    pack: "aws",
-    kind: "resource",
-    description: "EventBridge rule patterns are JSON objects whose fields match lists of values at every depth (a bare value anywhere is rejected), within the model's length limit.",
-    uses: [],
-    types: ["aws:cloudwatch/eventRule:EventRule"],
-    check(r) {
+const eventPattern = awsRule(
+    "aws-event-pattern",
+    "EventBridge rule patterns are JSON objects whose fields match lists of values at every depth (a bare value anywhere is rejected), within the model's length limit.",
+    ["aws:cloudwatch/eventRule:EventRule"],
+    (r) => {
         const raw = r.props.eventPattern;
         if (!decided(raw)) return [];
         const text = typeof raw === "string" ? raw : JSON.stringify(raw);
@@ -196,22 +175,19 @@ const eventPattern: ResourceRule = {
         if (text.length > AWS_DATA.eventPattern.maxLength) out.push(`eventPattern has ${text.length} characters; EventBridge allows at most ${AWS_DATA.eventPattern.maxLength} (${AWS_DATA.eventPattern.source})`);
         return out;
     },
-};
+);
 
-const instanceTypes: ResourceRule = {
-    name: "aws-instance-types",
-    pack: "aws",
-    kind: "resource",
-    description: "Every EC2 instance type or family a compute environment, launch template or instance names exists in the EC2 model's InstanceType enum.",
-    uses: [],
-    types: [T.computeEnvironment, T.launchTemplate, T.ec2Instance],
-    check(r) {
+const instanceTypes = awsRule(
+    "aws-instance-types",
+    "Every EC2 instance type or family a compute environment, launch template or instance names exists in the EC2 model's InstanceType enum.",
+    [T.computeEnvironment, T.launchTemplate, T.ec2Instance],
+    (r) => {
         const named: unknown[] = r.type === T.computeEnvironment ? getPath(r.props, "computeResources.instanceTypes") ?? [] : [r.props.instanceType];
         return (Array.isArray(named) ? named : [])
             .filter((t): t is string => typeof t === "string" && decided(t))
             .filter((t) => !BATCH_INSTANCE_KEYWORDS.includes(t) && !instanceTypeExists(t))
             .map((t) => `instance type ${JSON.stringify(t)} does not exist (${AWS_DATA.instanceTypes.source}); Batch and EC2 reject it`);
     },
-};
+);
 
 export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, storageCeiling, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes];

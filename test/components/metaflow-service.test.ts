@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import { MIGRATION_LOCK_KEY, MIGRATION_SCRIPT, MetaflowServiceArgs, validateMetaflowServiceArgs } from "../../components/metaflow-service";
 import { RecordedResource } from "../../offline/mocks";
 import { FIXTURES, policyOf, runStack, StackRun } from "../harness";
-import { violationsOf } from "../policies/maximal";
+import { CERT, OIDC, violationsOf } from "../policies/maximal";
 
 const T = {
     service: "aws:ecs/service:Service",
@@ -28,16 +28,6 @@ const T = {
     stage: "aws:apigateway/stage:Stage",
     secret: "aws:secretsmanager/secret:Secret",
     password: "random:index/randomPassword:RandomPassword",
-};
-
-const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
-const OIDC = {
-    uiOidcIssuer: "https://idp.example.com",
-    uiOidcAuthorizationEndpoint: "https://idp.example.com/authorize",
-    uiOidcTokenEndpoint: "https://idp.example.com/token",
-    uiOidcUserInfoEndpoint: "https://idp.example.com/userinfo",
-    uiOidcClientId: "metaflow-ui",
-    uiOidcClientSecret: "oidc-client-secret-value",
 };
 
 const containers = (task: RecordedResource): any[] => JSON.parse(task.inputs.containerDefinitions);

@@ -98,27 +98,24 @@ describe("policy packs over CrossGuard's analyzer protocol", function () {
         });
     }
 
-    it("rejects a security group rule open to the internet", async () => {
+    /** Asks a pack to analyze one ingress rule, as the CLI does for each resource; returns the policies it violates. */
+    async function analyzeIngress(pack: string, name: string, props: Record<string, unknown>): Promise<string[]> {
+        const type = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
         const request = new analyzerProto.AnalyzeRequest();
-        request.setType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
-        request.setUrn("urn:pulumi:prod::metaflow-platform::aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::open");
-        request.setName("open");
-        request.setProperties(Struct.fromJavaScript({ securityGroupId: "sg-0123456789abcdef0", ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0", description: "ssh" }));
+        request.setType(type);
+        request.setUrn(`urn:pulumi:prod::metaflow-platform::${type}::${name}`);
+        request.setName(name);
+        request.setProperties(Struct.fromJavaScript({ securityGroupId: "sg-0123456789abcdef0", ipProtocol: "tcp", ...props }));
         request.setOptions(new analyzerProto.AnalyzerResourceOptions()); // the CLI always sends the resource options
-        const response = await call<any>(packs.security.client, "analyze", request);
-        const violated = response.getDiagnosticsList().map((d: any) => d.getPolicyname());
-        expect(violated).to.include("sg-no-public-ingress");
+        const response = await call<any>(packs[pack].client, "analyze", request);
+        return response.getDiagnosticsList().map((d: any) => d.getPolicyname());
+    }
+
+    it("rejects a security group rule open to the internet", async () => {
+        expect(await analyzeIngress("security", "open", { fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0", description: "ssh" })).to.include("sg-no-public-ingress");
     });
 
     it("the AWS constraints pack rejects a security group rule description EC2 refuses (an apostrophe), reading its data file from the pack directory", async () => {
-        const request = new analyzerProto.AnalyzeRequest();
-        request.setType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
-        request.setUrn("urn:pulumi:prod::metaflow-platform::aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::vpn");
-        request.setName("vpn");
-        request.setProperties(Struct.fromJavaScript({ securityGroupId: "sg-0123456789abcdef0", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "10.0.0.0/8", description: "engineers' VPN" }));
-        request.setOptions(new analyzerProto.AnalyzerResourceOptions());
-        const response = await call<any>(packs.aws.client, "analyze", request);
-        const violated = response.getDiagnosticsList().map((d: any) => d.getPolicyname());
-        expect(violated).to.deep.equal(["aws-sg-rule-description"]);
+        expect(await analyzeIngress("aws", "vpn", { fromPort: 443, toPort: 443, cidrIpv4: "10.0.0.0/8", description: "engineers' VPN" })).to.deep.equal(["aws-sg-rule-description"]);
     });
 });
