@@ -85,8 +85,11 @@ class Models {
         return { shape: this.shape(service, m.shape), shapeName: m.shape, doc: plain(m.documentation ?? "") };
     }
 
-    /** A top-level property of a CloudFormation resource schema (cfn-lint's copy, patches applied). */
-    cfnProperty(type: string, prop: string): any {
+    /**
+     * A property of a CloudFormation resource schema (cfn-lint's copy, patches applied): `Name`, or a nested path
+     * `A.B[].C` through `$ref` definitions (`[]` steps into a list's items).
+     */
+    cfnProperty(type: string, propPath: string): any {
         const key = `cfn:${type}`;
         let schema = this.cache.get(key);
         if (!schema) {
@@ -95,9 +98,18 @@ class Models {
             schema = JSON.parse(fs.readFileSync(path.join(this.dirs.cfnlint, "data/schemas/resources", `${hash}.json`), "utf8"));
             this.cache.set(key, schema);
         }
-        const p = schema.properties?.[prop];
-        if (!p) throw new Error(`cfn-lint's ${type} schema has no property ${prop}`);
-        return p;
+        const resolve = (node: any) => {
+            while (node?.$ref) node = schema.definitions?.[String(node.$ref).split("/").pop()!];
+            return node;
+        };
+        let node = schema;
+        for (const step of propPath.split(".")) {
+            const list = step.endsWith("[]");
+            node = resolve(resolve(node)?.properties?.[list ? step.slice(0, -2) : step]);
+            if (list) node = resolve(node?.items);
+            if (!node) throw new Error(`cfn-lint's ${type} schema has no property ${propPath}`);
+        }
+        return node;
     }
 }
 
@@ -266,6 +278,9 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         description: { from: { cfn: "AWS::EC2::SecurityGroup", prop: "GroupDescription" } },
     },
     "aws:ec2/launchTemplate:LaunchTemplate": {
+        "blockDeviceMappings[].ebs.volumeType": { from: { cfn: "AWS::EC2::LaunchTemplate", prop: "LaunchTemplateData.BlockDeviceMappings[].Ebs.VolumeType" } },
+        "metadataOptions.httpTokens": { from: { cfn: "AWS::EC2::LaunchTemplate", prop: "LaunchTemplateData.MetadataOptions.HttpTokens" } },
+        "metadataOptions.httpEndpoint": { from: { cfn: "AWS::EC2::LaunchTemplate", prop: "LaunchTemplateData.MetadataOptions.HttpEndpoint" } },
         name: { autoName: AUTO, from: { cfn: "AWS::EC2::LaunchTemplate", prop: "LaunchTemplateName" } },
         description: { from: { cfn: "AWS::EC2::LaunchTemplate", prop: "VersionDescription" } },
     },
@@ -304,6 +319,9 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         namespace: { from: { cfn: "AWS::CloudWatch::Alarm", prop: "Namespace" } },
     },
     "aws:dynamodb/table:Table": {
+        "attributes[].name": { from: { cfn: "AWS::DynamoDB::Table", prop: "AttributeDefinitions[].AttributeName" } },
+        "attributes[].type": { from: { cfn: "AWS::DynamoDB::Table", prop: "AttributeDefinitions[].AttributeType" } },
+        billingMode: { from: { botocore: "dynamodb", shape: "BillingMode" } },
         name: { autoName: AUTO, from: { botocore: "dynamodb", shape: "TableName" } },
     },
     "aws:kms/key:Key": {
@@ -325,6 +343,10 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         },
     },
     "aws:ecs/taskDefinition:TaskDefinition": {
+        "requiresCompatibilities[]": { from: { cfn: "AWS::ECS::TaskDefinition", prop: "RequiresCompatibilities[]" } },
+        "runtimePlatform.cpuArchitecture": { from: { cfn: "AWS::ECS::TaskDefinition", prop: "RuntimePlatform.CpuArchitecture" } },
+        "runtimePlatform.operatingSystemFamily": { from: { cfn: "AWS::ECS::TaskDefinition", prop: "RuntimePlatform.OperatingSystemFamily" } },
+        "volumes[].efsVolumeConfiguration.transitEncryption": { from: { cfn: "AWS::ECS::TaskDefinition", prop: "Volumes[].EFSVolumeConfiguration.TransitEncryption" } },
         family: {
             from: { botocore: "ecs", structure: "RegisterTaskDefinitionRequest", member: "family", says: ["Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed."], gives: { minLength: 1, maxLength: 255, pattern: "^[A-Za-z0-9_-]+$" } },
         },
@@ -353,6 +375,8 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         state: { from: { botocore: "batch", shape: "CEState" } },
     },
     "aws:batch/jobQueue:JobQueue": {
+        "jobStateTimeLimitActions[].maxTimeSeconds": { from: { cfn: "AWS::Batch::JobQueue", prop: "JobStateTimeLimitActions[].MaxTimeSeconds" } },
+        "jobStateTimeLimitActions[].state": { from: { cfn: "AWS::Batch::JobQueue", prop: "JobStateTimeLimitActions[].State" } },
         name: {
             autoName: AUTO,
             from: {
@@ -376,8 +400,44 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         scalableDimension: { from: { cfn: "AWS::ApplicationAutoScaling::ScalableTarget", prop: "ScalableDimension" } },
     },
     "aws:appautoscaling/policy:Policy": {
+        "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType": {
+            from: { cfn: "AWS::ApplicationAutoScaling::ScalingPolicy", prop: "TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType" },
+        },
         name: { autoName: AUTO, from: { botocore: "application-autoscaling", structure: "PutScalingPolicyRequest", member: "PolicyName" } },
         policyType: { from: { botocore: "application-autoscaling", shape: "PolicyType" } },
+    },
+    "aws:lb/listener:Listener": {
+        port: { from: { cfn: "AWS::ElasticLoadBalancingV2::Listener", prop: "Port" } },
+        protocol: { from: { cfn: "AWS::ElasticLoadBalancingV2::Listener", prop: "Protocol" } },
+        "defaultActions[].type": { from: { cfn: "AWS::ElasticLoadBalancingV2::Listener", prop: "DefaultActions[].Type" } },
+        "defaultActions[].order": { from: { cfn: "AWS::ElasticLoadBalancingV2::Listener", prop: "DefaultActions[].Order" } },
+        "defaultActions[].authenticateOidc.onUnauthenticatedRequest": { from: { cfn: "AWS::ElasticLoadBalancingV2::Listener", prop: "DefaultActions[].AuthenticateOidcConfig.OnUnauthenticatedRequest" } },
+    },
+    "aws:lb/listenerRule:ListenerRule": {
+        priority: { from: { cfn: "AWS::ElasticLoadBalancingV2::ListenerRule", prop: "Priority" } },
+        "actions[].type": { from: { cfn: "AWS::ElasticLoadBalancingV2::ListenerRule", prop: "Actions[].Type" } },
+        "actions[].order": { from: { cfn: "AWS::ElasticLoadBalancingV2::ListenerRule", prop: "Actions[].Order" } },
+    },
+    "aws:cloudwatch/eventTarget:EventTarget": {
+        "inputTransformer.inputTemplate": { from: { cfn: "AWS::Events::Rule", prop: "Targets[].InputTransformer.InputTemplate" } },
+        input: { from: { cfn: "AWS::Events::Rule", prop: "Targets[].Input" } },
+    },
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": {
+        "rule.objectOwnership": { from: { cfn: "AWS::S3::Bucket", prop: "OwnershipControls.Rules[].ObjectOwnership" } },
+    },
+    "aws:s3/bucketVersioning:BucketVersioning": {
+        "versioningConfiguration.status": { from: { cfn: "AWS::S3::Bucket", prop: "VersioningConfiguration.Status" } },
+    },
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {
+        "rules[].applyServerSideEncryptionByDefault.sseAlgorithm": { from: { cfn: "AWS::S3::Bucket", prop: "BucketEncryption.ServerSideEncryptionConfiguration[].ServerSideEncryptionByDefault.SSEAlgorithm" } },
+    },
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {
+        "rules[].id": { from: { cfn: "AWS::S3::Bucket", prop: "LifecycleConfiguration.Rules[].Id" } },
+        "rules[].status": { from: { cfn: "AWS::S3::Bucket", prop: "LifecycleConfiguration.Rules[].Status" } },
+        "rules[].transitions[].storageClass": { from: { cfn: "AWS::S3::Bucket", prop: "LifecycleConfiguration.Rules[].Transition.StorageClass" } },
+        "rules[].noncurrentVersionTransitions[].storageClass": { from: { cfn: "AWS::S3::Bucket", prop: "LifecycleConfiguration.Rules[].NoncurrentVersionTransition.StorageClass" } },
+        "rules[].abortIncompleteMultipartUpload.daysAfterInitiation": { from: { cfn: "AWS::S3::Bucket", prop: "LifecycleConfiguration.Rules[].AbortIncompleteMultipartUpload.DaysAfterInitiation" } },
+        transitionDefaultMinimumObjectSize: { from: { cfn: "AWS::S3::Bucket", prop: "LifecycleConfiguration.TransitionDefaultMinimumObjectSize" } },
     },
     "aws:s3/bucket:Bucket": {
         bucket: { autoName: AUTO, from: { cfn: "AWS::S3::Bucket", prop: "BucketName" } },
@@ -470,6 +530,12 @@ export function extract(dirs: SourceDirs): AwsConstraintData {
         eventPattern: { maxLength: eventPattern.max, source: "botocore events EventPattern" },
         instanceTypes: { source: `botocore ec2 ${ec2.version} InstanceType enum`, types: [...ec2.model.shapes.InstanceType.enum].sort() },
         batchInstanceKeywords: batchKeywords(models),
+        tags: {
+            key: constraintOf(models, { cfn: "AWS::ECS::Service", prop: "Tags[].Key" }),
+            value: constraintOf(models, { cfn: "AWS::ECS::Service", prop: "Tags[].Value" }),
+            maxTags: models.shape("ecs", "Tags").max,
+            source: "cfn-lint schema AWS::ECS::Service Tags[] (the key and value rules AWS's tagging shares across services) and botocore ecs Tags (at most this many tags per resource)",
+        },
     };
 }
 

@@ -8,7 +8,7 @@
  */
 import { fargateSizeProblem, storageCeilingProblem } from "../../components/metaflow-service/rules";
 import { eventPatternProblems } from "../../components/sfn/rules";
-import { ResourceRule, Rule } from "../lib/rule";
+import { ResourceRule, Rule, StackRule } from "../lib/rule";
 import { T } from "../lib/types";
 import { getPath, isUnknown, parseJsonish, ResourceView, SECRET_TEXT } from "../lib/view";
 import { AWS_DATA, BATCH_INSTANCE_KEYWORDS, FieldConstraint, fieldProblems, instanceTypeExists, sampleAutoName } from "./data";
@@ -24,6 +24,22 @@ function num(v: unknown): number | undefined {
 
 const fieldTypes = Object.keys(AWS_DATA.fields);
 
+/** The values at a path whose `[]` steps run over a list's items, each with the concrete path it was found at. */
+export function valuesAt(obj: unknown, path: string): Array<{ at: string; value: unknown }> {
+    let found: Array<{ at: string; value: unknown }> = [{ at: "", value: obj }];
+    for (const step of path.split(".")) {
+        const list = step.endsWith("[]");
+        const key = list ? step.slice(0, -2) : step;
+        found = found.flatMap(({ at, value }) => {
+            const next = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+            const here = at ? `${at}.${key}` : key;
+            if (!list) return next === undefined ? [] : [{ at: here, value: next }];
+            return Array.isArray(next) ? next.map((item, i) => ({ at: `${here}[${i}]`, value: item })) : [];
+        });
+    }
+    return found;
+}
+
 /** An AWS constraints rule: mandatory, resource-scoped, no settings (AWS's limits do not vary by environment). */
 const awsRule = (name: string, description: string, types: string[], check: (r: ResourceView) => string[]): ResourceRule => ({ name, pack: "aws", kind: "resource", description, uses: [], types, check });
 
@@ -34,6 +50,14 @@ const inputConstraints = awsRule(
     (r) => {
         const out: string[] = [];
         for (const [path, c] of Object.entries(AWS_DATA.fields[r.type] ?? {})) {
+            if (path.includes("[]")) {
+                for (const { at, value } of valuesAt(r.props, path)) {
+                    if (!decided(value)) continue;
+                    const v = typeof c.enum?.[0] === "number" || c.minimum !== undefined || c.maximum !== undefined ? num(value) ?? value : value;
+                    for (const p of fieldProblems(v, c)) out.push(`${at} ${JSON.stringify(v)} ${p} (${c.source})`);
+                }
+                continue;
+            }
             let value = getPath(r.props, path);
             if (!decided(value)) continue;
             if (path === "namePrefix") {
@@ -190,4 +214,32 @@ const instanceTypes = awsRule(
     },
 );
 
-export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, storageCeiling, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes];
+const tags: StackRule = {
+    name: "aws-tags",
+    pack: "aws",
+    kind: "stack",
+    description: "Tag keys and values (a resource's own and its provider's default tags) use the characters and lengths AWS accepts, and a resource carries at most the number of tags AWS allows.",
+    uses: [],
+    check(all) {
+        const out: Array<{ urn?: string; message: string }> = [];
+        const { key, value, maxTags, source } = AWS_DATA.tags;
+        for (const r of all) {
+            const own = parseJsonish<Record<string, unknown>>(r.props?.tags);
+            const defaults = r.type.startsWith("pulumi:providers:") ? parseJsonish<{ tags?: Record<string, unknown> }>(r.props?.defaultTags)?.tags : undefined;
+            for (const [where, map] of [["tags", own], ["defaultTags.tags", defaults]] as const) {
+                if (!map || typeof map !== "object") continue;
+                for (const [k, v] of Object.entries(map)) {
+                    for (const p of fieldProblems(k, key)) out.push({ urn: r.urn, message: `${where} key ${JSON.stringify(k)} ${p} (${source})` });
+                    if (!decided(v)) continue;
+                    if (typeof v !== "string") out.push({ urn: r.urn, message: `${where}.${k} is ${JSON.stringify(v)}; a tag value is a string` });
+                    else for (const p of fieldProblems(v, value)) out.push({ urn: r.urn, message: `${where}.${k} ${JSON.stringify(v)} ${p} (${source})` });
+                }
+            }
+            const count = Object.keys({ ...(r.provider ? parseJsonish<{ tags?: object }>(r.provider.props?.defaultTags)?.tags ?? {} : {}), ...(own ?? {}) }).length;
+            if (count > maxTags) out.push({ urn: r.urn, message: `${count} tags (own and the provider's default tags); AWS allows at most ${maxTags} per resource (${source})` });
+        }
+        return out;
+    },
+};
+
+export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, storageCeiling, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes, tags];

@@ -30,5 +30,6 @@ export interface AwsConstraintData {
     eventPattern: { maxLength: number; source: string };
     instanceTypes: { source: string; types: string[] };
     batchInstanceKeywords: { keywords: string[]; source: string };
+    tags: { key: FieldConstraint; value: FieldConstraint; maxTags: number; source: string };
 }
 

@@ -266,8 +266,13 @@ export const CASES: Record<string, Case> = {
     // metaflow-aws-constraints: one violating input of each kind AWS refuses.
     "aws-input-constraints": {
         good: [res(T.lb, "alb", { name: "mf-prod-metadata", loadBalancerType: "application" }), res(TG, "tg", { name: "mf-prod-metadata", protocol: "HTTP", port: 8080, healthCheck: { interval: 15, timeout: 5 } }), ...logGroup({})],
-        bad: [res(T.lb, "alb", { name: "internal-metadata", loadBalancerType: "application" }), res(TG, "tg", { name: "mf-prod-metadata", protocol: "HTTPX", port: 70000 }), ...logGroup({ retentionInDays: 13 })],
-        expect: /name "internal-metadata" must not begin with "internal-"[\s\S]*port 70000 is above the maximum 65535[\s\S]*protocol "HTTPX" is not one of[\s\S]*retentionInDays 13 is not one of/,
+        bad: [
+            res(T.lb, "alb", { name: "internal-metadata", loadBalancerType: "application" }),
+            res(TG, "tg", { name: "mf-prod-metadata", protocol: "HTTPX", port: 70000 }),
+            ...logGroup({ retentionInDays: 13 }),
+            res(T.lbListener, "l", { port: 443, protocol: "HTTPS", defaultActions: [{ type: "forward", order: 1 }, { type: "forwarding", order: 0 }] }),
+        ],
+        expect: /name "internal-metadata" must not begin with "internal-"[\s\S]*port 70000 is above the maximum 65535[\s\S]*protocol "HTTPX" is not one of[\s\S]*retentionInDays 13 is not one of[\s\S]*defaultActions\[1\].type "forwarding" is not one of[\s\S]*defaultActions\[1\].order 0 is below the minimum 1/,
     },
     "aws-auto-names": {
         good: [res(T.lb, "mf-prod-alb", { loadBalancerType: "application" }), res(T.rdsInstance, "mf-prod-db", {})],
@@ -295,6 +300,11 @@ export const CASES: Record<string, Case> = {
         good: [res(RULE, "r", { eventPattern: JSON.stringify({ source: ["aws.s3"], detail: { object: { key: [{ prefix: "in/" }] } } }) })],
         bad: [res(RULE, "r", { eventPattern: JSON.stringify({ source: ["aws.states"], detail: { status: "FAILED" } }) })],
         expect: /detail.status: "FAILED" is a bare value/,
+    },
+    "aws-tags": {
+        good: [res(T.bucket, "b", { tags: { owner: "ml-platform", "cost-center": "ml research / 42" } }), { ...PROVIDER, props: { defaultTags: JSON.stringify({ tags: { owner: "ml-platform" } }) } }],
+        bad: [res(T.bucket, "b", { tags: { owner: "ml platform's", "": "x" } }), res(T.role, "r", { tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])) })],
+        expect: /tags.owner "ml platform's" does not match[\s\S]*tags key "" is shorter than 1 characters[\s\S]*51 tags \(own and the provider's default tags\); AWS allows at most 50/,
     },
     "aws-instance-types": {
         good: [ce("ce", { instanceTypes: ["c7i", "m7i.48xlarge", "optimal", "default_arm64"] }), res(T.launchTemplate, "lt", { instanceType: "g6.xlarge" })],
