@@ -234,6 +234,30 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         "healthCheck.protocol": { from: { cfn: "AWS::ElasticLoadBalancingV2::TargetGroup", prop: "HealthCheckProtocol" } },
     },
     "aws:rds/instance:Instance": {
+        finalSnapshotIdentifier: {
+            from: {
+                botocore: "rds",
+                structure: "CreateDBSnapshotMessage",
+                member: "DBSnapshotIdentifier",
+                says: ["Must contain from 1 to 255 letters, numbers, or hyphens", "First character must be a letter", "Can't end with a hyphen or contain two consecutive hyphens"],
+                gives: { minLength: 1, maxLength: 255, pattern: "^[a-zA-Z](?:-?[a-zA-Z0-9])*$" },
+            },
+        },
+        backupWindow: {
+            from: { botocore: "rds", structure: "CreateDBInstanceMessage", member: "PreferredBackupWindow", says: ["Must be in the format hh24:mi-hh24:mi ."], gives: { pattern: "^([01]\\d|2[0-3]):[0-5]\\d-([01]\\d|2[0-3]):[0-5]\\d$" } },
+        },
+        maintenanceWindow: {
+            from: {
+                botocore: "rds",
+                structure: "CreateDBInstanceMessage",
+                member: "PreferredMaintenanceWindow",
+                says: ["Must be in the format ddd:hh24:mi-ddd:hh24:mi .", "The day values must be mon | tue | wed | thu | fri | sat | sun ."],
+                gives: { pattern: "^(mon|tue|wed|thu|fri|sat|sun):([01]\\d|2[0-3]):[0-5]\\d-(mon|tue|wed|thu|fri|sat|sun):([01]\\d|2[0-3]):[0-5]\\d$" },
+            },
+        },
+        storageType: {
+            from: { botocore: "rds", structure: "CreateDBInstanceMessage", member: "StorageType", says: ["Valid Values: gp2 | gp3 | io1 | io2 | standard"], gives: { enum: ["gp2", "gp3", "io1", "io2", "standard"] } },
+        },
         identifier: { autoName: AUTO, from: { cfn: "AWS::RDS::DBInstance", prop: "DBInstanceIdentifier" } },
         username: { from: { cfn: "AWS::RDS::DBInstance", prop: "MasterUsername" } },
         backupRetentionPeriod: {
@@ -337,6 +361,10 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         type: { from: { botocore: "ssm", shape: "ParameterType" } },
     },
     "aws:ecs/cluster:Cluster": {
+        "settings[].name": { from: { botocore: "ecs", shape: "ClusterSettingName" } },
+        "settings[].value": {
+            from: { botocore: "ecs", structure: "ClusterSetting", member: "value", says: ["The supported values are enhanced , enabled , and disabled ."], gives: { enum: ["enhanced", "enabled", "disabled"] } },
+        },
         name: {
             autoName: AUTO,
             from: { botocore: "ecs", structure: "CreateClusterRequest", member: "clusterName", says: ["Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed."], gives: { minLength: 1, maxLength: 255, pattern: "^[A-Za-z0-9_-]+$" } },
@@ -391,6 +419,9 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         state: { from: { cfn: "AWS::Batch::JobQueue", prop: "State" } },
     },
     "aws:budgets/budget:Budget": {
+        "notifications[].comparisonOperator": { from: { botocore: "budgets", structure: "Notification", member: "ComparisonOperator" } },
+        "notifications[].notificationType": { from: { botocore: "budgets", structure: "Notification", member: "NotificationType" } },
+        "notifications[].thresholdType": { from: { botocore: "budgets", structure: "Notification", member: "ThresholdType" } },
         name: { autoName: AUTO, from: { botocore: "budgets", shape: "BudgetName" } },
         timeUnit: { from: { botocore: "budgets", shape: "TimeUnit" } },
         budgetType: { from: { botocore: "budgets", shape: "BudgetType" } },
@@ -530,6 +561,11 @@ export function extract(dirs: SourceDirs): AwsConstraintData {
         eventPattern: { maxLength: eventPattern.max, source: "botocore events EventPattern" },
         instanceTypes: { source: `botocore ec2 ${ec2.version} InstanceType enum`, types: [...ec2.model.shapes.InstanceType.enum].sort() },
         batchInstanceKeywords: batchKeywords(models),
+        userData: { maxBytes: 16 * 1024, source: documented(models, "ec2", "RequestLaunchTemplateData", "UserData", ["You must provide base64-encoded text.", "User data is limited to 16 KB."]) },
+        rdsWindows: {
+            minMinutes: 30,
+            source: `${documented(models, "rds", "CreateDBInstanceMessage", "PreferredBackupWindow", ["Must not conflict with the preferred maintenance window.", "Must be at least 30 minutes."])}; ${documented(models, "rds", "CreateDBInstanceMessage", "PreferredMaintenanceWindow", ["Must not conflict with the preferred backup window.", "Must be at least 30 minutes."])}`,
+        },
         tags: {
             key: constraintOf(models, { cfn: "AWS::ECS::Service", prop: "Tags[].Key" }),
             value: constraintOf(models, { cfn: "AWS::ECS::Service", prop: "Tags[].Value" }),

@@ -134,6 +134,67 @@ const storageCeiling = awsRule(
     },
 );
 
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const WEEK = 7 * 1440;
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/**
+ * RDS's rules between the daily backup window (`hh24:mi-hh24:mi`) and the weekly maintenance window
+ * (`ddd:hh24:mi-ddd:hh24:mi`): each at least 30 minutes, and they must not overlap. Windows in another format are left
+ * to aws-input-constraints.
+ */
+export function rdsWindowProblems(backup: string | undefined, maintenance: string | undefined, minMinutes: number): string[] {
+    const b = backup !== undefined ? /^(\d\d:\d\d)-(\d\d:\d\d)$/.exec(backup) : null;
+    const m = maintenance !== undefined ? /^([a-z]{3}):(\d\d:\d\d)-([a-z]{3}):(\d\d:\d\d)$/.exec(maintenance) : null;
+    const out: string[] = [];
+    let daily: [number, number] | undefined;
+    let weekly: [number, number] | undefined;
+    if (b) {
+        const start = minutesOf(b[1]);
+        const length = (minutesOf(b[2]) - start + 1440) % 1440;
+        if (length < minMinutes) out.push(`backupWindow ${backup} lasts ${length} minutes; RDS requires at least ${minMinutes}`);
+        daily = [start, start + length];
+    }
+    if (m && DAYS.includes(m[1]) && DAYS.includes(m[3])) {
+        const start = DAYS.indexOf(m[1]) * 1440 + minutesOf(m[2]);
+        const length = (DAYS.indexOf(m[3]) * 1440 + minutesOf(m[4]) - start + WEEK) % WEEK;
+        if (length < minMinutes) out.push(`maintenanceWindow ${maintenance} lasts ${length} minutes; RDS requires at least ${minMinutes}`);
+        weekly = [start, start + length];
+    }
+    if (daily && weekly) {
+        // The backup window recurs every day; compare each day's occurrence (and the week's wrap) with the maintenance window.
+        const overlaps = Array.from({ length: 8 }, (_, d) => d).some((d) =>
+            [0, WEEK].some((shift) => d * 1440 + daily![0] < weekly![1] + shift && weekly![0] + shift < d * 1440 + daily![1]),
+        );
+        if (overlaps) out.push(`backupWindow ${backup} overlaps maintenanceWindow ${maintenance}; RDS requires that they do not conflict`);
+    }
+    return out;
+}
+
+const rdsWindows = awsRule(
+    "aws-rds-windows",
+    "An RDS instance's backup and maintenance windows each last at least 30 minutes and do not overlap (the RDS model's documentation of PreferredBackupWindow and PreferredMaintenanceWindow).",
+    [T.rdsInstance],
+    (r) => {
+        const backup = decided(r.props.backupWindow) ? String(r.props.backupWindow) : undefined;
+        const maintenance = decided(r.props.maintenanceWindow) ? String(r.props.maintenanceWindow).toLowerCase() : undefined;
+        return rdsWindowProblems(backup, maintenance, AWS_DATA.rdsWindows.minMinutes).map((p) => `${p} (${AWS_DATA.rdsWindows.source})`);
+    },
+);
+
+const userDataSize = awsRule(
+    "aws-user-data-size",
+    "Launch template user data is base64 text of at most 16 KB (the EC2 model's documentation of launch template UserData).",
+    [T.launchTemplate],
+    (r) => {
+        const text = r.props.userData;
+        if (typeof text !== "string" || !decided(text)) return [];
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return [`userData is not base64 text (${AWS_DATA.userData.source})`];
+        const bytes = Buffer.from(text, "base64").length;
+        return bytes > AWS_DATA.userData.maxBytes ? [`userData decodes to ${bytes} bytes; EC2 allows at most ${AWS_DATA.userData.maxBytes} (${AWS_DATA.userData.source})`] : [];
+    },
+);
+
 const healthCheckTimeout = awsRule(
     "aws-health-check-timeout",
     "A target group's health check timeout is shorter than its interval (Elastic Load Balancing refuses a timeout that is not smaller than the interval).",
@@ -242,4 +303,4 @@ const tags: StackRule = {
     },
 };
 
-export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, storageCeiling, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes, tags];
+export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, storageCeiling, rdsWindows, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes, userDataSize, tags];

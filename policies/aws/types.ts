@@ -30,6 +30,8 @@ export interface AwsConstraintData {
     eventPattern: { maxLength: number; source: string };
     instanceTypes: { source: string; types: string[] };
     batchInstanceKeywords: { keywords: string[]; source: string };
+    userData: { maxBytes: number; source: string };
+    rdsWindows: { minMinutes: number; source: string };
     tags: { key: FieldConstraint; value: FieldConstraint; maxTags: number; source: string };
 }
 

@@ -285,6 +285,16 @@ export const CASES: Record<string, Case> = {
         expect: /"engineers' VPN" does not match[\s\S]*refused: "'"[\s\S]*"VPN & bastion" does not match[\s\S]*refused: "&"/,
     },
     "aws-rds-storage-ceiling": { good: db({ allocatedStorage: 20, maxAllocatedStorage: 22 }), bad: db({ allocatedStorage: 20, maxAllocatedStorage: 21 }), expect: /maxAllocatedStorage 21 must be at least 10% above the allocated storage \(20 GB\): at least 22 GB/ },
+    "aws-rds-windows": {
+        good: db({ backupWindow: "03:00-04:00", maintenanceWindow: "sun:04:30-sun:05:30" }),
+        bad: [...db({ backupWindow: "03:00-03:20", maintenanceWindow: "sun:03:10-sun:04:00" }), ...db({ backupWindow: "23:30-00:30", maintenanceWindow: "Mon:00:00-mon:00:45" })],
+        expect: /backupWindow 03:00-03:20 lasts 20 minutes; RDS requires at least 30[\s\S]*backupWindow 03:00-03:20 overlaps maintenanceWindow sun:03:10-sun:04:00[\s\S]*backupWindow 23:30-00:30 overlaps maintenanceWindow mon:00:00-mon:00:45/,
+    },
+    "aws-user-data-size": {
+        good: [res(T.launchTemplate, "lt", { userData: Buffer.from("#!/bin/bash\necho ok\n").toString("base64") })],
+        bad: [res(T.launchTemplate, "lt", { userData: Buffer.from("x".repeat(16 * 1024 + 1)).toString("base64") }), res(T.launchTemplate, "lt2", { userData: "#!/bin/bash" })],
+        expect: /userData decodes to 16385 bytes; EC2 allows at most 16384[\s\S]*userData is not base64 text/,
+    },
     "aws-health-check-timeout": {
         good: [res(TG, "tg", { healthCheck: { interval: 15, timeout: 5 } })],
         bad: [res(TG, "tg", { healthCheck: { interval: 10, timeout: 10 } })],
