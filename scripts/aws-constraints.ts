@@ -519,8 +519,10 @@ function ruleDescriptions(models: Models): { cidr: FieldConstraint; group: Field
 function lifecycleMinimums(models: Models): { minimumDays: Record<string, number>; source: string } {
     const says = ["If the specified storage class is INTELLIGENT_TIERING , GLACIER_IR , GLACIER , or DEEP_ARCHIVE , valid values are 0 or positive integers.", "If the specified storage class is STANDARD_IA or ONEZONE_IA , valid values are positive integers greater than 30 ."];
     const source = documented(models, "s3", "Transition", "Days", says);
-    // "greater than 30": the S3 user guide's constraint table says "at least 30 days" and S3 accepts 30, which is what
-    // the platform's lifecycle rules use.
+    // "greater than 30" in the model; the S3 User Guide, "Constraints and considerations for transitions"
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html), says
+    // objects must be stored "at least 30 days" before Standard-IA or One Zone-IA, and S3 accepts 30, which the
+    // platform's lifecycle rules use.
     return { minimumDays: { STANDARD_IA: 30, ONEZONE_IA: 30, INTELLIGENT_TIERING: 0, GLACIER_IR: 0, GLACIER: 0, DEEP_ARCHIVE: 0 }, source };
 }
 
