@@ -161,6 +161,7 @@ export async function plan(opts: PlanOptions): Promise<{ stack: string; text: st
         stack: run.stack,
         resources: run.resources.map((r) => ({
             urn: r.urn,
+            id: r.id ?? null,
             type: r.type,
             name: r.name,
             parent: r.parent ?? null,

@@ -9,8 +9,8 @@
 import { fargateSizeProblem, storageCeilingProblem } from "../../components/metaflow-service/rules";
 import { eventPatternProblems } from "../../components/sfn/rules";
 import { ResourceRule, Rule, StackRule } from "../lib/rule";
-import { T } from "../lib/types";
-import { getPath, isUnknown, parseJsonish, ResourceView, SECRET_TEXT } from "../lib/view";
+import { LISTENERS, LOAD_BALANCERS, T } from "../lib/types";
+import { getPath, isUnknown, ofType, parseJsonish, referenced, referrers, ResourceView, SECRET_TEXT } from "../lib/view";
 import { AWS_DATA, BATCH_INSTANCE_KEYWORDS, FieldConstraint, fieldProblems, instanceTypeExists, sampleAutoName } from "./data";
 
 const decided = (v: unknown) => v !== undefined && v !== null && v !== SECRET_TEXT && !isUnknown(v);
@@ -275,6 +275,57 @@ const instanceTypes = awsRule(
     },
 );
 
+const LISTENER_RULES = ["aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule"];
+
+/** True when an egress rule (any of the three ways to write one) lets the group reach any address on tcp/443. */
+function allowsHttpsOut(rule: ResourceView | Record<string, any>, kind: "vpc" | "sgRule" | "inline"): boolean {
+    const p: Record<string, any> = "props" in rule && kind !== "inline" ? (rule as ResourceView).props : rule;
+    if (kind === "sgRule" && p.type !== "egress") return false;
+    const protocol = String(p.ipProtocol ?? p.protocol ?? "");
+    const to = kind === "vpc" ? [p.cidrIpv4, p.cidrIpv6, p.prefixListId] : [...(p.cidrBlocks ?? []), ...(p.ipv6CidrBlocks ?? []), ...(p.prefixListIds ?? [])];
+    if (!to.some((x) => typeof x === "string" && x !== "")) return false;
+    if (protocol === "-1" || protocol === "all") return true;
+    return (protocol === "tcp" || protocol === "6") && Number(p.fromPort) <= 443 && 443 <= Number(p.toPort);
+}
+
+const oidcEgress: StackRule = {
+    name: "aws-lb-oidc-egress",
+    pack: "aws",
+    kind: "stack",
+    description: "A load balancer that authenticates users with OIDC (authenticate-oidc) may reach the identity provider on 443: its security groups allow HTTPS egress, or every login fails with HTTP 500.",
+    uses: [],
+    check(all) {
+        const lbs = ofType(all, ...LOAD_BALANCERS);
+        const listeners = ofType(all, ...LISTENERS);
+        const groups = ofType(all, T.securityGroup);
+        const oidc = (actions: unknown) => Array.isArray(actions) && actions.some((a) => a?.type === "authenticate-oidc");
+        const authenticating = new Set<ResourceView>();
+        for (const l of listeners) if (oidc(l.props.defaultActions)) referenced(l, "loadBalancerArn", lbs).forEach((lb) => authenticating.add(lb));
+        for (const r of ofType(all, ...LISTENER_RULES)) {
+            if (!oidc(r.props.actions)) continue;
+            for (const l of referenced(r, "listenerArn", listeners)) referenced(l, "loadBalancerArn", lbs).forEach((lb) => authenticating.add(lb));
+        }
+        const out: Array<{ urn?: string; message: string }> = [];
+        for (const lb of authenticating) {
+            const sgs = referenced(lb, "securityGroups", groups);
+            if (!sgs.length) continue; // groups not in the list (or unknown in a preview): nothing to judge
+            const open = sgs.some(
+                (sg) =>
+                    referrers(all, T.sgEgressRule, "securityGroupId", sg).some((e) => allowsHttpsOut(e, "vpc")) ||
+                    referrers(all, T.sgRule, "securityGroupId", sg).some((e) => allowsHttpsOut(e, "sgRule")) ||
+                    (Array.isArray(sg.props.egress) && sg.props.egress.some((e: any) => allowsHttpsOut(e, "inline"))),
+            );
+            if (!open) {
+                out.push({
+                    urn: lb.urn,
+                    message: `load balancer ${lb.name} authenticates with OIDC but its security groups (${sgs.map((g) => g.name).join(", ")}) allow no HTTPS (443) egress: the load balancer cannot reach the identity provider's token and user info endpoints and every login fails with HTTP 500 (https://repost.aws/knowledge-center/elb-configure-authentication-alb)`,
+                });
+            }
+        }
+        return out;
+    },
+};
+
 const tags: StackRule = {
     name: "aws-tags",
     pack: "aws",
@@ -303,4 +354,4 @@ const tags: StackRule = {
     },
 };
 
-export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, storageCeiling, rdsWindows, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes, userDataSize, tags];
+export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, storageCeiling, rdsWindows, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes, userDataSize, oidcEgress, tags];

@@ -137,6 +137,8 @@ export function fromCrossGuard(r: CrossGuardResource): ResourceView {
 /** A resource as the offline recorder (offline/mocks.ts) or the plan's JSON document holds it. */
 export interface PlanResource {
     urn: string;
+    /** The provider id (the mock's), by which other resources refer to security groups, subnets and the like. */
+    id?: string | null;
     type: string;
     name: string;
     parent?: string | null;
@@ -156,6 +158,7 @@ export function fromPlan(resources: PlanResource[], stackOutputs?: Record<string
         urn: r.urn,
         type: r.type,
         name: r.name,
+        id: r.id ?? undefined,
         props: r.inputs ?? {},
         outputs: r.outputs ?? r.state,
         protect: r.protect ?? false,

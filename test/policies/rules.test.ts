@@ -311,6 +311,22 @@ export const CASES: Record<string, Case> = {
         bad: [res(RULE, "r", { eventPattern: JSON.stringify({ source: ["aws.states"], detail: { status: "FAILED" } }) })],
         expect: /detail.status: "FAILED" is a bare value/,
     },
+    "aws-lb-oidc-egress": {
+        good: [
+            res(T.securityGroup, "alb-sg", {}, { id: "sg-alb" }),
+            res(T.lb, "alb", { loadBalancerType: "application", securityGroups: ["sg-alb"] }, { outputs: { arn: "arn:alb" } }),
+            res(T.lbListener, "ui", { loadBalancerArn: "arn:alb", defaultActions: [{ type: "authenticate-oidc" }, { type: "forward" }] }),
+            res(T.sgEgressRule, "out", { securityGroupId: "sg-alb", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
+        ],
+        bad: [
+            res(T.securityGroup, "alb-sg", {}, { id: "sg-alb" }),
+            res(T.lb, "alb", { loadBalancerType: "application", securityGroups: ["sg-alb"] }, { outputs: { arn: "arn:alb" } }),
+            res(T.lbListener, "ui", { loadBalancerArn: "arn:alb", defaultActions: [{ type: "forward" }] }, { outputs: { arn: "arn:listener" } }),
+            res("aws:lb/listenerRule:ListenerRule", "api", { listenerArn: "arn:listener", actions: [{ type: "authenticate-oidc" }, { type: "forward" }] }),
+            res(T.sgEgressRule, "to-tasks", { securityGroupId: "sg-alb", ipProtocol: "tcp", fromPort: 8080, toPort: 8080, referencedSecurityGroupId: "sg-task" }),
+        ],
+        expect: /load balancer alb authenticates with OIDC but its security groups \(alb-sg\) allow no HTTPS \(443\) egress/,
+    },
     "aws-tags": {
         good: [res(T.bucket, "b", { tags: { owner: "ml-platform", "cost-center": "ml research / 42" } }), { ...PROVIDER, props: { defaultTags: JSON.stringify({ tags: { owner: "ml-platform" } }) } }],
         bad: [res(T.bucket, "b", { tags: { owner: "ml platform's", "": "x" } }), res(T.role, "r", { tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])) })],
