@@ -197,6 +197,15 @@ const AUTO = 8;
 const PREFIX = 26;
 const ELB_NAME = "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$";
 
+/** IP protocols a security group rule takes (the EC2 model's documentation of IpPermission.IpProtocol). */
+const IP_PROTOCOL: Source = {
+    botocore: "ec2",
+    structure: "IpPermission",
+    member: "IpProtocol",
+    says: ["The IP protocol name ( tcp , udp , icmp , icmpv6 ) or number", "Use -1 to specify all protocols."],
+    gives: { pattern: "^(tcp|udp|icmp|icmpv6|-1|[0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])$" },
+};
+
 /** Pulumi type token -> input path -> the model that constrains it (and the auto-name suffix when Pulumi names it). */
 const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>> = {
     "aws:lb/loadBalancer:LoadBalancer": {
@@ -469,6 +478,43 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         "rules[].noncurrentVersionTransitions[].storageClass": { from: { cfn: "AWS::S3::Bucket", prop: "LifecycleConfiguration.Rules[].NoncurrentVersionTransition.StorageClass" } },
         "rules[].abortIncompleteMultipartUpload.daysAfterInitiation": { from: { cfn: "AWS::S3::Bucket", prop: "LifecycleConfiguration.Rules[].AbortIncompleteMultipartUpload.DaysAfterInitiation" } },
         transitionDefaultMinimumObjectSize: { from: { cfn: "AWS::S3::Bucket", prop: "LifecycleConfiguration.TransitionDefaultMinimumObjectSize" } },
+    },
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": { ipProtocol: { from: IP_PROTOCOL } },
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": { ipProtocol: { from: IP_PROTOCOL } },
+    "aws:secretsmanager/secret:Secret": {
+        name: { autoName: AUTO, from: { cfn: "AWS::SecretsManager::Secret", prop: "Name" } },
+        description: { from: { cfn: "AWS::SecretsManager::Secret", prop: "Description" } },
+    },
+    "aws:apigateway/stage:Stage": {
+        stageName: {
+            from: {
+                botocore: "apigateway",
+                structure: "CreateStageRequest",
+                member: "stageName",
+                says: ["Stage names can only contain alphanumeric characters, hyphens, and underscores.", "Maximum length is 128 characters."],
+                gives: { minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_-]+$" },
+            },
+        },
+    },
+    "aws:apigateway/integration:Integration": {
+        type: { from: { cfn: "AWS::ApiGateway::Method", prop: "Integration.Type" } },
+        connectionType: { from: { cfn: "AWS::ApiGateway::Method", prop: "Integration.ConnectionType" } },
+        timeoutMilliseconds: { from: { botocore: "apigateway", structure: "PutIntegrationRequest", member: "timeoutInMillis", says: ["Custom timeout between 50 and 29,000 milliseconds."], gives: { minimum: 50 } } },
+    },
+    "aws:apigateway/usagePlan:UsagePlan": {
+        "throttleSettings.burstLimit": { from: { cfn: "AWS::ApiGateway::UsagePlan", prop: "Throttle.BurstLimit" } },
+        "throttleSettings.rateLimit": { from: { cfn: "AWS::ApiGateway::UsagePlan", prop: "Throttle.RateLimit" } },
+    },
+    "aws:sns/topicSubscription:TopicSubscription": {
+        protocol: {
+            from: {
+                botocore: "sns",
+                structure: "SubscribeInput",
+                member: "Protocol",
+                says: ["http –", "https –", "email –", "email-json –", "sms –", "sqs –", "application –", "lambda –", "firehose –"],
+                gives: { enum: ["http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose"] },
+            },
+        },
     },
     "aws:s3/bucket:Bucket": {
         bucket: { autoName: AUTO, from: { cfn: "AWS::S3::Bucket", prop: "BucketName" } },

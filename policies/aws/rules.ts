@@ -121,6 +121,21 @@ const sgRuleDescription = awsRule(
     },
 );
 
+const sgRulePorts = awsRule(
+    "aws-sg-rule-ports",
+    "Security group rules for tcp, udp and icmp give a port range (the EC2 model: \"For tcp, udp, and icmp, you must specify a port range\"), from not above to.",
+    [T.sgIngressRule, T.sgEgressRule],
+    (r) => {
+        const protocol = String(r.props.ipProtocol ?? "");
+        if (!["tcp", "udp", "icmp", "6", "17", "1"].includes(protocol)) return [];
+        const from = num(r.props.fromPort);
+        const to = num(r.props.toPort);
+        if (from === undefined || to === undefined) return [`ipProtocol ${protocol} needs fromPort and toPort (given ${JSON.stringify(r.props.fromPort)} and ${JSON.stringify(r.props.toPort)}): EC2 refuses a ${protocol} rule without a port range`];
+        if (protocol !== "icmp" && protocol !== "1" && from > to) return [`fromPort ${from} is above toPort ${to}`];
+        return [];
+    },
+);
+
 const storageCeiling = awsRule(
     "aws-rds-storage-ceiling",
     "An RDS storage autoscaling ceiling (maxAllocatedStorage) is at least 10% above the allocated storage (Amazon RDS User Guide, storage autoscaling).",
@@ -354,4 +369,4 @@ const tags: StackRule = {
     },
 };
 
-export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, storageCeiling, rdsWindows, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes, userDataSize, oidcEgress, tags];
+export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, sgRulePorts, storageCeiling, rdsWindows, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes, userDataSize, oidcEgress, tags];

@@ -271,8 +271,9 @@ export const CASES: Record<string, Case> = {
             res(TG, "tg", { name: "mf-prod-metadata", protocol: "HTTPX", port: 70000 }),
             ...logGroup({ retentionInDays: 13 }),
             res(T.lbListener, "l", { port: 443, protocol: "HTTPS", defaultActions: [{ type: "forward", order: 1 }, { type: "forwarding", order: 0 }] }),
+            ...sgIngress({ cidrIpv4: "10.0.0.0/8", ipProtocol: "TCP" }),
         ],
-        expect: /name "internal-metadata" must not begin with "internal-"[\s\S]*port 70000 is above the maximum 65535[\s\S]*protocol "HTTPX" is not one of[\s\S]*retentionInDays 13 is not one of[\s\S]*defaultActions\[1\].type "forwarding" is not one of[\s\S]*defaultActions\[1\].order 0 is below the minimum 1/,
+        expect: /name "internal-metadata" must not begin with "internal-"[\s\S]*port 70000 is above the maximum 65535[\s\S]*protocol "HTTPX" is not one of[\s\S]*retentionInDays 13 is not one of[\s\S]*defaultActions\[1\].type "forwarding" is not one of[\s\S]*defaultActions\[1\].order 0 is below the minimum 1[\s\S]*ipProtocol "TCP" does not match/,
     },
     "aws-auto-names": {
         good: [res(T.lb, "mf-prod-alb", { loadBalancerType: "application" }), res(T.rdsInstance, "mf-prod-db", {})],
@@ -283,6 +284,11 @@ export const CASES: Record<string, Case> = {
         good: [...sgIngress({ cidrIpv4: "10.0.0.0/8", description: "HTTPS from VPN & bastion (CIDR)" }), ...sgIngress({ referencedSecurityGroupId: "sg-2", description: "HTTPS from the engineers access path" })],
         bad: [...sgIngress({ cidrIpv4: "10.0.0.0/8", description: "engineers' VPN" }), ...sgIngress({ referencedSecurityGroupId: "sg-2", description: "VPN & bastion" })],
         expect: /"engineers' VPN" does not match[\s\S]*refused: "'"[\s\S]*"VPN & bastion" does not match[\s\S]*refused: "&"/,
+    },
+    "aws-sg-rule-ports": {
+        good: [...sgIngress({ cidrIpv4: "10.0.0.0/8" }), res(T.sgEgressRule, "all", { securityGroupId: "sg-1", ipProtocol: "-1", referencedSecurityGroupId: "sg-1", description: "self" })],
+        bad: [...sgIngress({ cidrIpv4: "10.0.0.0/8", fromPort: undefined, toPort: undefined }), ...sgIngress({ cidrIpv4: "10.0.0.0/8", fromPort: 8443, toPort: 443 })],
+        expect: /ipProtocol tcp needs fromPort and toPort[\s\S]*fromPort 8443 is above toPort 443/,
     },
     "aws-rds-storage-ceiling": { good: db({ allocatedStorage: 20, maxAllocatedStorage: 22 }), bad: db({ allocatedStorage: 20, maxAllocatedStorage: 21 }), expect: /maxAllocatedStorage 21 must be at least 10% above the allocated storage \(20 GB\): at least 22 GB/ },
     "aws-rds-windows": {
