@@ -21,6 +21,12 @@ describe("AWS constraints pack: data and platform", function () {
             console.log(`      skipped: ${dirs}; the data file cannot be compared with its sources here`);
             this.skip();
         }
+        const recorded = AWS_DATA.sources;
+        if (recorded.botocore !== dirs.botocoreVersion || recorded["cfn-lint"] !== dirs.cfnlintVersion) {
+            // Other versions hold other facts: comparing would only say they differ. Regenerating is a deliberate change.
+            console.log(`      skipped: the data file comes from botocore ${recorded.botocore} and cfn-lint ${recorded["cfn-lint"]}; this Python has botocore ${dirs.botocoreVersion} and cfn-lint ${dirs.cfnlintVersion}`);
+            this.skip();
+        }
         expect(render(extract(dirs)) === fs.readFileSync(DATA_FILE, "utf8"), "the data file differs from the extraction: regenerate it").to.equal(true);
     });
 
