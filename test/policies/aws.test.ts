@@ -1,7 +1,6 @@
 /**
- * The AWS constraints pack against the platform: its data file is what the extraction script makes of AWS's models,
- * every stack and the maximal configuration plan with no violation of it, and the catalogue and rules that the
- * configuration, the components and the pack share agree with AWS's data.
+ * The AWS constraints pack's data: the data file is what the extraction script makes of AWS's models, and the
+ * catalogue the configuration, the components and the pack share agrees with it.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -9,10 +8,8 @@ import * as fs from "fs";
 import { INSTANCE_FAMILIES } from "../../components/batch/instance-types";
 import { AWS_DATA, instanceTypeExists, sizesOf } from "../../policies/aws/data";
 import { DATA_FILE, extract, findSources, render } from "../../scripts/aws-constraints";
-import { runStack } from "../harness";
-import { MAXIMAL, violationsOf } from "./maximal";
 
-describe("AWS constraints pack: data and platform", function () {
+describe("AWS constraints pack: data", function () {
     this.timeout(60000);
 
     it("policies/aws/constraints.json is what scripts/aws-constraints.ts extracts from botocore and cfn-lint (regenerate: npm run -s aws-constraints -- --write)", function () {
@@ -46,15 +43,6 @@ describe("AWS constraints pack: data and platform", function () {
     });
 
     // dev, staging and prod: the CI gate (gate.test.ts) plans each with zero mandatory violations of the three packs.
-
-    it("the maximal configuration (every option on, the longest names the configuration allows) plans with zero mandatory violations of the three packs and none at all of the AWS pack", async () => {
-        const run = await runStack("prod", { set: MAXIMAL });
-        const found = violationsOf(run, "prod", MAXIMAL.monthlyBudgetUsd as number);
-        const blocking = found.filter((v) => v.enforcementLevel === "mandatory" || v.pack === "aws");
-        expect(blocking, JSON.stringify(blocking, null, 1)).to.deep.equal([]);
-        // It really is maximal: the optional parts exist, with the longest prefix in their names.
-        const types = new Set(run.resources.map((r) => r.type));
-        for (const t of ["aws:apigateway/restApi:RestApi", "aws:lb/listenerRule:ListenerRule", "aws:budgets/budget:Budget", "aws:cloudwatch/eventRule:EventRule", "aws:s3/bucketLogging:BucketLogging"]) expect(types, t).to.include(t);
-        expect(run.resources.filter((r) => r.type === "aws:batch/jobQueue:JobQueue").map((r) => r.inputs.name)).to.include("mf-maximal-stack-a-twenty-char-queue0");
-    });
+    // The maximal configuration: test/components/metaflow-service.test.ts ("prod with every option on"), which shares
+    // its run with the service's own assertions.
 });
