@@ -373,6 +373,10 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         name: { from: { cfn: "AWS::KMS::Alias", prop: "AliasName" } },
     },
     "aws:ssm/parameter:Parameter": {
+        // Standard tier (the platform does not set `tier`): 4 KB.
+        insecureValue: {
+            from: { botocore: "ssm", structure: "PutParameterRequest", member: "Value", says: ["Standard parameters have a value limit of 4 KB."], gives: { maxLength: 4096 } },
+        },
         name: { autoName: AUTO, from: { cfn: "AWS::SSM::Parameter", prop: "Name" } },
         description: { from: { cfn: "AWS::SSM::Parameter", prop: "Description" } },
         type: { from: { botocore: "ssm", shape: "ParameterType" } },
@@ -489,6 +493,9 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
     },
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": { ipProtocol: { from: IP_PROTOCOL } },
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": { ipProtocol: { from: IP_PROTOCOL } },
+    "aws:secretsmanager/secretVersion:SecretVersion": {
+        secretString: { from: { cfn: "AWS::SecretsManager::Secret", prop: "SecretString" } },
+    },
     "aws:secretsmanager/secret:Secret": {
         name: { autoName: AUTO, from: { cfn: "AWS::SecretsManager::Secret", prop: "Name" } },
         description: { from: { cfn: "AWS::SecretsManager::Secret", prop: "Description" } },
