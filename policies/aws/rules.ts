@@ -109,7 +109,7 @@ const sgRuleDescription = awsRule(
     (r) => {
         const out: string[] = [];
         for (const d of ruleDescriptions(r)) {
-            if (typeof d.description !== "string") continue;
+            if (typeof d.description !== "string" || !decided(d.description)) continue;
             const c: FieldConstraint = d.group ? AWS_DATA.securityGroupRuleDescription.group : AWS_DATA.securityGroupRuleDescription.cidr;
             const one = new RegExp(c.pattern!.replace(/\]\*\$$/, "]$"), "u");
             const bad = [...new Set([...d.description].filter((ch) => !one.test(ch)))];
@@ -128,6 +128,7 @@ const sgRulePorts = awsRule(
     (r) => {
         const protocol = String(r.props.ipProtocol ?? "");
         if (!["tcp", "udp", "icmp", "6", "17", "1"].includes(protocol)) return [];
+        if ([r.props.fromPort, r.props.toPort].some((v) => isUnknown(v))) return []; // decided during `pulumi up`
         const from = num(r.props.fromPort);
         const to = num(r.props.toPort);
         if (from === undefined || to === undefined) return [`ipProtocol ${protocol} needs fromPort and toPort (given ${JSON.stringify(r.props.fromPort)} and ${JSON.stringify(r.props.toPort)}): EC2 refuses a ${protocol} rule without a port range`];
@@ -229,6 +230,7 @@ const fargateSize = awsRule(
     (r) => {
         const compat = r.props.requiresCompatibilities;
         if (!Array.isArray(compat) || !compat.includes("FARGATE")) return [];
+        if ([r.props.cpu, r.props.memory].some((v) => isUnknown(v))) return []; // decided during `pulumi up`
         const cpu = num(r.props.cpu);
         const memory = num(r.props.memory);
         if (cpu === undefined || memory === undefined) return [`a Fargate task needs task-level cpu and memory (given cpu ${JSON.stringify(r.props.cpu)}, memory ${JSON.stringify(r.props.memory)})`];

@@ -109,4 +109,26 @@ describe("values unknown during a preview", () => {
         await byName("s3-bucket-policy-tls-only").validateStack({ resources: [bucket, policy], stackTags: new Map(), getConfig: () => ({}), notApplicable }, report);
         expect(reports).to.deep.equal([]);
     });
+
+    it("the AWS constraints pack stays silent on values unknown during a preview", async () => {
+        const U = UNKNOWN;
+        const resources = [
+            resourceArgs(T.lb, { name: U, loadBalancerType: "application", securityGroups: [U] }),
+            resourceArgs("aws:lb/targetGroup:TargetGroup", { name: U, port: U, healthCheck: { interval: U, timeout: U } }),
+            resourceArgs(T.sgIngressRule, { securityGroupId: U, ipProtocol: "tcp", fromPort: U, toPort: U, description: U }),
+            resourceArgs(T.ecsTaskDefinition, { family: U, requiresCompatibilities: ["FARGATE"], cpu: U, memory: U }),
+            resourceArgs(T.rdsInstance, { identifier: U, allocatedStorage: U, maxAllocatedStorage: U, backupWindow: U, maintenanceWindow: U }),
+            resourceArgs("aws:cloudwatch/eventRule:EventRule", { name: U, eventPattern: U }),
+            resourceArgs(T.launchTemplate, { name: U, userData: U, blockDeviceMappings: [{ ebs: { volumeType: U } }] }),
+            resourceArgs(T.computeEnvironment, { computeResources: { instanceTypes: [U] } }),
+            resourceArgs(T.bucketLifecycle, { rules: [{ id: U, status: U, transitions: [{ days: U, storageClass: "STANDARD_IA" }] }] }),
+            resourceArgs(T.bucket, { tags: U }),
+        ];
+        const reports: string[] = [];
+        for (const p of toPolicies(AWS_RULES) as any[]) {
+            if (p.validateResource) for (const r of resources) await p.validateResource(r, (m: string) => reports.push(`${p.name}: ${m}`));
+            else await p.validateStack({ resources: resources.map((r, i) => ({ ...r, urn: `urn:${i}`, name: `r${i}`, dependencies: [], propertyDependencies: {} })), stackTags: new Map(), getConfig: () => ({}), notApplicable }, (m: string) => reports.push(`${p.name}: ${m}`));
+        }
+        expect(reports).to.deep.equal([]);
+    });
 });
