@@ -38,9 +38,10 @@ export function validateStateMachinePrefix(prefix: string): string[] {
 /**
  * EventBridge's rule for a pattern's structure, at every depth: each field matches a list of values (or matchers such
  * as `{"prefix": "..."}`) or is a nested object of such fields; a bare value anywhere is rejected ("Event pattern is
- * not valid"), and so is an empty object or list. Source: Amazon EventBridge User Guide, "Event patterns"
- * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html: "the values to match are in
- * arrays"). Shared by the trigger configuration and the AWS constraints pack.
+ * not valid"), and so is an empty object or list. Source: Amazon EventBridge User Guide, "Event pattern syntax"
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern.html: "In an event pattern, the value to
+ * match is in a JSON array"; nested objects keep "the same nesting structure"). Shared by the trigger configuration
+ * and the AWS constraints pack.
  */
 export function eventPatternProblems(pattern: unknown, at = ""): string[] {
     if (!isPlainObject(pattern)) return [`${at || "the pattern"}: expected an object of fields, e.g. {"source": ["my.app"]}`];
