@@ -159,6 +159,12 @@ function documented(models: Models, service: string, structure: string, member: 
     return `botocore ${service} ${structure}.${member} documentation: "${says.join(" ... ")}"`;
 }
 
+/** The pattern to check, or, when JavaScript cannot express it, the model's pattern recorded as not checked. */
+function patternOf(pattern: string, anchor: boolean): Pick<FieldConstraint, "pattern" | "uncheckedPattern"> {
+    const js = jsPattern(pattern, anchor);
+    return js !== undefined ? { pattern: js } : { uncheckedPattern: pattern };
+}
+
 type Source =
     | { cfn: string; prop: string }
     | { botocore: string; shape: string }
@@ -172,7 +178,7 @@ function constraintOf(models: Models, src: Source): FieldConstraint {
         const c: FieldConstraint = { source: `cfn-lint schema ${src.cfn}.${src.prop}` };
         if (p.minLength !== undefined) c.minLength = p.minLength;
         if (p.maxLength !== undefined) c.maxLength = p.maxLength;
-        if (p.pattern !== undefined) c.pattern = jsPattern(p.pattern, false);
+        if (p.pattern !== undefined) Object.assign(c, patternOf(p.pattern, false));
         if (p.enum !== undefined) c.enum = p.enum;
         if (p.minimum !== undefined) c.minimum = p.minimum;
         if (p.maximum !== undefined) c.maximum = p.maximum;
@@ -185,7 +191,7 @@ function constraintOf(models: Models, src: Source): FieldConstraint {
     if (shape.type === "string") {
         if (shape.min !== undefined) c.minLength = shape.min;
         if (shape.max !== undefined) c.maxLength = shape.max;
-        if (shape.pattern !== undefined) c.pattern = jsPattern(shape.pattern, true);
+        if (shape.pattern !== undefined) Object.assign(c, patternOf(shape.pattern, true));
         if (shape.enum !== undefined) c.enum = shape.enum;
     } else {
         if (shape.min !== undefined) c.minimum = shape.min;
