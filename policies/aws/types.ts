@@ -6,7 +6,7 @@ export interface FieldConstraint {
     maxLength?: number;
     /** JavaScript regular expression source (anchored where the model means the whole value). */
     pattern?: string;
-    /** A model pattern JavaScript regular expressions cannot express (`\\p{Print}`, inline `(?i)`): recorded, not checked. */
+    /** A model pattern JavaScript regular expressions cannot express (`\p{Print}`, inline `(?i)`): recorded, not checked. */
     uncheckedPattern?: string;
     /** A prefix AWS refuses (load balancers: "internal-"). */
     forbiddenPrefix?: string;
