@@ -5,23 +5,32 @@
  */
 import { createHash } from "crypto";
 
-/** AWS name length limits the platform relies on. */
+import { AWS_DATA } from "../policies/aws/data";
+
+/** The longest name AWS accepts for a resource type's name input, from AWS's models (policies/aws/constraints.json). */
+function awsMax(type: string, input = "name"): number {
+    const max = AWS_DATA.fields[type]?.[input]?.maxLength;
+    if (max === undefined) throw new Error(`policies/aws/constraints.json has no length limit for ${type} ${input}: regenerate it (npm run -s aws-constraints -- --write)`);
+    return max;
+}
+
+/** AWS name length limits the platform relies on, read from AWS's models rather than written here. */
 export const NAME_LIMITS = {
-    loadBalancer: 32,
-    targetGroup: 32,
-    iamRole: 64,
-    iamPolicy: 128,
-    stateMachine: 80,
-    eventRule: 64,
-    logGroup: 512,
-    dynamoTable: 255,
-    batchName: 128,
-    ecsCluster: 255,
-    rdsIdentifier: 63,
-    s3Bucket: 63,
-    secret: 512,
-    kmsAlias: 256,
-} as const;
+    loadBalancer: awsMax("aws:lb/loadBalancer:LoadBalancer"),
+    targetGroup: awsMax("aws:lb/targetGroup:TargetGroup"),
+    iamRole: awsMax("aws:iam/role:Role"),
+    iamPolicy: awsMax("aws:iam/policy:Policy"),
+    stateMachine: awsMax("aws:sfn/stateMachine:StateMachine"),
+    eventRule: awsMax("aws:cloudwatch/eventRule:EventRule"),
+    logGroup: awsMax("aws:cloudwatch/logGroup:LogGroup"),
+    dynamoTable: awsMax("aws:dynamodb/table:Table"),
+    batchName: awsMax("aws:batch/jobQueue:JobQueue"),
+    ecsCluster: awsMax("aws:ecs/cluster:Cluster"),
+    rdsIdentifier: awsMax("aws:rds/instance:Instance", "identifier"),
+    s3Bucket: awsMax("aws:s3/bucket:Bucket", "bucket"),
+    secret: awsMax("aws:secretsmanager/secret:Secret"),
+    kmsAlias: awsMax("aws:kms/alias:Alias"),
+};
 
 /**
  * `<prefix>-<suffix>`, at most `max` characters. When it does not fit, the end is cut and a 6-character hash of the

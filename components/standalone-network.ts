@@ -3,6 +3,7 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
 import { serviceTrustPolicy } from "./iam";
+import { ipv4CidrProblem } from "./network-rules";
 
 /** Arguments of {@link StandaloneNetwork}. */
 export interface StandaloneNetworkArgs {
@@ -17,11 +18,8 @@ export interface StandaloneNetworkArgs {
 }
 
 export function validateStandaloneNetworkArgs(args: StandaloneNetworkArgs): string[] {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(args.cidrBlock);
-    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) < 16 || Number(m[5]) > 24) {
-        return [`cidrBlock "${args.cidrBlock}" must be an IPv4 CIDR from /16 to /24`];
-    }
-    return [];
+    const p = ipv4CidrProblem(args.cidrBlock, 16, 24);
+    return p ? [`cidrBlock "${args.cidrBlock}": ${p}`] : [];
 }
 
 /**

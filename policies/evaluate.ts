@@ -1,5 +1,5 @@
 /**
- * Offline evaluation of both packs and the cost estimate on a resource list: what `npm run plan` and
+ * Offline evaluation of the three packs (security, cost, AWS constraints) and the cost estimate on a resource list: what `npm run plan` and
  * `npm run policy -- check` report. Reads the same per-stack `--policy-pack-config` file as `pulumi preview`.
  *
  * Pure module: no Pulumi import (the packs' index.ts files are never loaded here).
@@ -9,6 +9,7 @@ import * as path from "path";
 
 import { CliError, findClosestKey } from "../offline/pulumi-cli/errors";
 import { parsePolicyPackConfig, policyConfigFaults } from "../offline/pulumi-cli/policy-config";
+import { AWS_RULES } from "./aws/rules";
 import { costRules } from "./cost/rules";
 import { CostEstimate, estimateCost, renderCostTable } from "./cost/estimate";
 import { configFor, evaluate, isMandatory, PolicyConfigFile, policyConfigFile, Rule, Violation } from "./lib/rule";
@@ -17,7 +18,7 @@ import { ResourceView } from "./lib/view";
 import { PACKS } from "./packs";
 import { SECURITY_RULES } from "./security/rules/index";
 
-export const ALL_RULES: Rule[] = [...SECURITY_RULES, ...costRules];
+export const ALL_RULES: Rule[] = [...SECURITY_RULES, ...costRules, ...AWS_RULES];
 export const CONFIG_DIR = path.resolve(__dirname, "config");
 
 export class PolicyConfigError extends Error {}

@@ -7,7 +7,7 @@
  * Before the program runs, Pulumi.yaml and the stack file are loaded with the Pulumi CLI's own rules
  * (offline/pulumi-cli): what `pulumi preview` refuses is refused here with the CLI's message.
  *
- * After the run it evaluates both policy packs (policies/security, policies/cost) with the stack's policy configuration
+ * After the run it evaluates the three policy packs (policies/security, policies/cost, policies/aws) with the stack's policy configuration
  * (policies/config/<stack>.json, the file `pulumi preview --policy-pack-config` takes) and estimates the monthly cost.
  *
  * Exit 0: planned, no mandatory violation. Exit 1: a mandatory policy violation (the plan is still printed), or a
@@ -19,6 +19,7 @@ import * as path from "path";
 
 import { RecordedResource, ReferenceFixtures } from "../offline/mocks";
 import { evaluateAll, hasMandatory, policyConfigForStack, PolicyConfigError, PolicyReport, readPolicyConfig, renderReport, reportJson } from "../policies/evaluate";
+import { PolicyConfigFile } from "../policies/lib/rule";
 import { SECRET_TEXT, fromPlan } from "../policies/lib/view";
 import { loadConfig } from "../stacks/config";
 import { runProgram } from "../offline/run";
@@ -125,10 +126,15 @@ function maskSecretPaths(inputs: Record<string, any>, paths: string[]): Record<s
     return copy;
 }
 
-/** Evaluates both packs and the cost estimate on a finished run. */
-export function evaluateRun(run: { stack: string; resources: RecordedResource[]; outputs: Record<string, unknown>; maskedOutputs?: Record<string, unknown> }, config: Record<string, string>): PolicyReport {
+/** Evaluates the three packs and the cost estimate on a finished run. */
+export function evaluateRun(
+    run: { stack: string; resources: RecordedResource[]; outputs: Record<string, unknown>; maskedOutputs?: Record<string, unknown> },
+    config: Record<string, string>,
+    policyConfig?: PolicyConfigFile,
+): PolicyReport {
     const loaded = loadConfig(config, { stack: run.stack });
     const file =
+        policyConfig ??
         readPolicyConfig(run.stack) ??
         (loaded.ok ? policyConfigForStack({ environment: loaded.config.environment, monthlyBudgetUsd: loaded.config.monthlyBudgetUsd }) : undefined);
     if (!file) throw new PolicyConfigError(`no policies/config/${run.stack}.json and no valid stack configuration to derive it from`);
@@ -155,6 +161,7 @@ export async function plan(opts: PlanOptions): Promise<{ stack: string; text: st
         stack: run.stack,
         resources: run.resources.map((r) => ({
             urn: r.urn,
+            id: r.id ?? null,
             type: r.type,
             name: r.name,
             parent: r.parent ?? null,

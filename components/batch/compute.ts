@@ -101,7 +101,7 @@ export class BatchCompute extends pulumi.ComponentResource {
         if (args.efsSecurityGroupId !== undefined) {
             new aws.vpc.SecurityGroupEgressRule(
                 `${name}-nfs`,
-                { securityGroupId: sg.id, referencedSecurityGroupId: args.efsSecurityGroupId, ipProtocol: "tcp", fromPort: 2049, toPort: 2049, description: "NFS to the foundation's EFS mount targets (@batch efs_volumes)" },
+                { securityGroupId: sg.id, referencedSecurityGroupId: args.efsSecurityGroupId, ipProtocol: "tcp", fromPort: 2049, toPort: 2049, description: "NFS to the EFS mount targets of the foundation (@batch efs_volumes)" },
                 { parent: this },
             );
         }

@@ -3,8 +3,13 @@
  * vCPUs and GPUs per size. Batch accepts a family ("c5") or an exact type ("c5.2xlarge"); a family means "any size of
  * it", so its largest size bounds what a job on that queue can ask for.
  *
- * Sources: the EC2 instance type pages (accelerated computing and general purpose), read 2026-11.
+ * The sizes of each family are those the EC2 model lists (the `InstanceType` enum of botocore's EC2 model, in
+ * policies/aws/constraints.json; metal sizes excluded), so no size that does not exist can be named. vCPUs follow from
+ * the size name (medium 1, large 2, xlarge 4, Nxlarge 4N: true of every family here); GPU counts come from the EC2
+ * accelerated computing instance pages (read 2026-11), which the model does not carry: a GPU size without a count
+ * fails at load time.
  */
+import { sizesOf } from "../../policies/aws/data";
 
 export type InstanceKind = "cpu" | "gpu";
 
@@ -15,37 +20,57 @@ interface Family {
     sizes: Record<string, [number, number]>;
 }
 
-const standard = (max: "8xlarge" | "12xlarge" | "16xlarge" | "24xlarge" | "32xlarge" | "48xlarge"): Family["sizes"] => {
-    const all: Array<[string, number]> = [
-        ["large", 2], ["xlarge", 4], ["2xlarge", 8], ["4xlarge", 16], ["8xlarge", 32], ["12xlarge", 48],
-        ["16xlarge", 64], ["24xlarge", 96], ["32xlarge", 128], ["48xlarge", 192],
-    ];
-    const cut = all.findIndex(([s]) => s === max);
-    return Object.fromEntries(all.slice(0, cut + 1).map(([s, v]) => [s, [v, 0]]));
+/** vCPUs of a standard size name; undefined for names that do not encode them (metal). */
+export function vcpusOfSize(size: string): number | undefined {
+    if (size === "medium") return 1;
+    if (size === "large") return 2;
+    const m = /^(\d*)xlarge$/.exec(size);
+    return m ? 4 * Number(m[1] || 1) : undefined;
+}
+
+/** GPUs per size of the GPU families (EC2 accelerated computing instance specifications). */
+const GPUS: Record<string, Record<string, number>> = {
+    g4dn: { xlarge: 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "12xlarge": 4, "16xlarge": 1 },
+    g5: { xlarge: 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "12xlarge": 4, "16xlarge": 1, "24xlarge": 4, "48xlarge": 8 },
+    g6: { xlarge: 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "12xlarge": 4, "16xlarge": 1, "24xlarge": 4, "48xlarge": 8 },
+    p3: { "2xlarge": 1, "8xlarge": 4, "16xlarge": 8 },
+    p4d: { "24xlarge": 8 },
+    p5: { "4xlarge": 1, "48xlarge": 8 },
 };
 
-const cpu = (max: Parameters<typeof standard>[0], arch: Family["arch"] = "x86_64"): Family => ({ kind: "cpu", arch, sizes: standard(max) });
+function family(name: string, kind: InstanceKind, arch: Family["arch"]): Family {
+    const sizes: Family["sizes"] = {};
+    for (const size of sizesOf(name)) {
+        const vcpus = vcpusOfSize(size);
+        if (vcpus === undefined) continue; // metal sizes: not offered to Batch queues
+        const gpus = kind === "gpu" ? GPUS[name]?.[size] : 0;
+        if (gpus === undefined) throw new Error(`instance catalogue: ${name}.${size} exists in the EC2 model but its GPU count is not recorded`);
+        sizes[size] = [vcpus, gpus];
+    }
+    if (!Object.keys(sizes).length) throw new Error(`instance catalogue: the EC2 model lists no sizes of ${name}`);
+    return { kind, arch, sizes };
+}
 
 export const INSTANCE_FAMILIES: Record<string, Family> = {
-    m5: cpu("24xlarge"),
-    m6i: cpu("32xlarge"),
-    m7i: cpu("48xlarge"),
-    m6g: cpu("16xlarge", "arm64"),
-    m7g: cpu("16xlarge", "arm64"),
-    c5: { kind: "cpu", arch: "x86_64", sizes: { large: [2, 0], xlarge: [4, 0], "2xlarge": [8, 0], "4xlarge": [16, 0], "9xlarge": [36, 0], "12xlarge": [48, 0], "18xlarge": [72, 0], "24xlarge": [96, 0] } },
-    c6i: cpu("32xlarge"),
-    c7i: cpu("48xlarge"),
-    c6g: cpu("16xlarge", "arm64"),
-    c7g: cpu("16xlarge", "arm64"),
-    r5: cpu("24xlarge"),
-    r6i: cpu("32xlarge"),
-    r7i: cpu("48xlarge"),
-    g4dn: { kind: "gpu", arch: "x86_64", sizes: { xlarge: [4, 1], "2xlarge": [8, 1], "4xlarge": [16, 1], "8xlarge": [32, 1], "12xlarge": [48, 4], "16xlarge": [64, 1] } },
-    g5: { kind: "gpu", arch: "x86_64", sizes: { xlarge: [4, 1], "2xlarge": [8, 1], "4xlarge": [16, 1], "8xlarge": [32, 1], "12xlarge": [48, 4], "16xlarge": [64, 1], "24xlarge": [96, 4], "48xlarge": [192, 8] } },
-    g6: { kind: "gpu", arch: "x86_64", sizes: { xlarge: [4, 1], "2xlarge": [8, 1], "4xlarge": [16, 1], "8xlarge": [32, 1], "12xlarge": [48, 4], "16xlarge": [64, 1], "24xlarge": [96, 4], "48xlarge": [192, 8] } },
-    p3: { kind: "gpu", arch: "x86_64", sizes: { "2xlarge": [8, 1], "8xlarge": [32, 4], "16xlarge": [64, 8] } },
-    p4d: { kind: "gpu", arch: "x86_64", sizes: { "24xlarge": [96, 8] } },
-    p5: { kind: "gpu", arch: "x86_64", sizes: { "48xlarge": [192, 8] } },
+    m5: family("m5", "cpu", "x86_64"),
+    m6i: family("m6i", "cpu", "x86_64"),
+    m7i: family("m7i", "cpu", "x86_64"),
+    m6g: family("m6g", "cpu", "arm64"),
+    m7g: family("m7g", "cpu", "arm64"),
+    c5: family("c5", "cpu", "x86_64"),
+    c6i: family("c6i", "cpu", "x86_64"),
+    c7i: family("c7i", "cpu", "x86_64"),
+    c6g: family("c6g", "cpu", "arm64"),
+    c7g: family("c7g", "cpu", "arm64"),
+    r5: family("r5", "cpu", "x86_64"),
+    r6i: family("r6i", "cpu", "x86_64"),
+    r7i: family("r7i", "cpu", "x86_64"),
+    g4dn: family("g4dn", "gpu", "x86_64"),
+    g5: family("g5", "gpu", "x86_64"),
+    g6: family("g6", "gpu", "x86_64"),
+    p3: family("p3", "gpu", "x86_64"),
+    p4d: family("p4d", "gpu", "x86_64"),
+    p5: family("p5", "gpu", "x86_64"),
 };
 
 export interface InstanceFacts {

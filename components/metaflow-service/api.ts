@@ -51,7 +51,7 @@ export function publicApi(name: string, parent: pulumi.Resource, c: ApiContext):
     );
     new aws.vpc.SecurityGroupIngressRule(
         `${name}-alb-in-nlb`,
-        { securityGroupId: c.albSg.id, referencedSecurityGroupId: nlbSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow service API from the public API's NLB" },
+        { securityGroupId: c.albSg.id, referencedSecurityGroupId: nlbSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow service API from the NLB of the public API" },
         opts,
     );
     const nlb = new aws.lb.LoadBalancer(

@@ -225,8 +225,8 @@ export class MetaflowService extends pulumi.ComponentResource {
                 parent,
             );
         args.clientSecurityGroupIds.forEach((sg, i) => ingress(`client-${i}`, { sg }, port, "Metaflow service API from Batch compute"));
-        args.userAccessSecurityGroupIds.forEach((sg, i) => ingress(`user-sg-${i}`, { sg }, port, "Metaflow service API from engineers' access path (security group)"));
-        args.userAccessCidrs.forEach((cidr, i) => ingress(`user-cidr-${i}`, { cidr }, port, "Metaflow service API from engineers' access path (CIDR)"));
+        args.userAccessSecurityGroupIds.forEach((sg, i) => ingress(`user-sg-${i}`, { sg }, port, "Metaflow service API from the engineers access path (security group)"));
+        args.userAccessCidrs.forEach((cidr, i) => ingress(`user-cidr-${i}`, { cidr }, port, "Metaflow service API from the engineers access path (CIDR)"));
         if (uiSg) ingress("ui", { sg: uiSg.id }, port, "Metaflow service API from the UI backend");
 
         const egress = (sg: aws.ec2.SecurityGroup, role: string, to: { sg?: pulumi.Input<string>; cidr?: string }, p: number, description: string) =>

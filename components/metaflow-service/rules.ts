@@ -4,6 +4,7 @@
  *
  * Pure module: no Pulumi import.
  */
+import { AWS_DATA } from "../../policies/aws/data";
 
 /** The container ports of the images. 8082 (the migration service) is listed to say it is never exposed. */
 export const PORTS = { metadata: 8080, migration: 8082, uiBackend: 8083, uiStatic: 3000, postgres: 5432 } as const;
@@ -19,25 +20,10 @@ export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 export const MIN_SERVICE_VERSION: readonly [number, number, number] = [2, 5, 1];
 
 /**
- * The task sizes Fargate accepts (Linux): cpu units -> the memory values (MiB) allowed with it. Source: the ECS
- * "Task CPU and memory" table (256: 512-2048; 512: 1-4 GiB; 1024: 2-8 GiB; 2048: 4-16 GiB by 1 GiB; 4096: 8-30 GiB
- * by 1 GiB; 8192: 16-60 GiB by 4 GiB; 16384: 32-120 GiB by 8 GiB).
+ * The task sizes Fargate accepts (Linux): cpu units -> the memory values (MiB) allowed with it, read from the ECS
+ * model's documentation of RegisterTaskDefinition `memory` (policies/aws/constraints.json, scripts/aws-constraints.ts).
  */
-export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
-    256: [512, 1024, 2048],
-    512: range(1024, 4096, 1024),
-    1024: range(2048, 8192, 1024),
-    2048: range(4096, 16384, 1024),
-    4096: range(8192, 30720, 1024),
-    8192: range(16384, 61440, 4096),
-    16384: range(32768, 122880, 8192),
-};
-
-function range(from: number, to: number, step: number): number[] {
-    const out: number[] = [];
-    for (let v = from; v <= to; v += step) out.push(v);
-    return out;
-}
+export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = Object.fromEntries(Object.entries(AWS_DATA.fargate.pairs).map(([cpu, memory]) => [Number(cpu), memory]));
 
 /** Why a cpu/memory pair is rejected by Fargate, or undefined when it is accepted. */
 export function fargateSizeProblem(cpu: number, memory: number): string | undefined {
@@ -172,4 +158,19 @@ export function featureProblems(s: FeatureSettings): Array<{ field: FeatureField
 /** The listener port of the service: 443 with a certificate, else 80 (inside the VPC only). */
 export function servicePort(certificateArn?: string): number {
     return certificateArn ? 443 : 80;
+}
+
+/**
+ * RDS storage autoscaling: the maximum storage threshold must be at least 10% above the allocated storage, or RDS
+ * rejects the instance ("Invalid max storage size"). Source: Amazon RDS User Guide, "Managing capacity automatically
+ * with Amazon RDS storage autoscaling" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html).
+ * Shared by the stack configuration (serviceDbMaxStorageGb) and the AWS constraints pack.
+ */
+export function minStorageCeiling(allocatedGb: number): number {
+    return Math.ceil((allocatedGb * 11) / 10);
+}
+
+export function storageCeilingProblem(allocatedGb: number, maxGb: number): string | undefined {
+    const min = minStorageCeiling(allocatedGb);
+    return maxGb < min ? `must be at least 10% above the allocated storage (${allocatedGb} GB): at least ${min} GB, or RDS rejects the instance` : undefined;
 }

@@ -52,7 +52,7 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
         (sg, i) =>
             new aws.vpc.SecurityGroupIngressRule(
                 `${name}-alb-in-ui-user-sg-${i}`,
-                { securityGroupId: c.albSg.id, referencedSecurityGroupId: sg, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow UI from engineers' access path (security group)" },
+                { securityGroupId: c.albSg.id, referencedSecurityGroupId: sg, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow UI from the engineers access path (security group)" },
                 opts,
             ),
     );
@@ -60,7 +60,7 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
         (cidr, i) =>
             new aws.vpc.SecurityGroupIngressRule(
                 `${name}-alb-in-ui-user-cidr-${i}`,
-                { securityGroupId: c.albSg.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow UI from engineers' access path (CIDR)" },
+                { securityGroupId: c.albSg.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow UI from the engineers access path (CIDR)" },
                 opts,
             ),
     );
@@ -107,6 +107,18 @@ export function metaflowUi(name: string, parent: pulumi.Resource, c: UiContext):
               },
           ]
         : [];
+    if (oidc) {
+        // authenticate-oidc: the load balancer itself calls the identity provider's token and user info endpoints over
+        // HTTPS, so its security group must allow that egress or every login ends in HTTP 500 after the redirect (AWS
+        // Knowledge Center, https://repost.aws/knowledge-center/elb-configure-authentication-alb: "Add an outbound rule
+        // to allow traffic to the IdP endpoints over HTTPS (port 443)"). The IdP's addresses are not known here, and
+        // its DNS must be publicly resolvable, hence any destination on 443.
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-alb-out-oidc`,
+            { securityGroupId: c.albSg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to the OIDC identity provider (token and user info endpoints)" },
+            opts,
+        );
+    }
     const forward = (tg: aws.lb.TargetGroup) => ({ type: "forward", order: oidc ? 2 : 1, targetGroupArn: tg.arn });
     const listener = new aws.lb.Listener(
         `${name}-ui-listener`,

@@ -35,6 +35,27 @@ export function validateStateMachinePrefix(prefix: string): string[] {
     return problems;
 }
 
+/**
+ * EventBridge's rule for a pattern's structure, at every depth: each field matches a list of values (or matchers such
+ * as `{"prefix": "..."}`) or is a nested object of such fields; a bare value anywhere is rejected ("Event pattern is
+ * not valid"), and so is an empty object or list. Source: Amazon EventBridge User Guide, "Event pattern syntax"
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern.html: "In an event pattern, the value to
+ * match is in a JSON array"; nested objects keep "the same nesting structure"). Shared by the trigger configuration
+ * and the AWS constraints pack.
+ */
+export function eventPatternProblems(pattern: unknown, at = ""): string[] {
+    if (!isPlainObject(pattern)) return [`${at || "the pattern"}: expected an object of fields, e.g. {"source": ["my.app"]}`];
+    if (!Object.keys(pattern).length) return [`${at || "the pattern"}: an empty object matches nothing EventBridge accepts`];
+    const problems: string[] = [];
+    for (const [k, v] of Object.entries(pattern)) {
+        const path = at ? `${at}.${k}` : k;
+        if (isPlainObject(v)) problems.push(...eventPatternProblems(v, path));
+        else if (!Array.isArray(v)) problems.push(`${path}: ${JSON.stringify(v)} is a bare value; EventBridge matches lists of values at every depth, e.g. [${JSON.stringify(v)}]`);
+        else if (!v.length) problems.push(`${path}: an empty list matches nothing`);
+    }
+    return problems;
+}
+
 /** Static Metaflow parameter values a trigger passes to the flow. */
 export type TriggerParameters = Record<string, string | number | boolean>;
 
@@ -151,8 +172,7 @@ export function validateTrigger(t: TriggerSpec, prefix: string): TriggerProblem[
         if (!isPlainObject(t.eventPattern) || !Object.keys(t.eventPattern).length) {
             problems.push({ field: "eventPattern", message: 'expected a non-empty EventBridge pattern object, e.g. {"source": ["my.app"], "detail-type": ["Data Ready"]}' });
         } else {
-            const bad = Object.entries(t.eventPattern).filter(([, v]) => !Array.isArray(v) && !isPlainObject(v)).map(([k]) => k);
-            if (bad.length) problems.push({ field: "eventPattern", message: `every field of a pattern matches a list of values or a nested object; not so: ${bad.join(", ")}` });
+            for (const p of eventPatternProblems(t.eventPattern)) problems.push({ field: "eventPattern", message: p });
         }
     }
     if (t.parameters !== undefined) {
@@ -222,6 +242,8 @@ export function duplicateTriggerNames(triggers: TriggerSpec[]): string[] {
     const seen = new Set<string>();
     const dup = new Set<string>();
     for (const t of triggers) {
+        // A trigger without a usable flow (or name) is reported by validateTrigger; it has no derived name to compare.
+        if (t.name === undefined && typeof t.flow !== "string") continue;
         const n = triggerName(t);
         if (seen.has(n)) dup.add(n);
         seen.add(n);

@@ -2,16 +2,11 @@
 import { lifecycleProblems } from "../../components/artifact-bucket/rules";
 import { Rule, StackRule } from "../lib/rule";
 import { T } from "../lib/types";
-import { effectiveTags, ofType, refersTo, ResourceView } from "../lib/view";
+import { effectiveTags, ofType, referenced } from "../lib/view";
 import { estimateCost, isGpuComputeEnvironment, isSpotComputeEnvironment, natGateways } from "./estimate";
 import { configuring } from "../security/rules/s3";
 
 const family = (t: string) => t.split(".")[0];
-
-/** True when a plain value (an ARN or name) identifies `target`. */
-function matchesValue(value: unknown, target: ResourceView): boolean {
-    return value !== undefined && refersTo({ urn: "", type: "", name: "", protect: false, props: { ref: value } }, "ref", target);
-}
 
 /** Resource types that accept tags, among those the platform creates (aws v7). */
 export const TAGGABLE_TYPES: string[] = [
@@ -57,7 +52,7 @@ export const costRules: Rule[] = [
                 const orders = [...((q.props.computeEnvironmentOrders ?? []) as any[])].sort((a, b) => Number(a?.order) - Number(b?.order));
                 // Orders are matched by value (ARN or name): a preview of new resources leaves them unknown, and then the
                 // rule cannot tell the order and stays silent rather than guess.
-                const resolved = orders.map((o) => ces.find((c) => matchesValue(o?.computeEnvironment, c)));
+                const resolved = orders.map((o) => (o?.computeEnvironment === undefined ? undefined : referenced({ urn: "", type: "", name: "", protect: false, props: { ref: o.computeEnvironment } }, "ref", ces)[0]));
                 if (!resolved.some((c) => c && isGpuComputeEnvironment(c))) return [];
                 const first = resolved[0];
                 if (!first) return [];

@@ -5,13 +5,13 @@
  * Pure module: no Pulumi import.
  */
 import { PolicySettings, resolveSettings, SETTING_SCHEMAS, SettingKey } from "./settings";
-import { ResourceView } from "./view";
+import { ofType, ResourceView } from "./view";
 
-export type PackName = "security" | "cost";
+export type PackName = "security" | "cost" | "aws";
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
 interface RuleBase {
-    /** Policy name, unique across both packs (kebab-case, as CrossGuard shows it). */
+    /** Policy name, unique across the packs (kebab-case, as CrossGuard shows it). */
     name: string;
     pack: PackName;
     description: string;
@@ -73,7 +73,7 @@ export function evaluate(rules: Rule[], resources: ResourceView[], file: PolicyC
         const report = (urn: string | undefined, message: string) => out.push({ pack: rule.pack, policy: rule.name, enforcementLevel: level, urn, message });
         try {
             if (rule.kind === "resource") {
-                for (const r of resources) if (rule.types.includes(r.type)) for (const m of rule.check(r, settings)) report(r.urn, m);
+                for (const r of ofType(resources, ...rule.types)) for (const m of rule.check(r, settings)) report(r.urn, m);
             } else {
                 for (const v of rule.check(resources, settings)) report(v.urn, v.message);
             }

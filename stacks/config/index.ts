@@ -7,7 +7,19 @@
  */
 import { ArtifactLifecycle, lifecycleProblems } from "../../components/artifact-bucket/rules";
 import { QueueSpec } from "../../components/batch/queue-rules";
-import { FeatureField, featureProblems, fargateSizeProblem, OIDC_FIELDS, OidcSettings, pinnedImageProblem, serviceImageProblem, TaskCounts, taskCountProblems } from "../../components/metaflow-service/rules";
+import {
+    FeatureField,
+    featureProblems,
+    fargateSizeProblem,
+    OIDC_FIELDS,
+    OidcSettings,
+    pinnedImageProblem,
+    serviceImageProblem,
+    storageCeilingProblem,
+    TaskCounts,
+    taskCountProblems,
+} from "../../components/metaflow-service/rules";
+import { ipv4CidrProblem } from "../../components/network-rules";
 import { duplicateTriggerNames, TriggerSpec, validateTrigger } from "../../components/sfn/rules";
 import { accessKeys } from "./keys/access";
 import { artifactKeys } from "./keys/artifacts";
@@ -229,6 +241,13 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
     if (environment !== "dev" && v.foundationStack === undefined && envRaw === environment) {
         problems.push({ key: key("foundationStack"), given: "nothing", allowed: `required in ${environment}: only dev may build its own network` });
     }
+    if (v.vpcCidr !== undefined) {
+        const p = ipv4CidrProblem(v.vpcCidr, 16, 24);
+        if (p) problems.push({ key: key("vpcCidr"), given: show(v.vpcCidr), allowed: p });
+    }
+    if ("vpcCidr" in given && v.foundationStack !== undefined) {
+        problems.push({ key: key("vpcCidr"), given: show(given.vpcCidr), allowed: "has no effect with a foundationStack: the platform runs in the foundation's VPC; remove vpcCidr (it sets the VPC a stack without a foundation builds)" });
+    }
     if (v.daskStack !== undefined && v.foundationStack === undefined) {
         problems.push({ key: key("daskStack"), given: show(v.daskStack), allowed: "needs foundationStack too: the Dask cluster runs in the foundation's VPC, which a standalone network is not" });
     }
@@ -265,7 +284,7 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
     const triggers = (v.triggers ?? []) as TriggerSpec[];
     triggers.forEach((t, i) => {
         for (const p of validateTrigger(t, stateMachinePrefix)) {
-            problems.push({ key: `${key("triggers")}[${i}].${p.field}`, given: show((t as any)[p.field]), allowed: p.message });
+            problems.push({ key: `${key("triggers")}[${i}].${p.field}`, given: (t as any)[p.field] === undefined ? "nothing" : show((t as any)[p.field]), allowed: p.message });
         }
     });
     for (const name of duplicateTriggerNames(triggers)) {
@@ -359,8 +378,9 @@ function serviceProblems(v: KeyValues, environment: Environment, key: (k: KeyNam
             problems.push({ key: key(countKeys[p.field]), given: String(counts[p.field]), allowed: p.message });
         }
     }
-    if (v.serviceDbStorageGb !== undefined && v.serviceDbMaxStorageGb !== undefined && v.serviceDbMaxStorageGb <= v.serviceDbStorageGb) {
-        problems.push({ key: key("serviceDbMaxStorageGb"), given: String(v.serviceDbMaxStorageGb), allowed: `must be more than serviceDbStorageGb (${v.serviceDbStorageGb}): it is the ceiling of storage autoscaling` });
+    if (v.serviceDbStorageGb !== undefined && v.serviceDbMaxStorageGb !== undefined) {
+        const p = storageCeilingProblem(v.serviceDbStorageGb, v.serviceDbMaxStorageGb);
+        if (p) problems.push({ key: key("serviceDbMaxStorageGb"), given: String(v.serviceDbMaxStorageGb), allowed: `${p} (serviceDbStorageGb is ${v.serviceDbStorageGb}); it is the ceiling of storage autoscaling` });
     }
     if (environment === "prod") {
         if (v.serviceDbMultiAz === false) problems.push({ key: key("serviceDbMultiAz"), given: "false", allowed: "prod runs its database Multi-AZ: a single instance is a single point of failure for every run" });

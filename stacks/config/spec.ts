@@ -118,6 +118,12 @@ function decode(raw: string): unknown {
 
 /** Parses one raw value against its spec; appends problems and returns undefined when invalid. */
 export function parseValue(spec: KeySpec, key: string, raw: string, problems: ConfigProblem[]): unknown {
+    // A key written with nothing after the colon: the Pulumi CLI passes "" today and null in later versions ("will be
+    // treated as null in a future version"); either way the key has no value, which must not become a tag "null".
+    if (typeof raw !== "string") {
+        problems.push({ key, given: "nothing (the key is blank in the stack file)", allowed: `a value: write it after the colon, or remove the key${spec.type === "string" && spec.pattern ? `; expected ${spec.pattern.describe}` : ""}` });
+        return undefined;
+    }
     const value = spec.type === "string" ? raw : decode(raw);
     const bad = (allowed: string) => {
         problems.push({ key, given: spec.secret ? "[secret]" : show(value), allowed });

@@ -118,7 +118,8 @@ export function validateFoundation(stack: string, outputs: Record<string, unknow
         if (o.privateSubnetAzs!.some((az) => !az.startsWith(region))) at("privateSubnetAzs", `lists zones outside ${region}`);
     }
     if (valid("kmsKeyArn") && o.kmsKeyArn!.split(":")[3] !== region) at("kmsKeyArn", `is in ${o.kmsKeyArn!.split(":")[3]}, not in the platform's region ${region}`);
-    const users = [...(o.userAccessSecurityGroupIds ?? []), ...(o.userAccessCidrs ?? [])];
+    // Only well-formed lists count (a malformed one is already reported above, and may not even be iterable).
+    const users = [...(valid("userAccessSecurityGroupIds") ? o.userAccessSecurityGroupIds! : []), ...(valid("userAccessCidrs") ? o.userAccessCidrs! : [])];
     if (!problems.length && users.length === 0) at("userAccessSecurityGroupIds", 'and "userAccessCidrs" are both empty: engineers would have no way to reach the platform');
     const dbKeys = ["databaseEndpoint", "databasePort", "databaseSecurityGroupId", "databaseSecretArn"];
     const dbGiven = dbKeys.filter((k) => o[k] !== undefined);

@@ -5,6 +5,7 @@ import { MIGRATION_LOCK_KEY, MIGRATION_SCRIPT, MetaflowServiceArgs, validateMeta
 import { CREDENTIALS_SCRIPT, DATABASE_HEALTH } from "../../components/metaflow-service/tasks";
 import { RecordedResource } from "../../offline/mocks";
 import { FIXTURES, policyOf, runStack, StackRun } from "../harness";
+import { CERT, LONGEST_PREFIX, MAXIMAL, OIDC, violationsOf } from "../policies/maximal";
 
 const T = {
     service: "aws:ecs/service:Service",
@@ -28,16 +29,6 @@ const T = {
     stage: "aws:apigateway/stage:Stage",
     secret: "aws:secretsmanager/secret:Secret",
     password: "random:index/randomPassword:RandomPassword",
-};
-
-const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
-const OIDC = {
-    uiOidcIssuer: "https://idp.example.com",
-    uiOidcAuthorizationEndpoint: "https://idp.example.com/authorize",
-    uiOidcTokenEndpoint: "https://idp.example.com/token",
-    uiOidcUserInfoEndpoint: "https://idp.example.com/userinfo",
-    uiOidcClientId: "metaflow-ui",
-    uiOidcClientSecret: "oidc-client-secret-value",
 };
 
 const containers = (task: RecordedResource): any[] => JSON.parse(task.inputs.containerDefinitions);
@@ -363,12 +354,13 @@ describe("MetaflowService", function () {
         });
     });
 
-    describe("prod with a certificate, OIDC, the UI and the public API", () => {
+    // The maximal configuration (test/policies/maximal.ts): every option on, a certificate, OIDC, the UI and the public
+    // API among them, with the longest names the configuration allows. One run serves the service's assertions and
+    // the three packs' verdict on the maximal configuration.
+    describe("prod with every option on: a certificate, OIDC, the UI and the public API, the longest names", () => {
         let run: StackRun;
         before(async () => {
-            run = await runStack("prod", {
-                set: { serviceCertificateArn: CERT, serviceDomainName: "metaflow.internal.example.com", servicePublicApi: true, serviceUi: true, ...OIDC },
-            });
+            run = await runStack("prod", { set: MAXIMAL });
         });
 
         it("serves HTTPS with TLS 1.2+ on the certificate's name", () => {
@@ -389,6 +381,22 @@ describe("MetaflowService", function () {
             expect(listener.secretPaths.some((p) => p.endsWith("clientSecret"))).to.equal(true);
             // The metadata API listener stays usable by Metaflow clients (no login).
             expect(run.one(T.listener, "-metadata-listener").inputs.defaultActions.map((a: any) => a.type)).to.deep.equal(["forward"]);
+        });
+
+        it("lets the load balancer reach the identity provider on 443 (authenticate-oidc calls its token and user info endpoints)", () => {
+            const albSg = sgId(run, "-alb-sg");
+            const out = run.ofType(T.egress).filter((r) => r.inputs.securityGroupId === albSg && r.inputs.fromPort === 443 && r.inputs.cidrIpv4 === "0.0.0.0/0");
+            expect(out.map((r) => r.name)).to.deep.equal([`${LONGEST_PREFIX}-metadata-alb-out-oidc`]);
+        });
+
+        it("plans with zero mandatory violations of the three packs and none at all of the AWS constraints pack (the public API's NLB included)", () => {
+            const found = violationsOf(run, "prod", MAXIMAL.monthlyBudgetUsd as number);
+            const blocking = found.filter((v) => v.enforcementLevel === "mandatory" || v.pack === "aws");
+            expect(blocking, JSON.stringify(blocking, null, 1)).to.deep.equal([]);
+            // It really is maximal: the optional parts exist, with the longest prefix in their names.
+            const types = new Set(run.resources.map((r) => r.type));
+            for (const t of ["aws:apigateway/restApi:RestApi", "aws:lb/listenerRule:ListenerRule", "aws:budgets/budget:Budget", "aws:cloudwatch/eventRule:EventRule", "aws:s3/bucketLogging:BucketLogging"]) expect(types, t).to.include(t);
+            expect(run.ofType("aws:batch/jobQueue:JobQueue").map((r) => r.inputs.name)).to.include(`${LONGEST_PREFIX}-a-twenty-char-queue0`);
         });
 
         it("calls the ALB over HTTPS from API Gateway", () => {

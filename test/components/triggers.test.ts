@@ -125,7 +125,10 @@ describe("trigger rules", () => {
             'parameters: "list" must be a string, number or boolean (JSON parameters: give them as a JSON string)',
         ]);
         expect(problems({ flow: "F", schedule: "rate(1 day)", parameters: { blob: "x".repeat(9000) } })).to.deep.equal(["parameters: the parameters are too large for an EventBridge input template (8 KiB)"]);
-        expect(problems({ flow: "F", eventPattern: { source: "x" } })).to.deep.equal(["eventPattern: every field of a pattern matches a list of values or a nested object; not so: source"]);
+        expect(problems({ flow: "F", eventPattern: { source: "x" } })).to.deep.equal(['eventPattern: source: "x" is a bare value; EventBridge matches lists of values at every depth, e.g. ["x"]']);
+        // EventBridge rejects a bare value at any depth, not only at the top level.
+        expect(problems({ flow: "F", eventPattern: { source: ["x"], detail: { object: { key: "k" } } } })).to.deep.equal(['eventPattern: detail.object.key: "k" is a bare value; EventBridge matches lists of values at every depth, e.g. ["k"]']);
+        expect(problems({ flow: "F", eventPattern: { source: ["x"], detail: {} } })).to.deep.equal(["eventPattern: detail: an empty object matches nothing EventBridge accepts"]);
     });
 
     it("names triggers after their flow and source", () => {

@@ -15,6 +15,7 @@ import { loadProject } from "../../offline/pulumi-cli/project";
 import { satisfies } from "../../offline/pulumi-cli/version";
 import { costRules } from "../../policies/cost/rules";
 import { PACKS } from "../../policies/packs";
+import { AWS_RULES } from "../../policies/aws/rules";
 import { SECURITY_RULES } from "../../policies/security/rules/index";
 import { ROOT } from "../harness";
 
@@ -64,8 +65,8 @@ describe("policy packs over CrossGuard's analyzer protocol", function () {
     this.timeout(30000);
     const packs: Record<string, Pack> = {};
     before(async () => {
-        const [security, cost] = await Promise.all([startPack("security"), startPack("cost")]);
-        Object.assign(packs, { security, cost });
+        const [security, cost, aws] = await Promise.all([startPack("security"), startPack("cost"), startPack("aws")]);
+        Object.assign(packs, { security, cost, aws });
     });
     after(() => {
         for (const p of Object.values(packs)) {
@@ -74,7 +75,7 @@ describe("policy packs over CrossGuard's analyzer protocol", function () {
         }
     });
 
-    for (const pack of ["security", "cost"]) {
+    for (const pack of ["security", "cost", "aws"]) {
         it(`the ${pack} pack's PulumiPolicy.yaml loads as the CLI loads it, in the CLI versions the project supports, with its package.json's version`, () => {
             const dir = path.join(ROOT, "policies", pack);
             const project = loadPolicyPackProject(dir);
@@ -85,26 +86,36 @@ describe("policy packs over CrossGuard's analyzer protocol", function () {
         });
     }
 
-    for (const [pack, rules] of [["security", SECURITY_RULES], ["cost", costRules]] as const) {
+    const PACK_NAMES: Record<string, string> = { security: "metaflow-security", cost: "metaflow-cost", aws: "metaflow-aws-constraints" };
+    for (const [pack, rules] of [["security", SECURITY_RULES], ["cost", costRules], ["aws", AWS_RULES]] as const) {
         it(`the ${pack} pack announces every rule with its enforcement level (mandatory unless the rule says advisory)`, async () => {
             const info = await call<any>(packs[pack].client, "getAnalyzerInfo", new Empty());
             const LEVELS = ["advisory", "mandatory", "disabled", "remediate"]; // pulumirpc.EnforcementLevel
             const announced = Object.fromEntries(info.getPoliciesList().map((p: any) => [p.getName(), LEVELS[p.getEnforcementlevel()]]));
             expect(announced).to.deep.equal(Object.fromEntries(rules.map((r) => [r.name, r.enforcementLevel ?? "mandatory"])));
-            expect(info.getName()).to.equal(`metaflow-${pack}`);
-            expect(info.getVersion()).to.equal(PACKS.find((p) => p.name === `metaflow-${pack}`)!.version);
+            expect(info.getName()).to.equal(PACK_NAMES[pack]);
+            expect(info.getVersion()).to.equal(PACKS.find((p) => p.name === PACK_NAMES[pack])!.version);
         });
     }
 
-    it("rejects a security group rule open to the internet", async () => {
+    /** Asks a pack to analyze one ingress rule, as the CLI does for each resource; returns the policies it violates. */
+    async function analyzeIngress(pack: string, name: string, props: Record<string, unknown>): Promise<string[]> {
+        const type = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
         const request = new analyzerProto.AnalyzeRequest();
-        request.setType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
-        request.setUrn("urn:pulumi:prod::metaflow-platform::aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::open");
-        request.setName("open");
-        request.setProperties(Struct.fromJavaScript({ securityGroupId: "sg-0123456789abcdef0", ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0", description: "ssh" }));
+        request.setType(type);
+        request.setUrn(`urn:pulumi:prod::metaflow-platform::${type}::${name}`);
+        request.setName(name);
+        request.setProperties(Struct.fromJavaScript({ securityGroupId: "sg-0123456789abcdef0", ipProtocol: "tcp", ...props }));
         request.setOptions(new analyzerProto.AnalyzerResourceOptions()); // the CLI always sends the resource options
-        const response = await call<any>(packs.security.client, "analyze", request);
-        const violated = response.getDiagnosticsList().map((d: any) => d.getPolicyname());
-        expect(violated).to.include("sg-no-public-ingress");
+        const response = await call<any>(packs[pack].client, "analyze", request);
+        return response.getDiagnosticsList().map((d: any) => d.getPolicyname());
+    }
+
+    it("rejects a security group rule open to the internet", async () => {
+        expect(await analyzeIngress("security", "open", { fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0", description: "ssh" })).to.include("sg-no-public-ingress");
+    });
+
+    it("the AWS constraints pack rejects a security group rule description EC2 refuses (an apostrophe), reading its data file from the pack directory", async () => {
+        expect(await analyzeIngress("aws", "vpn", { fromPort: 443, toPort: 443, cidrIpv4: "10.0.0.0/8", description: "engineers' VPN" })).to.deep.equal(["aws-sg-rule-description"]);
     });
 });

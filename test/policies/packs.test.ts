@@ -12,6 +12,7 @@ import { costRules } from "../../policies/cost/rules";
 import { toPolicies } from "../../policies/lib/crossguard";
 import { T } from "../../policies/lib/types";
 import { UNKNOWN } from "../../policies/lib/view";
+import { AWS_RULES } from "../../policies/aws/rules";
 import { SECURITY_RULES } from "../../policies/security/rules/index";
 import { ROOT } from "../harness";
 
@@ -35,7 +36,7 @@ function resourceArgs(type: string, props: Record<string, any>, config: Record<s
 }
 
 describe("policy packs", () => {
-    for (const [pack, rules] of [["security", SECURITY_RULES], ["cost", costRules]] as const) {
+    for (const [pack, rules] of [["security", SECURITY_RULES], ["cost", costRules], ["aws", AWS_RULES]] as const) {
         it(`${pack}: a loadable pack directory whose index.ts builds the pack from the rule modules`, () => {
             const dir = path.join(ROOT, "policies", pack);
             const yaml = parse(fs.readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8"));
@@ -53,7 +54,7 @@ describe("policy packs", () => {
     }
 
     it("gives every policy a name, a description with its baseline IDs, an enforcement level and a config schema", () => {
-        const policies = toPolicies([...SECURITY_RULES, ...costRules]);
+        const policies = toPolicies([...SECURITY_RULES, ...costRules, ...AWS_RULES]);
         for (const p of policies) {
             expect(p.name).to.match(/^[a-z0-9-]+$/);
             expect(p.enforcementLevel).to.be.oneOf(["mandatory", "advisory"]);
@@ -90,7 +91,7 @@ describe("policy packs", () => {
 describe("policy documentation", () => {
     it("docs/policies.md lists every policy", () => {
         const text = fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8");
-        const missing = [...SECURITY_RULES, ...costRules].map((r) => r.name).filter((n) => !text.includes(`\`${n}\``));
+        const missing = [...SECURITY_RULES, ...costRules, ...AWS_RULES].map((r) => r.name).filter((n) => !text.includes(`\`${n}\``));
         expect(missing).to.deep.equal([]);
     });
 });
@@ -110,6 +111,28 @@ describe("values unknown during a preview", () => {
         const bucket = { ...resourceArgs(T.bucket, {}), urn: "urn:b", name: "b", dependencies: [], propertyDependencies: {} };
         const policy = { ...resourceArgs(T.bucketPolicy, { bucket: UNKNOWN, policy: UNKNOWN }), urn: "urn:p", dependencies: [bucket], propertyDependencies: { bucket: [bucket] } };
         await byName("s3-bucket-policy-tls-only").validateStack({ resources: [bucket, policy], stackTags: new Map(), getConfig: () => ({}), notApplicable }, report);
+        expect(reports).to.deep.equal([]);
+    });
+
+    it("the AWS constraints pack stays silent on values unknown during a preview", async () => {
+        const U = UNKNOWN;
+        const resources = [
+            resourceArgs(T.lb, { name: U, loadBalancerType: "application", securityGroups: [U] }),
+            resourceArgs("aws:lb/targetGroup:TargetGroup", { name: U, port: U, healthCheck: { interval: U, timeout: U } }),
+            resourceArgs(T.sgIngressRule, { securityGroupId: U, ipProtocol: "tcp", fromPort: U, toPort: U, description: U }),
+            resourceArgs(T.ecsTaskDefinition, { family: U, requiresCompatibilities: ["FARGATE"], cpu: U, memory: U }),
+            resourceArgs(T.rdsInstance, { identifier: U, allocatedStorage: U, maxAllocatedStorage: U, backupWindow: U, maintenanceWindow: U }),
+            resourceArgs("aws:cloudwatch/eventRule:EventRule", { name: U, eventPattern: U }),
+            resourceArgs(T.launchTemplate, { name: U, userData: U, blockDeviceMappings: [{ ebs: { volumeType: U } }] }),
+            resourceArgs(T.computeEnvironment, { computeResources: { instanceTypes: [U] } }),
+            resourceArgs(T.bucketLifecycle, { rules: [{ id: U, status: U, transitions: [{ days: U, storageClass: "STANDARD_IA" }] }] }),
+            resourceArgs(T.bucket, { tags: U }),
+        ];
+        const reports: string[] = [];
+        for (const p of toPolicies(AWS_RULES) as any[]) {
+            if (p.validateResource) for (const r of resources) await p.validateResource(r, (m: string) => reports.push(`${p.name}: ${m}`));
+            else await p.validateStack({ resources: resources.map((r, i) => ({ ...r, urn: `urn:${i}`, name: `r${i}`, dependencies: [], propertyDependencies: {} })), stackTags: new Map(), getConfig: () => ({}), notApplicable }, (m: string) => reports.push(`${p.name}: ${m}`));
+        }
         expect(reports).to.deep.equal([]);
     });
 });

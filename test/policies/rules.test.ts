@@ -1,9 +1,10 @@
 /**
- * Every rule of both packs, each with a compliant and a violating resource list built as plain fixtures. A final test
+ * Every rule of the three packs, each with a compliant and a violating resource list built as plain fixtures. A final test
  * fails when a rule has no case here, so a new rule cannot ship untested.
  */
 import { expect } from "chai";
 
+import { AWS_RULES } from "../../policies/aws/rules";
 import { costRules } from "../../policies/cost/rules";
 import { evaluate, Rule } from "../../policies/lib/rule";
 import { PolicySettings } from "../../policies/lib/settings";
@@ -37,6 +38,8 @@ const sgIngress = (props: Record<string, any>) => [res(T.sgIngressRule, "in", { 
 const ce = (name: string, cr: Record<string, any>) => res(T.computeEnvironment, name, { type: "MANAGED", computeResources: { type: "SPOT", maxVcpus: 64, minVcpus: 0, instanceTypes: ["c5"], subnets: ["s"], ...cr } }, { outputs: { arn: `arn:aws:batch:us-east-1:1:compute-environment/${name}` } });
 const queue = (name: string, ...envs: string[]) => res(T.jobQueue, name, { priority: 1, state: "ENABLED", computeEnvironmentOrders: envs.map((e, i) => ({ order: i + 1, computeEnvironment: `arn:aws:batch:us-east-1:1:compute-environment/${e}` })) });
 const logGroup = (props: Record<string, any>) => [res(T.logGroup, "lg", { retentionInDays: 365, kmsKeyId: KEY, ...props })];
+const TG = "aws:lb/targetGroup:TargetGroup";
+const RULE = "aws:cloudwatch/eventRule:EventRule";
 const fargateTask = (cpu: string, memory: string) => [res(T.ecsTaskDefinition, "td", { family: "svc", requiresCompatibilities: ["FARGATE"], cpu, memory, containerDefinitions: "[]" })];
 
 export const CASES: Record<string, Case> = {
@@ -138,7 +141,13 @@ export const CASES: Record<string, Case> = {
         expect: /HTTP on an internet-facing/,
     },
     "lb-drop-invalid-headers": { good: [lb()], bad: [lb({ dropInvalidHeaderFields: false })], expect: /dropInvalidHeaderFields/ },
-    "lb-access-logs-prod": { settings: prod, good: [lb()], bad: [lb({ accessLogs: undefined })], expect: /access logs/ },
+    "lb-access-logs-prod": {
+        settings: prod,
+        // A TCP-only NLB has nothing to log (AWS writes NLB access logs for TLS listeners only); a TLS one must log.
+        good: [lb(), res(T.lb, "nlb", { loadBalancerType: "network", internal: true }, { outputs: { arn: "arn:nlb" } }), res(T.lbListener, "l", { loadBalancerArn: "arn:nlb", protocol: "TCP", port: 443 })],
+        bad: [lb({ accessLogs: undefined }), res(T.lb, "nlb", { loadBalancerType: "network", internal: true }, { outputs: { arn: "arn:nlb" } }), res(T.lbListener, "l", { loadBalancerArn: "arn:nlb", protocol: "TLS", port: 443 })],
+        expect: /alb: access logs are not enabled in prod[\s\S]*nlb: access logs/,
+    },
     "lb-deletion-protection-prod": { settings: prod, good: [lb()], bad: [lb({ enableDeletionProtection: false })], expect: /enableDeletionProtection/ },
     "apigateway-stage-access-logs": {
         good: [res(T.apiStage, "s", { stageName: "v1", accessLogSettings: { destinationArn: "arn:aws:logs:x", format: "{}" } })],
@@ -275,9 +284,89 @@ export const CASES: Record<string, Case> = {
         bad: [ce("cpu", { minVcpus: 16, type: "EC2", instanceTypes: ["c5"] })],
         expect: /exceeds the budget of \$100/,
     },
+    // metaflow-aws-constraints: one violating input of each kind AWS refuses.
+    "aws-input-constraints": {
+        good: [res(T.lb, "alb", { name: "mf-prod-metadata", loadBalancerType: "application" }), res(TG, "tg", { name: "mf-prod-metadata", protocol: "HTTP", port: 8080, healthCheck: { interval: 15, timeout: 5 } }), ...logGroup({})],
+        bad: [
+            res(T.lb, "alb", { name: "internal-metadata", loadBalancerType: "application" }),
+            res(TG, "tg", { name: "mf-prod-metadata", protocol: "HTTPX", port: 70000 }),
+            ...logGroup({ retentionInDays: 13 }),
+            res(T.lbListener, "l", { port: 443, protocol: "HTTPS", defaultActions: [{ type: "forward", order: 1 }, { type: "forwarding", order: 0 }] }),
+            ...sgIngress({ cidrIpv4: "10.0.0.0/8", ipProtocol: "TCP" }),
+        ],
+        expect: /name "internal-metadata" must not begin with "internal-"[\s\S]*port 70000 is above the maximum 65535[\s\S]*protocol "HTTPX" is not one of[\s\S]*retentionInDays 13 is not one of[\s\S]*defaultActions\[1\].type "forwarding" is not one of[\s\S]*defaultActions\[1\].order 0 is below the minimum 1[\s\S]*ipProtocol "TCP" does not match/,
+    },
+    "aws-auto-names": {
+        good: [res(T.lb, "mf-prod-alb", { loadBalancerType: "application" }), res(T.rdsInstance, "mf-prod-db", {})],
+        bad: [res(T.lb, "mf-maximal-stack-metadata-alb", { loadBalancerType: "application" }), res(T.rdsInstance, "mf--prod-db", {})],
+        expect: /"mf-maximal-stack-metadata-alb-0a1b2c3"\), which has 37 characters; AWS allows at most 32[\s\S]*"mf--prod-db-0a1b2c3"\), which does not match/,
+    },
+    "aws-sg-rule-description": {
+        good: [...sgIngress({ cidrIpv4: "10.0.0.0/8", description: "HTTPS from VPN & bastion (CIDR)" }), ...sgIngress({ referencedSecurityGroupId: "sg-2", description: "HTTPS from the engineers access path" })],
+        bad: [...sgIngress({ cidrIpv4: "10.0.0.0/8", description: "engineers' VPN" }), ...sgIngress({ referencedSecurityGroupId: "sg-2", description: "VPN & bastion" })],
+        expect: /"engineers' VPN" does not match[\s\S]*refused: "'"[\s\S]*"VPN & bastion" does not match[\s\S]*refused: "&"/,
+    },
+    "aws-sg-rule-ports": {
+        good: [...sgIngress({ cidrIpv4: "10.0.0.0/8" }), res(T.sgEgressRule, "all", { securityGroupId: "sg-1", ipProtocol: "-1", referencedSecurityGroupId: "sg-1", description: "self" })],
+        bad: [...sgIngress({ cidrIpv4: "10.0.0.0/8", fromPort: undefined, toPort: undefined }), ...sgIngress({ cidrIpv4: "10.0.0.0/8", fromPort: 8443, toPort: 443 })],
+        expect: /ipProtocol tcp needs fromPort and toPort[\s\S]*fromPort 8443 is above toPort 443/,
+    },
+    "aws-rds-storage-ceiling": { good: db({ allocatedStorage: 20, maxAllocatedStorage: 22 }), bad: db({ allocatedStorage: 20, maxAllocatedStorage: 21 }), expect: /maxAllocatedStorage 21 must be at least 10% above the allocated storage \(20 GB\): at least 22 GB/ },
+    "aws-rds-windows": {
+        good: db({ backupWindow: "03:00-04:00", maintenanceWindow: "sun:04:30-sun:05:30" }),
+        bad: [...db({ backupWindow: "03:00-03:20", maintenanceWindow: "sun:03:10-sun:04:00" }), ...db({ backupWindow: "23:30-00:30", maintenanceWindow: "Mon:00:00-mon:00:45" })],
+        expect: /backupWindow 03:00-03:20 lasts 20 minutes; RDS requires at least 30[\s\S]*backupWindow 03:00-03:20 overlaps maintenanceWindow sun:03:10-sun:04:00[\s\S]*backupWindow 23:30-00:30 overlaps maintenanceWindow mon:00:00-mon:00:45/,
+    },
+    "aws-user-data-size": {
+        good: [res(T.launchTemplate, "lt", { userData: Buffer.from("#!/bin/bash\necho ok\n").toString("base64") })],
+        bad: [res(T.launchTemplate, "lt", { userData: Buffer.from("x".repeat(16 * 1024 + 1)).toString("base64") }), res(T.launchTemplate, "lt2", { userData: "#!/bin/bash" })],
+        expect: /userData decodes to 16385 bytes; EC2 allows at most 16384[\s\S]*userData is not base64 text/,
+    },
+    "aws-health-check-timeout": {
+        good: [res(TG, "tg", { healthCheck: { interval: 15, timeout: 5 } })],
+        bad: [res(TG, "tg", { healthCheck: { interval: 10, timeout: 10 } })],
+        expect: /timeout 10 must be smaller than healthCheck.interval 10/,
+    },
+    "aws-fargate-task-size": { good: fargateTask("256", "512"), bad: fargateTask("256", "4096"), expect: /memory 512, 1024, 2048 MiB with cpu 256, not 4096/ },
+    "aws-s3-lifecycle-days": {
+        good: [res(T.bucketLifecycle, "lc", { rules: [{ id: "tier", transitions: [{ days: 30, storageClass: "STANDARD_IA" }, { days: 0, storageClass: "GLACIER_IR" }] }] })],
+        bad: [res(T.bucketLifecycle, "lc", { rules: [{ id: "tier", noncurrentVersionTransitions: [{ noncurrentDays: 7, storageClass: "ONEZONE_IA" }] }] })],
+        expect: /noncurrentDays 7 before ONEZONE_IA is below S3's minimum of 30/,
+    },
+    "aws-event-pattern": {
+        good: [res(RULE, "r", { eventPattern: JSON.stringify({ source: ["aws.s3"], detail: { object: { key: [{ prefix: "in/" }] } } }) })],
+        bad: [res(RULE, "r", { eventPattern: JSON.stringify({ source: ["aws.states"], detail: { status: "FAILED" } }) })],
+        expect: /detail.status: "FAILED" is a bare value/,
+    },
+    "aws-lb-oidc-egress": {
+        good: [
+            res(T.securityGroup, "alb-sg", {}, { id: "sg-alb" }),
+            res(T.lb, "alb", { loadBalancerType: "application", securityGroups: ["sg-alb"] }, { outputs: { arn: "arn:alb" } }),
+            res(T.lbListener, "ui", { loadBalancerArn: "arn:alb", defaultActions: [{ type: "authenticate-oidc" }, { type: "forward" }] }),
+            res(T.sgEgressRule, "out", { securityGroupId: "sg-alb", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
+        ],
+        bad: [
+            res(T.securityGroup, "alb-sg", {}, { id: "sg-alb" }),
+            res(T.lb, "alb", { loadBalancerType: "application", securityGroups: ["sg-alb"] }, { outputs: { arn: "arn:alb" } }),
+            res(T.lbListener, "ui", { loadBalancerArn: "arn:alb", defaultActions: [{ type: "forward" }] }, { outputs: { arn: "arn:listener" } }),
+            res("aws:lb/listenerRule:ListenerRule", "api", { listenerArn: "arn:listener", actions: [{ type: "authenticate-oidc" }, { type: "forward" }] }),
+            res(T.sgEgressRule, "to-tasks", { securityGroupId: "sg-alb", ipProtocol: "tcp", fromPort: 8080, toPort: 8080, referencedSecurityGroupId: "sg-task" }),
+        ],
+        expect: /load balancer alb authenticates with OIDC but its security groups \(alb-sg\) allow no HTTPS \(443\) egress/,
+    },
+    "aws-tags": {
+        good: [res(T.bucket, "b", { tags: { owner: "ml-platform", "cost-center": "ml research / 42" } }), { ...PROVIDER, props: { defaultTags: JSON.stringify({ tags: { owner: "ml-platform" } }) } }],
+        bad: [res(T.bucket, "b", { tags: { owner: "ml platform's", "": "x" } }), res(T.role, "r", { tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])) })],
+        expect: /tags.owner "ml platform's" does not match[\s\S]*tags key "" is shorter than 1 characters[\s\S]*51 tags \(own and the provider's default tags\); AWS allows at most 50/,
+    },
+    "aws-instance-types": {
+        good: [ce("ce", { instanceTypes: ["c7i", "m7i.48xlarge", "optimal", "default_arm64"] }), res(T.launchTemplate, "lt", { instanceType: "g6.xlarge" })],
+        bad: [ce("ce", { instanceTypes: ["c7i", "m7i.32xlarge", "c99"] }), res(T.launchTemplate, "lt", { instanceType: "p5.96xlarge" })],
+        expect: /"m7i.32xlarge" does not exist[\s\S]*"c99" does not exist[\s\S]*"p5.96xlarge" does not exist/,
+    },
 };
 
-const ALL: Rule[] = [...SECURITY_RULES, ...costRules];
+const ALL: Rule[] = [...SECURITY_RULES, ...costRules, ...AWS_RULES];
 
 describe("policy rules: compliant and violating fixtures", () => {
     for (const rule of ALL) {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { effectiveTags, fromCrossGuard, fromPlan, fromPreview, fromStackExport, refersTo } from "../../policies/lib/view";
+import { effectiveTags, fromCrossGuard, fromPlan, fromPreview, fromStackExport, ofType, referenced, referrers, refersTo, ResourceView } from "../../policies/lib/view";
 import { T } from "../../policies/lib/types";
 import { looksLikeSecretName } from "../../policies/lib/secrets";
 
@@ -66,5 +66,29 @@ describe("resource view adapters", () => {
     it("tells credential names from names that merely point to one", () => {
         for (const n of ["MF_METADATA_DB_PSWD", "DB_PASSWORD", "METAFLOW_SERVICE_AUTH_KEY", "apiKey", "githubToken", "SECRET"]) expect(looksLikeSecretName(n), n).to.equal(true);
         for (const n of ["DB_SECRET_ARN", "TOKENIZERS_PARALLELISM", "secretName", "MF_METADATA_DB_USER", "KEY_ID", "serviceUrl"]) expect(looksLikeSecretName(n), n).to.equal(false);
+    });
+
+    it("the indexed lookups (ofType, referrers, referenced) give exactly what a scan with refersTo gives, in list order", () => {
+        const v = (type: string, name: string, props: Record<string, any>, extra: Partial<ResourceView> = {}): ResourceView => ({ urn: `urn:${name}`, type, name, props, protect: false, outputs: { id: `${name}-id`, arn: `arn:${name}` }, ...extra });
+        const buckets = [v(T.bucket, "b1", { bucket: "one" }), v(T.bucket, "b2", {}, { id: "two" }), v(T.bucket, "b3", {})];
+        const configs = [
+            v(T.bucketVersioning, "v1", { bucket: "one" }),
+            v(T.bucketVersioning, "v2", { bucket: "arn:b2" }),
+            v(T.bucketVersioning, "v3", { bucket: "unknown" }, { propertyDependencies: { bucket: ["urn:b3"] } }),
+            v(T.bucketVersioning, "v4", { bucket: ["two", "one", "two"] }),
+            v(T.bucketVersioning, "v5", { bucket: "b2-id" }),
+        ];
+        const all = [configs[3], ...buckets, configs[0], configs[2], v(T.bucketSse, "s", { bucket: "one" }), configs[1], configs[4]];
+        expect(ofType(all, T.bucketVersioning)).to.deep.equal(all.filter((r) => r.type === T.bucketVersioning));
+        expect(ofType(all, T.bucketSse, T.bucket)).to.deep.equal(all.filter((r) => r.type === T.bucketSse || r.type === T.bucket));
+        for (const b of buckets) {
+            const scan = ofType(all, T.bucketVersioning).filter((c) => refersTo(c, "bucket", b));
+            expect(referrers(all, T.bucketVersioning, "bucket", b), b.name).to.deep.equal(scan);
+        }
+        expect(referrers(all, T.bucketVersioning, "bucket", buckets[1]).map((r) => r.name)).to.deep.equal(["v4", "v2", "v5"]);
+        for (const c of configs) expect(referenced(c, "bucket", buckets), c.name).to.deep.equal(buckets.filter((b) => refersTo(c, "bucket", b)));
+        // A list that grows is indexed again.
+        all.push(v(T.bucketVersioning, "v6", { bucket: "one" }));
+        expect(referrers(all, T.bucketVersioning, "bucket", buckets[0]).map((r) => r.name)).to.deep.equal(["v4", "v1", "v6"]);
     });
 });

@@ -1,7 +1,7 @@
 /** Security groups, load balancers, API Gateway and VPC rules. */
 import { Rule, StackRule } from "../../lib/rule";
 import { LISTENERS, LOAD_BALANCERS, T } from "../../lib/types";
-import { ofType, referenced, refersTo, ResourceView } from "../../lib/view";
+import { ofType, referenced, referrers, ResourceView } from "../../lib/view";
 
 const OPEN = ["0.0.0.0/0", "::/0"];
 
@@ -90,8 +90,23 @@ export const networkRules: Rule[] = [
     } satisfies StackRule,
     { kind: "resource", name: "lb-drop-invalid-headers", pack: "security", description: "Application load balancers drop invalid header fields.", baseline: ["CKV_AWS_131"], uses: [], types: LOAD_BALANCERS,
       check: (r) => (isAlb(r) && r.props.dropInvalidHeaderFields !== true ? ["dropInvalidHeaderFields is not true"] : []) },
-    { kind: "resource", name: "lb-access-logs-prod", pack: "security", description: "Load balancers write access logs in prod.", baseline: ["CKV_AWS_91"], uses: ["environment"], types: LOAD_BALANCERS,
-      check: (r, s) => (s.environment === "prod" && !(r.props.accessLogs?.enabled === true && r.props.accessLogs?.bucket) ? ["access logs are not enabled in prod"] : []) },
+    {
+        kind: "stack", name: "lb-access-logs-prod", pack: "security",
+        description: "Load balancers write access logs in prod (a network load balancer whose listeners are all TCP is exempt: AWS writes NLB access logs only for TLS listeners).",
+        baseline: ["CKV_AWS_91"], uses: ["environment"],
+        check: (all, s) => {
+            if (s.environment !== "prod") return [];
+            return ofType(all, ...LOAD_BALANCERS).flatMap((lb) => {
+                if (lb.props.accessLogs?.enabled === true && lb.props.accessLogs?.bucket) return [];
+                // "Access logs are created only if the load balancer has a TLS listener" (Elastic Load Balancing, Network
+                // Load Balancers, "Access logs for your Network Load Balancer"): requiring them of a TCP pass-through
+                // NLB would demand a log AWS never writes. Its requests are logged where they terminate.
+                const own = LISTENERS.flatMap((t) => referrers(all, t, "loadBalancerArn", lb));
+                if (lb.props.loadBalancerType === "network" && own.length && own.every((l) => l.props.protocol !== undefined && l.props.protocol !== "TLS")) return [];
+                return [{ urn: lb.urn, message: `load balancer ${lb.name}: access logs are not enabled in prod` }];
+            });
+        },
+    } satisfies StackRule,
     { kind: "resource", name: "lb-deletion-protection-prod", pack: "security", description: "Load balancers have deletion protection in prod.", baseline: ["CKV_AWS_150"], uses: ["environment"], types: LOAD_BALANCERS,
       check: (r, s) => (s.environment === "prod" && r.props.enableDeletionProtection !== true ? ["enableDeletionProtection is not true in prod"] : []) },
     { kind: "resource", name: "apigateway-stage-access-logs", pack: "security", description: "API Gateway stages write access logs.", baseline: ["CKV_AWS_76"], uses: [], types: [T.apiStage, T.apiV2Stage],
@@ -103,7 +118,7 @@ export const networkRules: Rule[] = [
         description: "Every VPC the stack creates has flow logs.",
         baseline: ["CKV2_AWS_11"], uses: [],
         check: (all) => ofType(all, T.vpc, T.awsxVpc).flatMap((vpc) => {
-            const logged = ofType(all, T.flowLog).some((f) => refersTo(f, "vpcId", vpc) || (f.props.vpcId === undefined && f.dependencies?.includes(vpc.urn)));
+            const logged = referrers(all, T.flowLog, "vpcId", vpc).length > 0 || ofType(all, T.flowLog).some((f) => f.props.vpcId === undefined && f.dependencies?.includes(vpc.urn));
             return logged ? [] : [{ urn: vpc.urn, message: `VPC ${vpc.name} has no flow log` }];
         }),
     } satisfies StackRule,

@@ -6,11 +6,11 @@
 import { allowsAnyone, statementsOf } from "../../lib/iam";
 import { StackRule, ResourceRule } from "../../lib/rule";
 import { LOAD_BALANCERS, T } from "../../lib/types";
-import { isUnknown, ofType, parseJsonish, referenced, refersTo, ResourceView } from "../../lib/view";
+import { isUnknown, ofType, parseJsonish, referenced, referrers, ResourceView } from "../../lib/view";
 
 /** The resources of `type` that configure `bucket` (through their `bucket` property). */
 export function configuring(bucket: ResourceView, type: string, all: ResourceView[]): ResourceView[] {
-    return ofType(all, type).filter((c) => refersTo(c, "bucket", bucket));
+    return referrers(all, type, "bucket", bucket);
 }
 
 /**
@@ -21,7 +21,7 @@ export function logTargetBuckets(all: ResourceView[]): Set<string> {
     const buckets = ofType(all, T.bucket);
     const s3Targets = ofType(all, T.bucketLogging).flatMap((l) => referenced(l, "targetBucket", buckets));
     const lbTargets = ofType(all, ...LOAD_BALANCERS).flatMap((lb) =>
-        buckets.filter((b) => [lb.props.accessLogs?.bucket, lb.props.connectionLogs?.bucket].some((name) => name !== undefined && refersTo({ ...lb, props: { ref: name }, propertyDependencies: undefined }, "ref", b))),
+        [lb.props.accessLogs?.bucket, lb.props.connectionLogs?.bucket].filter((name) => name !== undefined).flatMap((name) => referenced({ ...lb, props: { ref: name }, propertyDependencies: undefined }, "ref", buckets)),
     );
     return new Set([...s3Targets, ...lbTargets].map((b) => b.urn));
 }

@@ -3,6 +3,12 @@ import { ENVIRONMENTS, KeySpecs } from "../spec";
 /** A fully qualified stack name, as StackReference takes it: `<organization>/<project>/<stack>`. */
 export const STACK_NAME = { regex: /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, describe: "a fully qualified stack name <organization>/<project>/<stack>" };
 
+/**
+ * A cost-allocation tag value: up to 256 tag-safe characters, not blank (a blank tag value says nothing about who
+ * owns or pays for a resource), without leading or trailing spaces.
+ */
+const TAG_VALUE = (what: string) => ({ regex: /^(?! )(?!.* $)[A-Za-z0-9 _.:\/=+@-]{1,256}$/, describe: `${what}: 1-256 tag-safe characters (letters, digits, spaces and _.:/=+@-), not blank, no leading or trailing space` });
+
 /** Keys that identify the stack, its neighbours, its owners and its guard rails. */
 export const coreKeys = {
     environment: {
@@ -13,7 +19,9 @@ export const coreKeys = {
     },
     namePrefix: {
         type: "string",
-        pattern: { regex: /^[a-z][a-z0-9-]{1,14}[a-z0-9]$/, describe: "3-16 lowercase letters, digits or hyphens, starting with a letter" },
+        // No two consecutive hyphens: RDS instance identifiers and parameter group names refuse them ("Can't end with a
+        // hyphen or contain two consecutive hyphens", botocore rds CreateDBInstanceMessage.DBInstanceIdentifier).
+        pattern: { regex: /^(?!.*--)[a-z][a-z0-9-]{1,14}[a-z0-9]$/, describe: "3-16 lowercase letters, digits or hyphens, starting with a letter, ending with a letter or digit, without two consecutive hyphens" },
         description: "Short prefix of physical resource names (AWS limits names to 32-80 characters). Default: mf-<stack>.",
     },
     foundationStack: {
@@ -29,13 +37,13 @@ export const coreKeys = {
     owner: {
         type: "string",
         required: true,
-        pattern: { regex: /^[A-Za-z0-9 _.:\/=+@-]{1,256}$/, describe: "a team or e-mail, up to 256 tag-safe characters" },
+        pattern: TAG_VALUE("a team or e-mail"),
         description: "Owning team, written to the `owner` cost-allocation tag of every resource.",
     },
     costCenter: {
         type: "string",
         required: true,
-        pattern: { regex: /^[A-Za-z0-9 _.:\/=+@-]{1,256}$/, describe: "up to 256 tag-safe characters" },
+        pattern: TAG_VALUE("a cost centre"),
         description: "Cost centre, written to the `cost-center` cost-allocation tag of every resource.",
     },
     monthlyBudgetUsd: {
@@ -60,6 +68,7 @@ export const coreKeys = {
     vpcCidr: {
         type: "string",
         pattern: { regex: /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, describe: "an IPv4 CIDR from /16 to /24" },
+        // Octets, host bits and the foundation rule: stacks/config/index.ts (components/network-rules.ts).
         default: "10.40.0.0/16",
         description: "CIDR of the VPC the stack builds for itself when no foundation stack is configured (dev only).",
     },

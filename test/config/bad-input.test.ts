@@ -1,0 +1,95 @@
+/**
+ * Bad input as a new user writes it (issue 8, item 4): each is refused with exit 2, naming the key, the value given and
+ * what is allowed, without a stack trace; and the values AWS itself refuses (checked against AWS's data by the AWS
+ * constraints pack) are refused by the configuration first, through the same rule functions.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+import { validateFoundation } from "../../stacks/references/contract";
+import { cli } from "../../scripts/plan";
+import { loadConfig, PROJECT } from "../../stacks/config";
+import { FIXTURES, ROOT } from "../harness";
+
+const DEV = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+const STAGING = fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8");
+
+async function planWith(base: string, extra: string, args: string[] = []): Promise<{ code: number; stderr: string }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mf-bad-"));
+    const file = path.join(dir, "Pulumi.bad.yaml");
+    fs.writeFileSync(file, base + extra);
+    let stderr = "";
+    const code = await cli(["--config", file, ...args], { stdout: () => undefined, stderr: (t) => (stderr += t) });
+    return { code, stderr };
+}
+
+function expectRefused(r: { code: number; stderr: string }, ...parts: string[]): void {
+    expect(r.code, r.stderr).to.equal(2);
+    for (const p of parts) expect(r.stderr).to.contain(p);
+    expect(r.stderr, "no stack trace").to.not.match(/\n\s+at /);
+}
+
+describe("bad input: refused with the key, the value and what is allowed", () => {
+    it("a trigger without flow", async () => {
+        const r = await planWith(DEV, "  metaflow-platform:triggers:\n    - schedule: rate(1 day)\n");
+        expectRefused(r, "metaflow-platform:triggers[0].flow: got nothing; expected the deployed flow name");
+    });
+
+    it("a trigger whose flow is not a string", async () => {
+        const r = await planWith(DEV, "  metaflow-platform:triggers:\n    - flow: 42\n      schedule: rate(1 day)\n");
+        expectRefused(r, "metaflow-platform:triggers[0].flow: got 42; expected the deployed flow name");
+    });
+
+    it("a trigger event pattern with a bare value below the top level (EventBridge rejects it at any depth)", async () => {
+        const r = await planWith(DEV, "  metaflow-platform:triggers:\n    - flow: ReactFlow\n      eventPattern: {source: [my.app], detail: {status: FAILED}}\n");
+        expectRefused(r, "metaflow-platform:triggers[0].eventPattern:", 'detail.status: "FAILED" is a bare value');
+    });
+
+    it("a references file whose userAccessSecurityGroupIds is not a list", async () => {
+        for (const bad of [5, "sg-0c8d2e3f4a5b6c701", { id: "sg-0c8d2e3f4a5b6c701" }]) {
+            const outputs = { ...FIXTURES["acme/a01-foundation/prod"], userAccessSecurityGroupIds: bad };
+            const { problems } = validateFoundation("acme/a01-foundation/prod", outputs, "us-east-1");
+            expect(problems.join("\n")).to.contain('output "userAccessSecurityGroupIds" is malformed').and.contain("expected string[]");
+        }
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mf-bad-"));
+        const refs = path.join(dir, "references.json");
+        fs.writeFileSync(refs, JSON.stringify({ ...FIXTURES, "acme/a01-foundation/staging": { ...FIXTURES["acme/a01-foundation/staging"], userAccessSecurityGroupIds: 5 } }));
+        const r = await planWith(STAGING, "", ["--references", refs]);
+        expectRefused(r, 'output "userAccessSecurityGroupIds" is malformed: got 5');
+    });
+
+    it("a vpcCidr with an octet above 255", async () => {
+        expectRefused(await planWith(DEV, "  metaflow-platform:vpcCidr: 10.400.0.0/16\n"), 'metaflow-platform:vpcCidr: got "10.400.0.0/16"; octet 400 is above 255');
+    });
+
+    it("a vpcCidr with host bits set", async () => {
+        expectRefused(await planWith(DEV, "  metaflow-platform:vpcCidr: 10.40.0.1/16\n"), 'metaflow-platform:vpcCidr: got "10.40.0.1/16"; has host bits set', "write 10.40.0.0/16");
+    });
+
+    it("a vpcCidr on a stack with a foundation (it would have no effect)", async () => {
+        expectRefused(await planWith(STAGING, "  metaflow-platform:vpcCidr: 10.40.0.0/16\n"), 'metaflow-platform:vpcCidr: got "10.40.0.0/16"; has no effect with a foundationStack');
+    });
+
+    it("a blank owner (the CLI passes an empty string today, null later): never a tag value", async () => {
+        const r = await planWith(DEV.replace("metaflow-platform:owner: ml-platform", "metaflow-platform:owner:"), "");
+        expectRefused(r, "metaflow-platform:owner:");
+        const base = Object.fromEntries(Object.entries({ "aws:region": "us-east-1", environment: "dev", owner: "o", costCenter: "c" }).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, v]));
+        for (const blank of [null, "", " ", "  team "]) {
+            const loaded = loadConfig({ ...base, [`${PROJECT}:owner`]: blank as unknown as string }, { stack: "dev" });
+            expect(loaded.ok, JSON.stringify(blank)).to.equal(false);
+            if (!loaded.ok) expect(loaded.problems.map((p) => p.key), JSON.stringify(blank)).to.deep.equal([`${PROJECT}:owner`]);
+        }
+    });
+
+    it("a namePrefix with two consecutive hyphens (RDS identifiers and parameter group names refuse them)", async () => {
+        expectRefused(await planWith(DEV, "  metaflow-platform:namePrefix: mf--dev\n"), 'metaflow-platform:namePrefix: got "mf--dev"', "without two consecutive hyphens");
+    });
+
+    it("a database storage ceiling less than 10% above the allocated storage", async () => {
+        expectRefused(await planWith(DEV, "  metaflow-platform:serviceDbStorageGb: 100\n  metaflow-platform:serviceDbMaxStorageGb: 109\n"), "metaflow-platform:serviceDbMaxStorageGb: got 109; must be at least 10% above the allocated storage (100 GB): at least 110 GB");
+        const ok = await planWith(DEV, "  metaflow-platform:serviceDbStorageGb: 100\n  metaflow-platform:serviceDbMaxStorageGb: 110\n", ["--json"]);
+        expect(ok.code, ok.stderr).to.equal(0);
+    });
+});
