@@ -25,7 +25,8 @@ export const PROD_UI = {
 };
 
 describe("Metaflow UI backend (planned prod task with the UI on, v2.5.1)", function () {
-    this.timeout(60_000);
+    // The UI backend starts its cache workers before it listens: seconds on an idle machine, far more on a loaded one.
+    this.timeout(150_000);
     const f = serviceFixture("prod", PROD_UI);
 
     it("answers the load balancer's health check on the target group's path", async () => {
@@ -46,7 +47,7 @@ describe("Metaflow UI backend (planned prod task with the UI on, v2.5.1)", funct
         const healthy = await waitFor(async () => {
             last = await request(port, "GET", healthPath, undefined, 2000);
             return last.status >= lo && last.status <= (hi ?? lo);
-        }, 30_000, 500);
+        }, 120_000, 500);
         expect(healthy, `GET ${healthPath} answered ${last.status} ${last.body.slice(0, 200)}`).to.equal(true);
         // The browser's API calls go through the same prefix (the static front end's METAFLOW_SERVICE is <ui url>/api).
         expect((await request(port, "GET", `${healthPath.replace(/\/ping$/, "")}/flows`)).status).to.equal(200);
