@@ -4,6 +4,8 @@
  *
  * Pure module: no Pulumi import.
  */
+import { createHash } from "crypto";
+
 import { maxFlowNameLength, NAME_LIMITS } from "../naming";
 
 /** Flow names we promise to fit: `<prefix>_<FlowName>` must stay within 80 characters for names this long. */
@@ -14,21 +16,85 @@ export const STATE_MACHINE_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 export const MAX_STATE_MACHINE_PREFIX_LENGTH = NAME_LIMITS.stateMachine - 1 - REASONABLE_FLOW_NAME_LENGTH;
 
 /**
- * A deployed flow name as Metaflow names the state machine after the prefix: the flow class name, or
- * `<project>.<branch>.<FlowName>` under `@project`.
+ * Why a prefix needs a hyphen: Metaflow omits the prefix when the flow or project name starts with it
+ * (step_functions_cli.py:283-288); no flow class name or @project name contains a hyphen, so a prefix with one is
+ * always prepended and every state machine stays inside `<prefix>_*`, the scope of the engineer policy, the @schedule
+ * role and the triggers.
  */
-export const FLOW_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+export const PREFIX_WITHOUT_HYPHEN = (prefix: string) =>
+    `"${prefix}" has no hyphen: Metaflow omits the prefix when a flow or @project name starts with it (e.g. "${prefix}ops.prod.TrainFlow" is deployed unprefixed), outside "${prefix}_*" that engineers may deploy and EventBridge may start; include a hyphen (e.g. "${prefix}-prod"), which no flow or project name contains`;
+
+/** A flow class name (a Python identifier): what `step-functions create` deploys without `@project`. */
+export const FLOW_CLASS_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * A flow under `@project`: `<project>.<branch>.<FlowName>` as Metaflow's project decorator formats it
+ * (metaflow/plugins/project_decorator.py:175-218): project and branch names are lowercase letters, digits and
+ * underscores; the branch is `prod`, `prod.<branch>` (`--production --branch`), `test.<branch>` (`--branch`) or
+ * `user.<owner>` (no option; METAFLOW_OWNER or the user name).
+ */
+export const PROJECT_FLOW_NAME = /^([a-z0-9_]+)\.(prod|prod\.[a-z0-9_]+|test\.[a-z0-9_]+|user\.[^.\s]+)\.([A-Za-z_][A-Za-z0-9_]*)$/;
+/** Either form. */
+export const FLOW_NAME = /^(?:[A-Za-z_][A-Za-z0-9_]*|[a-z0-9_]+\.(?:prod|prod\.[a-z0-9_]+|test\.[a-z0-9_]+|user\.[^.\s]+)\.[A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** A deployed flow name split as Metaflow sees it. */
+export interface DeployedFlow {
+    /** The FlowSpec class name (`current.flow_name`). */
+    flowClass: string;
+    project?: string;
+    branch?: string;
+}
+
+export function parseDeployedFlow(flow: string): DeployedFlow | undefined {
+    if (FLOW_CLASS_NAME.test(flow)) return { flowClass: flow };
+    const m = PROJECT_FLOW_NAME.exec(flow);
+    return m ? { project: m[1], branch: m[2], flowClass: m[3] } : undefined;
+}
 
 /** Where Metaflow writes artifacts in the datastore bucket: a trigger there would start a flow on its own output. */
 export const DATASTORE_SYSROOT_PREFIX = "metaflow/";
 
+/** RFC 4648 base32 (Python's `base64.b32encode`, upper case, no padding needed for the prefixes we take). */
+function base32(bytes: Buffer): string {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let bits = 0;
+    let value = 0;
+    let out = "";
+    for (const b of bytes) {
+        value = (value << 8) | b;
+        bits += 8;
+        while (bits >= 5) {
+            out += alphabet[(value >>> (bits - 5)) & 31];
+            bits -= 5;
+        }
+        value &= (1 << bits) - 1;
+    }
+    if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+    return out;
+}
+
+/** Above this length Metaflow truncates `@project` state machine names and appends `-<16-character hash>`. */
+export const METAFLOW_PROJECT_NAME_CUT = 60;
+
+/**
+ * The state machine name `step-functions create` deploys a flow as, reproduced from Metaflow 2.19.38
+ * (metaflow/plugins/aws/step_functions/step_functions_cli.py:282-328, `resolve_state_machine_name`):
+ * - the prefix and `_` are prepended unless the name already starts with the prefix (a plain string test, so prefix
+ *   `ml` leaves `mlops.prod.TrainFlow` unprefixed);
+ * - under `@project`, a name over 60 characters is cut to 60 and `-` plus the first 16 characters of the lower-cased
+ *   base32 SHA-1 of the whole name are appended;
+ * - without `@project`, a name over 80 characters is refused (not modelled here: see validateTrigger).
+ */
 export function stateMachineName(prefix: string, flow: string): string {
-    return `${prefix}_${flow}`;
+    const name = prefix && !flow.startsWith(prefix) ? `${prefix}_${flow}` : flow;
+    if (parseDeployedFlow(flow)?.project === undefined || name.length <= METAFLOW_PROJECT_NAME_CUT) return name;
+    const hash = base32(createHash("sha1").update(Buffer.from(name, "utf8")).digest()).slice(0, 16).toLowerCase();
+    return `${name.slice(0, METAFLOW_PROJECT_NAME_CUT)}-${hash}`;
 }
 
 export function validateStateMachinePrefix(prefix: string): string[] {
     const problems: string[] = [];
     if (!STATE_MACHINE_PREFIX.test(prefix)) problems.push(`"${prefix}" must be letters, digits, hyphens or underscores, starting with a letter or digit`);
+    else if (!prefix.includes("-")) problems.push(PREFIX_WITHOUT_HYPHEN(prefix));
     if (prefix.length > MAX_STATE_MACHINE_PREFIX_LENGTH) {
         problems.push(`"${prefix}" has ${prefix.length} characters; at most ${MAX_STATE_MACHINE_PREFIX_LENGTH} keep "<prefix>_<FlowName>" within AWS's ${NAME_LIMITS.stateMachine}-character limit for flow names up to ${REASONABLE_FLOW_NAME_LENGTH} characters`);
     }
@@ -130,10 +196,22 @@ export function validateTrigger(t: TriggerSpec, prefix: string): TriggerProblem[
     if (t.name !== undefined && (typeof t.name !== "string" || !TRIGGER_NAME.test(t.name))) {
         problems.push({ field: "name", message: "must be 1-40 lowercase letters, digits or hyphens, starting with a letter" });
     }
-    if (typeof t.flow !== "string" || !FLOW_NAME.test(t.flow)) {
-        problems.push({ field: "flow", message: "expected the deployed flow name: letters, digits, underscores (dots and hyphens under @project), starting with a letter or underscore" });
-    } else if (stateMachineName(prefix, t.flow).length > NAME_LIMITS.stateMachine) {
-        problems.push({ field: "flow", message: `"${prefix}_${t.flow}" exceeds the ${NAME_LIMITS.stateMachine}-character state machine limit: with prefix "${prefix}" a flow name may have at most ${maxFlowNameLength(prefix)} characters` });
+    const deployed = typeof t.flow === "string" ? parseDeployedFlow(t.flow) : undefined;
+    if (!deployed) {
+        problems.push({
+            field: "flow",
+            message: "expected the deployed flow name: the FlowSpec class name, or <project>.<branch>.<FlowName> under @project (branch prod, prod.<name>, test.<name> or user.<owner>)",
+        });
+    } else {
+        const name = stateMachineName(prefix, t.flow);
+        if (!name.startsWith(`${prefix}_`)) {
+            problems.push({
+                field: "flow",
+                message: `Metaflow deploys this flow as "${name}", without the prefix, because the name starts with "${prefix}" (step_functions_cli.py:283-288): outside "${prefix}_*", which engineers may deploy and EventBridge may start; rename the flow or project, or use a state machine prefix with a hyphen`,
+            });
+        } else if (deployed.project === undefined && name.length > NAME_LIMITS.stateMachine) {
+            problems.push({ field: "flow", message: `"${name}" exceeds the ${NAME_LIMITS.stateMachine}-character state machine limit and step-functions create refuses it: with prefix "${prefix}" a flow name may have at most ${maxFlowNameLength(prefix)} characters` });
+        }
     }
     const sources = (["s3Prefix", "schedule", "eventPattern"] as const).filter((f) => t[f] !== undefined);
     if (sources.length !== 1) {

@@ -116,7 +116,7 @@ describe("SfnScheduler (component)", () => {
     const args = {
         namePrefix: "t",
         region: "us-east-1",
-        stateMachinePrefix: "team",
+        stateMachinePrefix: "team-a",
         kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k",
         bucketArn: "arn:aws:s3:::b",
         bucketName: "b",
@@ -126,12 +126,12 @@ describe("SfnScheduler (component)", () => {
 
     it("scopes the events role to its own prefix", async () => {
         const run = await runComponent(() => new SfnScheduler("s", args));
-        expect(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "s-events")).Statement[0].Resource).to.equal(`arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:team_*`);
+        expect(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "s-events")).Statement[0].Resource).to.equal(`arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:team-a_*`);
         expect(run.one("aws:dynamodb/table:Table").protect).to.equal(false);
     });
 
     it("refuses a prefix that leaves no room for a 40-character flow name", () => {
-        const prefix = "p".repeat(40);
+        const prefix = `p-${"p".repeat(38)}`;
         expect(validateSfnSchedulerArgs({ ...args, stateMachinePrefix: prefix })).to.deep.equal([
             `stateMachinePrefix: "${prefix}" has 40 characters; at most 39 keep "<prefix>_<FlowName>" within AWS's 80-character limit for flow names up to 40 characters`,
         ]);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { PipelineTrigger, scheduleProblem, s3PrefixProblem, triggerInput, triggerName, validateTrigger } from "../../components/sfn";
+import { PipelineTrigger, scheduleProblem, s3PrefixProblem, stateMachineName, triggerInput, triggerName, validateTrigger } from "../../components/sfn";
 import { loadConfig } from "../../stacks/config";
 import { policyOf, runComponent, runStack, StackRun } from "../harness";
 
@@ -112,9 +112,27 @@ describe("trigger rules", () => {
     it("keeps <prefix>_<FlowName> within 80 characters and flow names valid", () => {
         expect(problems({ flow: "F".repeat(73), schedule: "rate(1 day)" })).to.deep.equal([]);
         expect(problems({ flow: "F".repeat(74), schedule: "rate(1 day)" })).to.deep.equal([
-            `flow: "mf-dev_${"F".repeat(74)}" exceeds the 80-character state machine limit: with prefix "mf-dev" a flow name may have at most 73 characters`,
+            `flow: "mf-dev_${"F".repeat(74)}" exceeds the 80-character state machine limit and step-functions create refuses it: with prefix "mf-dev" a flow name may have at most 73 characters`,
         ]);
         expect(problems({ flow: "1Flow", schedule: "rate(1 day)" })[0]).to.match(/^flow: expected the deployed flow name/);
+    });
+
+    it("names state machines as Metaflow's step-functions create does (step_functions_cli.py:282-328)", () => {
+        expect(stateMachineName("mf-dev", "IngestFlow")).to.equal("mf-dev_IngestFlow");
+        expect(stateMachineName("mf-dev", "ranking.prod.ScoreFlow")).to.equal("mf-dev_ranking.prod.ScoreFlow");
+        // Over 60 characters under @project: cut to 60, then "-" and 16 characters of the base32 SHA-1 (computed with Python's hashlib).
+        expect(stateMachineName("mf-prod", "recommendations_platform.test.feature_branch_x.TrainRankingModelFlow")).to.equal("mf-prod_recommendations_platform.test.feature_branch_x.Train-2u6swbuiul4rdgra");
+        // A name that starts with the prefix is deployed without it.
+        expect(stateMachineName("ml", "mlops.prod.TrainFlow")).to.equal("mlops.prod.TrainFlow");
+    });
+
+    it("rejects a trigger whose state machine Metaflow would deploy outside <prefix>_*, naming it", () => {
+        const found = validateTrigger({ flow: "mlops.prod.TrainFlow", schedule: "rate(1 day)" }, "ml");
+        expect(found).to.have.length(1);
+        expect(found[0].message).to.match(/^Metaflow deploys this flow as "mlops\.prod\.TrainFlow", without the prefix/);
+        // @project names are cut, never refused; plain flow names over 80 characters are refused by Metaflow.
+        expect(problems({ flow: `p.prod.${"F".repeat(80)}`, schedule: "rate(1 day)" })).to.deep.equal([]);
+        expect(problems({ flow: "ranking.staging.ScoreFlow", schedule: "rate(1 day)" })[0]).to.match(/^flow: expected the deployed flow name/);
     });
 
     it("checks parameters and the key parameter", () => {
@@ -164,11 +182,14 @@ describe("triggers configuration", () => {
     });
 
     it("measures flow names against the configured state machine prefix", () => {
-        const prefix = "p".repeat(39);
+        const prefix = `p-${"p".repeat(37)}`;
         expect(problems({ sfnStateMachinePrefix: prefix, triggers: [{ flow: "F".repeat(41), schedule: "rate(1 day)" }] })).to.deep.equal([
-            `metaflow-platform:triggers[0].flow: "${prefix}_${"F".repeat(41)}" exceeds the 80-character state machine limit: with prefix "${prefix}" a flow name may have at most 40 characters`,
+            `metaflow-platform:triggers[0].flow: "${prefix}_${"F".repeat(41)}" exceeds the 80-character state machine limit and step-functions create refuses it: with prefix "${prefix}" a flow name may have at most 40 characters`,
         ]);
         expect(problems({ sfnStateMachinePrefix: "p".repeat(40) })[0]).to.match(/^metaflow-platform:sfnStateMachinePrefix: expected 1-39 letters/);
+        // Metaflow omits a prefix that a flow or project name starts with: a prefix needs a hyphen, whichever key sets it.
+        expect(problems({ sfnStateMachinePrefix: "ml" })[0]).to.match(/^metaflow-platform:sfnStateMachinePrefix: "ml" has no hyphen: Metaflow omits the prefix/);
+        expect(problems({ namePrefix: "mlplat" })[0]).to.match(/^metaflow-platform:namePrefix: the default state machine prefix .*"mlplat" has no hyphen/);
     });
 
     it("needs the bucket's EventBridge notifications for S3 triggers, and distinct trigger names", () => {

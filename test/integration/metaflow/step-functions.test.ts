@@ -1,0 +1,135 @@
+/**
+ * Metaflow 2.19.38 itself on every stack's profile: its config loader reads every key the plan emits, and
+ * `step-functions create` (AWS answered by moto on 127.0.0.1) deploys a probe flow and each trigger's flow under the
+ * names the triggers target, inside what IAM allows (`<prefix>_*`).
+ */
+import { expect } from "chai";
+
+import { RecordedResource } from "../../../offline/mocks";
+import { TriggerSpec } from "../../../components/sfn/rules";
+import { policyOf, rejection, runStack, StackRun } from "../../harness";
+import { MotoServer, startMoto } from "../support/moto";
+import { branchOptions, flowSource, iamMatches, metaflowSource, MetaflowWorkspace, PYTHON, stateMachinesIn } from "../support/metaflow";
+
+/** Triggers exercising Metaflow's naming: a plain flow, a long @project name (cut and hashed), a user branch. */
+export const NAMING_TRIGGERS: TriggerSpec[] = [
+    { name: "plain", flow: "IngestFlow", schedule: "rate(1 day)" },
+    { name: "long-project", flow: "recommendations_platform.test.feature_branch_x.TrainRankingModelFlow", schedule: "rate(1 day)" },
+    { name: "prod-project", flow: "ranking.prod.ScoreFlow", eventPattern: { source: ["acme.features"] } },
+    { name: "user-branch", flow: "ranking.user.alice.ScoreFlow", schedule: "rate(1 hour)" },
+];
+
+const STACKS = ["dev", "staging", "prod"];
+
+function profileOf(run: StackRun): Record<string, string> {
+    return run.outputs.metaflowConfig as Record<string, string>;
+}
+
+function bucketOf(profile: Record<string, string>): string {
+    return new URL(profile.METAFLOW_DATASTORE_SYSROOT_S3).host;
+}
+
+function queueNames(run: StackRun): string[] {
+    return Object.values((run.outputs.batch as { queueNames: Record<string, string> }).queueNames);
+}
+
+/** The Resource patterns of the statements of `policy` that allow `action`. */
+function allowedResources(r: RecordedResource, action: string): string[] {
+    return policyOf(r)
+        .Statement.filter((s: any) => s.Effect === "Allow" && [s.Action].flat().includes(action))
+        .flatMap((s: any) => [s.Resource].flat());
+}
+
+describe("Metaflow on the planned profiles", function () {
+    this.timeout(120000);
+    let moto: MotoServer | undefined;
+    let ws: MetaflowWorkspace;
+
+    before(async function () {
+        const source = metaflowSource(this);
+        moto = await startMoto(PYTHON);
+        ws = new MetaflowWorkspace(source, moto.url);
+    });
+    after(() => {
+        moto?.stop();
+        ws?.cleanup();
+    });
+
+    for (const stack of STACKS) {
+        it(`${stack}: Metaflow's config loader reads every profile key as emitted`, async () => {
+            const profile = profileOf(await runStack(stack));
+            ws.writeProfile(stack, profile);
+            const loaded = ws.loadedConfig(stack);
+            for (const [key, value] of Object.entries(profile)) {
+                const name = key.replace(/^METAFLOW_/, "");
+                expect(name in loaded, `${key} is a key Metaflow reads`).to.equal(true);
+                expect(loaded[name], key).to.equal(value);
+            }
+            expect(loaded.DATATOOLS_S3ROOT).to.equal(`s3://${bucketOf(profile)}/data`);
+        });
+
+        it(`${stack}: step-functions create --only-json deploys the probe flow as <prefix>_ProbeFlow, inside what IAM allows`, async () => {
+            const run = await runStack(stack);
+            const profile = profileOf(run);
+            ws.writeProfile(stack, profile);
+            ws.seedAws({ buckets: [bucketOf(profile)], queues: queueNames(run).map((name) => ({ name, platform: "EC2" })) });
+            ws.writeFile("probe_flow.py", flowSource("ProbeFlow", { parameters: ["key"] }));
+            const attributes = `${ws.dir}/probe-${stack}.json`;
+            // The metadata service's version check needs the service: the service half of the suite runs it.
+            const r = ws.run(["probe_flow.py", "--no-pylint", "step-functions", "create", "--only-json", "--deployer-attribute-file", attributes], ws.env(stack, { METAFLOW_SERVICE_VERSION_CHECK: "0" }));
+            expect(r.status, r.stderr).to.equal(0);
+            const name = JSON.parse(require("fs").readFileSync(attributes, "utf8")).name as string;
+            expect(name).to.equal(`${profile.METAFLOW_SFN_STATE_MACHINE_PREFIX}_ProbeFlow`);
+            const definition = JSON.parse(r.stdout);
+            const start = JSON.stringify(definition.States.start);
+            expect(start).to.include(profile.METAFLOW_BATCH_JOB_QUEUE);
+            expect(start).to.include(profile.METAFLOW_ECS_S3_ACCESS_IAM_ROLE);
+            const arn = `arn:aws:states:${run.outputs.region}:123456789012:stateMachine:${name}`;
+            const engineers = run.ofType("aws:iam/policy:Policy").find((p) => p.name.includes("-engineers"))!;
+            expect(allowedResources(engineers, "states:CreateStateMachine").some((p) => iamMatches(p, arn)), "engineers may create it").to.equal(true);
+            const events = run.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name.endsWith("-sfn-events"))!;
+            expect(allowedResources(events, "states:StartExecution").some((p) => iamMatches(p, arn)), "@schedule may start it").to.equal(true);
+        });
+    }
+
+    it("step-functions create deploys each trigger's flow under the ARN the trigger targets, inside <prefix>_*", async () => {
+        const run = await runStack("dev", { set: { triggers: NAMING_TRIGGERS } });
+        const profile = profileOf(run);
+        ws.writeProfile("dev-triggers", profile);
+        for (const t of NAMING_TRIGGERS) {
+            // `<project>.<branch>.<Flow>` or `<Flow>` (project_decorator.py:218 joins them with dots).
+            const parts = t.flow.split(".");
+            const flow = { flowClass: parts[parts.length - 1], project: parts.length > 1 ? parts[0] : undefined, branch: parts.slice(1, -1).join(".") };
+            const file = ws.writeFile(`${t.name}.py`, flowSource(flow.flowClass, { project: flow.project }));
+            const branch = flow.branch ? branchOptions(flow.branch) : { args: [], env: {} };
+            const r = ws.run([file, "--no-pylint", ...branch.args, "step-functions", "create"], ws.env("dev-triggers", { METAFLOW_SERVICE_VERSION_CHECK: "0", ...branch.env }));
+            expect(r.status, `${t.flow}: ${r.stderr}`).to.equal(0);
+        }
+        const deployed = stateMachinesIn(ws);
+        const triggers = (run.outputs.stepFunctions as { triggers: Record<string, string> }).triggers;
+        const events = run.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name.endsWith("-sfn-events"))!;
+        for (const t of NAMING_TRIGGERS) {
+            const target = triggers[t.name!];
+            expect(Object.values(deployed), `${t.name} targets ${target}; Metaflow deployed ${Object.keys(deployed).join(", ")}`).to.include(target);
+            const rule = run.one("aws:cloudwatch/eventTarget:EventTarget", `-trigger-${t.name}-target`);
+            expect(rule.inputs.arn).to.equal(target);
+            const start = run.one("aws:iam/rolePolicy:RolePolicy", `-trigger-${t.name}-start`);
+            expect(allowedResources(start, "states:StartExecution")).to.deep.equal([target]);
+            expect(allowedResources(events, "states:StartExecution").some((p) => iamMatches(p, target))).to.equal(true);
+        }
+    });
+
+    it("a prefix Metaflow would omit is rejected, naming the state machine Metaflow deploys", async () => {
+        const flow = "mlops.prod.TrainFlow";
+        const err = await rejection(runStack("dev", { set: { sfnStateMachinePrefix: "ml", triggers: [{ flow, schedule: "rate(1 day)" }] } }));
+        ws.writeProfile("ml", { ...profileOf(await runStack("dev")), METAFLOW_SFN_STATE_MACHINE_PREFIX: "ml" });
+        const attributes = `${ws.dir}/ml.json`;
+        ws.writeFile("train.py", flowSource("TrainFlow", { project: "mlops" }));
+        const r = ws.run(["train.py", "--no-pylint", "--production", "step-functions", "create", "--only-json", "--deployer-attribute-file", attributes], ws.env("ml", { METAFLOW_SERVICE_VERSION_CHECK: "0" }));
+        expect(r.status, r.stderr).to.equal(0);
+        const name = JSON.parse(require("fs").readFileSync(attributes, "utf8")).name as string;
+        expect(name).to.equal(flow);
+        expect(err.message).to.include(`"${name}"`);
+        expect(err.message).to.match(/sfnStateMachinePrefix/);
+    });
+});
