@@ -52,6 +52,13 @@ export function parseDeployedFlow(flow: string): DeployedFlow | undefined {
 
 /** Where Metaflow writes artifacts in the datastore bucket: a trigger there would start a flow on its own output. */
 export const DATASTORE_SYSROOT_PREFIX = "metaflow/";
+/**
+ * Where `metaflow.S3(run=self)` writes in the datastore bucket (METAFLOW_DATATOOLS_S3ROOT, `s3://<bucket>/data`):
+ * `data/<FlowName>/<run id>/...` (metaflow/plugins/datatools/s3/s3.py:533-555, `current.flow_name`, the class name).
+ */
+export const DATATOOLS_PREFIX = "data/";
+
+const overlap = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
 
 /** RFC 4648 base32 (Python's `base64.b32encode`, upper case, no padding needed for the prefixes we take). */
 function base32(bytes: Buffer): string {
@@ -175,8 +182,11 @@ export function scheduleProblem(expr: string): string | undefined {
     return "expected rate(<n> <minute(s)|hour(s)|day(s)>) or cron(<6 fields>), e.g. rate(1 day) or cron(0 6 * * ? *)";
 }
 
-/** Checks an S3 key prefix of the datastore bucket. */
-export function s3PrefixProblem(prefix: string): string | undefined {
+/**
+ * Checks an S3 key prefix of the datastore bucket; with `flowClass` (the triggered flow's class name), also that the
+ * flow's own `metaflow.S3(run=self)` writes cannot start it again.
+ */
+export function s3PrefixProblem(prefix: string, flowClass?: string): string | undefined {
     if (prefix.startsWith("s3://")) return "give a key prefix inside the datastore bucket (e.g. data/incoming/), not an s3:// URL: the trigger always watches the platform's bucket";
     if (!prefix.length) return "must not be empty: every object of the bucket, Metaflow's own artifacts included, would start the flow";
     if (prefix.startsWith("/")) return "S3 keys do not start with /";
@@ -184,6 +194,12 @@ export function s3PrefixProblem(prefix: string): string | undefined {
     if (/[*?]/.test(prefix)) return "is a literal prefix; wildcards are not supported";
     if (`${prefix}/`.startsWith(DATASTORE_SYSROOT_PREFIX) || DATASTORE_SYSROOT_PREFIX.startsWith(prefix)) {
         return `overlaps ${DATASTORE_SYSROOT_PREFIX}, where Metaflow writes artifacts: every run would start another`;
+    }
+    if (DATATOOLS_PREFIX.startsWith(prefix)) {
+        return `covers ${DATATOOLS_PREFIX}, where metaflow.S3(run=self) writes every flow's data (${DATATOOLS_PREFIX}<Flow>/<run id>/): every run would start another; watch a prefix outside it, e.g. incoming/<name>/`;
+    }
+    if (flowClass !== undefined && overlap(prefix, `${DATATOOLS_PREFIX}${flowClass}/`)) {
+        return `overlaps ${DATATOOLS_PREFIX}${flowClass}/, where ${flowClass} writes its own data with metaflow.S3(run=self): every run would start another; watch a prefix outside it, e.g. incoming/<name>/`;
     }
     return undefined;
 }
@@ -218,7 +234,7 @@ export function validateTrigger(t: TriggerSpec, prefix: string): TriggerProblem[
         problems.push({ field: sources[1] ?? "s3Prefix", message: `give exactly one of s3Prefix, schedule, eventPattern (got ${sources.length ? sources.join(" and ") : "none"})` });
     }
     if (t.s3Prefix !== undefined) {
-        const p = typeof t.s3Prefix === "string" ? s3PrefixProblem(t.s3Prefix) : "expected a key prefix string";
+        const p = typeof t.s3Prefix === "string" ? s3PrefixProblem(t.s3Prefix, deployed?.flowClass) : "expected a key prefix string";
         if (p) problems.push({ field: "s3Prefix", message: p });
     }
     if (t.schedule !== undefined) {

@@ -102,11 +102,17 @@ describe("trigger rules", () => {
         expect(s3PrefixProblem("meta")).to.match(/overlaps metaflow\//);
         expect(s3PrefixProblem("")).to.match(/must not be empty/);
         expect(s3PrefixProblem("/data")).to.match(/do not start with \//);
+        // metaflow.S3(run=self) writes data/<Flow>/<run id>/ (s3.py:533-555): no trigger may watch its own flow's writes.
+        expect(s3PrefixProblem("data/")).to.match(/^covers data\/, where metaflow\.S3\(run=self\) writes every flow's data/);
+        expect(s3PrefixProblem("data/IngestFlow/in/", "IngestFlow")).to.match(/^overlaps data\/IngestFlow\/, where IngestFlow writes its own data/);
+        expect(s3PrefixProblem("data/Ingest", "IngestFlow")).to.match(/^overlaps data\/IngestFlow\//);
+        expect(s3PrefixProblem("data/incoming/", "IngestFlow")).to.equal(undefined);
+        expect(s3PrefixProblem("incoming/", "IngestFlow")).to.equal(undefined);
     });
 
     it("wants exactly one source", () => {
         expect(problems({ flow: "F" })).to.deep.equal(["s3Prefix: give exactly one of s3Prefix, schedule, eventPattern (got none)"]);
-        expect(problems({ flow: "F", s3Prefix: "data/", schedule: "rate(1 day)" })).to.deep.equal(["schedule: give exactly one of s3Prefix, schedule, eventPattern (got s3Prefix and schedule)"]);
+        expect(problems({ flow: "F", s3Prefix: "incoming/", schedule: "rate(1 day)" })).to.deep.equal(["schedule: give exactly one of s3Prefix, schedule, eventPattern (got s3Prefix and schedule)"]);
     });
 
     it("keeps <prefix>_<FlowName> within 80 characters and flow names valid", () => {
@@ -193,7 +199,7 @@ describe("triggers configuration", () => {
     });
 
     it("needs the bucket's EventBridge notifications for S3 triggers, and distinct trigger names", () => {
-        expect(problems({ artifactEventBridge: "false", triggers: [{ flow: "F", s3Prefix: "data/" }] })).to.deep.equal([
+        expect(problems({ artifactEventBridge: "false", triggers: [{ flow: "F", s3Prefix: "incoming/" }] })).to.deep.equal([
             "metaflow-platform:artifactEventBridge: must be true while a trigger watches an s3Prefix: S3 sends object events to EventBridge only when enabled",
         ]);
         expect(problems({ triggers: [{ flow: "F", schedule: "rate(1 day)" }, { flow: "F", schedule: "rate(2 days)" }] })).to.deep.equal([
