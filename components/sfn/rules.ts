@@ -255,6 +255,9 @@ export function validateTrigger(t: TriggerSpec, prefix: string): TriggerProblem[
             for (const [k, v] of Object.entries(t.parameters)) {
                 if (!PARAMETER_NAME.test(k)) problems.push({ field: "parameters", message: `"${k}" is not a Metaflow parameter name` });
                 if (!["string", "number", "boolean"].includes(typeof v)) problems.push({ field: "parameters", message: `"${k}" must be a string, number or boolean (JSON parameters: give them as a JSON string)` });
+                else if (typeof v === "string" && SHELL_EXPANDED.test(v)) {
+                    problems.push({ field: "parameters", message: `"${k}": ${JSON.stringify(v)} has $ or a backtick, which the start step's shell would expand: Metaflow hands parameters over as export METAFLOW_INIT_<NAME>="<JSON>" lines that it sources (set_batch_environment.py:8-20)` });
+                }
             }
         }
     }
@@ -263,27 +266,58 @@ export function validateTrigger(t: TriggerSpec, prefix: string): TriggerProblem[
         else if (t.s3Prefix === undefined) problems.push({ field: "keyParameter", message: "only s3Prefix triggers have an object key to pass" });
         else if (isPlainObject(t.parameters) && t.keyParameter in t.parameters) problems.push({ field: "keyParameter", message: `"${t.keyParameter}" is also a static parameter; choose one` });
     }
-    if (!problems.length && triggerInput(t, "K".repeat(1024)).template.length > 8192) problems.push({ field: "parameters", message: "the parameters are too large for an EventBridge input template (8 KiB)" });
+    if (!problems.length && triggerInput(t).template.length + (t.keyParameter ? 3 * 1024 : 0) > 8192) problems.push({ field: "parameters", message: "the parameters are too large for an EventBridge input template (8 KiB)" });
     return problems;
 }
 
-/** Placeholder that EventBridge replaces with the created object's key. */
-export const KEY_PLACEHOLDER = "<objectKey>";
-const KEY_SENTINEL = "__METAFLOW_TRIGGER_OBJECT_KEY__";
+/** What a POSIX shell expands inside double quotes (`!` only in interactive bash, not the sh Metaflow's step runs in). */
+export const SHELL_EXPANDED = /[$`]/;
 
 /**
- * The input transformer of a trigger: Metaflow's state machines expect `{"Parameters": "<JSON text of the
- * parameters>"}` (what `step-functions trigger` sends), so the template nests the parameters as a JSON string. For S3
- * triggers with `keyParameter`, the object key from the event is substituted into that string.
- *
- * `keySample` replaces the placeholder, to measure the worst case.
+ * Whether the trigger passes the created object's key, through the relay state machine (see {@link relayDefinition}).
  */
-export function triggerInput(t: TriggerSpec, keySample?: string): { inputPaths: Record<string, string>; template: string } {
-    const params: Record<string, unknown> = { ...(t.parameters ?? {}) };
-    const withKey = t.s3Prefix !== undefined && t.keyParameter !== undefined;
-    if (withKey) params[t.keyParameter!] = KEY_SENTINEL;
-    const template = JSON.stringify({ Parameters: JSON.stringify(params) }).replace(KEY_SENTINEL, keySample ?? KEY_PLACEHOLDER);
-    return { inputPaths: withKey ? { objectKey: "$.detail.object.key" } : {}, template };
+export function passesObjectKey(t: TriggerSpec): boolean {
+    return t.s3Prefix !== undefined && t.keyParameter !== undefined;
+}
+
+/**
+ * The relay between EventBridge and a flow that takes the object key: an Express state machine (JSONata) that starts
+ * the flow with `{"Parameters": "<JSON>"}`, the key percent-encoded (`$encodeUrlComponent`, RFC 3986 unreserved
+ * characters kept). Metaflow hands parameters to the start step as `export METAFLOW_INIT_<NAME>="<JSON>"` lines that
+ * the step's shell sources (Metaflow 2.19.38 step_functions/set_batch_environment.py:8-20, step_functions.py:971-980),
+ * so a raw `$` or backtick in a key would be expanded or run; no quoting survives that, an encoding does. The flow
+ * reads the exact key with `urllib.parse.unquote(self.<keyParameter>)`.
+ *
+ * The static parameters are embedded as a JSONata object literal (JSON is valid JSONata); `%` is written `%` so
+ * no value can close the `{% %}` expression.
+ */
+export function relayDefinition(t: TriggerSpec, targetArn: string): string {
+    const statics = JSON.stringify(t.parameters ?? {}).replace(/%/g, "\\u0025");
+    const key = `{${JSON.stringify(t.keyParameter).replace(/%/g, "\\u0025")}: $encodeUrlComponent($states.input.detail.object.key)}`;
+    return JSON.stringify({
+        Comment: `Starts ${targetArn.split(":").pop()} with the created object's key percent-encoded in parameter ${t.keyParameter}`,
+        QueryLanguage: "JSONata",
+        StartAt: "StartFlow",
+        States: {
+            StartFlow: {
+                Type: "Task",
+                Resource: "arn:aws:states:::states:startExecution",
+                Arguments: { StateMachineArn: targetArn, Input: { Parameters: `{% $string($merge([${statics}, ${key}])) %}` } },
+                End: true,
+            },
+        },
+    });
+}
+
+
+/**
+ * The input transformer of a trigger without the object key: Metaflow's state machines expect `{"Parameters": "<JSON
+ * text of the parameters>"}` (what `step-functions trigger` sends), so the template nests the static parameters as a
+ * JSON string. Triggers with `keyParameter` go through the relay instead (see relayDefinition): EventBridge inserts
+ * a key as is, and the start step's shell would expand it.
+ */
+export function triggerInput(t: TriggerSpec): { template: string } {
+    return { template: JSON.stringify({ Parameters: JSON.stringify(t.parameters ?? {}) }) };
 }
 
 /** The EventBridge pattern of an S3 trigger: objects created under the prefix in the datastore bucket. */

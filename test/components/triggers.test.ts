@@ -1,12 +1,13 @@
 import { expect } from "chai";
 
-import { PipelineTrigger, scheduleProblem, s3PrefixProblem, stateMachineName, triggerInput, triggerName, validateTrigger } from "../../components/sfn";
+import { PipelineTrigger, relayDefinition, scheduleProblem, s3PrefixProblem, stateMachineName, triggerInput, triggerName, validateTrigger } from "../../components/sfn";
+import { TriggerSpec } from "../../components/sfn";
 import { loadConfig } from "../../stacks/config";
 import { policyOf, runComponent, runStack, StackRun } from "../harness";
 
 const ACCOUNT = "123456789012";
 const TRIGGERS = [
-    { flow: "IngestFlow", s3Prefix: "data/incoming/", parameters: { mode: "full", limit: 10 }, keyParameter: "key" },
+    { flow: "IngestFlow", s3Prefix: "data/incoming/", parameters: { mode: "full", limit: 10 }, keyParameter: "key" } as TriggerSpec,
     { flow: "NightlyTrainFlow", schedule: "cron(0 3 * * ? *)", parameters: { epochs: 5 } },
     { name: "on-feature-store", flow: "ScoreFlow", eventPattern: { source: ["acme.features"], "detail-type": ["Table Refreshed"] } },
 ];
@@ -30,15 +31,23 @@ for (const stack of ["dev", "prod"]) {
                 detail: { bucket: { name: [bucket] }, object: { key: [{ prefix: "data/incoming/" }] } },
             });
             expect(rule.inputs).to.not.have.property("scheduleExpression");
+            // The key goes through the relay, which encodes it before the flow's shell sees it.
+            const relay = run.one("aws:sfn/stateMachine:StateMachine", "trigger-ingestflow-s3-relay");
+            expect(relay.inputs.type).to.equal("EXPRESS");
+            expect(relay.inputs.name).to.equal(`mf-${stack}-trigger-ingestflow-s3`);
+            expect(relay.inputs.name.startsWith(`mf-${stack}_`), "outside the flows' <prefix>_*").to.equal(false);
+            expect(JSON.parse(relay.inputs.definition).States.StartFlow.Arguments.StateMachineArn).to.equal(machine("IngestFlow"));
+            expect(relay.inputs.definition).to.equal(relayDefinition(TRIGGERS[0], machine("IngestFlow")));
             const target = run.one("aws:cloudwatch/eventTarget:EventTarget", "trigger-ingestflow-s3-target");
-            expect(target.inputs.arn).to.equal(machine("IngestFlow"));
+            expect(target.inputs.arn).to.equal(relay.state.arn);
             expect(target.inputs.rule).to.equal(rule.state.name);
-            expect(target.inputs.inputTransformer.inputPaths).to.deep.equal({ objectKey: "$.detail.object.key" });
-            const template = target.inputs.inputTransformer.inputTemplate as string;
-            expect(template).to.equal('{"Parameters":"{\\"mode\\":\\"full\\",\\"limit\\":10,\\"key\\":\\"<objectKey>\\"}"}');
-            // What Step Functions receives once EventBridge substitutes the key: Metaflow's {"Parameters": "<JSON>"}.
-            const received = JSON.parse(template.replace("<objectKey>", "data/incoming/2026-11-26.csv"));
-            expect(JSON.parse(received.Parameters)).to.deep.equal({ mode: "full", limit: 10, key: "data/incoming/2026-11-26.csv" });
+            expect(target.inputs).to.not.have.property("inputTransformer");
+            const relayRole = run.one("aws:iam/role:Role", "trigger-ingestflow-s3-relay-role");
+            expect(JSON.parse(relayRole.inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({ Service: "states.amazonaws.com" });
+            expect(relay.inputs.roleArn).to.equal(relayRole.state.arn);
+            expect(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "trigger-ingestflow-s3-relay-start")).Statement).to.deep.equal([
+                { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: machine("IngestFlow") },
+            ]);
             // The datastore bucket sends its events to EventBridge.
             expect(run.ofType("aws:s3/bucketNotification:BucketNotification")[0].inputs.eventbridge).to.equal(true);
         });
@@ -72,8 +81,11 @@ for (const stack of ["dev", "prod"]) {
                         Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnEquals: { "aws:SourceArn": rule.state.arn } },
                     },
                 ]);
+                const relay = run.ofType("aws:sfn/stateMachine:StateMachine").find((m) => m.name.endsWith(`trigger-${name}-relay`));
                 expect(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", `trigger-${name}-start`)).Statement).to.deep.equal([
-                    { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: machine(flow) },
+                    relay
+                        ? { Sid: "StartThisRelay", Effect: "Allow", Action: "states:StartExecution", Resource: relay.state.arn }
+                        : { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: machine(flow) },
                 ]);
                 expect(run.one("aws:cloudwatch/eventTarget:EventTarget", `trigger-${name}-target`).inputs.roleArn).to.equal(role.state.arn);
             }
@@ -139,6 +151,13 @@ describe("trigger rules", () => {
         // @project names are cut, never refused; plain flow names over 80 characters are refused by Metaflow.
         expect(problems({ flow: `p.prod.${"F".repeat(80)}`, schedule: "rate(1 day)" })).to.deep.equal([]);
         expect(problems({ flow: "ranking.staging.ScoreFlow", schedule: "rate(1 day)" })[0]).to.match(/^flow: expected the deployed flow name/);
+    });
+
+    it("refuses static parameters the start step's shell would expand", () => {
+        expect(problems({ flow: "F", schedule: "rate(1 day)", parameters: { a: "cost$5", b: "`id`", c: 'quote" and \\ are fine' } })).to.deep.equal([
+            'parameters: "a": "cost$5" has $ or a backtick, which the start step\'s shell would expand: Metaflow hands parameters over as export METAFLOW_INIT_<NAME>="<JSON>" lines that it sources (set_batch_environment.py:8-20)',
+            'parameters: "b": "`id`" has $ or a backtick, which the start step\'s shell would expand: Metaflow hands parameters over as export METAFLOW_INIT_<NAME>="<JSON>" lines that it sources (set_batch_environment.py:8-20)',
+        ]);
     });
 
     it("checks parameters and the key parameter", () => {
