@@ -136,5 +136,7 @@ describe("SfnScheduler (component)", () => {
             `stateMachinePrefix: "${prefix}" has 40 characters; at most 39 keep "<prefix>_<FlowName>" within AWS's 80-character limit for flow names up to 40 characters`,
         ]);
         expect(() => new SfnScheduler("bad", { ...args, stateMachinePrefix: "has space" })).to.throw(/SfnScheduler bad: stateMachinePrefix: "has space" must be letters/);
+        // Metaflow omits a prefix that a flow or project name starts with (step_functions_cli.py:283-288).
+        expect(() => new SfnScheduler("ml", { ...args, stateMachinePrefix: "ml" })).to.throw(/SfnScheduler ml: stateMachinePrefix: "ml" has no hyphen: Metaflow omits the prefix/);
     });
 });

@@ -10,34 +10,18 @@ import { estimateCost } from "../../../policies/cost/estimate";
 import { defaultSettings } from "../../../policies/lib/settings";
 import { fromPlan } from "../../../policies/lib/view";
 import { policyOf, runStack } from "../../harness";
-import { MotoServer, startMoto } from "../support/moto";
-import { flowSource, iamMatches, metaflowSource, MetaflowWorkspace, PYTHON } from "../support/metaflow";
+import { flowSource, iamMatches, installProfile, stepFunctionsJson, withMetaflow } from "../support/metaflow";
 
 describe("container images without Docker Hub", function () {
     this.timeout(120000);
-    let moto: MotoServer | undefined;
-    let ws: MetaflowWorkspace;
-
-    before(async function () {
-        const source = metaflowSource(this);
-        moto = await startMoto(PYTHON);
-        ws = new MetaflowWorkspace(source, moto.url);
-        ws.writeFile("probe_flow.py", flowSource("ImageProbeFlow"));
-    });
-    after(() => {
-        moto?.stop();
-        ws?.cleanup();
-    });
+    const workspace = withMetaflow();
 
     for (const stack of ["dev", "staging", "prod"] as const) {
         it(`${stack}: Metaflow's job definition image comes from the account's ECR cache of ECR Public, pullable and priced`, async () => {
             const run = await runStack(stack);
-            const profile = run.outputs.metaflowConfig as Record<string, string>;
-            ws.writeProfile(stack, profile);
-            const queues = Object.values((run.outputs.batch as { queueNames: Record<string, string> }).queueNames);
-            ws.seedAws({ buckets: [new URL(profile.METAFLOW_DATASTORE_SYSROOT_S3).host], queues: queues.map((name) => ({ name, platform: "EC2" })) });
-            const r = ws.run(["probe_flow.py", "--no-pylint", "step-functions", "create", "--only-json"], ws.env(stack, { METAFLOW_SERVICE_VERSION_CHECK: "0" }));
-            expect(r.status, r.stderr).to.equal(0);
+            const ws = workspace();
+            installProfile(ws, stack, run);
+            stepFunctionsJson(ws, stack, ws.writeFile("probe_flow.py", flowSource("ImageProbeFlow")));
             const code = "import boto3, json; print(json.dumps([d['containerProperties']['image'] for d in boto3.client('batch').describe_job_definitions(status='ACTIVE')['jobDefinitions']]))";
             const images: string[] = JSON.parse(ws.run(["-c", code], ws.env(stack)).stdout);
             const region = run.outputs.region as string;

@@ -13,8 +13,7 @@ import * as path from "path";
 import { RecordedResource } from "../../../offline/mocks";
 import { runStack, StackRun } from "../../harness";
 import { hasCommand, unavailable } from "../support/env";
-import { MotoServer, startMoto } from "../support/moto";
-import { flowSource, metaflowSource, MetaflowWorkspace, PYTHON } from "../support/metaflow";
+import { flowSource, installProfile, MetaflowWorkspace, PYTHON, stepFunctionsJson, withMetaflow } from "../support/metaflow";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const jsonata = require("jsonata");
@@ -54,35 +53,22 @@ async function delivered(run: StackRun, bucket: string, key: string): Promise<st
 
 describe("trigger parameters through Metaflow's own parameter handling", function () {
     this.timeout(120000);
-    let moto: MotoServer | undefined;
+    const workspace = withMetaflow();
     let ws: MetaflowWorkspace;
     let run: StackRun;
     let defaults: string;
     let bucket: string;
 
     before(async function () {
-        const source = metaflowSource(this);
         if (!hasCommand("bash")) unavailable(this, "bash");
-        moto = await startMoto(PYTHON);
-        ws = new MetaflowWorkspace(source, moto.url);
+        ws = workspace();
         run = await runStack("dev", { set: { triggers: [TRIGGER] } });
-        const profile = run.outputs.metaflowConfig as Record<string, string>;
-        bucket = new URL(profile.METAFLOW_DATASTORE_SYSROOT_S3).host;
-        ws.writeProfile("dev", profile);
-        const queues = Object.values((run.outputs.batch as { queueNames: Record<string, string> }).queueNames);
-        ws.seedAws({ buckets: [bucket], queues: queues.map((name) => ({ name, platform: "EC2" })) });
-        ws.writeFile("ingest.py", flowSource("IngestFlow", { parameters: ["key", "mode", "limit"] }));
-        const r = ws.run(["ingest.py", "--no-pylint", "step-functions", "create", "--only-json"], ws.env("dev", { METAFLOW_SERVICE_VERSION_CHECK: "0" }));
-        expect(r.status, r.stderr).to.equal(0);
-        const env: Array<{ Name: string; Value?: string; "Value.$"?: string }> = JSON.parse(r.stdout).States.start.Parameters.ContainerOverrides.Environment;
+        bucket = new URL(installProfile(ws, "dev", run).METAFLOW_DATASTORE_SYSROOT_S3).host;
+        const { definition } = stepFunctionsJson(ws, "dev", ws.writeFile("ingest.py", flowSource("IngestFlow", { parameters: ["key", "mode", "limit"] })));
+        const env: Array<{ Name: string; Value?: string; "Value.$"?: string }> = definition.States.start.Parameters.ContainerOverrides.Environment;
         expect(env.find((e) => e.Name === "METAFLOW_PARAMETERS")!["Value.$"]).to.equal("$.Parameters");
         defaults = env.find((e) => e.Name === "METAFLOW_DEFAULT_PARAMETERS")!.Value!;
     });
-    after(() => {
-        moto?.stop();
-        ws?.cleanup();
-    });
-
     for (const key of KEYS) {
         it(`${JSON.stringify(key)} arrives exactly and runs nothing`, async () => {
             const parameters = await delivered(run, bucket, key);

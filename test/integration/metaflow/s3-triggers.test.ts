@@ -7,8 +7,7 @@
 import { expect } from "chai";
 
 import { runStack } from "../../harness";
-import { MotoServer, startMoto } from "../support/moto";
-import { flowSource, metaflowSource, MetaflowWorkspace, PYTHON } from "../support/metaflow";
+import { flowSource, MetaflowWorkspace, withMetaflow } from "../support/metaflow";
 
 /** EventBridge's match of an S3 "Object Created" pattern with `{prefix}` key filters (the only form triggers use). */
 function patternMatches(pattern: any, bucket: string, key: string): boolean {
@@ -18,15 +17,13 @@ function patternMatches(pattern: any, bucket: string, key: string): boolean {
 
 describe("S3 triggers and the keys a run of their flow writes", function () {
     this.timeout(120000);
-    let moto: MotoServer | undefined;
+    const workspace = withMetaflow();
     let ws: MetaflowWorkspace;
     let written: string[] = [];
     let bucket = "";
 
     before(async function () {
-        const source = metaflowSource(this);
-        moto = await startMoto(PYTHON);
-        ws = new MetaflowWorkspace(source, moto.url);
+        ws = workspace();
         const profile = (await runStack("dev")).outputs.metaflowConfig as Record<string, string>;
         bucket = new URL(profile.METAFLOW_DATASTORE_SYSROOT_S3).host;
         ws.writeProfile("dev", profile);
@@ -39,11 +36,6 @@ describe("S3 triggers and the keys a run of their flow writes", function () {
         const code = `import boto3, json; print(json.dumps([o['Key'] for o in boto3.client('s3').list_objects_v2(Bucket='${bucket}')['Contents']]))`;
         written = JSON.parse(ws.run(["-c", code], ws.env("dev")).stdout);
     });
-    after(() => {
-        moto?.stop();
-        ws?.cleanup();
-    });
-
     it("the run wrote under data/IngestFlow/ (metaflow.S3) and metaflow/IngestFlow/ (artifacts)", () => {
         expect(written.some((k) => k.startsWith("data/IngestFlow/"))).to.equal(true);
         expect(written.some((k) => k.startsWith("metaflow/IngestFlow/"))).to.equal(true);

@@ -8,8 +8,7 @@ import { expect } from "chai";
 import { RecordedResource } from "../../../offline/mocks";
 import { TriggerSpec } from "../../../components/sfn/rules";
 import { policyOf, rejection, runStack, StackRun } from "../../harness";
-import { MotoServer, startMoto } from "../support/moto";
-import { branchOptions, flowSource, iamMatches, metaflowSource, MetaflowWorkspace, PYTHON, stateMachinesIn } from "../support/metaflow";
+import { branchOptions, flowSource, iamMatches, installProfile, stateMachinesIn, stepFunctionsJson, withMetaflow } from "../support/metaflow";
 
 /** Triggers exercising Metaflow's naming: a plain flow, a long @project name (cut and hashed), a user branch. */
 export const NAMING_TRIGGERS: TriggerSpec[] = [
@@ -25,14 +24,6 @@ function profileOf(run: StackRun): Record<string, string> {
     return run.outputs.metaflowConfig as Record<string, string>;
 }
 
-function bucketOf(profile: Record<string, string>): string {
-    return new URL(profile.METAFLOW_DATASTORE_SYSROOT_S3).host;
-}
-
-function queueNames(run: StackRun): string[] {
-    return Object.values((run.outputs.batch as { queueNames: Record<string, string> }).queueNames);
-}
-
 /** The Resource patterns of the statements of `policy` that allow `action`. */
 function allowedResources(r: RecordedResource, action: string): string[] {
     return policyOf(r)
@@ -42,45 +33,27 @@ function allowedResources(r: RecordedResource, action: string): string[] {
 
 describe("Metaflow on the planned profiles", function () {
     this.timeout(120000);
-    let moto: MotoServer | undefined;
-    let ws: MetaflowWorkspace;
-
-    before(async function () {
-        const source = metaflowSource(this);
-        moto = await startMoto(PYTHON);
-        ws = new MetaflowWorkspace(source, moto.url);
-    });
-    after(() => {
-        moto?.stop();
-        ws?.cleanup();
-    });
+    const workspace = withMetaflow();
 
     for (const stack of STACKS) {
         it(`${stack}: Metaflow's config loader reads every profile key as emitted`, async () => {
             const profile = profileOf(await runStack(stack));
-            ws.writeProfile(stack, profile);
-            const loaded = ws.loadedConfig(stack);
+            workspace().writeProfile(stack, profile);
+            const loaded = workspace().loadedConfig(stack);
             for (const [key, value] of Object.entries(profile)) {
                 const name = key.replace(/^METAFLOW_/, "");
                 expect(name in loaded, `${key} is a key Metaflow reads`).to.equal(true);
                 expect(loaded[name], key).to.equal(value);
             }
-            expect(loaded.DATATOOLS_S3ROOT).to.equal(`s3://${bucketOf(profile)}/data`);
+            expect(loaded.DATATOOLS_S3ROOT).to.equal(`s3://${new URL(profile.METAFLOW_DATASTORE_SYSROOT_S3).host}/data`);
         });
 
         it(`${stack}: step-functions create --only-json deploys the probe flow as <prefix>_ProbeFlow, inside what IAM allows`, async () => {
             const run = await runStack(stack);
-            const profile = profileOf(run);
-            ws.writeProfile(stack, profile);
-            ws.seedAws({ buckets: [bucketOf(profile)], queues: queueNames(run).map((name) => ({ name, platform: "EC2" })) });
-            ws.writeFile("probe_flow.py", flowSource("ProbeFlow", { parameters: ["key"] }));
-            const attributes = `${ws.dir}/probe-${stack}.json`;
-            // The metadata service's version check needs the service: the service half of the suite runs it.
-            const r = ws.run(["probe_flow.py", "--no-pylint", "step-functions", "create", "--only-json", "--deployer-attribute-file", attributes], ws.env(stack, { METAFLOW_SERVICE_VERSION_CHECK: "0" }));
-            expect(r.status, r.stderr).to.equal(0);
-            const name = JSON.parse(require("fs").readFileSync(attributes, "utf8")).name as string;
+            const ws = workspace();
+            const profile = installProfile(ws, stack, run);
+            const { name, definition } = stepFunctionsJson(ws, stack, ws.writeFile("probe_flow.py", flowSource("ProbeFlow", { parameters: ["key"] })));
             expect(name).to.equal(`${profile.METAFLOW_SFN_STATE_MACHINE_PREFIX}_ProbeFlow`);
-            const definition = JSON.parse(r.stdout);
             const start = JSON.stringify(definition.States.start);
             expect(start).to.include(profile.METAFLOW_BATCH_JOB_QUEUE);
             expect(start).to.include(profile.METAFLOW_ECS_S3_ACCESS_IAM_ROLE);
@@ -94,8 +67,8 @@ describe("Metaflow on the planned profiles", function () {
 
     it("step-functions create deploys each trigger's flow under the ARN the trigger targets, inside <prefix>_*", async () => {
         const run = await runStack("dev", { set: { triggers: NAMING_TRIGGERS } });
-        const profile = profileOf(run);
-        ws.writeProfile("dev-triggers", profile);
+        const ws = workspace();
+        installProfile(ws, "dev-triggers", run);
         for (const t of NAMING_TRIGGERS) {
             // `<project>.<branch>.<Flow>` or `<Flow>` (project_decorator.py:218 joins them with dots).
             const parts = t.flow.split(".");
@@ -122,12 +95,10 @@ describe("Metaflow on the planned profiles", function () {
     it("a prefix Metaflow would omit is rejected, naming the state machine Metaflow deploys", async () => {
         const flow = "mlops.prod.TrainFlow";
         const err = await rejection(runStack("dev", { set: { sfnStateMachinePrefix: "ml", triggers: [{ flow, schedule: "rate(1 day)" }] } }));
+        const ws = workspace();
+        installProfile(ws, "dev", await runStack("dev"));
         ws.writeProfile("ml", { ...profileOf(await runStack("dev")), METAFLOW_SFN_STATE_MACHINE_PREFIX: "ml" });
-        const attributes = `${ws.dir}/ml.json`;
-        ws.writeFile("train.py", flowSource("TrainFlow", { project: "mlops" }));
-        const r = ws.run(["train.py", "--no-pylint", "--production", "step-functions", "create", "--only-json", "--deployer-attribute-file", attributes], ws.env("ml", { METAFLOW_SERVICE_VERSION_CHECK: "0" }));
-        expect(r.status, r.stderr).to.equal(0);
-        const name = JSON.parse(require("fs").readFileSync(attributes, "utf8")).name as string;
+        const { name } = stepFunctionsJson(ws, "ml", ws.writeFile("train.py", flowSource("TrainFlow", { project: "mlops" })), { args: ["--production"] });
         expect(name).to.equal(flow);
         expect(err.message).to.include(`"${name}"`);
         expect(err.message).to.match(/sfnStateMachinePrefix/);

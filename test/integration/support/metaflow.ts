@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 
 import { hasPythonModules, unavailable, vendored } from "./env";
+import { MotoServer, startMoto } from "./moto";
 
 export const PYTHON = process.env.PYTHON ?? "python3";
 const HELPERS = __dirname;
@@ -137,4 +138,45 @@ export function stateMachinesIn(ws: MetaflowWorkspace): Record<string, string> {
 export function iamMatches(pattern: string, arn: string): boolean {
     const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
     return re.test(arn);
+}
+
+/**
+ * For a `describe` block: starts moto and a workspace before its tests (or skips them, see metaflowSource) and stops
+ * and removes both after. Returns the workspace's getter.
+ */
+export function withMetaflow(): () => MetaflowWorkspace {
+    let moto: MotoServer | undefined;
+    let ws: MetaflowWorkspace | undefined;
+    before(async function () {
+        const source = metaflowSource(this);
+        moto = await startMoto(PYTHON);
+        ws = new MetaflowWorkspace(source, moto.url);
+    });
+    after(() => {
+        moto?.stop();
+        ws?.cleanup();
+    });
+    return () => ws!;
+}
+
+/** The plan's Metaflow profile, written as `config_<name>.json`, with its bucket and job queues created in moto. */
+export function installProfile(ws: MetaflowWorkspace, name: string, run: { outputs: Record<string, unknown> }): Record<string, string> {
+    const profile = run.outputs.metaflowConfig as Record<string, string>;
+    ws.writeProfile(name, profile);
+    const queues = Object.values((run.outputs.batch as { queueNames: Record<string, string> }).queueNames);
+    ws.seedAws({ buckets: [new URL(profile.METAFLOW_DATASTORE_SYSROOT_S3).host], queues: queues.map((q) => ({ name: q, platform: "EC2" })) });
+    return profile;
+}
+
+/**
+ * `python <flow file> [options] step-functions create --only-json` with a profile: the definition Metaflow would send,
+ * and the state machine name it resolved. The metadata service's version check is off (the service half of the suite
+ * runs the real service); everything else is the profile's.
+ */
+export function stepFunctionsJson(ws: MetaflowWorkspace, profile: string, file: string, opts: { args?: string[]; env?: Record<string, string> } = {}): { name: string; definition: any; stderr: string } {
+    const attributes = path.join(ws.dir, `${path.basename(file)}-${profile}.attributes.json`);
+    const args = [file, "--no-pylint", ...(opts.args ?? []), "step-functions", "create", "--only-json", "--deployer-attribute-file", attributes];
+    const r = ws.run(args, ws.env(profile, { METAFLOW_SERVICE_VERSION_CHECK: "0", ...opts.env }));
+    if (r.status !== 0) throw new Error(`step-functions create --only-json failed (${r.status}): ${r.stderr}`);
+    return { name: JSON.parse(fs.readFileSync(attributes, "utf8")).name, definition: JSON.parse(r.stdout), stderr: r.stderr };
 }

@@ -1,9 +1,11 @@
 """Prints, as JSON, the configuration values Metaflow's own loader (metaflow/metaflow_config.py) computed from the
 environment and $METAFLOW_HOME/config_<METAFLOW_PROFILE>.json: what Metaflow will actually use."""
 
+import importlib
 import json
 
-from metaflow import metaflow_config as c
+# The pinned Metaflow is on PYTHONPATH only at test time (extracted from ../shared/vendor).
+c = importlib.import_module("metaflow.metaflow_config")
 
 NAMES = [
     "DEFAULT_DATASTORE",
