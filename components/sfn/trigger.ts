@@ -5,6 +5,18 @@ import { serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { passesObjectKey, relayDefinition, s3EventPattern, stateMachineName, TriggerSpec, triggerInput, triggerName, validateTrigger } from "./rules";
 
+/** What Step Functions needs to deliver execution logs to CloudWatch Logs (no resource-level permissions exist). */
+export const LOG_DELIVERY_ACTIONS = [
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+];
+
 /** Arguments of {@link PipelineTrigger}. */
 export interface PipelineTriggerArgs {
     /** Short prefix of the role's physical name. */
@@ -15,6 +27,11 @@ export interface PipelineTriggerArgs {
     trigger: TriggerSpec;
     /** The datastore bucket (S3 triggers watch its object events; EventBridge notifications must be on). */
     bucketName: pulumi.Input<string>;
+    /**
+     * `<log group ARN>:*` where the relay (triggers with `keyParameter`) logs failed executions, e.g. a start of a flow
+     * that is not deployed. Express executions send no status events, so this log is where such failures show.
+     */
+    executionLogGroupArn?: pulumi.Input<string>;
 }
 
 export function validatePipelineTriggerArgs(args: PipelineTriggerArgs): string[] {
@@ -90,7 +107,21 @@ export class PipelineTrigger extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            const relayPolicy = new aws.iam.RolePolicy(`${name}-relay-start`, { role: relayRole.id, policy: startOnly(target, "StartThisFlow") }, { parent: this });
+            const relayPolicy = new aws.iam.RolePolicy(
+                `${name}-relay-start`,
+                {
+                    role: relayRole.id,
+                    policy: pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: target },
+                            // CloudWatch Logs vended delivery has no resource-level permissions.
+                            ...(args.executionLogGroupArn ? [{ Sid: "ExecutionLogDelivery", Effect: "Allow", Action: LOG_DELIVERY_ACTIONS, Resource: "*" }] : []),
+                        ],
+                    }),
+                },
+                { parent: this },
+            );
             relay = new aws.sfn.StateMachine(
                 `${name}-relay`,
                 {
@@ -99,6 +130,8 @@ export class PipelineTrigger extends pulumi.ComponentResource {
                     type: "EXPRESS",
                     roleArn: relayRole.arn,
                     definition: target.apply((arn) => relayDefinition(t, arn)),
+                    // Errors only, without execution data: a failed start is visible, object keys are not logged.
+                    loggingConfiguration: args.executionLogGroupArn ? { level: "ERROR", includeExecutionData: false, logDestination: args.executionLogGroupArn } : undefined,
                 },
                 { parent: this, dependsOn: [relayPolicy] },
             );

@@ -1,9 +1,14 @@
 import { expect } from "chai";
 
-import { PipelineTrigger, relayDefinition, scheduleProblem, s3PrefixProblem, stateMachineName, triggerInput, triggerName, validateTrigger } from "../../components/sfn";
+import { LOG_DELIVERY_ACTIONS, PipelineTrigger, relayDefinition, scheduleProblem, s3PrefixProblem, stateMachineName, triggerInput, triggerName, validateTrigger } from "../../components/sfn";
 import { TriggerSpec } from "../../components/sfn";
 import { loadConfig } from "../../stacks/config";
-import { policyOf, runComponent, runStack, StackRun } from "../harness";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+import { plan } from "../../scripts/plan";
+import { policyOf, ROOT, runComponent, runStack, StackRun } from "../harness";
 
 const ACCOUNT = "123456789012";
 const TRIGGERS = [
@@ -38,6 +43,9 @@ for (const stack of ["dev", "prod"]) {
             expect(relay.inputs.name.startsWith(`mf-${stack}_`), "outside the flows' <prefix>_*").to.equal(false);
             expect(JSON.parse(relay.inputs.definition).States.StartFlow.Arguments.StateMachineArn).to.equal(machine("IngestFlow"));
             expect(relay.inputs.definition).to.equal(relayDefinition(TRIGGERS[0], machine("IngestFlow")));
+            // Failed starts (e.g. the flow is not deployed) are logged, without execution data (no keys in logs).
+            const logGroup = run.one("aws:cloudwatch/logGroup:LogGroup", "-sfn-executions");
+            expect(relay.inputs.loggingConfiguration).to.deep.equal({ level: "ERROR", includeExecutionData: false, logDestination: `${logGroup.state.arn}:*` });
             const target = run.one("aws:cloudwatch/eventTarget:EventTarget", "trigger-ingestflow-s3-target");
             expect(target.inputs.arn).to.equal(relay.state.arn);
             expect(target.inputs.rule).to.equal(rule.state.name);
@@ -47,6 +55,7 @@ for (const stack of ["dev", "prod"]) {
             expect(relay.inputs.roleArn).to.equal(relayRole.state.arn);
             expect(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "trigger-ingestflow-s3-relay-start")).Statement).to.deep.equal([
                 { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: machine("IngestFlow") },
+                { Sid: "ExecutionLogDelivery", Effect: "Allow", Action: LOG_DELIVERY_ACTIONS, Resource: "*" },
             ]);
             // The datastore bucket sends its events to EventBridge.
             expect(run.ofType("aws:s3/bucketNotification:BucketNotification")[0].inputs.eventbridge).to.equal(true);
@@ -91,6 +100,18 @@ for (const stack of ["dev", "prod"]) {
             }
             expect(run.ofType("aws:lambda/function:Function")).to.have.length(0);
             expect(Object.keys((run.outputs.stepFunctions as any).triggers)).to.have.length(3);
+        });
+
+        it("passes both policy packs with every kind of trigger (the relay logs its executions)", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "triggers-"));
+            const file = path.join(dir, `Pulumi.${stack}.yaml`);
+            fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8") + `  metaflow-platform:triggers: ${JSON.stringify(TRIGGERS)}\n`);
+            try {
+                const result = await plan({ config: file, references: path.join(ROOT, "fixtures", "references.json"), json: true, showSecrets: false });
+                expect((result.document as any).violations.filter((v: any) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
     });
 }
