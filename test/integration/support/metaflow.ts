@@ -64,6 +64,12 @@ export class MetaflowWorkspace {
             AWS_ACCESS_KEY_ID: "testing",
             AWS_SECRET_ACCESS_KEY: "testing",
             AWS_DEFAULT_REGION: "us-east-1",
+            // 127.0.0.1 only: any HTTP(S) call elsewhere (an AWS endpoint moto does not answer, the profile's
+            // metadata service, a package index) goes to a closed local port and fails at once.
+            HTTP_PROXY: "http://127.0.0.1:9",
+            HTTPS_PROXY: "http://127.0.0.1:9",
+            NO_PROXY: "127.0.0.1,localhost",
+            AWS_EC2_METADATA_DISABLED: "true",
             ...extra,
         };
         if (this.awsEndpoint) env.AWS_ENDPOINT_URL = this.awsEndpoint;
