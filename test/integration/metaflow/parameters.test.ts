@@ -7,6 +7,7 @@
  * it, and the flow reads its parameter the documented way (`urllib.parse.unquote`).
  */
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -19,6 +20,8 @@ import { flowSource, installProfile, MetaflowWorkspace, PYTHON, stepFunctionsJso
 const jsonata = require("jsonata");
 
 const TRIGGER = { name: "ingest", flow: "IngestFlow", s3Prefix: "incoming/", keyParameter: "key", parameters: { mode: "full", limit: 10 } };
+/** Static parameters only: EventBridge's input transformer, no relay. Quotes and backslashes are allowed values. */
+const SCHEDULED = { name: "nightly", flow: "IngestFlow", schedule: "rate(1 day)", parameters: { mode: 'say "hi" \\ then go', limit: 3, key: "fixed/key.csv" } };
 
 /** Keys an uploader can create (S3 allows any UTF-8): shell syntax, JSON syntax, percent signs, spaces, non-ASCII. */
 const KEYS = [
@@ -31,16 +34,16 @@ const KEYS = [
 ];
 
 /** What the flow's state machine receives as `$.Parameters` for an object created at `key`, or why nothing arrives. */
-async function delivered(run: StackRun, bucket: string, key: string): Promise<string> {
+async function delivered(run: StackRun, bucket: string, key: string, trigger: { name: string } = TRIGGER): Promise<string> {
     const event = { version: "0", source: "aws.s3", "detail-type": "Object Created", detail: { bucket: { name: bucket }, object: { key, size: 5 } } };
-    const relay = run.ofType("aws:sfn/stateMachine:StateMachine").find((m: RecordedResource) => m.name.endsWith(`-trigger-${TRIGGER.name}-relay`));
+    const relay = run.ofType("aws:sfn/stateMachine:StateMachine").find((m: RecordedResource) => m.name.endsWith(`-trigger-${trigger.name}-relay`));
     if (relay) {
         const args = JSON.parse(relay.inputs.definition).States.StartFlow.Arguments;
         const expr = /^\{%([\s\S]*)%\}$/.exec(args.Input.Parameters)![1];
         return jsonata(expr).evaluate({}, { states: { input: event } });
     }
     // EventBridge's input transformer inserts the value as is; an input that is not JSON fails the invocation.
-    const target = run.one("aws:cloudwatch/eventTarget:EventTarget", `-trigger-${TRIGGER.name}-target`);
+    const target = run.one("aws:cloudwatch/eventTarget:EventTarget", `-trigger-${trigger.name}-target`);
     const t = target.inputs.inputTransformer;
     let template: string = t.inputTemplate;
     for (const [name, p] of Object.entries(t.inputPaths ?? {})) if (p === "$.detail.object.key") template = template.split(`<${name}>`).join(key);
@@ -62,25 +65,36 @@ describe("trigger parameters through Metaflow's own parameter handling", functio
     before(async function () {
         if (!hasCommand("bash")) unavailable(this, "bash");
         ws = workspace();
-        run = await runStack("dev", { set: { triggers: [TRIGGER] } });
+        run = await runStack("dev", { set: { triggers: [TRIGGER, SCHEDULED] } });
         bucket = new URL(installProfile(ws, "dev", run).METAFLOW_DATASTORE_SYSROOT_S3).host;
         const { definition } = stepFunctionsJson(ws, "dev", ws.writeFile("ingest.py", flowSource("IngestFlow", { parameters: ["key", "mode", "limit"] })));
         const env: Array<{ Name: string; Value?: string; "Value.$"?: string }> = definition.States.start.Parameters.ContainerOverrides.Environment;
         expect(env.find((e) => e.Name === "METAFLOW_PARAMETERS")!["Value.$"]).to.equal("$.Parameters");
         defaults = env.find((e) => e.Name === "METAFLOW_DEFAULT_PARAMETERS")!.Value!;
     });
+
+    /** Metaflow's set_batch_environment writes the export lines, bash sources them: the METAFLOW_INIT_* the step sees. */
+    function startStepEnvironment(parameters: string): { init: Record<string, string>; dir: string } {
+        const dir = fs.mkdtempSync(path.join(ws.dir, "task-"));
+        const env = ws.env("dev", { METAFLOW_PARAMETERS: parameters, METAFLOW_DEFAULT_PARAMETERS: defaults });
+        const write = ws.run(["-m", "metaflow.plugins.aws.step_functions.set_batch_environment", "parameters", path.join(dir, "params")], env);
+        expect(write.status, write.stderr).to.equal(0);
+        const read = "import json, os; print(json.dumps({k: os.environ[k] for k in os.environ if k.startswith('METAFLOW_INIT_')}))";
+        // As the start step does: `... && . `pwd`/<file>` inside bash -c, in the task's working directory.
+        const sourced = spawnSync("bash", ["-c", `. ./params && ${PYTHON} -c "${read}"`], { cwd: dir, env, encoding: "utf8", timeout: 20000 });
+        expect(sourced.status, sourced.stderr).to.equal(0);
+        return { init: JSON.parse(sourced.stdout), dir };
+    }
+
+    it("static parameters (quotes, backslashes) arrive exactly through the input transformer", async () => {
+        const { init } = startStepEnvironment(await delivered(run, bucket, "", SCHEDULED));
+        expect(init).to.deep.equal({ METAFLOW_INIT_MODE: SCHEDULED.parameters.mode, METAFLOW_INIT_LIMIT: "3", METAFLOW_INIT_KEY: "fixed/key.csv" });
+    });
+
     for (const key of KEYS) {
         it(`${JSON.stringify(key)} arrives exactly and runs nothing`, async () => {
-            const parameters = await delivered(run, bucket, key);
-            const dir = fs.mkdtempSync(path.join(ws.dir, "task-"));
-            const env = ws.env("dev", { METAFLOW_PARAMETERS: parameters, METAFLOW_DEFAULT_PARAMETERS: defaults });
-            const write = ws.run(["-m", "metaflow.plugins.aws.step_functions.set_batch_environment", "parameters", path.join(dir, "params")], env);
-            expect(write.status, write.stderr).to.equal(0);
-            const read = "import json, os, urllib.parse; print(json.dumps({k: os.environ[k] for k in os.environ if k.startswith('METAFLOW_INIT_')}))";
-            // As the start step does: `... && . `pwd`/<file>` inside bash -c, in the task's working directory.
-            const sourced = require("child_process").spawnSync("bash", ["-c", `. ./params && ${PYTHON} -c "${read}"`], { cwd: dir, env, encoding: "utf8", timeout: 20000 });
-            expect(sourced.status, sourced.stderr).to.equal(0);
-            const init = JSON.parse(sourced.stdout);
+            const { init, dir } = startStepEnvironment(await delivered(run, bucket, key));
+            const env = ws.env("dev");
             expect(fs.readdirSync(dir).filter((f) => f.startsWith("pwned")), "commands run by the key").to.deep.equal([]);
             expect(init.METAFLOW_INIT_MODE).to.equal("full");
             expect(init.METAFLOW_INIT_LIMIT).to.equal("10");

@@ -16,6 +16,7 @@ export const NAMING_TRIGGERS: TriggerSpec[] = [
     { name: "long-project", flow: "recommendations_platform.test.feature_branch_x.TrainRankingModelFlow", schedule: "rate(1 day)" },
     { name: "prod-project", flow: "ranking.prod.ScoreFlow", eventPattern: { source: ["acme.features"] } },
     { name: "user-branch", flow: "ranking.user.alice.ScoreFlow", schedule: "rate(1 hour)" },
+    { name: "s3-key", flow: "sales_forecasting.test.nightly_refresh.IngestDailySalesFilesFlow", s3Prefix: "incoming/sales/", keyParameter: "key" },
 ];
 
 const STACKS = ["dev", "staging", "prod"];
@@ -65,32 +66,45 @@ describe("Metaflow on the planned profiles", function () {
         });
     }
 
-    it("step-functions create deploys each trigger's flow under the ARN the trigger targets, inside <prefix>_*", async () => {
-        const run = await runStack("dev", { set: { triggers: NAMING_TRIGGERS } });
-        const ws = workspace();
-        installProfile(ws, "dev-triggers", run);
-        for (const t of NAMING_TRIGGERS) {
-            // `<project>.<branch>.<Flow>` or `<Flow>` (project_decorator.py:218 joins them with dots).
-            const parts = t.flow.split(".");
-            const flow = { flowClass: parts[parts.length - 1], project: parts.length > 1 ? parts[0] : undefined, branch: parts.slice(1, -1).join(".") };
-            const file = ws.writeFile(`${t.name}.py`, flowSource(flow.flowClass, { project: flow.project }));
-            const branch = flow.branch ? branchOptions(flow.branch) : { args: [], env: {} };
-            const r = ws.run([file, "--no-pylint", ...branch.args, "step-functions", "create"], ws.env("dev-triggers", { METAFLOW_SERVICE_VERSION_CHECK: "0", ...branch.env }));
-            expect(r.status, `${t.flow}: ${r.stderr}`).to.equal(0);
-        }
-        const deployed = stateMachinesIn(ws);
-        const triggers = (run.outputs.stepFunctions as { triggers: Record<string, string> }).triggers;
-        const events = run.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name.endsWith("-sfn-events"))!;
-        for (const t of NAMING_TRIGGERS) {
-            const target = triggers[t.name!];
-            expect(Object.values(deployed), `${t.name} targets ${target}; Metaflow deployed ${Object.keys(deployed).join(", ")}`).to.include(target);
-            const rule = run.one("aws:cloudwatch/eventTarget:EventTarget", `-trigger-${t.name}-target`);
-            expect(rule.inputs.arn).to.equal(target);
-            const start = run.one("aws:iam/rolePolicy:RolePolicy", `-trigger-${t.name}-start`);
-            expect(allowedResources(start, "states:StartExecution")).to.deep.equal([target]);
-            expect(allowedResources(events, "states:StartExecution").some((p) => iamMatches(p, target))).to.equal(true);
-        }
-    });
+    for (const stack of STACKS) {
+        it(`${stack} with triggers: step-functions create deploys each trigger's flow under the ARN the trigger starts, inside <prefix>_*`, async () => {
+            const run = await runStack(stack, { set: { triggers: NAMING_TRIGGERS } });
+            const ws = workspace();
+            installProfile(ws, `${stack}-triggers`, run);
+            for (const t of NAMING_TRIGGERS) {
+                // `<project>.<branch>.<Flow>` or `<Flow>` (project_decorator.py:218 joins them with dots).
+                const parts = t.flow.split(".");
+                const flow = { flowClass: parts[parts.length - 1], project: parts.length > 1 ? parts[0] : undefined, branch: parts.slice(1, -1).join(".") };
+                const file = ws.writeFile(`${t.name}.py`, flowSource(flow.flowClass, { project: flow.project, parameters: t.keyParameter ? [t.keyParameter] : [] }));
+                const branch = flow.branch ? branchOptions(flow.branch) : { args: [], env: {} };
+                const r = ws.run([file, "--no-pylint", ...branch.args, "step-functions", "create"], ws.env(`${stack}-triggers`, { METAFLOW_SERVICE_VERSION_CHECK: "0", ...branch.env }));
+                expect(r.status, `${t.flow}: ${r.stderr}`).to.equal(0);
+            }
+            const deployed = stateMachinesIn(ws);
+            const triggers = (run.outputs.stepFunctions as { triggers: Record<string, string> }).triggers;
+            const events = run.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name.endsWith("-sfn-events"))!;
+            const engineers = run.ofType("aws:iam/policy:Policy").find((p) => p.name.includes("-engineers"))!;
+            for (const t of NAMING_TRIGGERS) {
+                const flowArn = triggers[t.name!];
+                expect(Object.values(deployed), `${t.name} starts ${flowArn}; Metaflow deployed ${Object.keys(deployed).join(", ")}`).to.include(flowArn);
+                expect(allowedResources(events, "states:StartExecution").some((p) => iamMatches(p, flowArn)), "@schedule role").to.equal(true);
+                expect(allowedResources(engineers, "states:CreateStateMachine").some((p) => iamMatches(p, flowArn)), "engineers deploy it").to.equal(true);
+                const target = run.one("aws:cloudwatch/eventTarget:EventTarget", `-trigger-${t.name}-target`);
+                const start = run.one("aws:iam/rolePolicy:RolePolicy", `-trigger-${t.name}-start`);
+                const relay = run.ofType("aws:sfn/stateMachine:StateMachine").find((m) => m.name.endsWith(`-trigger-${t.name}-relay`));
+                if (relay) {
+                    // EventBridge starts the relay, which starts the flow.
+                    expect(target.inputs.arn).to.equal(relay.state.arn);
+                    expect(allowedResources(start, "states:StartExecution")).to.deep.equal([relay.state.arn]);
+                    expect(JSON.parse(relay.inputs.definition).States.StartFlow.Arguments.StateMachineArn).to.equal(flowArn);
+                    expect(allowedResources(run.one("aws:iam/rolePolicy:RolePolicy", `-trigger-${t.name}-relay-start`), "states:StartExecution")).to.deep.equal([flowArn]);
+                } else {
+                    expect(target.inputs.arn).to.equal(flowArn);
+                    expect(allowedResources(start, "states:StartExecution")).to.deep.equal([flowArn]);
+                }
+            }
+        });
+    }
 
     it("a prefix Metaflow would omit is rejected, naming the state machine Metaflow deploys", async () => {
         const flow = "mlops.prod.TrainFlow";
