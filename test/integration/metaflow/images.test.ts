@@ -21,12 +21,13 @@ describe("container images without Docker Hub", function () {
             const run = await runStack(stack);
             const ws = workspace();
             installProfile(ws, stack, run);
-            stepFunctionsJson(ws, stack, ws.writeFile("probe_flow.py", flowSource("ImageProbeFlow")));
-            const code = "import boto3, json; print(json.dumps([d['containerProperties']['image'] for d in boto3.client('batch').describe_job_definitions(status='ACTIVE')['jobDefinitions']]))";
-            const images: string[] = JSON.parse(ws.run(["-c", code], ws.env(stack)).stdout);
+            const { definition } = stepFunctionsJson(ws, stack, ws.writeFile("probe_flow.py", flowSource("ImageProbeFlow")));
+            // The job definition the start step submits with, as Metaflow registered it.
+            const jobDefinition = definition.States.start.Parameters.JobDefinition as string;
+            const code = "import boto3, sys; sys.stdout.write(boto3.client('batch').describe_job_definitions(jobDefinitions=[sys.argv[1]])['jobDefinitions'][0]['containerProperties']['image'])";
+            const image = ws.run(["-c", code, jobDefinition], ws.env(stack)).stdout;
             const region = run.outputs.region as string;
             const registry = `123456789012.dkr.ecr.${region}.amazonaws.com/`;
-            const image = images[images.length - 1];
             expect(image, "no registry means Docker Hub").to.match(new RegExp(`^${registry.replace(/\./g, "\\.")}`));
 
             // The path after the registry is <cache prefix>/<ECR Public repository>: the cache rule serves it.

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 
 import { hasPythonModules, unavailable, vendored } from "./env";
-import { MotoServer, startMoto } from "./moto";
+import { sharedMoto } from "./moto";
 
 export const PYTHON = process.env.PYTHON ?? "python3";
 const HELPERS = __dirname;
@@ -147,21 +147,16 @@ export function iamMatches(pattern: string, arn: string): boolean {
 }
 
 /**
- * For a `describe` block: starts moto and a workspace before its tests (or skips them, see metaflowSource) and stops
- * and removes both after. Returns the workspace's getter.
+ * For a `describe` block: a workspace on the process's moto server before its tests (or a skip, see metaflowSource),
+ * removed after. Returns the workspace's getter.
  */
 export function withMetaflow(): () => MetaflowWorkspace {
-    let moto: MotoServer | undefined;
     let ws: MetaflowWorkspace | undefined;
     before(async function () {
         const source = metaflowSource(this);
-        moto = await startMoto(PYTHON);
-        ws = new MetaflowWorkspace(source, moto.url);
+        ws = new MetaflowWorkspace(source, (await sharedMoto(PYTHON)).url);
     });
-    after(() => {
-        moto?.stop();
-        ws?.cleanup();
-    });
+    after(() => ws?.cleanup());
     return () => ws!;
 }
 

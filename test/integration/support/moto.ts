@@ -45,6 +45,9 @@ export async function startMoto(python: string, timeoutMs = 20000): Promise<Moto
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     };
     process.once("exit", kill);
+    // The server must not keep the test process alive: mocha exits when its work is done, and "exit" stops the server.
+    child.unref();
+    (child.stderr as unknown as { unref(): void }).unref();
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`moto exited (${child.exitCode}): ${stderr}`);
@@ -53,4 +56,16 @@ export async function startMoto(python: string, timeoutMs = 20000): Promise<Moto
     }
     kill();
     throw new Error(`moto did not answer on ${url} within ${timeoutMs} ms: ${stderr}`);
+}
+
+let shared: Promise<MotoServer> | undefined;
+
+/**
+ * One moto server for the whole test process: test files share it (their profiles' resources have distinct names,
+ * and seeding leaves existing ones alone); it stops when the process exits.
+ */
+export function sharedMoto(python: string): Promise<MotoServer> {
+    shared ??= startMoto(python);
+    shared.catch(() => (shared = undefined));
+    return shared;
 }
