@@ -174,6 +174,16 @@ describe("trigger rules", () => {
         expect(problems({ flow: "ranking.staging.ScoreFlow", schedule: "rate(1 day)" })[0]).to.match(/^flow: expected the deployed flow name/);
     });
 
+    it("relays the key percent-encoded next to the static parameters, whatever their text (JSONata, as Step Functions evaluates it)", async () => {
+        const jsonata = require("jsonata");
+        const t: TriggerSpec = { flow: "F", s3Prefix: "incoming/", keyParameter: "key", parameters: { note: '100%} "done" \\ %{', n: 2, ok: true } };
+        const args = JSON.parse(relayDefinition(t, "arn:aws:states:us-east-1:1:stateMachine:mf-dev_F")).States.StartFlow.Arguments;
+        expect(args.StateMachineArn).to.equal("arn:aws:states:us-east-1:1:stateMachine:mf-dev_F");
+        const expr = /^\{%([\s\S]*)%\}$/.exec(args.Input.Parameters)![1];
+        const parameters = await jsonata(expr).evaluate({}, { states: { input: { detail: { object: { key: "incoming/a b$`c`.csv" } } } } });
+        expect(JSON.parse(parameters)).to.deep.equal({ ...t.parameters, key: "incoming%2Fa%20b%24%60c%60.csv" });
+    });
+
     it("refuses static parameters the start step's shell would expand", () => {
         expect(problems({ flow: "F", schedule: "rate(1 day)", parameters: { a: "cost$5", b: "`id`", c: 'quote" and \\ are fine' } })).to.deep.equal([
             'parameters: "a": "cost$5" has $ or a backtick, which the start step\'s shell would expand: Metaflow hands parameters over as export METAFLOW_INIT_<NAME>="<JSON>" lines that it sources (set_batch_environment.py:8-20)',
