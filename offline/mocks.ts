@@ -155,6 +155,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
         }
         case "aws:dynamodb/table:Table":
             return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:dynamodb:${REGION}:${MOCK_ACCOUNT}:table/${physical}` } };
+        case "aws:sfn/stateMachine:StateMachine": {
+            // Step Functions' ARNs: service "states", resource "stateMachine:<name>" (not the generic shape below).
+            const smArn = `arn:aws:states:${REGION}:${MOCK_ACCOUNT}:stateMachine:${physical}`;
+            return { id: smArn, state: { ...inputs, name: physical, arn: smArn } };
+        }
         case "aws:cloudwatch/eventRule:EventRule":
             return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:events:${REGION}:${MOCK_ACCOUNT}:rule/${physical}` } };
         case "awsx:ec2:Vpc":

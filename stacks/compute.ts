@@ -5,13 +5,15 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { SFN_MAP_OUTPUT_PREFIX } from "../components/artifact-bucket";
-import { BatchCompute, BatchQueue, MetaflowJobRole } from "../components/batch";
+import { BatchCompute, BatchImages, BatchQueue, MetaflowJobRole } from "../components/batch";
 import { SfnScheduler } from "../components/sfn";
 import { MetaflowConfigParts } from "./metaflow-config";
 import type { PlatformContext } from "./platform";
 
 export interface ComputeSection {
     compute: BatchCompute;
+    /** The image path without Docker Hub: ECR pull-through cache of ECR Public and the platform's own repository. */
+    images: BatchImages;
     queues: Record<string, BatchQueue>;
     /** ARNs of every platform queue: what the scheduler, engineers and monitoring are scoped to. */
     queueArns: pulumi.Output<string>[];
@@ -28,9 +30,17 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
     const p = config.namePrefix;
     const fargate = config.batch.queues.some((q) => q.platform === "fargate");
 
+    const images = new BatchImages(`${p}-images`, { namePrefix: p, region: config.region, kmsKeyArn: key.keyArn, protect: config.protect }, opts);
     const compute = new BatchCompute(
         `${p}-batch`,
-        { namePrefix: p, region: config.region, vpcId: network.vpcId, efsSecurityGroupId: ctx.references.foundation?.efsSecurityGroupId, fargate },
+        {
+            namePrefix: p,
+            region: config.region,
+            vpcId: network.vpcId,
+            efsSecurityGroupId: ctx.references.foundation?.efsSecurityGroupId,
+            fargate,
+            pullThroughCacheRepositoryArns: [images.cacheRepositoryArns],
+        },
         opts,
     );
 
@@ -87,12 +97,16 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
     const defaultQueue = queues[config.batch.defaultQueue] ?? Object.values(queues)[0];
     return {
         compute,
+        images,
         queues,
         queueArns,
         scheduler,
         jobRole,
         metaflow: {
             BATCH_JOB_QUEUE: defaultQueue.queueArn,
+            // Every image without a registry (Metaflow's default python:<version> included) comes from the ECR
+            // pull-through cache of ECR Public, never from Docker Hub (batch_decorator.py:148-173).
+            BATCH_CONTAINER_REGISTRY: images.defaultRegistry,
             ECS_S3_ACCESS_IAM_ROLE: jobRole.roleArn,
             ...(compute.fargateExecutionRoleArn ? { ECS_FARGATE_EXECUTION_ROLE: compute.fargateExecutionRoleArn } : {}),
             SFN_IAM_ROLE: scheduler.executionRoleArn,
@@ -114,6 +128,8 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
                 jobRoleArn: jobRole.roleArn,
                 sagemakerRoleArn: jobRole.sagemakerRoleArn,
                 fargateExecutionRoleArn: compute.fargateExecutionRoleArn,
+                imageRegistry: images.defaultRegistry,
+                imageRepositoryUrl: images.repositoryUrl,
             },
             stepFunctions: {
                 executionRoleArn: scheduler.executionRoleArn,

@@ -11,8 +11,7 @@ export interface MetaflowConfigParts {
     DATATOOLS_S3ROOT: pulumi.Input<string>;
     SERVICE_URL?: pulumi.Input<string>;
     SERVICE_INTERNAL_URL?: pulumi.Input<string>;
-    /** Secret: the API key of the public API, when one exists. */
-    SERVICE_AUTH_KEY?: pulumi.Input<string>;
+    // No SERVICE_AUTH_KEY: Metaflow forwards it to every task and state machine (see stacks/platform.ts).
     BATCH_JOB_QUEUE?: pulumi.Input<string>;
     ECS_S3_ACCESS_IAM_ROLE?: pulumi.Input<string>;
     ECS_FARGATE_EXECUTION_ROLE?: pulumi.Input<string>;

@@ -248,10 +248,12 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metaflowConfig: metaflowConfig({
             DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
             DATATOOLS_S3ROOT: bucket.datatoolsRoot,
-            // Engineers outside the VPC use the public API when there is one; Batch tasks always use the internal URL.
-            SERVICE_URL: metadata.publicUrl ?? metadata.internalUrl,
+            // Never the public API's key: Metaflow 2.19.38 turns SERVICE_AUTH_KEY into the x-api-key header
+            // (metaflow_config.py:290-293) and hands its headers to every Batch task and state machine definition as
+            // METAFLOW_SERVICE_HEADERS (plugins/aws/batch/batch.py:328-330). The profile uses the internal URL, which
+            // needs no key; the key stays in Secrets Manager (metadataApiKeySecretArn) for client-only use.
+            SERVICE_URL: metadata.internalUrl,
             SERVICE_INTERNAL_URL: metadata.internalUrl,
-            SERVICE_AUTH_KEY: metadata.apiKey,
             UI_URL: metadata.uiUrl,
             ...compute.metaflow,
         }),

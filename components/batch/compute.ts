@@ -37,6 +37,12 @@ export interface BatchComputeArgs {
      * e.g. a shared registry account. Public registries (Docker Hub, ECR Public) need no IAM permission.
      */
     extraImageRepositoryArns?: pulumi.Input<string>[];
+    /**
+     * Repositories of an ECR pull-through cache (e.g. BatchImages' `cacheRepositoryArns`): the first pull of an image
+     * creates its repository and imports it from upstream, which needs `ecr:CreateRepository` and
+     * `ecr:BatchImportUpstreamImage` there.
+     */
+    pullThroughCacheRepositoryArns?: pulumi.Input<string>[];
 }
 
 export function validateBatchComputeArgs(args: BatchComputeArgs): string[] {
@@ -111,6 +117,9 @@ export class BatchCompute extends pulumi.ComponentResource {
 
         const imageRepositories = [arn("ecr", "repository/*"), ...(args.extraImageRepositoryArns ?? [])];
         const jobLogs = arn("logs", `log-group:${BATCH_JOB_LOG_GROUP}:*`);
+        const pullThrough = args.pullThroughCacheRepositoryArns?.length
+            ? [{ Sid: "PullThroughCache", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"], Resource: args.pullThroughCacheRepositoryArns }]
+            : [];
 
         const instanceRole = new aws.iam.Role(
             `${name}-instance-role`,
@@ -155,6 +164,7 @@ export class BatchCompute extends pulumi.ComponentResource {
                             Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
                             Resource: imageRepositories,
                         },
+                        ...pullThrough,
                         { Sid: "JobLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: jobLogs },
                     ],
                 }),
@@ -187,6 +197,7 @@ export class BatchCompute extends pulumi.ComponentResource {
                             // GetAuthorizationToken has no resource-level permissions.
                             { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
                             { Sid: "PullImages", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: imageRepositories },
+                            ...pullThrough,
                             { Sid: "JobLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: jobLogs },
                         ],
                     }),

@@ -4,3 +4,4 @@ export * from "./job-role";
 export * from "./queue";
 export * from "./queue-rules";
 export { instanceFacts, InstanceKind } from "./instance-types";
+export * from "./images";

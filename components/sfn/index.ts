@@ -5,7 +5,7 @@ import { SFN_MAP_OUTPUT_PREFIX } from "../artifact-bucket";
 import { regionalArns, serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { duplicateTriggerNames, TriggerSpec, triggerName, validateStateMachinePrefix } from "./rules";
-import { PipelineTrigger, validatePipelineTriggerArgs } from "./trigger";
+import { LOG_DELIVERY_ACTIONS, PipelineTrigger, validatePipelineTriggerArgs } from "./trigger";
 
 export * from "./rules";
 export * from "./trigger";
@@ -165,16 +165,7 @@ export class SfnScheduler extends pulumi.ComponentResource {
                         // Execution-history logging (CloudWatch Logs vended delivery) has no resource-level permissions.
                         Sid: "ExecutionHistoryDelivery",
                         Effect: "Allow",
-                        Action: [
-                            "logs:CreateLogDelivery",
-                            "logs:GetLogDelivery",
-                            "logs:UpdateLogDelivery",
-                            "logs:DeleteLogDelivery",
-                            "logs:ListLogDeliveries",
-                            "logs:PutResourcePolicy",
-                            "logs:DescribeResourcePolicies",
-                            "logs:DescribeLogGroups",
-                        ],
+                        Action: LOG_DELIVERY_ACTIONS,
                         Resource: "*",
                     },
                 ),
@@ -202,7 +193,14 @@ export class SfnScheduler extends pulumi.ComponentResource {
             const id = triggerName(t);
             this.triggers[id] = new PipelineTrigger(
                 `${name}-trigger-${id}`,
-                { namePrefix: p, region: args.region, stateMachinePrefix: args.stateMachinePrefix, trigger: t, bucketName: args.bucketName },
+                {
+                    namePrefix: p,
+                    region: args.region,
+                    stateMachinePrefix: args.stateMachinePrefix,
+                    trigger: t,
+                    bucketName: args.bucketName,
+                    executionLogGroupArn: pulumi.interpolate`${logGroup.arn}:*`,
+                },
                 { parent: this },
             );
         }

@@ -4,6 +4,8 @@
  *
  * Pure module: no Pulumi import.
  */
+import { createHash } from "crypto";
+
 import { maxFlowNameLength, NAME_LIMITS } from "../naming";
 
 /** Flow names we promise to fit: `<prefix>_<FlowName>` must stay within 80 characters for names this long. */
@@ -14,21 +16,92 @@ export const STATE_MACHINE_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 export const MAX_STATE_MACHINE_PREFIX_LENGTH = NAME_LIMITS.stateMachine - 1 - REASONABLE_FLOW_NAME_LENGTH;
 
 /**
- * A deployed flow name as Metaflow names the state machine after the prefix: the flow class name, or
- * `<project>.<branch>.<FlowName>` under `@project`.
+ * Why a prefix needs a hyphen: Metaflow omits the prefix when the flow or project name starts with it
+ * (step_functions_cli.py:283-288); no flow class name or @project name contains a hyphen, so a prefix with one is
+ * always prepended and every state machine stays inside `<prefix>_*`, the scope of the engineer policy, the @schedule
+ * role and the triggers.
  */
-export const FLOW_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+export const PREFIX_WITHOUT_HYPHEN = (prefix: string) =>
+    `"${prefix}" has no hyphen: Metaflow omits the prefix when a flow or @project name starts with it (e.g. "${prefix}ops.prod.TrainFlow" is deployed unprefixed), outside "${prefix}_*" that engineers may deploy and EventBridge may start; include a hyphen (e.g. "${prefix}-prod"), which no flow or project name contains`;
+
+/** A flow class name (a Python identifier): what `step-functions create` deploys without `@project`. */
+export const FLOW_CLASS_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * A flow under `@project`: `<project>.<branch>.<FlowName>` as Metaflow's project decorator formats it
+ * (metaflow/plugins/project_decorator.py:175-218): project and branch names are lowercase letters, digits and
+ * underscores; the branch is `prod`, `prod.<branch>` (`--production --branch`), `test.<branch>` (`--branch`) or
+ * `user.<owner>` (no option; METAFLOW_OWNER or the user name).
+ */
+export const PROJECT_FLOW_NAME = /^([a-z0-9_]+)\.(prod|prod\.[a-z0-9_]+|test\.[a-z0-9_]+|user\.[^.\s]+)\.([A-Za-z_][A-Za-z0-9_]*)$/;
+/** Either form. */
+export const FLOW_NAME = /^(?:[A-Za-z_][A-Za-z0-9_]*|[a-z0-9_]+\.(?:prod|prod\.[a-z0-9_]+|test\.[a-z0-9_]+|user\.[^.\s]+)\.[A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** A deployed flow name split as Metaflow sees it. */
+export interface DeployedFlow {
+    /** The FlowSpec class name (`current.flow_name`). */
+    flowClass: string;
+    project?: string;
+    branch?: string;
+}
+
+export function parseDeployedFlow(flow: string): DeployedFlow | undefined {
+    if (FLOW_CLASS_NAME.test(flow)) return { flowClass: flow };
+    const m = PROJECT_FLOW_NAME.exec(flow);
+    return m ? { project: m[1], branch: m[2], flowClass: m[3] } : undefined;
+}
 
 /** Where Metaflow writes artifacts in the datastore bucket: a trigger there would start a flow on its own output. */
 export const DATASTORE_SYSROOT_PREFIX = "metaflow/";
+/**
+ * Where `metaflow.S3(run=self)` writes in the datastore bucket (METAFLOW_DATATOOLS_S3ROOT, `s3://<bucket>/data`):
+ * `data/<FlowName>/<run id>/...` (metaflow/plugins/datatools/s3/s3.py:533-555, `current.flow_name`, the class name).
+ */
+export const DATATOOLS_PREFIX = "data/";
 
+const overlap = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
+
+/** RFC 4648 base32 (Python's `base64.b32encode`, upper case, no padding needed for the prefixes we take). */
+function base32(bytes: Buffer): string {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let bits = 0;
+    let value = 0;
+    let out = "";
+    for (const b of bytes) {
+        value = (value << 8) | b;
+        bits += 8;
+        while (bits >= 5) {
+            out += alphabet[(value >>> (bits - 5)) & 31];
+            bits -= 5;
+        }
+        value &= (1 << bits) - 1;
+    }
+    if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+    return out;
+}
+
+/** Above this length Metaflow truncates `@project` state machine names and appends `-<16-character hash>`. */
+export const METAFLOW_PROJECT_NAME_CUT = 60;
+
+/**
+ * The state machine name `step-functions create` deploys a flow as, reproduced from Metaflow 2.19.38
+ * (metaflow/plugins/aws/step_functions/step_functions_cli.py:282-328, `resolve_state_machine_name`):
+ * - the prefix and `_` are prepended unless the name already starts with the prefix (a plain string test, so prefix
+ *   `ml` leaves `mlops.prod.TrainFlow` unprefixed);
+ * - under `@project`, a name over 60 characters is cut to 60 and `-` plus the first 16 characters of the lower-cased
+ *   base32 SHA-1 of the whole name are appended;
+ * - without `@project`, a name over 80 characters is refused (not modelled here: see validateTrigger).
+ */
 export function stateMachineName(prefix: string, flow: string): string {
-    return `${prefix}_${flow}`;
+    const name = prefix && !flow.startsWith(prefix) ? `${prefix}_${flow}` : flow;
+    if (parseDeployedFlow(flow)?.project === undefined || name.length <= METAFLOW_PROJECT_NAME_CUT) return name;
+    const hash = base32(createHash("sha1").update(Buffer.from(name, "utf8")).digest()).slice(0, 16).toLowerCase();
+    return `${name.slice(0, METAFLOW_PROJECT_NAME_CUT)}-${hash}`;
 }
 
 export function validateStateMachinePrefix(prefix: string): string[] {
     const problems: string[] = [];
     if (!STATE_MACHINE_PREFIX.test(prefix)) problems.push(`"${prefix}" must be letters, digits, hyphens or underscores, starting with a letter or digit`);
+    else if (!prefix.includes("-")) problems.push(PREFIX_WITHOUT_HYPHEN(prefix));
     if (prefix.length > MAX_STATE_MACHINE_PREFIX_LENGTH) {
         problems.push(`"${prefix}" has ${prefix.length} characters; at most ${MAX_STATE_MACHINE_PREFIX_LENGTH} keep "<prefix>_<FlowName>" within AWS's ${NAME_LIMITS.stateMachine}-character limit for flow names up to ${REASONABLE_FLOW_NAME_LENGTH} characters`);
     }
@@ -130,8 +203,11 @@ export function scheduleProblem(expr: string): string | undefined {
     return "expected rate(<n> <minute(s)|hour(s)|day(s)>) or cron(<6 fields>), e.g. rate(1 day) or cron(0 6 * * ? *)";
 }
 
-/** Checks an S3 key prefix of the datastore bucket. */
-export function s3PrefixProblem(prefix: string): string | undefined {
+/**
+ * Checks an S3 key prefix of the datastore bucket; with `flowClass` (the triggered flow's class name), also that the
+ * flow's own `metaflow.S3(run=self)` writes cannot start it again.
+ */
+export function s3PrefixProblem(prefix: string, flowClass?: string): string | undefined {
     if (prefix.startsWith("s3://")) return "give a key prefix inside the datastore bucket (e.g. data/incoming/), not an s3:// URL: the trigger always watches the platform's bucket";
     if (!prefix.length) return "must not be empty: every object of the bucket, Metaflow's own artifacts included, would start the flow";
     if (prefix.startsWith("/")) return "S3 keys do not start with /";
@@ -139,6 +215,12 @@ export function s3PrefixProblem(prefix: string): string | undefined {
     if (/[*?]/.test(prefix)) return "is a literal prefix; wildcards are not supported";
     if (`${prefix}/`.startsWith(DATASTORE_SYSROOT_PREFIX) || DATASTORE_SYSROOT_PREFIX.startsWith(prefix)) {
         return `overlaps ${DATASTORE_SYSROOT_PREFIX}, where Metaflow writes artifacts: every run would start another`;
+    }
+    if (DATATOOLS_PREFIX.startsWith(prefix)) {
+        return `covers ${DATATOOLS_PREFIX}, where metaflow.S3(run=self) writes every flow's data (${DATATOOLS_PREFIX}<Flow>/<run id>/): every run would start another; watch a prefix outside it, e.g. incoming/<name>/`;
+    }
+    if (flowClass !== undefined && overlap(prefix, `${DATATOOLS_PREFIX}${flowClass}/`)) {
+        return `overlaps ${DATATOOLS_PREFIX}${flowClass}/, where ${flowClass} writes its own data with metaflow.S3(run=self): every run would start another; watch a prefix outside it, e.g. incoming/<name>/`;
     }
     return undefined;
 }
@@ -151,17 +233,29 @@ export function validateTrigger(t: TriggerSpec, prefix: string): TriggerProblem[
     if (t.name !== undefined && (typeof t.name !== "string" || !TRIGGER_NAME.test(t.name))) {
         problems.push({ field: "name", message: "must be 1-40 lowercase letters, digits or hyphens, starting with a letter" });
     }
-    if (typeof t.flow !== "string" || !FLOW_NAME.test(t.flow)) {
-        problems.push({ field: "flow", message: "expected the deployed flow name: letters, digits, underscores (dots and hyphens under @project), starting with a letter or underscore" });
-    } else if (stateMachineName(prefix, t.flow).length > NAME_LIMITS.stateMachine) {
-        problems.push({ field: "flow", message: `"${prefix}_${t.flow}" exceeds the ${NAME_LIMITS.stateMachine}-character state machine limit: with prefix "${prefix}" a flow name may have at most ${maxFlowNameLength(prefix)} characters` });
+    const deployed = typeof t.flow === "string" ? parseDeployedFlow(t.flow) : undefined;
+    if (!deployed) {
+        problems.push({
+            field: "flow",
+            message: "expected the deployed flow name: the FlowSpec class name, or <project>.<branch>.<FlowName> under @project (branch prod, prod.<name>, test.<name> or user.<owner>)",
+        });
+    } else {
+        const name = stateMachineName(prefix, t.flow);
+        if (!name.startsWith(`${prefix}_`)) {
+            problems.push({
+                field: "flow",
+                message: `Metaflow deploys this flow as "${name}", without the prefix, because the name starts with "${prefix}" (step_functions_cli.py:283-288): outside "${prefix}_*", which engineers may deploy and EventBridge may start; rename the flow or project, or use a state machine prefix with a hyphen`,
+            });
+        } else if (deployed.project === undefined && name.length > NAME_LIMITS.stateMachine) {
+            problems.push({ field: "flow", message: `"${name}" exceeds the ${NAME_LIMITS.stateMachine}-character state machine limit and step-functions create refuses it: with prefix "${prefix}" a flow name may have at most ${maxFlowNameLength(prefix)} characters` });
+        }
     }
     const sources = (["s3Prefix", "schedule", "eventPattern"] as const).filter((f) => t[f] !== undefined);
     if (sources.length !== 1) {
         problems.push({ field: sources[1] ?? "s3Prefix", message: `give exactly one of s3Prefix, schedule, eventPattern (got ${sources.length ? sources.join(" and ") : "none"})` });
     }
     if (t.s3Prefix !== undefined) {
-        const p = typeof t.s3Prefix === "string" ? s3PrefixProblem(t.s3Prefix) : "expected a key prefix string";
+        const p = typeof t.s3Prefix === "string" ? s3PrefixProblem(t.s3Prefix, deployed?.flowClass) : "expected a key prefix string";
         if (p) problems.push({ field: "s3Prefix", message: p });
     }
     if (t.schedule !== undefined) {
@@ -181,6 +275,9 @@ export function validateTrigger(t: TriggerSpec, prefix: string): TriggerProblem[
             for (const [k, v] of Object.entries(t.parameters)) {
                 if (!PARAMETER_NAME.test(k)) problems.push({ field: "parameters", message: `"${k}" is not a Metaflow parameter name` });
                 if (!["string", "number", "boolean"].includes(typeof v)) problems.push({ field: "parameters", message: `"${k}" must be a string, number or boolean (JSON parameters: give them as a JSON string)` });
+                else if (typeof v === "string" && SHELL_EXPANDED.test(v)) {
+                    problems.push({ field: "parameters", message: `"${k}": ${JSON.stringify(v)} has $ or a backtick, which the start step's shell would expand: Metaflow hands parameters over as export METAFLOW_INIT_<NAME>="<JSON>" lines that it sources (set_batch_environment.py:8-20)` });
+                }
             }
         }
     }
@@ -189,27 +286,58 @@ export function validateTrigger(t: TriggerSpec, prefix: string): TriggerProblem[
         else if (t.s3Prefix === undefined) problems.push({ field: "keyParameter", message: "only s3Prefix triggers have an object key to pass" });
         else if (isPlainObject(t.parameters) && t.keyParameter in t.parameters) problems.push({ field: "keyParameter", message: `"${t.keyParameter}" is also a static parameter; choose one` });
     }
-    if (!problems.length && triggerInput(t, "K".repeat(1024)).template.length > 8192) problems.push({ field: "parameters", message: "the parameters are too large for an EventBridge input template (8 KiB)" });
+    if (!problems.length && triggerInput(t).template.length + (t.keyParameter ? 3 * 1024 : 0) > 8192) problems.push({ field: "parameters", message: "the parameters are too large for an EventBridge input template (8 KiB)" });
     return problems;
 }
 
-/** Placeholder that EventBridge replaces with the created object's key. */
-export const KEY_PLACEHOLDER = "<objectKey>";
-const KEY_SENTINEL = "__METAFLOW_TRIGGER_OBJECT_KEY__";
+/** What a POSIX shell expands inside double quotes (`!` only in interactive bash, not the sh Metaflow's step runs in). */
+export const SHELL_EXPANDED = /[$`]/;
 
 /**
- * The input transformer of a trigger: Metaflow's state machines expect `{"Parameters": "<JSON text of the
- * parameters>"}` (what `step-functions trigger` sends), so the template nests the parameters as a JSON string. For S3
- * triggers with `keyParameter`, the object key from the event is substituted into that string.
- *
- * `keySample` replaces the placeholder, to measure the worst case.
+ * Whether the trigger passes the created object's key, through the relay state machine (see {@link relayDefinition}).
  */
-export function triggerInput(t: TriggerSpec, keySample?: string): { inputPaths: Record<string, string>; template: string } {
-    const params: Record<string, unknown> = { ...(t.parameters ?? {}) };
-    const withKey = t.s3Prefix !== undefined && t.keyParameter !== undefined;
-    if (withKey) params[t.keyParameter!] = KEY_SENTINEL;
-    const template = JSON.stringify({ Parameters: JSON.stringify(params) }).replace(KEY_SENTINEL, keySample ?? KEY_PLACEHOLDER);
-    return { inputPaths: withKey ? { objectKey: "$.detail.object.key" } : {}, template };
+export function passesObjectKey(t: TriggerSpec): boolean {
+    return t.s3Prefix !== undefined && t.keyParameter !== undefined;
+}
+
+/**
+ * The relay between EventBridge and a flow that takes the object key: an Express state machine (JSONata) that starts
+ * the flow with `{"Parameters": "<JSON>"}`, the key percent-encoded (`$encodeUrlComponent`, RFC 3986 unreserved
+ * characters kept). Metaflow hands parameters to the start step as `export METAFLOW_INIT_<NAME>="<JSON>"` lines that
+ * the step's shell sources (Metaflow 2.19.38 step_functions/set_batch_environment.py:8-20, step_functions.py:971-980),
+ * so a raw `$` or backtick in a key would be expanded or run; no quoting survives that, an encoding does. The flow
+ * reads the exact key with `urllib.parse.unquote(self.<keyParameter>)`.
+ *
+ * The static parameters are embedded as a JSONata object literal (JSON is valid JSONata); `%` is written `%` so
+ * no value can close the `{% %}` expression.
+ */
+export function relayDefinition(t: TriggerSpec, targetArn: string): string {
+    const statics = JSON.stringify(t.parameters ?? {}).replace(/%/g, "\\u0025");
+    const key = `{${JSON.stringify(t.keyParameter).replace(/%/g, "\\u0025")}: $encodeUrlComponent($states.input.detail.object.key)}`;
+    return JSON.stringify({
+        Comment: `Starts ${targetArn.split(":").pop()} with the created object's key percent-encoded in parameter ${t.keyParameter}`,
+        QueryLanguage: "JSONata",
+        StartAt: "StartFlow",
+        States: {
+            StartFlow: {
+                Type: "Task",
+                Resource: "arn:aws:states:::states:startExecution",
+                Arguments: { StateMachineArn: targetArn, Input: { Parameters: `{% $string($merge([${statics}, ${key}])) %}` } },
+                End: true,
+            },
+        },
+    });
+}
+
+
+/**
+ * The input transformer of a trigger without the object key: Metaflow's state machines expect `{"Parameters": "<JSON
+ * text of the parameters>"}` (what `step-functions trigger` sends), so the template nests the static parameters as a
+ * JSON string. Triggers with `keyParameter` go through the relay instead (see relayDefinition): EventBridge inserts
+ * a key as is, and the start step's shell would expand it.
+ */
+export function triggerInput(t: TriggerSpec): { template: string } {
+    return { template: JSON.stringify({ Parameters: JSON.stringify(t.parameters ?? {}) }) };
 }
 
 /** The EventBridge pattern of an S3 trigger: objects created under the prefix in the datastore bucket. */

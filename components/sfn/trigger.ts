@@ -3,7 +3,19 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
-import { s3EventPattern, stateMachineName, TriggerSpec, triggerInput, triggerName, validateTrigger } from "./rules";
+import { passesObjectKey, relayDefinition, s3EventPattern, stateMachineName, TriggerSpec, triggerInput, triggerName, validateTrigger } from "./rules";
+
+/** What Step Functions needs to deliver execution logs to CloudWatch Logs (no resource-level permissions exist). */
+export const LOG_DELIVERY_ACTIONS = [
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+];
 
 /** Arguments of {@link PipelineTrigger}. */
 export interface PipelineTriggerArgs {
@@ -15,6 +27,11 @@ export interface PipelineTriggerArgs {
     trigger: TriggerSpec;
     /** The datastore bucket (S3 triggers watch its object events; EventBridge notifications must be on). */
     bucketName: pulumi.Input<string>;
+    /**
+     * `<log group ARN>:*` where the relay (triggers with `keyParameter`) logs failed executions, e.g. a start of a flow
+     * that is not deployed. Express executions send no status events, so this log is where such failures show.
+     */
+    executionLogGroupArn?: pulumi.Input<string>;
 }
 
 export function validatePipelineTriggerArgs(args: PipelineTriggerArgs): string[] {
@@ -23,16 +40,21 @@ export function validatePipelineTriggerArgs(args: PipelineTriggerArgs): string[]
 
 /**
  * Starts a deployed flow's state machine from EventBridge, with no code in between: a rule (new objects under a
- * prefix of the datastore bucket, a schedule, or a given pattern), a target on `<prefix>_<Flow>` whose input
- * transformer hands Metaflow its parameters (`{"Parameters": "<JSON>"}`), and a role that may start only that state
- * machine. The state machine itself comes from `step-functions create`; until it exists, EventBridge's invocations
- * fail (visible in the rule's FailedInvocations metric) and nothing else happens.
+ * prefix of the datastore bucket, a schedule, or a given pattern), a target on the state machine Metaflow deploys
+ * (see stateMachineName) whose input transformer hands Metaflow its parameters (`{"Parameters": "<JSON>"}`), and a
+ * role that may start only that state machine. A trigger that passes the object key (`keyParameter`) targets a relay
+ * instead: an Express state machine that percent-encodes the key before starting the flow (see relayDefinition), so
+ * no key is ever expanded or run by the start step's shell. The flow's state machine comes from
+ * `step-functions create`; until it exists, invocations fail (the rule's FailedInvocations metric, or the relay's
+ * ExecutionsFailed) and nothing else happens.
  */
 export class PipelineTrigger extends pulumi.ComponentResource {
     public readonly ruleArn: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
-    /** The state machine the trigger starts. */
+    /** The flow's state machine the trigger starts. */
     public readonly stateMachineArn: pulumi.Output<string>;
+    /** The relay state machine, for triggers that pass the object key. */
+    public readonly relayArn?: pulumi.Output<string>;
 
     constructor(name: string, args: PipelineTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("metaflow:orchestration:PipelineTrigger", name, {}, opts);
@@ -71,25 +93,67 @@ export class PipelineTrigger extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const policy = new aws.iam.RolePolicy(
-            `${name}-start`,
-            { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: target }] }) },
-            { parent: this },
-        );
+        const startOnly = (arn: pulumi.Input<string>, sid: string) =>
+            pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Sid: sid, Effect: "Allow", Action: "states:StartExecution", Resource: arn }] });
+
+        let relay: aws.sfn.StateMachine | undefined;
+        if (passesObjectKey(t)) {
+            const relayRole = new aws.iam.Role(
+                `${name}-relay-role`,
+                {
+                    name: physicalName(args.namePrefix, `relay-${triggerName(t)}`, NAME_LIMITS.iamRole),
+                    description: `Step Functions relay starts ${stateMachineName(args.stateMachinePrefix, t.flow)} with the object key encoded`.slice(0, 1000),
+                    assumeRolePolicy: serviceTrustPolicy("states.amazonaws.com", account),
+                },
+                { parent: this },
+            );
+            const relayPolicy = new aws.iam.RolePolicy(
+                `${name}-relay-start`,
+                {
+                    role: relayRole.id,
+                    policy: pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: target },
+                            // CloudWatch Logs vended delivery has no resource-level permissions.
+                            ...(args.executionLogGroupArn ? [{ Sid: "ExecutionLogDelivery", Effect: "Allow", Action: LOG_DELIVERY_ACTIONS, Resource: "*" }] : []),
+                        ],
+                    }),
+                },
+                { parent: this },
+            );
+            relay = new aws.sfn.StateMachine(
+                `${name}-relay`,
+                {
+                    // Outside `<stateMachinePrefix>_*` (a hyphen follows the name prefix): not a Metaflow flow.
+                    name: physicalName(args.namePrefix, `trigger-${triggerName(t)}`, NAME_LIMITS.stateMachine),
+                    type: "EXPRESS",
+                    roleArn: relayRole.arn,
+                    definition: target.apply((arn) => relayDefinition(t, arn)),
+                    // Errors only, without execution data: a failed start is visible, object keys are not logged.
+                    loggingConfiguration: args.executionLogGroupArn ? { level: "ERROR", includeExecutionData: false, logDestination: args.executionLogGroupArn } : undefined,
+                },
+                { parent: this, dependsOn: [relayPolicy] },
+            );
+        }
+
+        const policy = new aws.iam.RolePolicy(`${name}-start`, { role: role.id, policy: startOnly(relay ? relay.arn : target, relay ? "StartThisRelay" : "StartThisFlow") }, { parent: this });
 
         const input = triggerInput(t);
         new aws.cloudwatch.EventTarget(
             `${name}-target`,
             {
                 rule: rule.name,
-                arn: target,
+                arn: relay ? relay.arn : target,
                 roleArn: role.arn,
-                inputTransformer: { inputPaths: Object.keys(input.inputPaths).length ? input.inputPaths : undefined, inputTemplate: input.template },
+                // The relay takes the whole event; flows without the key get their static parameters directly.
+                inputTransformer: relay ? undefined : { inputTemplate: input.template },
                 retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
             },
             { parent: this, dependsOn: [policy] },
         );
 
+        this.relayArn = relay?.arn;
         this.ruleArn = rule.arn;
         this.roleArn = role.arn;
         this.stateMachineArn = target;

@@ -73,6 +73,21 @@ export function natGateways(all: ResourceView[]): Array<{ resource: ResourceView
     return [...standalone, ...vpcs].filter((n) => n.count > 0);
 }
 
+/** Assumed image sizes: a cached official image (python:3.x is about 0.4 GB compressed) and a team ML image. */
+export const ECR_ASSUMED_GB = { cached: 0.4, own: 2 };
+
+/** The image count an ECR lifecycle policy keeps (its `imageCountMoreThan` rule for any tag), or undefined. */
+export function keptImages(policy: unknown): number | undefined {
+    let doc: any = policy;
+    try {
+        if (typeof policy === "string") doc = JSON.parse(policy);
+    } catch {
+        return undefined;
+    }
+    const rule = ((doc?.rules ?? []) as any[]).find((r) => r?.selection?.countType === "imageCountMoreThan" && r?.selection?.tagStatus === "any");
+    return rule ? Number(rule.selection.countNumber) : undefined;
+}
+
 /** GPU compute environments: GPU instance families, or the NVIDIA ECS AMI. */
 export function isGpuComputeEnvironment(ce: ResourceView): boolean {
     const types: string[] = ce.props.computeResources?.instanceTypes ?? [];
@@ -189,6 +204,16 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         const cheapest = prices.reduce((a, b) => (b.usd < a.usd ? b : a));
         const factor = isSpotComputeEnvironment(ce) ? s.usage.spotFactor : 1;
         fixed(ce, "batch", min * cheapest.usd * HOURS_PER_MONTH * factor, `minvCpus ${min} always on, at ${cheapest.type} ${money(cheapest.usd)}/vCPU-h x 730 h${factor !== 1 ? ` x spot factor ${factor}` : ""}`);
+    }
+    // ECR: storage only, bounded by each repository's lifecycle policy (the newest N images); sizes are assumptions.
+    const lifecycles = ofType(all, "aws:ecr/lifecyclePolicy:LifecyclePolicy");
+    for (const r of ofType(all, "aws:ecr/repository:Repository", "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate")) {
+        const template = r.type.endsWith("RepositoryCreationTemplate");
+        const policy = template ? r.props.lifecyclePolicy : lifecycles.find((l) => l.props.repository === r.props.name || referenced(l, "repository", [r]).length)?.props.policy;
+        const keep = keptImages(policy);
+        const gb = template ? ECR_ASSUMED_GB.cached : ECR_ASSUMED_GB.own;
+        if (keep === undefined) none(r, "no lifecycle policy bounds its images: ECR storage grows with every push");
+        else fixed(r, "storage", keep * gb * PRICES.ecrStorage.usd, `${template ? "pull-through cache: " : ""}lifecycle keeps at most ${keep} images x ${gb} GB (assumed) x ${money(PRICES.ecrStorage.usd)}/GB-month`, true);
     }
     for (const r of ofType(all, T.budget)) none(r, "AWS Budgets: an account's first two budgets are free, each further one $0.02/day; the count is account-wide");
     for (const r of ofType(all, T.efsFileSystem)) none(r, "EFS storage is billed by usage");

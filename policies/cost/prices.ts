@@ -63,6 +63,8 @@ export const PRICES = {
     alb: p(0.0225, "hour"),
     nlb: p(0.0225, "hour"),
     s3Standard: p(0.023, "GB-month"),
+    // ECR private registry storage, us-east-1 list price (pulls inside the region and through an S3 gateway endpoint are free).
+    ecrStorage: p(0.1, "GB-month", "AWS ECR pricing page, 2026"),
     logsIngestion: p(0.5, "GB ingested"),
     logsStorage: p(0.03, "GB-month"),
     alarm: p(0.1, "alarm-month"),

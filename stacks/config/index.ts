@@ -20,7 +20,7 @@ import {
     taskCountProblems,
 } from "../../components/metaflow-service/rules";
 import { ipv4CidrProblem } from "../../components/network-rules";
-import { duplicateTriggerNames, TriggerSpec, validateTrigger } from "../../components/sfn/rules";
+import { duplicateTriggerNames, PREFIX_WITHOUT_HYPHEN, TriggerSpec, validateTrigger } from "../../components/sfn/rules";
 import { accessKeys } from "./keys/access";
 import { artifactKeys } from "./keys/artifacts";
 import { batchKeys, QueueOverride, resolveQueues } from "./keys/batch";
@@ -281,6 +281,10 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
         problems.push({ key: key("alarmEmail"), given: show(v.alarmEmail), allowed: `has no effect while ${key("monitoring")} is false: remove it, or turn monitoring on` });
     }
     const stateMachinePrefix = v.sfnStateMachinePrefix ?? v.namePrefix ?? defaultNamePrefix(ctx.stack);
+    if (!stateMachinePrefix.includes("-")) {
+        const from = v.sfnStateMachinePrefix !== undefined ? "sfnStateMachinePrefix" : "namePrefix";
+        problems.push({ key: key(from), given: show(stateMachinePrefix), allowed: `${from === "namePrefix" ? "the default state machine prefix (set sfnStateMachinePrefix to choose another): " : ""}${PREFIX_WITHOUT_HYPHEN(stateMachinePrefix)}` });
+    }
     const triggers = (v.triggers ?? []) as TriggerSpec[];
     triggers.forEach((t, i) => {
         for (const p of validateTrigger(t, stateMachinePrefix)) {

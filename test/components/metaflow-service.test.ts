@@ -308,7 +308,7 @@ describe("MetaflowService", function () {
             expect(second.one(T.stage).inputs.accessLogSettings.destinationArn).to.equal(second.one(T.logGroup, "-api-logs").state.arn);
         });
 
-        it("generates the key, keeps it in Secrets Manager under the platform key and hands it over only as a secret", () => {
+        it("generates the key and keeps it in Secrets Manager under the platform key, never in the profile or an output", () => {
             const key = run.one(T.password).state.result as string;
             expect(key).to.have.length(40);
             expect(run.one(T.secret).inputs.kmsKeyId).to.equal(kmsArn(run));
@@ -317,10 +317,13 @@ describe("MetaflowService", function () {
             expect(version.inputs.secretString).to.equal(key);
             expect(run.one("aws:apigateway/apiKey:ApiKey").secretPaths).to.include("value");
             const mf = run.outputs.metaflowConfig as Record<string, string>;
-            expect(mf.METAFLOW_SERVICE_AUTH_KEY).to.equal(key);
-            expect(mf.METAFLOW_SERVICE_URL).to.equal(run.one(T.stage).state.invokeUrl);
+            // Metaflow would forward it to every Batch task and state machine (METAFLOW_SERVICE_HEADERS).
+            expect(mf).to.not.have.property("METAFLOW_SERVICE_AUTH_KEY");
+            expect(JSON.stringify(run.outputs)).to.not.include(key);
+            expect(mf.METAFLOW_SERVICE_URL).to.equal(run.outputs.metadataServiceUrl);
             expect(mf.METAFLOW_SERVICE_INTERNAL_URL).to.equal(run.outputs.metadataServiceUrl);
-            expect(hidden.outputs.metaflowConfig).to.equal("[secret]");
+            // Nothing secret is left in the profile: it reads without --show-secrets.
+            expect((hidden.outputs.metaflowConfig as Record<string, string>).METAFLOW_SERVICE_URL).to.equal(run.outputs.metadataServiceUrl);
             expect(JSON.stringify(hidden.outputs)).to.not.include(key);
         });
 

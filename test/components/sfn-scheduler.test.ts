@@ -127,7 +127,7 @@ describe("SfnScheduler (component)", () => {
     const args = {
         namePrefix: "t",
         region: "us-east-1",
-        stateMachinePrefix: "team",
+        stateMachinePrefix: "team-a",
         kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k",
         bucketArn: "arn:aws:s3:::b",
         bucketName: "b",
@@ -137,15 +137,17 @@ describe("SfnScheduler (component)", () => {
 
     it("scopes the events role to its own prefix", async () => {
         const run = await runComponent(() => new SfnScheduler("s", args));
-        expect(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "s-events")).Statement[0].Resource).to.equal(`arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:team_*`);
+        expect(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "s-events")).Statement[0].Resource).to.equal(`arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:team-a_*`);
         expect(run.one("aws:dynamodb/table:Table").protect).to.equal(false);
     });
 
     it("refuses a prefix that leaves no room for a 40-character flow name", () => {
-        const prefix = "p".repeat(40);
+        const prefix = `p-${"p".repeat(38)}`;
         expect(validateSfnSchedulerArgs({ ...args, stateMachinePrefix: prefix })).to.deep.equal([
             `stateMachinePrefix: "${prefix}" has 40 characters; at most 39 keep "<prefix>_<FlowName>" within AWS's 80-character limit for flow names up to 40 characters`,
         ]);
         expect(() => new SfnScheduler("bad", { ...args, stateMachinePrefix: "has space" })).to.throw(/SfnScheduler bad: stateMachinePrefix: "has space" must be letters/);
+        // Metaflow omits a prefix that a flow or project name starts with (step_functions_cli.py:283-288).
+        expect(() => new SfnScheduler("ml", { ...args, stateMachinePrefix: "ml" })).to.throw(/SfnScheduler ml: stateMachinePrefix: "ml" has no hyphen: Metaflow omits the prefix/);
     });
 });

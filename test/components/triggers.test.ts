@@ -1,12 +1,18 @@
 import { expect } from "chai";
 
-import { PipelineTrigger, scheduleProblem, s3PrefixProblem, triggerInput, triggerName, validateTrigger } from "../../components/sfn";
+import { LOG_DELIVERY_ACTIONS, PipelineTrigger, relayDefinition, scheduleProblem, s3PrefixProblem, stateMachineName, triggerInput, triggerName, validateTrigger } from "../../components/sfn";
+import { TriggerSpec } from "../../components/sfn";
 import { loadConfig } from "../../stacks/config";
-import { policyOf, runComponent, runStack, StackRun } from "../harness";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+import { plan } from "../../scripts/plan";
+import { policyOf, ROOT, runComponent, runStack, StackRun } from "../harness";
 
 const ACCOUNT = "123456789012";
 const TRIGGERS = [
-    { flow: "IngestFlow", s3Prefix: "data/incoming/", parameters: { mode: "full", limit: 10 }, keyParameter: "key" },
+    { flow: "IngestFlow", s3Prefix: "data/incoming/", parameters: { mode: "full", limit: 10 }, keyParameter: "key" } as TriggerSpec,
     { flow: "NightlyTrainFlow", schedule: "cron(0 3 * * ? *)", parameters: { epochs: 5 } },
     { name: "on-feature-store", flow: "ScoreFlow", eventPattern: { source: ["acme.features"], "detail-type": ["Table Refreshed"] } },
 ];
@@ -30,15 +36,27 @@ for (const stack of ["dev", "prod"]) {
                 detail: { bucket: { name: [bucket] }, object: { key: [{ prefix: "data/incoming/" }] } },
             });
             expect(rule.inputs).to.not.have.property("scheduleExpression");
+            // The key goes through the relay, which encodes it before the flow's shell sees it.
+            const relay = run.one("aws:sfn/stateMachine:StateMachine", "trigger-ingestflow-s3-relay");
+            expect(relay.inputs.type).to.equal("EXPRESS");
+            expect(relay.inputs.name).to.equal(`mf-${stack}-trigger-ingestflow-s3`);
+            expect(relay.inputs.name.startsWith(`mf-${stack}_`), "outside the flows' <prefix>_*").to.equal(false);
+            expect(JSON.parse(relay.inputs.definition).States.StartFlow.Arguments.StateMachineArn).to.equal(machine("IngestFlow"));
+            expect(relay.inputs.definition).to.equal(relayDefinition(TRIGGERS[0], machine("IngestFlow")));
+            // Failed starts (e.g. the flow is not deployed) are logged, without execution data (no keys in logs).
+            const logGroup = run.one("aws:cloudwatch/logGroup:LogGroup", "-sfn-executions");
+            expect(relay.inputs.loggingConfiguration).to.deep.equal({ level: "ERROR", includeExecutionData: false, logDestination: `${logGroup.state.arn}:*` });
             const target = run.one("aws:cloudwatch/eventTarget:EventTarget", "trigger-ingestflow-s3-target");
-            expect(target.inputs.arn).to.equal(machine("IngestFlow"));
+            expect(target.inputs.arn).to.equal(relay.state.arn);
             expect(target.inputs.rule).to.equal(rule.state.name);
-            expect(target.inputs.inputTransformer.inputPaths).to.deep.equal({ objectKey: "$.detail.object.key" });
-            const template = target.inputs.inputTransformer.inputTemplate as string;
-            expect(template).to.equal('{"Parameters":"{\\"mode\\":\\"full\\",\\"limit\\":10,\\"key\\":\\"<objectKey>\\"}"}');
-            // What Step Functions receives once EventBridge substitutes the key: Metaflow's {"Parameters": "<JSON>"}.
-            const received = JSON.parse(template.replace("<objectKey>", "data/incoming/2026-11-26.csv"));
-            expect(JSON.parse(received.Parameters)).to.deep.equal({ mode: "full", limit: 10, key: "data/incoming/2026-11-26.csv" });
+            expect(target.inputs).to.not.have.property("inputTransformer");
+            const relayRole = run.one("aws:iam/role:Role", "trigger-ingestflow-s3-relay-role");
+            expect(JSON.parse(relayRole.inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({ Service: "states.amazonaws.com" });
+            expect(relay.inputs.roleArn).to.equal(relayRole.state.arn);
+            expect(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "trigger-ingestflow-s3-relay-start")).Statement).to.deep.equal([
+                { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: machine("IngestFlow") },
+                { Sid: "ExecutionLogDelivery", Effect: "Allow", Action: LOG_DELIVERY_ACTIONS, Resource: "*" },
+            ]);
             // The datastore bucket sends its events to EventBridge.
             expect(run.ofType("aws:s3/bucketNotification:BucketNotification")[0].inputs.eventbridge).to.equal(true);
         });
@@ -72,13 +90,28 @@ for (const stack of ["dev", "prod"]) {
                         Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnEquals: { "aws:SourceArn": rule.state.arn } },
                     },
                 ]);
+                const relay = run.ofType("aws:sfn/stateMachine:StateMachine").find((m) => m.name.endsWith(`trigger-${name}-relay`));
                 expect(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", `trigger-${name}-start`)).Statement).to.deep.equal([
-                    { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: machine(flow) },
+                    relay
+                        ? { Sid: "StartThisRelay", Effect: "Allow", Action: "states:StartExecution", Resource: relay.state.arn }
+                        : { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: machine(flow) },
                 ]);
                 expect(run.one("aws:cloudwatch/eventTarget:EventTarget", `trigger-${name}-target`).inputs.roleArn).to.equal(role.state.arn);
             }
             expect(run.ofType("aws:lambda/function:Function")).to.have.length(0);
             expect(Object.keys((run.outputs.stepFunctions as any).triggers)).to.have.length(3);
+        });
+
+        it("passes both policy packs with every kind of trigger (the relay logs its executions)", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "triggers-"));
+            const file = path.join(dir, `Pulumi.${stack}.yaml`);
+            fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8") + `  metaflow-platform:triggers: ${JSON.stringify(TRIGGERS)}\n`);
+            try {
+                const result = await plan({ config: file, references: path.join(ROOT, "fixtures", "references.json"), json: true, showSecrets: false });
+                expect((result.document as any).violations.filter((v: any) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
     });
 }
@@ -102,19 +135,60 @@ describe("trigger rules", () => {
         expect(s3PrefixProblem("meta")).to.match(/overlaps metaflow\//);
         expect(s3PrefixProblem("")).to.match(/must not be empty/);
         expect(s3PrefixProblem("/data")).to.match(/do not start with \//);
+        // metaflow.S3(run=self) writes data/<Flow>/<run id>/ (s3.py:533-555): no trigger may watch its own flow's writes.
+        expect(s3PrefixProblem("data/")).to.match(/^covers data\/, where metaflow\.S3\(run=self\) writes every flow's data/);
+        expect(s3PrefixProblem("data/IngestFlow/in/", "IngestFlow")).to.match(/^overlaps data\/IngestFlow\/, where IngestFlow writes its own data/);
+        expect(s3PrefixProblem("data/Ingest", "IngestFlow")).to.match(/^overlaps data\/IngestFlow\//);
+        expect(s3PrefixProblem("data/incoming/", "IngestFlow")).to.equal(undefined);
+        expect(s3PrefixProblem("incoming/", "IngestFlow")).to.equal(undefined);
     });
 
     it("wants exactly one source", () => {
         expect(problems({ flow: "F" })).to.deep.equal(["s3Prefix: give exactly one of s3Prefix, schedule, eventPattern (got none)"]);
-        expect(problems({ flow: "F", s3Prefix: "data/", schedule: "rate(1 day)" })).to.deep.equal(["schedule: give exactly one of s3Prefix, schedule, eventPattern (got s3Prefix and schedule)"]);
+        expect(problems({ flow: "F", s3Prefix: "incoming/", schedule: "rate(1 day)" })).to.deep.equal(["schedule: give exactly one of s3Prefix, schedule, eventPattern (got s3Prefix and schedule)"]);
     });
 
     it("keeps <prefix>_<FlowName> within 80 characters and flow names valid", () => {
         expect(problems({ flow: "F".repeat(73), schedule: "rate(1 day)" })).to.deep.equal([]);
         expect(problems({ flow: "F".repeat(74), schedule: "rate(1 day)" })).to.deep.equal([
-            `flow: "mf-dev_${"F".repeat(74)}" exceeds the 80-character state machine limit: with prefix "mf-dev" a flow name may have at most 73 characters`,
+            `flow: "mf-dev_${"F".repeat(74)}" exceeds the 80-character state machine limit and step-functions create refuses it: with prefix "mf-dev" a flow name may have at most 73 characters`,
         ]);
         expect(problems({ flow: "1Flow", schedule: "rate(1 day)" })[0]).to.match(/^flow: expected the deployed flow name/);
+    });
+
+    it("names state machines as Metaflow's step-functions create does (step_functions_cli.py:282-328)", () => {
+        expect(stateMachineName("mf-dev", "IngestFlow")).to.equal("mf-dev_IngestFlow");
+        expect(stateMachineName("mf-dev", "ranking.prod.ScoreFlow")).to.equal("mf-dev_ranking.prod.ScoreFlow");
+        // Over 60 characters under @project: cut to 60, then "-" and 16 characters of the base32 SHA-1 (computed with Python's hashlib).
+        expect(stateMachineName("mf-prod", "recommendations_platform.test.feature_branch_x.TrainRankingModelFlow")).to.equal("mf-prod_recommendations_platform.test.feature_branch_x.Train-2u6swbuiul4rdgra");
+        // A name that starts with the prefix is deployed without it.
+        expect(stateMachineName("ml", "mlops.prod.TrainFlow")).to.equal("mlops.prod.TrainFlow");
+    });
+
+    it("rejects a trigger whose state machine Metaflow would deploy outside <prefix>_*, naming it", () => {
+        const found = validateTrigger({ flow: "mlops.prod.TrainFlow", schedule: "rate(1 day)" }, "ml");
+        expect(found).to.have.length(1);
+        expect(found[0].message).to.match(/^Metaflow deploys this flow as "mlops\.prod\.TrainFlow", without the prefix/);
+        // @project names are cut, never refused; plain flow names over 80 characters are refused by Metaflow.
+        expect(problems({ flow: `p.prod.${"F".repeat(80)}`, schedule: "rate(1 day)" })).to.deep.equal([]);
+        expect(problems({ flow: "ranking.staging.ScoreFlow", schedule: "rate(1 day)" })[0]).to.match(/^flow: expected the deployed flow name/);
+    });
+
+    it("relays the key percent-encoded next to the static parameters, whatever their text (JSONata, as Step Functions evaluates it)", async () => {
+        const jsonata = require("jsonata");
+        const t: TriggerSpec = { flow: "F", s3Prefix: "incoming/", keyParameter: "key", parameters: { note: '100%} "done" \\ %{', n: 2, ok: true } };
+        const args = JSON.parse(relayDefinition(t, "arn:aws:states:us-east-1:1:stateMachine:mf-dev_F")).States.StartFlow.Arguments;
+        expect(args.StateMachineArn).to.equal("arn:aws:states:us-east-1:1:stateMachine:mf-dev_F");
+        const expr = /^\{%([\s\S]*)%\}$/.exec(args.Input.Parameters)![1];
+        const parameters = await jsonata(expr).evaluate({}, { states: { input: { detail: { object: { key: "incoming/a b$`c`.csv" } } } } });
+        expect(JSON.parse(parameters)).to.deep.equal({ ...t.parameters, key: "incoming%2Fa%20b%24%60c%60.csv" });
+    });
+
+    it("refuses static parameters the start step's shell would expand", () => {
+        expect(problems({ flow: "F", schedule: "rate(1 day)", parameters: { a: "cost$5", b: "`id`", c: 'quote" and \\ are fine' } })).to.deep.equal([
+            'parameters: "a": "cost$5" has $ or a backtick, which the start step\'s shell would expand: Metaflow hands parameters over as export METAFLOW_INIT_<NAME>="<JSON>" lines that it sources (set_batch_environment.py:8-20)',
+            'parameters: "b": "`id`" has $ or a backtick, which the start step\'s shell would expand: Metaflow hands parameters over as export METAFLOW_INIT_<NAME>="<JSON>" lines that it sources (set_batch_environment.py:8-20)',
+        ]);
     });
 
     it("checks parameters and the key parameter", () => {
@@ -167,15 +241,18 @@ describe("triggers configuration", () => {
     });
 
     it("measures flow names against the configured state machine prefix", () => {
-        const prefix = "p".repeat(39);
+        const prefix = `p-${"p".repeat(37)}`;
         expect(problems({ sfnStateMachinePrefix: prefix, triggers: [{ flow: "F".repeat(41), schedule: "rate(1 day)" }] })).to.deep.equal([
-            `metaflow-platform:triggers[0].flow: "${prefix}_${"F".repeat(41)}" exceeds the 80-character state machine limit: with prefix "${prefix}" a flow name may have at most 40 characters`,
+            `metaflow-platform:triggers[0].flow: "${prefix}_${"F".repeat(41)}" exceeds the 80-character state machine limit and step-functions create refuses it: with prefix "${prefix}" a flow name may have at most 40 characters`,
         ]);
         expect(problems({ sfnStateMachinePrefix: "p".repeat(40) })[0]).to.match(/^metaflow-platform:sfnStateMachinePrefix: expected 1-39 letters/);
+        // Metaflow omits a prefix that a flow or project name starts with: a prefix needs a hyphen, whichever key sets it.
+        expect(problems({ sfnStateMachinePrefix: "ml" })[0]).to.match(/^metaflow-platform:sfnStateMachinePrefix: "ml" has no hyphen: Metaflow omits the prefix/);
+        expect(problems({ namePrefix: "mlplat" })[0]).to.match(/^metaflow-platform:namePrefix: the default state machine prefix .*"mlplat" has no hyphen/);
     });
 
     it("needs the bucket's EventBridge notifications for S3 triggers, and distinct trigger names", () => {
-        expect(problems({ artifactEventBridge: "false", triggers: [{ flow: "F", s3Prefix: "data/" }] })).to.deep.equal([
+        expect(problems({ artifactEventBridge: "false", triggers: [{ flow: "F", s3Prefix: "incoming/" }] })).to.deep.equal([
             "metaflow-platform:artifactEventBridge: must be true while a trigger watches an s3Prefix: S3 sends object events to EventBridge only when enabled",
         ]);
         expect(problems({ triggers: [{ flow: "F", schedule: "rate(1 day)" }, { flow: "F", schedule: "rate(2 days)" }] })).to.deep.equal([

@@ -34,7 +34,7 @@ describe("compute and scheduling configuration", () => {
 
     it("follows namePrefix, or sfnStateMachinePrefix when given", () => {
         expect(config("dev", { namePrefix: "ml-dev" }).sfn.stateMachinePrefix).to.equal("ml-dev");
-        expect(config("dev", { namePrefix: "ml-dev", sfnStateMachinePrefix: "ML_Dev" }).sfn.stateMachinePrefix).to.equal("ML_Dev");
+        expect(config("dev", { namePrefix: "ml-dev", sfnStateMachinePrefix: "ML-Dev" }).sfn.stateMachinePrefix).to.equal("ML-Dev");
     });
 
     it("names the queue field when a GPU count per job cannot fit the largest instance", () => {
