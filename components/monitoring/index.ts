@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { eventDeadLetter } from "../event-dead-letter";
 import { regionalArns } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { ALARM_PUBLISHERS } from "../platform-key";
@@ -150,7 +151,8 @@ export class Monitoring extends pulumi.ComponentResource {
         const eventRules = rules.map((r) => {
             // Hyphenated names: engineers may manage only `<stateMachinePrefix>_*` rules (their @schedule rules).
             const rule = new aws.cloudwatch.EventRule(`${name}-${r.role}`, { name: physicalName(p, r.role, NAME_LIMITS.eventRule), description: r.description, eventPattern: pulumi.jsonStringify(r.pattern) }, parent);
-            new aws.cloudwatch.EventTarget(`${name}-${r.role}`, { rule: rule.name, arn: topicArn, inputTransformer: r.transformer }, parent);
+            const dead = eventDeadLetter(`${name}-${r.role}`, { namePrefix: p, role: r.role, ruleArn: rule.arn, ruleName: rule.name, alarmTopicArn: topicArn, account }, parent);
+            new aws.cloudwatch.EventTarget(`${name}-${r.role}`, { rule: rule.name, arn: topicArn, inputTransformer: r.transformer, deadLetterConfig: dead.deadLetterConfig }, parent);
             return rule;
         });
 
