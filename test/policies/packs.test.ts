@@ -94,6 +94,16 @@ describe("policy documentation", () => {
         const missing = [...SECURITY_RULES, ...costRules, ...AWS_RULES].map((r) => r.name).filter((n) => !text.includes(`\`${n}\``));
         expect(missing).to.deep.equal([]);
     });
+
+    it("docs/policies.md gives every policy its pack, baseline identifiers and enforcement level", () => {
+        const text = fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8");
+        const rows = new Map(text.split("\n").filter((l) => l.startsWith("| `") && l.split("|").length === 9).map((l) => [l.split("|")[1].trim().replace(/`/g, ""), l.split("|").map((c) => c.trim())]));
+        const wrong = [...SECURITY_RULES, ...costRules, ...AWS_RULES].filter((r) => {
+            const row = rows.get(r.name);
+            return !row || row[2] !== r.pack || row[4] !== ((r.baseline ?? []).join(", ") || "-") || row[5] !== (r.enforcementLevel ?? "mandatory");
+        });
+        expect(wrong.map((r) => r.name), "rows out of step with the rules").to.deep.equal([]);
+    });
 });
 
 describe("values unknown during a preview", () => {
