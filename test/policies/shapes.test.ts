@@ -5,11 +5,13 @@
  */
 import { expect } from "chai";
 
+import { TLS_POLICY } from "../../components/metaflow-service/rules";
 import { evaluate, Rule } from "../../policies/lib/rule";
 import { PolicySettings } from "../../policies/lib/settings";
 import { T } from "../../policies/lib/types";
 import { ResourceView } from "../../policies/lib/view";
 import { SECURITY_RULES } from "../../policies/security/rules/index";
+import { tlsPolicyProblems } from "../../policies/security/rules/network";
 import { compliantBucket, doc, eventTarget, replace, res } from "./fixtures";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/k";
@@ -256,4 +258,11 @@ describe("security rules in depth: every violating shape alone", () => {
             }
         });
     }
+});
+
+describe("the platform's own choices against the rules", () => {
+    it("the listeners' TLS policy passes lb-listener-tls12-policy", () => {
+        expect(tlsPolicyProblems(TLS_POLICY)).to.deep.equal([]);
+        expect(tlsPolicyProblems("ELBSecurityPolicy-TLS13-1-0-2021-06")).to.have.length(1);
+    });
 });
