@@ -239,7 +239,9 @@ export const EXFILTRATION_ACTIONS: ReadonlySet<string> = new Set(
     ].map((a) => a.toLowerCase()),
 );
 
-const isStar = (r: unknown) => r === "*";
+// "*", or an ARN that names every resource of its type: every bucket or every bucket's objects in S3, or a resource
+// type followed by nothing but a wildcard (`...:secret:*`, `...:parameter/*`, `...:table/*`).
+const isStar = (r: unknown) => typeof r === "string" && (isWildcardResource(r) || /^arn:aws[a-z-]*:s3:::\*(\/\*)?$/.test(r) || /^arn:aws[a-z-]*:[a-z0-9-]+:[^:]+:[^:]*:[a-z-]+[:/]\*$/.test(r));
 
 /** Allow statements of an identity policy that grant an exfiltration action on `"*"` (or `*` itself). */
 export function exfiltrationProblems(doc: unknown, where: string): string[] {
@@ -249,7 +251,8 @@ export function exfiltrationProblems(doc: unknown, where: string): string[] {
         if (s.Effect !== "Allow" || !resourcesOf(s).some(isStar)) return [];
         const named = actionsOf(s).filter((a) => typeof a === "string" && !isUnknown(a));
         const hits = named.filter((a) => a === "*" || expandAction(a).some((x) => EXFILTRATION_ACTIONS.has(x.toLowerCase())));
-        return hits.length ? [`${where} statement ${s.Sid ?? i} allows ${hits.join(", ")} on "*": data or secrets of the whole account can be read; name the resources`] : [];
+        const on = resourcesOf(s).filter(isStar).map((r) => `"${r}"`).join(", ");
+        return hits.length ? [`${where} statement ${s.Sid ?? i} allows ${hits.join(", ")} on ${on}: data or secrets of the whole account can be read; name the resources`] : [];
     });
 }
 

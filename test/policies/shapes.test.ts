@@ -97,7 +97,7 @@ const DEPTH: Record<string, Depth> = {
         ],
     },
     "iam-no-exfiltration-on-star": {
-        good: [identity({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::b/*" }), identity({ Effect: "Allow", Action: ["s3:ListAllMyBuckets", "ec2:DescribeSubnets"], Resource: "*" }), identity({ Effect: "Deny", Action: "s3:GetObject", Resource: "*" })],
+        good: [identity({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::b/*" }), identity({ Effect: "Allow", Action: ["ssm:GetParameters"], Resource: "arn:aws:ssm:us-east-1:123456789012:parameter/mf-dev/*" }), identity({ Effect: "Allow", Action: ["s3:ListAllMyBuckets", "ec2:DescribeSubnets"], Resource: "*" }), identity({ Effect: "Deny", Action: "s3:GetObject", Resource: "*" })],
         shapes: [
             ["s3:Get*", identity({ Effect: "Allow", Action: "s3:Get*", Resource: "*" }), /s3:Get\* on "\*"/],
             ["s3:GetObject", identity({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }), /s3:GetObject on/],
@@ -107,6 +107,9 @@ const DEPTH: Record<string, Depth> = {
             ["dynamodb:Scan", identity({ Effect: "Allow", Action: "dynamodb:Scan", Resource: "*" }), /dynamodb:Scan on/],
             ["kms:Decrypt", identity({ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" }), /kms:Decrypt on/],
             ["among other resources", identity({ Effect: "Allow", Action: "s3:GetObject", Resource: ["arn:aws:s3:::b/*", "*"] }), /s3:GetObject on/],
+            ["every bucket's objects", identity({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::*/*" }), /s3:GetObject on "arn:aws:s3:::\*\/\*"/],
+            ["every secret", identity({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:*" }), /GetSecretValue on "arn:aws:secretsmanager/],
+            ["every parameter", identity({ Effect: "Allow", Action: "ssm:GetParameter", Resource: "arn:aws:ssm:us-east-1:123456789012:parameter/*" }), /ssm:GetParameter on/],
         ],
     },
     "iam-no-broad-managed-policies": {
@@ -167,6 +170,7 @@ const DEPTH: Record<string, Depth> = {
             ["a default group named", db({ parameterGroupName: "default.postgres16" }), /default\.postgres16 is a default parameter group/],
             ["a group outside the stack", db({ parameterGroupName: "shared-pg" }), /shared-pg is not part of the stack/],
             ["a stack group with force_ssl 0", [...db({ parameterGroupName: "pg-id" }), res(T.rdsParameterGroup, "pg", { family: "postgres16", parameters: [{ name: "rds.force_ssl", value: "0" }] })], /pg does not set rds\.force_ssl = 1/],
+            ["a stack group whose parameters are unknown is judged later, not refused", [...db({ parameterGroupName: "pg-id", engineVersion: "14.9" }), res(T.rdsParameterGroup, "pg", { family: "postgres14", parameters: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }), ...db({ parameterGroupName: "default.postgres14" })], /default\.postgres14/],
             ["a stack group without force_ssl", [...db({ parameterGroupName: "pg-id" }), res(T.rdsParameterGroup, "pg", { family: "postgres16", parameters: [] })], /pg does not set/],
         ],
     },

@@ -96,7 +96,7 @@ export const rdsIamRules: Rule[] = [
             const groups = referenced(db, "parameterGroupName", ofType(all, T.rdsParameterGroup));
             const report = (message: string) => [{ urn: db.urn, message: `database ${db.name}: ${message}` }];
             if (groups.length) {
-                const off = groups.filter((g) => !((g.props.parameters ?? []) as any[]).some((p) => p?.name === "rds.force_ssl" && (isUnknown(p?.value) || String(p?.value) === "1")));
+                const off = groups.filter((g) => !isUnknown(g.props.parameters) && !((g.props.parameters ?? []) as any[]).some((p) => p?.name === "rds.force_ssl" && (isUnknown(p?.value) || String(p?.value) === "1")));
                 return off.length ? report(`parameter group ${off.map((g) => g.name).join(", ")} does not set rds.force_ssl = 1`) : [];
             }
             if (isUnknown(name)) return [];
