@@ -47,9 +47,10 @@ export function runsAsRoot(user: unknown): boolean {
  */
 export const ROOT_IMAGES: Array<{ pattern: RegExp; why: string }> = [
     { pattern: /(^|\/)metaflow_metadata_service(:|@|$)/, why: "the metaflow-service image keeps its code in /root (mode 0700) and declares no USER" },
-    // Not verified: the UI's static image (public.ecr.aws/outerbounds/metaflow_ui) documents no user, and no test here
-    // runs it under another uid. Until one does, it keeps the image's user (docs/policies.md, "Recorded exceptions").
-    { pattern: /(^|\/)metaflow_ui(:|@|$)/, why: "the metaflow_ui image's user is undocumented and untested under another uid (exception to verify)" },
+    // The UI's static image (Netflix/metaflow-ui's Dockerfile: `FROM nginx`, no USER) renders its configuration at start
+    // from /etc/nginx/templates into /etc/nginx/conf.d (the nginx image's entrypoint, with $PORT and $METAFLOW_SERVICE)
+    // and writes /var/run/nginx.pid: both root-owned in the nginx image. Not run here under another uid.
+    { pattern: /(^|\/)metaflow_ui(:|@|$)/, why: "the metaflow_ui image (FROM nginx, no USER) writes its rendered configuration and pid file to root-owned paths at start" },
 ];
 
 export const computeRules: Rule[] = [
