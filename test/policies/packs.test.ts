@@ -137,6 +137,9 @@ describe("values unknown during a preview", () => {
         { policy: "sns-topic-encrypted", type: T.snsTopic, unknown: { kmsMasterKeyId: U }, known: { kmsMasterKeyId: "alias/aws/sns" } },
         { policy: "container-non-root", type: T.ecsTaskDefinition, unknown: { containerDefinitions: U }, known: { containerDefinitions: JSON.stringify([{ name: "a", image: "x", user: "root" }]) } },
         { policy: "iam-no-exfiltration-on-star", type: T.rolePolicy, unknown: { role: U, policy: U }, known: { role: "r", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] } } },
+        { policy: "eventbridge-target-dlq-and-alarm",
+          unknown: stackOf([T.eventTarget, { rule: U, arn: U, deadLetterConfig: { arn: U } }], [T.metricAlarm, { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: U }, alarmActions: [U] }]),
+          known: stackOf([T.eventTarget, { rule: "r", arn: "arn:aws:sns:us-east-1:1:t" }]) },
         { policy: "iam-no-broad-managed-policies", type: T.rolePolicyAttachment, unknown: { role: U, policyArn: U }, known: { role: "r", policyArn: "arn:aws:iam::aws:policy/PowerUserAccess" } },
     ];
 
