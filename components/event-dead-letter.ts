@@ -32,6 +32,16 @@ const QUEUE_NAME_MAX = 80;
 
 /** Creates the queue, its policy and the alarm; returns the `deadLetterConfig` for the target. */
 export function eventDeadLetter(name: string, args: EventDeadLetterArgs, opts: pulumi.CustomResourceOptions): { deadLetterConfig: { arn: pulumi.Output<string> }; queue: aws.sqs.Queue } {
+    const dead = deadLetterQueue(name, args, opts);
+    failedInvocationsAlarm(name, args, opts);
+    return dead;
+}
+
+/**
+ * The queue and its policy alone, for a target whose alarm another component makes (pipeline triggers: the alarm
+ * topic may be created after them, by Monitoring, which alarms on their rules).
+ */
+export function deadLetterQueue(name: string, args: Omit<EventDeadLetterArgs, "alarmTopicArn" | "ruleName">, opts: pulumi.CustomResourceOptions): { deadLetterConfig: { arn: pulumi.Output<string> }; queue: aws.sqs.Queue } {
     const queue = new aws.sqs.Queue(
         `${name}-dlq`,
         { name: physicalName(args.namePrefix, `${args.role}-dlq`, QUEUE_NAME_MAX), messageRetentionSeconds: FOURTEEN_DAYS, sqsManagedSseEnabled: true },
@@ -57,7 +67,12 @@ export function eventDeadLetter(name: string, args: EventDeadLetterArgs, opts: p
         },
         opts,
     );
-    new aws.cloudwatch.MetricAlarm(
+    return { deadLetterConfig: { arn: queue.arn }, queue };
+}
+
+/** The alarm on a rule's FailedInvocations, to the alarm topic. */
+export function failedInvocationsAlarm(name: string, args: Pick<EventDeadLetterArgs, "namePrefix" | "role" | "ruleName" | "alarmTopicArn">, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
+    return new aws.cloudwatch.MetricAlarm(
         `${name}-failed-invocations`,
         {
             name: physicalName(args.namePrefix, `${args.role}-failed-invocations`, 255),
@@ -77,5 +92,4 @@ export function eventDeadLetter(name: string, args: EventDeadLetterArgs, opts: p
         },
         opts,
     );
-    return { deadLetterConfig: { arn: queue.arn }, queue };
 }

@@ -143,6 +143,7 @@ export function buildMonitoring(ctx: PlatformContext, metadata: MetaflowService,
             stateMachinePrefix: config.sfn.stateMachinePrefix,
             jobQueueArns: compute.queueArns,
             budget: { monthlyUsd: config.monthlyBudgetUsd, tagKey: "stack", tagValue: config.tags.stack },
+            eventRules: Object.fromEntries(Object.entries(compute.scheduler.triggers).map(([id, t]) => [`trigger-${id}`, t.ruleName])),
         },
         ctx.opts,
     );

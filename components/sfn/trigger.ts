@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { deadLetterQueue } from "../event-dead-letter";
 import { serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { s3EventPattern, stateMachineName, TriggerSpec, triggerInput, triggerName, validateTrigger } from "./rules";
@@ -26,10 +27,14 @@ export function validatePipelineTriggerArgs(args: PipelineTriggerArgs): string[]
  * prefix of the datastore bucket, a schedule, or a given pattern), a target on `<prefix>_<Flow>` whose input
  * transformer hands Metaflow its parameters (`{"Parameters": "<JSON>"}`), and a role that may start only that state
  * machine. The state machine itself comes from `step-functions create`; until it exists, EventBridge's invocations
- * fail (visible in the rule's FailedInvocations metric) and nothing else happens.
+ * fail: the events land in the trigger's dead-letter queue and Monitoring's alarm on the rule's FailedInvocations fires.
  */
 export class PipelineTrigger extends pulumi.ComponentResource {
     public readonly ruleArn: pulumi.Output<string>;
+    /** The rule's name: Monitoring alarms on its FailedInvocations. */
+    public readonly ruleName: pulumi.Output<string>;
+    /** Events EventBridge could not deliver (e.g. before `step-functions create` made the state machine). */
+    public readonly deadLetterQueueArn: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
     /** The state machine the trigger starts. */
     public readonly stateMachineArn: pulumi.Output<string>;
@@ -77,6 +82,7 @@ export class PipelineTrigger extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const dead = deadLetterQueue(`${name}`, { namePrefix: args.namePrefix, role: `trigger-${triggerName(t)}`, ruleArn: rule.arn, account }, { parent: this });
         const input = triggerInput(t);
         new aws.cloudwatch.EventTarget(
             `${name}-target`,
@@ -86,11 +92,14 @@ export class PipelineTrigger extends pulumi.ComponentResource {
                 roleArn: role.arn,
                 inputTransformer: { inputPaths: Object.keys(input.inputPaths).length ? input.inputPaths : undefined, inputTemplate: input.template },
                 retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+                deadLetterConfig: dead.deadLetterConfig,
             },
             { parent: this, dependsOn: [policy] },
         );
 
         this.ruleArn = rule.arn;
+        this.ruleName = rule.name;
+        this.deadLetterQueueArn = dead.deadLetterConfig.arn;
         this.roleArn = role.arn;
         this.stateMachineArn = target;
         this.registerOutputs({ ruleArn: this.ruleArn, roleArn: this.roleArn, stateMachineArn: this.stateMachineArn });

@@ -80,6 +80,24 @@ for (const stack of ["dev", "prod"]) {
             expect(run.ofType("aws:lambda/function:Function")).to.have.length(0);
             expect(Object.keys((run.outputs.stepFunctions as any).triggers)).to.have.length(3);
         });
+
+        it("keeps what EventBridge cannot deliver in a dead-letter queue only that rule may write to, and alarms on the rule's failed invocations", () => {
+            for (const name of ["ingestflow-s3", "nightlytrainflow-schedule", "on-feature-store"]) {
+                const rule = run.one("aws:cloudwatch/eventRule:EventRule", `trigger-${name}-rule`);
+                const target = run.one("aws:cloudwatch/eventTarget:EventTarget", `trigger-${name}-target`);
+                const queue = run.one("aws:sqs/queue:Queue", `trigger-${name}-dlq`);
+                expect(target.inputs.deadLetterConfig).to.deep.equal({ arn: queue.state.arn });
+                expect(queue.inputs).to.deep.include({ sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 });
+                expect(queue.inputs.name.length).to.be.at.most(80);
+                const [statement] = policyOf(run.one("aws:sqs/queuePolicy:QueuePolicy", `trigger-${name}-dlq-policy`)).Statement;
+                expect(statement).to.deep.include({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: queue.state.arn });
+                expect(statement.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnEquals: { "aws:SourceArn": rule.state.arn } });
+                const alarms = run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Events" && a.inputs.dimensions?.RuleName === rule.state.name);
+                expect(alarms, name).to.have.length(1);
+                expect(alarms[0].inputs).to.deep.include({ metricName: "FailedInvocations", statistic: "Sum", threshold: 0, comparisonOperator: "GreaterThanThreshold", actionsEnabled: true });
+                expect(alarms[0].inputs.alarmActions).to.have.length(1);
+            }
+        });
     });
 }
 
@@ -172,6 +190,13 @@ describe("triggers configuration", () => {
             `metaflow-platform:triggers[0].flow: "${prefix}_${"F".repeat(41)}" exceeds the 80-character state machine limit: with prefix "${prefix}" a flow name may have at most 40 characters`,
         ]);
         expect(problems({ sfnStateMachinePrefix: "p".repeat(40) })[0]).to.match(/^metaflow-platform:sfnStateMachinePrefix: expected 1-39 letters/);
+    });
+
+    it("needs monitoring on: it alarms when a trigger cannot start its flow", () => {
+        expect(problems({ monitoring: "false", triggers: [{ flow: "F", schedule: "rate(1 day)" }] })).to.deep.equal([
+            "metaflow-platform:triggers: need metaflow-platform:monitoring on: it alarms when a trigger cannot start its flow (security pack: eventbridge-target-dlq-and-alarm)",
+        ]);
+        expect(problems({ monitoring: "false" })).to.deep.equal([]);
     });
 
     it("needs the bucket's EventBridge notifications for S3 triggers, and distinct trigger names", () => {
