@@ -80,7 +80,15 @@ export class EngineerAccess extends pulumi.ComponentResource {
                             Action: ["batch:DescribeJobQueues", "batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions", "batch:DescribeJobs", "batch:ListJobs"],
                             Resource: "*",
                         },
-                        { Sid: "RegisterMetaflowJobDefinitions", Effect: "Allow", Action: "batch:RegisterJobDefinition", Resource: jobDefinitions },
+                        {
+                            // Metaflow registers its job definitions with `privileged` from @batch (false unless asked):
+                            // refusing privileged ones keeps engineers from giving a job root on the host.
+                            Sid: "RegisterMetaflowJobDefinitions",
+                            Effect: "Allow",
+                            Action: "batch:RegisterJobDefinition",
+                            Resource: jobDefinitions,
+                            Condition: { BoolIfExists: { "batch:Privileged": "false" } },
+                        },
                         { Sid: "SubmitToPlatformQueues", Effect: "Allow", Action: "batch:SubmitJob", Resource: pulumi.all([args.jobQueueArns, jobDefinitions]).apply(([queues, defs]) => [...queues, defs]) },
                         { Sid: "ManageJobs", Effect: "Allow", Action: ["batch:TerminateJob", "batch:CancelJob", "batch:TagResource"], Resource: arn("batch", "job/*") },
                         { Sid: "JobLogs", Effect: "Allow", Action: "logs:GetLogEvents", Resource: arn("logs", `log-group:${BATCH_JOB_LOG_GROUP}:log-stream:*`) },

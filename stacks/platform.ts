@@ -99,8 +99,7 @@ export function buildMetadataService(ctx: PlatformContext, batchComputeSecurityG
             clientSecurityGroupIds: batchComputeSecurityGroupIds,
             userAccessSecurityGroupIds: network.userAccessSecurityGroupIds,
             userAccessCidrs: network.userAccessCidrs,
-            certificateArn: s.certificateArn,
-            domainName: s.domainName,
+            ...serviceTls(config, ctx.references),
             database: sharedDb
                 ? { external: { endpoint: sharedDb.endpoint, port: sharedDb.port, securityGroupId: sharedDb.securityGroupId, secretArn: sharedDb.secretArn, secretKmsKeyArn: ctx.references.foundation!.kmsKeyArn } }
                 : { dedicated: s.database },
@@ -144,12 +143,24 @@ export function buildMonitoring(ctx: PlatformContext, metadata: MetaflowService,
             stateMachinePrefix: config.sfn.stateMachinePrefix,
             jobQueueArns: compute.queueArns,
             budget: { monthlyUsd: config.monthlyBudgetUsd, tagKey: "stack", tagValue: config.tags.stack },
+            eventRules: Object.fromEntries(Object.entries(compute.scheduler.triggers).map(([id, t]) => [`trigger-${id}`, t.ruleName])),
         },
         ctx.opts,
     );
 }
 
 /** Builds every component of the stack and returns the stack outputs. */
+/**
+ * The metadata service's certificate: the stack's own (`serviceCertificateArn` and `serviceDomainName`) when set, else
+ * the one the foundation offers (optional outputs of the same names), else none (plain HTTP inside the VPC; see
+ * docs/policies.md, "Transport to the metadata service").
+ */
+export function serviceTls(config: Pick<PlatformConfig, "service">, references: References): { certificateArn?: string; domainName?: string } {
+    if (config.service.certificateArn) return { certificateArn: config.service.certificateArn, domainName: config.service.domainName };
+    const f = references.foundation?.serviceCertificate;
+    return f ? { certificateArn: f.arn, domainName: f.domainName } : {};
+}
+
 export function buildPlatform(config: PlatformConfig, references: References, opts: pulumi.ComponentResourceOptions): Record<string, unknown> {
     const p = config.namePrefix;
     const key = new PlatformKey(
@@ -185,7 +196,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     // (closed by default) opens to exactly that load balancer on its listener port.
     const metadata = buildMetadataService(ctx, [compute.compute.securityGroupId]);
     compute.compute.allowEgress("metadata", {
-        port: servicePort(config.service.certificateArn),
+        port: servicePort(serviceTls(config, references).certificateArn),
         securityGroupId: metadata.loadBalancerSecurityGroupId,
         description: "Metaflow metadata service (internal load balancer)",
     });

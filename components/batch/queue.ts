@@ -126,7 +126,9 @@ export class BatchQueue extends pulumi.ComponentResource {
                 `${name}-lt`,
                 {
                     description: `Metaflow Batch ${q.name} instances: IMDSv2, encrypted gp3 root, spot draining`,
-                    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+                    // Hop limit 1: only the instance (the ECS agent) reaches IMDS; jobs get their job role's credentials from the
+                    // ECS agent's credential endpoint and their region from AWS_DEFAULT_REGION (set by Metaflow).
+                    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
                     blockDeviceMappings: [
                         {
                             // The root device of the ECS-optimized AL2023 AMIs.

@@ -293,6 +293,8 @@ export class MetaflowService extends pulumi.ComponentResource {
                 subnets: args.privateSubnetIds,
                 securityGroups: [albSg.id],
                 dropInvalidHeaderFields: true,
+                // Refuse every request that is not RFC 7230 compliant (the default, defensive, forwards ambiguous ones).
+                desyncMitigationMode: "strictest",
                 enableDeletionProtection: protect,
                 idleTimeout: 120,
                 ...(accessLogs ? { accessLogs: { bucket: accessLogs.bucketName, prefix: ELB_LOG_PREFIX, enabled: true } } : {}),

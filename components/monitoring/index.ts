@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { eventDeadLetter, failedInvocationsAlarm } from "../event-dead-letter";
 import { regionalArns } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { ALARM_PUBLISHERS } from "../platform-key";
@@ -55,6 +56,11 @@ export interface MonitoringArgs {
     jobQueueArns: pulumi.Input<string>[];
     /** An AWS Budget on the costs tagged `<tagKey>=<tagValue>` (a cost allocation tag, activated in Billing). */
     budget?: { monthlyUsd: number; tagKey: string; tagValue: string };
+    /**
+     * EventBridge rules of other components whose targets have a dead-letter queue (pipeline triggers), by name: each
+     * gets an alarm on its FailedInvocations.
+     */
+    eventRules?: Record<string, pulumi.Input<string>>;
 }
 
 export function validateMonitoringArgs(args: MonitoringArgs): string[] {
@@ -150,9 +156,14 @@ export class Monitoring extends pulumi.ComponentResource {
         const eventRules = rules.map((r) => {
             // Hyphenated names: engineers may manage only `<stateMachinePrefix>_*` rules (their @schedule rules).
             const rule = new aws.cloudwatch.EventRule(`${name}-${r.role}`, { name: physicalName(p, r.role, NAME_LIMITS.eventRule), description: r.description, eventPattern: pulumi.jsonStringify(r.pattern) }, parent);
-            new aws.cloudwatch.EventTarget(`${name}-${r.role}`, { rule: rule.name, arn: topicArn, inputTransformer: r.transformer }, parent);
+            const dead = eventDeadLetter(`${name}-${r.role}`, { namePrefix: p, role: r.role, ruleArn: rule.arn, ruleName: rule.name, alarmTopicArn: topicArn, account }, parent);
+            new aws.cloudwatch.EventTarget(`${name}-${r.role}`, { rule: rule.name, arn: topicArn, inputTransformer: r.transformer, deadLetterConfig: dead.deadLetterConfig }, parent);
             return rule;
         });
+
+        for (const [role, ruleName] of Object.entries(args.eventRules ?? {})) {
+            failedInvocationsAlarm(`${name}-${role}`, { namePrefix: p, role, ruleName, alarmTopicArn: topicArn }, parent);
+        }
 
         if (ownTopic) {
             new aws.sns.TopicPolicy(

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { deadLetterQueue } from "../event-dead-letter";
 import { serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { passesObjectKey, relayDefinition, s3EventPattern, stateMachineName, TriggerSpec, triggerInput, triggerName, validateTrigger } from "./rules";
@@ -45,11 +46,16 @@ export function validatePipelineTriggerArgs(args: PipelineTriggerArgs): string[]
  * role that may start only that state machine. A trigger that passes the object key (`keyParameter`) targets a relay
  * instead: an Express state machine that percent-encodes the key before starting the flow (see relayDefinition), so
  * no key is ever expanded or run by the start step's shell. The flow's state machine comes from
- * `step-functions create`; until it exists, invocations fail (the rule's FailedInvocations metric, or the relay's
- * ExecutionsFailed) and nothing else happens.
+ * `step-functions create`; until it exists, invocations fail: the events land in the trigger's dead-letter queue and
+ * Monitoring's alarm on the rule's FailedInvocations fires (a relay's failures show in its ExecutionsFailed metric
+ * and log group).
  */
 export class PipelineTrigger extends pulumi.ComponentResource {
     public readonly ruleArn: pulumi.Output<string>;
+    /** The rule's name: Monitoring alarms on its FailedInvocations. */
+    public readonly ruleName: pulumi.Output<string>;
+    /** Events EventBridge could not deliver (e.g. before `step-functions create` made the state machine). */
+    public readonly deadLetterQueueArn: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
     /** The flow's state machine the trigger starts. */
     public readonly stateMachineArn: pulumi.Output<string>;
@@ -139,6 +145,7 @@ export class PipelineTrigger extends pulumi.ComponentResource {
 
         const policy = new aws.iam.RolePolicy(`${name}-start`, { role: role.id, policy: startOnly(relay ? relay.arn : target, relay ? "StartThisRelay" : "StartThisFlow") }, { parent: this });
 
+        const dead = deadLetterQueue(`${name}`, { namePrefix: args.namePrefix, role: `trigger-${triggerName(t)}`, ruleArn: rule.arn, account }, { parent: this });
         const input = triggerInput(t);
         new aws.cloudwatch.EventTarget(
             `${name}-target`,
@@ -149,12 +156,15 @@ export class PipelineTrigger extends pulumi.ComponentResource {
                 // The relay takes the whole event; flows without the key get their static parameters directly.
                 inputTransformer: relay ? undefined : { inputTemplate: input.template },
                 retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+                deadLetterConfig: dead.deadLetterConfig,
             },
             { parent: this, dependsOn: [policy] },
         );
 
         this.relayArn = relay?.arn;
         this.ruleArn = rule.arn;
+        this.ruleName = rule.name;
+        this.deadLetterQueueArn = dead.deadLetterConfig.arn;
         this.roleArn = role.arn;
         this.stateMachineArn = target;
         this.registerOutputs({ ruleArn: this.ruleArn, roleArn: this.roleArn, stateMachineArn: this.stateMachineArn });

@@ -223,3 +223,56 @@ export function iamDataProblems(doc: unknown, where: string, kind: PolicyKind): 
 }
 
 const unique = (xs: string[]) => [...new Set(xs)];
+
+/**
+ * Actions that read data or secrets (CKV_AWS_288's list, widened to the platform's data services). Allowed on `"*"`
+ * they reach every object, secret, parameter, table and key of the account. Matched case-insensitively, after
+ * expanding wildcards with AWS's IAM data (so `s3:Get*` and `secretsmanager:*Secret*` count).
+ */
+export const EXFILTRATION_ACTIONS: ReadonlySet<string> = new Set(
+    [
+        "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes",
+        "secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue",
+        "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory",
+        "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:ExportTableToPointInTime",
+        "kms:Decrypt", "rds:DownloadDBLogFilePortion", "logs:GetLogEvents", "logs:FilterLogEvents",
+    ].map((a) => a.toLowerCase()),
+);
+
+// "*", or an ARN that names every resource of its type: every bucket or every bucket's objects in S3, or a resource
+// type followed by nothing but a wildcard (`...:secret:*`, `...:parameter/*`, `...:table/*`).
+const isStar = (r: unknown) => typeof r === "string" && (isWildcardResource(r) || /^arn:aws[a-z-]*:s3:::\*(\/\*)?$/.test(r) || /^arn:aws[a-z-]*:[a-z0-9-]+:[^:]+:[^:]*:[a-z-]+[:/]\*$/.test(r));
+
+/** Allow statements of an identity policy that grant an exfiltration action on `"*"` (or `*` itself). */
+export function exfiltrationProblems(doc: unknown, where: string): string[] {
+    const statements = statementsOf(doc);
+    if (!statements) return [];
+    return statements.flatMap((s, i) => {
+        if (s.Effect !== "Allow" || !resourcesOf(s).some(isStar)) return [];
+        const named = actionsOf(s).filter((a) => typeof a === "string" && !isUnknown(a));
+        const hits = named.filter((a) => a === "*" || expandAction(a).some((x) => EXFILTRATION_ACTIONS.has(x.toLowerCase())));
+        const on = resourcesOf(s).filter(isStar).map((r) => `"${r}"`).join(", ");
+        return hits.length ? [`${where} statement ${s.Sid ?? i} allows ${hits.join(", ")} on ${on}: data or secrets of the whole account can be read; name the resources`] : [];
+    });
+}
+
+/** Whether a statement's condition requires `batch:Privileged` to be false (Bool or BoolIfExists, any key case). */
+function requiresUnprivileged(s: Statement): boolean {
+    return Object.entries(s.Condition ?? {}).some(([op, keys]) => /^Bool(IfExists)?$/i.test(op) && Object.entries((keys ?? {}) as Record<string, unknown>).some(([k, v]) => k.toLowerCase() === "batch:privileged" && [v].flat().every((x) => String(x).toLowerCase() === "false")));
+}
+
+/**
+ * Allow statements that let a principal register Batch job definitions without requiring `batch:Privileged` false.
+ * `batch:Privileged` is a condition key of batch:RegisterJobDefinition in AWS's IAM data (the AWS Batch user guide's
+ * "Restrict to POSIX user, Docker image, privilege level, and role on job submission" example uses it).
+ */
+export function batchRegisterProblems(doc: unknown, where: string): string[] {
+    const statements = statementsOf(doc);
+    if (!statements) return [];
+    return statements.flatMap((s, i) => {
+        if (s.Effect !== "Allow") return [];
+        const registers = actionsOf(s).filter((a) => typeof a === "string" && !isUnknown(a) && (a === "*" || expandAction(a).some((x) => x.toLowerCase() === "batch:registerjobdefinition")));
+        if (!registers.length || requiresUnprivileged(s)) return [];
+        return [`${where} statement ${s.Sid ?? i} allows ${registers.join(", ")} without a condition requiring batch:Privileged false: anyone with it can register a privileged job definition (root on the host)`];
+    });
+}

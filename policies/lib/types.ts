@@ -62,6 +62,10 @@ export const T = {
     flowLog: "aws:ec2/flowLog:FlowLog",
     vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
     lambda: "aws:lambda/function:Function",
+    ecrRepository: "aws:ecr/repository:Repository",
+    eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
+    eventRule: "aws:cloudwatch/eventRule:EventRule",
+    sqsQueue: "aws:sqs/queue:Queue",
     stack: "pulumi:pulumi:Stack",
     awsProvider: "pulumi:providers:aws",
 } as const;

@@ -286,6 +286,10 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
         problems.push({ key: key(from), given: show(stateMachinePrefix), allowed: `${from === "namePrefix" ? "the default state machine prefix (set sfnStateMachinePrefix to choose another): " : ""}${PREFIX_WITHOUT_HYPHEN(stateMachinePrefix)}` });
     }
     const triggers = (v.triggers ?? []) as TriggerSpec[];
+    if (triggers.length && v.monitoring === false) {
+        // A trigger's undeliverable events go to its dead-letter queue; the alarm that says so lives in Monitoring.
+        problems.push({ key: key("triggers"), given: `${triggers.length} trigger(s)`, allowed: `need ${key("monitoring")} on: it alarms when a trigger cannot start its flow (security pack: eventbridge-target-dlq-and-alarm)` });
+    }
     triggers.forEach((t, i) => {
         for (const p of validateTrigger(t, stateMachinePrefix)) {
             problems.push({ key: `${key("triggers")}[${i}].${p.field}`, given: (t as any)[p.field] === undefined ? "nothing" : show((t as any)[p.field]), allowed: p.message });

@@ -28,6 +28,8 @@ const SNS_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const EFS_ID = /^fs-[0-9a-f]{8,17}$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 const HOST_PORT = /^(tcp:\/\/)?[A-Za-z0-9.-]+:\d{1,5}$/;
+const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const URL = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/.*)?$/;
 
 const field = (key: string, required: boolean, type: string, check: Check): OutputField => ({ key, required, type, check });
@@ -48,6 +50,8 @@ export const FOUNDATION_OUTPUTS: OutputField[] = [
     field("databasePort", false, "number: its port", (v) => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536),
     field("databaseSecurityGroupId", false, "string: sg-xxxxxxxx of the database", isString(SG_ID)),
     field("databaseSecretArn", false, "string: Secrets Manager ARN of its credentials (username, password)", isString(SECRET_ARN)),
+    field("serviceCertificateArn", false, "string: ACM certificate ARN in the platform's region, for the metadata service's HTTPS listener", isString(ACM_ARN)),
+    field("serviceDomainName", false, "string: the DNS name that certificate covers, resolving to the service's load balancer", isString(DNS_NAME)),
 ];
 
 /** Outputs of the A02 Dask stack. */
@@ -73,6 +77,8 @@ export interface FoundationOutputs {
     efsFileSystemId?: string;
     efsSecurityGroupId?: string;
     database?: { endpoint: string; port: number; securityGroupId: string; secretArn: string };
+    /** A certificate for the metadata service: with it the service is served over HTTPS (unless the stack sets its own). */
+    serviceCertificate?: { arn: string; domainName: string };
 }
 
 export interface DaskOutputs {
@@ -126,6 +132,11 @@ export function validateFoundation(stack: string, outputs: Record<string, unknow
     if (dbGiven.length && dbGiven.length < dbKeys.length) {
         at(dbKeys.find((k) => o[k] === undefined)!, `is missing: a shared database needs all of ${dbKeys.join(", ")}`);
     }
+    const certGiven = ["serviceCertificateArn", "serviceDomainName"].filter((k) => o[k] !== undefined);
+    if (certGiven.length === 1) at(certGiven[0] === "serviceCertificateArn" ? "serviceDomainName" : "serviceCertificateArn", "is missing: an HTTPS listener needs both the certificate and the name it covers");
+    if (valid("serviceCertificateArn") && o.serviceCertificateArn !== undefined && String(o.serviceCertificateArn).split(":")[3] !== region) {
+        at("serviceCertificateArn", `is in ${String(o.serviceCertificateArn).split(":")[3]}: a load balancer uses only certificates of its own region (${region})`);
+    }
     if (problems.length) return { problems };
     return {
         problems,
@@ -141,6 +152,7 @@ export function validateFoundation(stack: string, outputs: Record<string, unknow
             efsFileSystemId: o.efsFileSystemId,
             efsSecurityGroupId: o.efsSecurityGroupId,
             database: dbGiven.length ? { endpoint: o.databaseEndpoint, port: o.databasePort, securityGroupId: o.databaseSecurityGroupId, secretArn: o.databaseSecretArn } : undefined,
+            serviceCertificate: certGiven.length ? { arn: o.serviceCertificateArn, domainName: o.serviceDomainName } : undefined,
         },
     };
 }

@@ -77,7 +77,7 @@ for (const stack of ["dev", "prod"]) {
             const key = run.outputs.kmsKeyArn;
             expect(run.ofType(LT)).to.have.length(3);
             for (const lt of run.ofType(LT)) {
-                expect(lt.inputs.metadataOptions).to.deep.include({ httpTokens: "required", httpPutResponseHopLimit: 2, httpEndpoint: "enabled" });
+                expect(lt.inputs.metadataOptions).to.deep.include({ httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" });
                 const [root] = lt.inputs.blockDeviceMappings;
                 expect(root.deviceName).to.equal("/dev/xvda");
                 expect(root.ebs).to.deep.include({ encrypted: "true", volumeType: "gp3", kmsKeyId: key, deleteOnTermination: "true" });

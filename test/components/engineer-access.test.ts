@@ -22,6 +22,7 @@ describe("EngineerAccess", () => {
         const statements = Object.fromEntries(policyOf(run.one("aws:iam/policy:Policy")).Statement.map((s: any) => [s.Sid, s]));
         expect(statements.SubmitToPlatformQueues.Resource).to.deep.equal([...args.jobQueueArns, `arn:aws:batch:us-east-1:${A}:job-definition/metaflow_*`]);
         expect(statements.RegisterMetaflowJobDefinitions.Resource).to.equal(`arn:aws:batch:us-east-1:${A}:job-definition/metaflow_*`);
+        expect(statements.RegisterMetaflowJobDefinitions.Condition, "no privileged job definitions").to.deep.equal({ BoolIfExists: { "batch:Privileged": "false" } });
         expect(statements.PrefixedStateMachines.Resource).to.equal(`arn:aws:states:us-east-1:${A}:stateMachine:mf-test_*`);
         expect(statements.PrefixedExecutions.Resource).to.equal(`arn:aws:states:us-east-1:${A}:execution:mf-test_*:*`);
         expect(statements.ScheduleRules.Resource).to.equal(`arn:aws:events:us-east-1:${A}:rule/mf-test_*`);

@@ -82,6 +82,7 @@ describe("MetaflowService", function () {
                 const alb = run.one(T.lb, "-metadata-alb");
                 expect(alb.inputs.internal).to.equal(true);
                 expect(alb.inputs.dropInvalidHeaderFields).to.equal(true);
+                expect(alb.inputs.desyncMitigationMode).to.equal("strictest");
                 expect(alb.inputs.name.length).to.be.at.most(32);
                 const listener = run.one(T.listener, "-metadata-listener");
                 expect([listener.inputs.port, listener.inputs.protocol]).to.deep.equal([80, "HTTP"]);

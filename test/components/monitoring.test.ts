@@ -16,7 +16,7 @@ const GiB = 1024 ** 3;
 
 /** The stack's alarms by role (the logical name after `-monitoring-`). */
 function alarmsOf(run: StackRun): Record<string, RecordedResource> {
-    return Object.fromEntries(run.ofType(ALARM).map((a) => [a.name.split("-monitoring-")[1], a]));
+    return Object.fromEntries(run.ofType(ALARM).filter((a) => a.inputs.namespace !== "AWS/Events").map((a) => [a.name.split("-monitoring-")[1], a]));
 }
 
 /** What each alarm watches, in the real resources of the run. */
@@ -77,6 +77,16 @@ function checkEventRules(run: StackRun, topicArn: string, prefix: string) {
         [batch.state.name, topicArn],
     ]);
     for (const t of targets) expect(t.inputs.inputTransformer.inputTemplate).to.match(/^"Metaflow: .*"$/);
+    // Undeliverable notifications land in a dead-letter queue, and an alarm on the rule's failed invocations says so.
+    const dlqs = run.ofType("aws:sqs/queue:Queue");
+    for (const rule of [sfn, batch]) {
+        const target = targets.find((x) => x.inputs.rule === rule.state.name)!;
+        const queue = dlqs.find((q) => q.state.arn === target.inputs.deadLetterConfig?.arn);
+        expect(queue, `${rule.state.name}: dead-letter queue`).to.not.equal(undefined);
+        expect(queue!.inputs).to.deep.include({ messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true });
+        const alarm = run.ofType(ALARM).find((a) => a.inputs.namespace === "AWS/Events" && a.inputs.dimensions?.RuleName === rule.state.name);
+        expect(alarm?.inputs).to.deep.include({ metricName: "FailedInvocations", alarmActions: [topicArn] });
+    }
 }
 
 function checkBudget(run: StackRun, topicArn: string, stack: string, usd: number) {
@@ -185,7 +195,7 @@ describe("Monitoring", () => {
         it("leaves the database alarms out without a dedicated database, and the budget without one asked", async () => {
             const run = await runComponent(() => new Monitoring("mon", args));
             expect(run.ofType(ALARM).map((a) => a.inputs.namespace)).to.not.include("AWS/RDS");
-            expect(run.ofType(ALARM)).to.have.length(6);
+            expect(run.ofType(ALARM).filter((a) => a.inputs.namespace !== "AWS/Events")).to.have.length(6);
             expect(run.ofType("aws:budgets/budget:Budget")).to.have.length(0);
         });
 

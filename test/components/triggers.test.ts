@@ -4,11 +4,10 @@ import { LOG_DELIVERY_ACTIONS, PipelineTrigger, relayDefinition, scheduleProblem
 import { TriggerSpec } from "../../components/sfn";
 import { loadConfig } from "../../stacks/config";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 
 import { plan } from "../../scripts/plan";
-import { policyOf, ROOT, runComponent, runStack, StackRun } from "../harness";
+import { policyOf, ROOT, runComponent, runStack, StackRun, tempDir } from "../harness";
 
 const ACCOUNT = "123456789012";
 const TRIGGERS = [
@@ -102,15 +101,28 @@ for (const stack of ["dev", "prod"]) {
             expect(Object.keys((run.outputs.stepFunctions as any).triggers)).to.have.length(3);
         });
 
-        it("passes both policy packs with every kind of trigger (the relay logs its executions)", async () => {
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "triggers-"));
-            const file = path.join(dir, `Pulumi.${stack}.yaml`);
+        it("passes the policy packs with every kind of trigger (the relay logs its executions)", async () => {
+            const file = path.join(tempDir("triggers-"), `Pulumi.${stack}.yaml`);
             fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8") + `  metaflow-platform:triggers: ${JSON.stringify(TRIGGERS)}\n`);
-            try {
-                const result = await plan({ config: file, references: path.join(ROOT, "fixtures", "references.json"), json: true, showSecrets: false });
-                expect((result.document as any).violations.filter((v: any) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
-            } finally {
-                fs.rmSync(dir, { recursive: true, force: true });
+            const result = await plan({ config: file, references: path.join(ROOT, "fixtures", "references.json"), json: true, showSecrets: false });
+            expect((result.document as any).violations.filter((v: any) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
+        });
+
+        it("keeps what EventBridge cannot deliver in a dead-letter queue only that rule may write to, and alarms on the rule's failed invocations", () => {
+            for (const name of ["ingestflow-s3", "nightlytrainflow-schedule", "on-feature-store"]) {
+                const rule = run.one("aws:cloudwatch/eventRule:EventRule", `trigger-${name}-rule`);
+                const target = run.one("aws:cloudwatch/eventTarget:EventTarget", `trigger-${name}-target`);
+                const queue = run.one("aws:sqs/queue:Queue", `trigger-${name}-dlq`);
+                expect(target.inputs.deadLetterConfig).to.deep.equal({ arn: queue.state.arn });
+                expect(queue.inputs).to.deep.include({ sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 });
+                expect(queue.inputs.name.length).to.be.at.most(80);
+                const [statement] = policyOf(run.one("aws:sqs/queuePolicy:QueuePolicy", `trigger-${name}-dlq-policy`)).Statement;
+                expect(statement).to.deep.include({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: queue.state.arn });
+                expect(statement.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnEquals: { "aws:SourceArn": rule.state.arn } });
+                const alarms = run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Events" && a.inputs.dimensions?.RuleName === rule.state.name);
+                expect(alarms, name).to.have.length(1);
+                expect(alarms[0].inputs).to.deep.include({ metricName: "FailedInvocations", statistic: "Sum", threshold: 0, comparisonOperator: "GreaterThanThreshold", actionsEnabled: true });
+                expect(alarms[0].inputs.alarmActions).to.have.length(1);
             }
         });
     });
@@ -249,6 +261,13 @@ describe("triggers configuration", () => {
         // Metaflow omits a prefix that a flow or project name starts with: a prefix needs a hyphen, whichever key sets it.
         expect(problems({ sfnStateMachinePrefix: "ml" })[0]).to.match(/^metaflow-platform:sfnStateMachinePrefix: "ml" has no hyphen: Metaflow omits the prefix/);
         expect(problems({ namePrefix: "mlplat" })[0]).to.match(/^metaflow-platform:namePrefix: the default state machine prefix .*"mlplat" has no hyphen/);
+    });
+
+    it("needs monitoring on: it alarms when a trigger cannot start its flow", () => {
+        expect(problems({ monitoring: "false", triggers: [{ flow: "F", schedule: "rate(1 day)" }] })).to.deep.equal([
+            "metaflow-platform:triggers: need metaflow-platform:monitoring on: it alarms when a trigger cannot start its flow (security pack: eventbridge-target-dlq-and-alarm)",
+        ]);
+        expect(problems({ monitoring: "false" })).to.deep.equal([]);
     });
 
     it("needs the bucket's EventBridge notifications for S3 triggers, and distinct trigger names", () => {

@@ -56,3 +56,11 @@ export const PROVIDER = res(T.awsProvider, "mf-test-aws", {
     defaultTags: JSON.stringify({ tags: { owner: "ml-platform", "cost-center": "ml", environment: "dev", project: "metaflow-platform" } }),
 });
 export const withProvider = (r: ResourceView): ResourceView => ({ ...r, provider: { urn: PROVIDER.urn, type: PROVIDER.type, props: PROVIDER.props } });
+
+/** An EventBridge rule and target, with (or without) a DLQ and an alarm on the rule's FailedInvocations. */
+export const eventTarget = (o: { dlq?: boolean; alarm?: boolean; alarmActions?: string[] } = {}) => [
+    res(T.eventRule, "rule", { name: "mf-trigger", eventPattern: "{}" }),
+    res(T.sqsQueue, "dlq", { name: "mf-trigger-dlq" }, { outputs: { arn: "arn:aws:sqs:us-east-1:1:mf-trigger-dlq" } }),
+    res(T.eventTarget, "target", { rule: "mf-trigger", arn: "arn:aws:states:us-east-1:1:stateMachine:x", ...(o.dlq === false ? {} : { deadLetterConfig: { arn: "arn:aws:sqs:us-east-1:1:mf-trigger-dlq" } }) }),
+    ...(o.alarm === false ? [] : [res(T.metricAlarm, "failed", { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: "mf-trigger" }, alarmActions: o.alarmActions ?? ["arn:aws:sns:us-east-1:1:alarms"] })]),
+];

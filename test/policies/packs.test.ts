@@ -94,25 +94,70 @@ describe("policy documentation", () => {
         const missing = [...SECURITY_RULES, ...costRules, ...AWS_RULES].map((r) => r.name).filter((n) => !text.includes(`\`${n}\``));
         expect(missing).to.deep.equal([]);
     });
+
+    it("docs/policies.md gives every policy its pack, baseline identifiers and enforcement level", () => {
+        const text = fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8");
+        const rows = new Map(text.split("\n").filter((l) => l.startsWith("| `") && l.split("|").length === 9).map((l) => [l.split("|")[1].trim().replace(/`/g, ""), l.split("|").map((c) => c.trim())]));
+        const wrong = [...SECURITY_RULES, ...costRules, ...AWS_RULES].filter((r) => {
+            const row = rows.get(r.name);
+            return !row || row[2] !== r.pack || row[4] !== ((r.baseline ?? []).join(", ") || "-") || row[5] !== (r.enforcementLevel ?? "mandatory");
+        });
+        expect(wrong.map((r) => r.name), "rows out of step with the rules").to.deep.equal([]);
+    });
 });
 
 describe("values unknown during a preview", () => {
-    it("rules that cannot decide on an unknown value stay silent instead of reporting a false violation", async () => {
-        const policies = toPolicies(SECURITY_RULES) as any[];
-        const byName = (n: string) => policies.find((p) => p.name === n);
-        const reports: string[] = [];
-        const report = (m: string) => reports.push(m);
-        await byName("ecs-distinct-execution-role").validateResource(resourceArgs(T.ecsTaskDefinition, { executionRoleArn: UNKNOWN, taskRoleArn: UNKNOWN, containerDefinitions: UNKNOWN }), report);
-        await byName("iam-trust-specific-principals").validateResource(resourceArgs(T.role, { assumeRolePolicy: UNKNOWN }), report);
-        await byName("iam-real-actions-resources-conditions").validateResource(resourceArgs(T.role, { assumeRolePolicy: UNKNOWN }), report);
-        const partlyKnown = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", UNKNOWN], Resource: [UNKNOWN, "arn:aws:s3:::b/*"] }] };
-        await byName("iam-real-actions-resources-conditions").validateResource(resourceArgs(T.rolePolicy, { role: UNKNOWN, policy: partlyKnown }), report);
-        await byName("iam-trust-satisfiable").validateResource(resourceArgs(T.role, { assumeRolePolicy: UNKNOWN }), report);
+    /**
+     * Each probe is one resource (or stack) judged twice through CrossGuard: with the undecidable values unknown it must
+     * be silent, and with the same values known and violating it must report. A policy that does nothing passes the
+     * first half and fails the second, so this test cannot pass vacuously.
+     */
+    const U = UNKNOWN;
+    const stackOf = (...rs: Array<[string, Record<string, any>]>) => {
         const bucket = { ...resourceArgs(T.bucket, {}), urn: "urn:b", name: "b", dependencies: [], propertyDependencies: {} };
-        const policy = { ...resourceArgs(T.bucketPolicy, { bucket: UNKNOWN, policy: UNKNOWN }), urn: "urn:p", dependencies: [bucket], propertyDependencies: { bucket: [bucket] } };
-        await byName("s3-bucket-policy-tls-only").validateStack({ resources: [bucket, policy], stackTags: new Map(), getConfig: () => ({}), notApplicable }, report);
-        expect(reports).to.deep.equal([]);
-    });
+        return [bucket, ...rs.map(([type, props], i) => ({ ...resourceArgs(type, props), urn: `urn:${i}`, name: `r${i}`, dependencies: [bucket], propertyDependencies: { bucket: [bucket] } }))];
+    };
+    const trust = (extra: object = {}) => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole", ...extra }] });
+    const PROBES: Array<{ policy: string; type?: string; unknown: any; known: any }> = [
+        { policy: "ecs-distinct-execution-role", type: T.ecsTaskDefinition, unknown: { executionRoleArn: U, taskRoleArn: U, containerDefinitions: U }, known: { executionRoleArn: "arn:r", taskRoleArn: "arn:r", containerDefinitions: "[]" } },
+        { policy: "iam-trust-specific-principals", type: T.role, unknown: { assumeRolePolicy: U }, known: { assumeRolePolicy: trust() } },
+        { policy: "iam-real-actions-resources-conditions", type: T.rolePolicy,
+          unknown: { role: U, policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", U], Resource: [U, "arn:aws:s3:::b/*"] }] } },
+          known: { role: "r", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObjekt"], Resource: ["arn:aws:s3:::b/*"] }] } } },
+        { policy: "iam-trust-satisfiable", type: T.role, unknown: { assumeRolePolicy: U },
+          known: { assumeRolePolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "1" } } }] } } },
+        { policy: "s3-bucket-policy-tls-only", unknown: stackOf([T.bucketPolicy, { bucket: U, policy: U }]),
+          known: stackOf([T.bucketPolicy, { bucket: "b", policy: { Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }] } }]) },
+        { policy: "lb-listener-tls12-policy", type: T.lbListener, unknown: { protocol: "HTTPS", sslPolicy: U }, known: { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-1-2021-06" } },
+        { policy: "lb-desync-strictest", type: T.lb, unknown: { loadBalancerType: "application", desyncMitigationMode: U }, known: { loadBalancerType: "application", desyncMitigationMode: "defensive" } },
+        { policy: "launch-template-imds-hop-limit", type: T.launchTemplate, unknown: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: U } }, known: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } } },
+        { policy: "rds-storage-encrypted", type: T.rdsInstance, unknown: { storageEncrypted: true, kmsKeyId: U }, known: { storageEncrypted: true, kmsKeyId: "alias/aws/rds" } },
+        { policy: "rds-managed-master-password", type: T.rdsInstance, unknown: { manageMasterUserPassword: true, masterUserSecretKmsKeyId: U }, known: { manageMasterUserPassword: true, masterUserSecretKmsKeyId: "alias/aws/secretsmanager" } },
+        { policy: "alarm-actions-enabled", type: T.metricAlarm, unknown: { alarmActions: U }, known: { alarmActions: [] } },
+        { policy: "sns-topic-encrypted", type: T.snsTopic, unknown: { kmsMasterKeyId: U }, known: { kmsMasterKeyId: "alias/aws/sns" } },
+        { policy: "container-non-root", type: T.ecsTaskDefinition, unknown: { containerDefinitions: U }, known: { containerDefinitions: JSON.stringify([{ name: "a", image: "x", user: "root" }]) } },
+        { policy: "iam-no-exfiltration-on-star", type: T.rolePolicy, unknown: { role: U, policy: U }, known: { role: "r", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] } } },
+        { policy: "eventbridge-target-dlq-and-alarm",
+          unknown: stackOf([T.eventTarget, { rule: U, arn: U, deadLetterConfig: { arn: U } }], [T.metricAlarm, { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: U }, alarmActions: [U] }]),
+          known: stackOf([T.eventTarget, { rule: "r", arn: "arn:aws:sns:us-east-1:1:t" }]) },
+        { policy: "iam-no-broad-managed-policies", type: T.rolePolicyAttachment, unknown: { role: U, policyArn: U }, known: { role: "r", policyArn: "arn:aws:iam::aws:policy/PowerUserAccess" } },
+    ];
+
+    for (const probe of PROBES) {
+        it(`${probe.policy}: silent on the unknown value, reports the known violation`, async () => {
+            const policy = (toPolicies(SECURITY_RULES) as any[]).find((p) => p.name === probe.policy);
+            expect(policy, probe.policy).to.not.equal(undefined);
+            const run = async (input: any) => {
+                const reports: string[] = [];
+                const report = (m: string) => reports.push(m);
+                if (probe.type) await policy.validateResource(resourceArgs(probe.type, input), report);
+                else await policy.validateStack({ resources: input, stackTags: new Map(), getConfig: () => ({}), notApplicable }, report);
+                return reports;
+            };
+            expect(await run(probe.unknown), "unknown during a preview").to.deep.equal([]);
+            expect(await run(probe.known), "the same value, known and violating").to.not.be.empty;
+        });
+    }
 
     it("the AWS constraints pack stays silent on values unknown during a preview", async () => {
         const U = UNKNOWN;

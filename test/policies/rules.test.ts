@@ -11,7 +11,7 @@ import { PolicySettings } from "../../policies/lib/settings";
 import { T } from "../../policies/lib/types";
 import { ResourceView } from "../../policies/lib/view";
 import { SECURITY_RULES } from "../../policies/security/rules/index";
-import { compliantBucket, doc, PROVIDER, replace, res, withProvider, without } from "./fixtures";
+import { compliantBucket, doc, eventTarget, PROVIDER, replace, res, withProvider, without } from "./fixtures";
 
 interface Case {
     settings?: Partial<PolicySettings>;
@@ -77,11 +77,13 @@ export const CASES: Record<string, Case> = {
     "rds-deletion-protection-prod": { settings: prod, good: db(), bad: db({ deletionProtection: false }), expect: /deletionProtection/ },
     "rds-auto-minor-version-upgrade": { good: db(), bad: db({ autoMinorVersionUpgrade: false }), expect: /autoMinorVersionUpgrade/ },
     "rds-log-exports": { good: db(), bad: db({ enabledCloudwatchLogsExports: [] }), expect: /enabledCloudwatchLogsExports/ },
+    "rds-managed-master-password": { good: db({ manageMasterUserPassword: true, masterUserSecretKmsKeyId: KEY }), bad: db({ password: "hunter2" }), expect: /password is set/ },
+    "rds-final-snapshot-prod": { settings: prod, good: db({ skipFinalSnapshot: false, finalSnapshotIdentifier: "db-final" }), bad: db({ skipFinalSnapshot: true }), expect: /skipFinalSnapshot is true/ },
     "rds-copy-tags-to-snapshot": { good: db(), bad: db({ copyTagsToSnapshot: false }), expect: /copyTagsToSnapshot/ },
     "rds-force-ssl": {
         good: [...db({ engineVersion: "14.9", parameterGroupName: "pg-id" }), res(T.rdsParameterGroup, "pg", { family: "postgres14", parameters: [{ name: "rds.force_ssl", value: "1" }] })],
-        bad: db({ engineVersion: "14.9" }),
-        expect: /does not force TLS/,
+        bad: db({ engineVersion: "16.4", parameterGroupName: "default.postgres16" }),
+        expect: /default\.postgres16 is a default parameter group/,
     },
     // IAM
     "iam-no-wildcard-action": { good: role({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::b/*" }), bad: role({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b/*" }), expect: /allows s3:\*/ },
@@ -95,6 +97,16 @@ export const CASES: Record<string, Case> = {
         good: role({ Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws:iam::123456789012:role/mf-batch-job" }),
         bad: role({ Effect: "Allow", Action: ["iam:PassRole", "iam:AttachRolePolicy"], Resource: "*" }),
         expect: /privilege escalation/,
+    },
+    "iam-no-exfiltration-on-star": {
+        good: role({ Effect: "Allow", Action: ["s3:GetObject", "secretsmanager:GetSecretValue"], Resource: ["arn:aws:s3:::b/*", "arn:aws:secretsmanager:us-east-1:123456789012:secret:mf/*"] }),
+        bad: role({ Effect: "Allow", Action: "s3:Get*", Resource: "*" }),
+        expect: /s3:Get\* on "\*"/,
+    },
+    "iam-batch-register-unprivileged": {
+        good: role({ Effect: "Allow", Action: "batch:RegisterJobDefinition", Resource: "arn:aws:batch:us-east-1:123456789012:job-definition/metaflow_*", Condition: { BoolIfExists: { "batch:Privileged": "false" } } }),
+        bad: role({ Effect: "Allow", Action: "batch:RegisterJobDefinition", Resource: "arn:aws:batch:us-east-1:123456789012:job-definition/metaflow_*" }),
+        expect: /without a condition requiring batch:Privileged false/,
     },
     "iam-trust-specific-principals": {
         good: [res(T.role, "r", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }) })],
@@ -126,6 +138,11 @@ export const CASES: Record<string, Case> = {
         bad: [res(T.rolePolicyAttachment, "a", { role: "r", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" })],
         expect: /AdministratorAccess/,
     },
+    "iam-no-broad-managed-policies": {
+        good: [res(T.rolePolicyAttachment, "a", { role: "r", policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role" }), res(T.rolePolicyAttachment, "own", { role: "r", policyArn: "arn:aws:iam::123456789012:policy/S3FullAccess" })],
+        bad: [res(T.rolePolicyAttachment, "a", { role: "r", policyArn: "arn:aws:iam::aws:policy/PowerUserAccess" })],
+        expect: /broad AWS managed policy arn:aws:iam::aws:policy\/PowerUserAccess/,
+    },
     // Network
     "sg-no-public-ingress": { good: sgIngress({ cidrIpv4: "10.1.0.0/16" }), bad: sgIngress({ cidrIpv4: "0.0.0.0/0" }), expect: /0\.0\.0\.0\/0/ },
     "sg-rule-descriptions": {
@@ -140,6 +157,12 @@ export const CASES: Record<string, Case> = {
         bad: [{ ...lb({ internal: false }), outputs: { arn: "arn:lb" } }, res(T.lbListener, "l", { loadBalancerArn: "arn:lb", protocol: "HTTP", defaultActions: [{ type: "forward" }] })],
         expect: /HTTP on an internet-facing/,
     },
+    "lb-listener-tls12-policy": {
+        good: [res(T.lbListener, "l", { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" }), res(T.lbListener, "h", { protocol: "HTTP" })],
+        bad: [res(T.lbListener, "l", { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-0-2021-06" })],
+        expect: /accepts TLS below 1\.2/,
+    },
+    "lb-desync-strictest": { good: [lb({ desyncMitigationMode: "strictest" }), res(T.lb, "nlb", { loadBalancerType: "network" })], bad: [lb({ desyncMitigationMode: "monitor" })], expect: /desyncMitigationMode is monitor/ },
     "lb-drop-invalid-headers": { good: [lb()], bad: [lb({ dropInvalidHeaderFields: false })], expect: /dropInvalidHeaderFields/ },
     "lb-access-logs-prod": {
         settings: prod,
@@ -206,6 +229,31 @@ export const CASES: Record<string, Case> = {
         bad: [res(T.launchTemplate, "lt", { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeType: "gp3" } }] })],
         expect: /not encrypted/,
     },
+    "launch-template-imds-hop-limit": {
+        good: [res(T.launchTemplate, "lt", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } }), res(T.launchTemplate, "off", { metadataOptions: { httpEndpoint: "disabled" } })],
+        bad: [res(T.launchTemplate, "lt", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } })],
+        expect: /httpPutResponseHopLimit is 2/,
+    },
+    "launch-template-no-public-ip": {
+        good: [res(T.launchTemplate, "lt", { networkInterfaces: [{ associatePublicIpAddress: "false" }] })],
+        bad: [res(T.launchTemplate, "lt", { networkInterfaces: [{ associatePublicIpAddress: "true" }] })],
+        expect: /associatePublicIpAddress is true/,
+    },
+    "ecs-exec-disabled": {
+        good: [res(T.ecsService, "svc", { enableExecuteCommand: false })],
+        bad: [res(T.ecsService, "svc", { enableExecuteCommand: true })],
+        expect: /enableExecuteCommand is true/,
+    },
+    "container-non-root": {
+        good: [...container({ user: "1000:1000" }), ...container({ image: "public.ecr.aws/outerbounds/metaflow_metadata_service:v2.5.1" })],
+        bad: container({ user: "0" }),
+        expect: /runs as user 0/,
+    },
+    "container-image-digest": {
+        good: [res(T.ecrRepository, "repo", { name: "mf/jobs" }), ...container({ image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/mf/jobs@sha256:${"a".repeat(64)}` }), ...container({ image: "python:3.12" })],
+        bad: [res(T.ecrRepository, "repo", { name: "mf/jobs" }), ...container({ image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/mf/jobs:latest" })],
+        expect: /pin it by digest/,
+    },
     "sfn-execution-logging": {
         good: [res(T.stateMachine, "sm", { definition: "{}", roleArn: "r", loggingConfiguration: { level: "ALL", logDestination: "arn:aws:logs:x:*", includeExecutionData: true } })],
         bad: [res(T.stateMachine, "sm", { definition: "{}", roleArn: "r" })],
@@ -230,7 +278,19 @@ export const CASES: Record<string, Case> = {
     },
     "log-group-retention": { settings: prod, good: logGroup({}), bad: [...logGroup({ retentionInDays: 30 }), ...logGroup({ retentionInDays: undefined })], expect: /below 365|not set/ },
     "log-group-kms": { good: logGroup({}), bad: logGroup({ kmsKeyId: undefined }), expect: /kmsKeyId/ },
-    "alarm-actions-enabled": { good: [res(T.metricAlarm, "a", { actionsEnabled: true })], bad: [res(T.metricAlarm, "a", { actionsEnabled: false })], expect: /actionsEnabled/ },
+    "alarm-actions-enabled": { good: [res(T.metricAlarm, "a", { actionsEnabled: true, alarmActions: ["arn:aws:sns:us-east-1:1:t"] })], bad: [res(T.metricAlarm, "a", { actionsEnabled: false })], expect: /actionsEnabled/ },
+    "sns-topic-encrypted": { good: [res(T.snsTopic, "t", { kmsMasterKeyId: KEY })], bad: [res(T.snsTopic, "t", {})], expect: /kmsMasterKeyId is not set/ },
+    "sns-topic-policy-no-public-principal": {
+        good: [res(T.snsTopicPolicy, "p", { arn: "t", policy: doc({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: "arn:aws:sns:us-east-1:123456789012:t" }) })],
+        bad: [res(T.snsTopicPolicy, "p", { arn: "t", policy: doc({ Effect: "Allow", Principal: "*", Action: "sns:Publish", Resource: "arn:aws:sns:us-east-1:123456789012:t" }) })],
+        expect: /allows Principal "\*"/,
+    },
+    "dynamodb-deletion-protection-prod": { settings: prod, good: [res(T.dynamoTable, "t", { deletionProtectionEnabled: true })], bad: [res(T.dynamoTable, "t", {})], expect: /deletionProtectionEnabled/ },
+    "eventbridge-target-dlq-and-alarm": {
+        good: eventTarget(),
+        bad: eventTarget({ dlq: false, alarm: false }),
+        expect: /no deadLetterConfig[\s\S]*no alarm with actions/,
+    },
     "ssm-parameter-secure": {
         good: [res(T.ssmParameter, "p", { name: "/mf/service-url", type: "String", value: "http://x" }), res(T.ssmParameter, "k", { name: "/mf/auth-key", type: "SecureString", keyId: KEY, value: "[secret]" })],
         bad: [res(T.ssmParameter, "p", { name: "/mf/db-password", type: "String", value: "hunter2" })],
@@ -396,7 +456,7 @@ describe("policy rules: compliant and violating fixtures", () => {
     });
 
     it("environment-aware rules stay silent outside prod", () => {
-        for (const name of ["rds-multi-az-prod", "rds-deletion-protection-prod", "s3-bucket-access-logging-prod", "lb-access-logs-prod", "stateful-resources-protected-prod"]) {
+        for (const name of ["rds-multi-az-prod", "rds-deletion-protection-prod", "s3-bucket-access-logging-prod", "lb-access-logs-prod", "stateful-resources-protected-prod", "rds-final-snapshot-prod", "dynamodb-deletion-protection-prod"]) {
             const rule = ALL.find((r) => r.name === name)!;
             expect(evaluate([rule], CASES[name].bad, { [name]: { environment: "dev" } }), name).to.deep.equal([]);
         }

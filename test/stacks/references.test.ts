@@ -1,5 +1,6 @@
 import { expect } from "chai";
 
+import { serviceTls } from "../../stacks/platform";
 import { validateDask, validateFoundation } from "../../stacks/references/contract";
 import { FIXTURES, rejection, runStack } from "../harness";
 
@@ -61,6 +62,28 @@ describe("stack references", () => {
                 securityGroupId: "sg-0123456789abcdef0",
                 secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:a01/db-AbCdEf",
             });
+        });
+
+        it("takes the service certificate it may offer, with its name, in the platform's region", () => {
+            const arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+            const both = { ...foundation(), serviceCertificateArn: arn, serviceDomainName: "metaflow.internal.example.com" };
+            const ok = validateFoundation(FOUNDATION, both, "us-east-1");
+            expect(ok.problems).to.deep.equal([]);
+            expect(ok.value!.serviceCertificate).to.deep.equal({ arn, domainName: "metaflow.internal.example.com" });
+            expect(validateFoundation(FOUNDATION, { ...foundation(), serviceCertificateArn: arn }, "us-east-1").problems).to.deep.equal([
+                `foundation stack "${FOUNDATION}": output "serviceDomainName" is missing: an HTTPS listener needs both the certificate and the name it covers`,
+            ]);
+            expect(validateFoundation(FOUNDATION, { ...both, serviceCertificateArn: arn.replace("us-east-1", "eu-west-1") }, "us-east-1").problems.join("\n")).to.contain('output "serviceCertificateArn" is in eu-west-1');
+            expect(validateFoundation(FOUNDATION, { ...both, serviceDomainName: "Not A Name" }, "us-east-1").problems.join("\n")).to.contain('output "serviceDomainName" is malformed');
+        });
+
+        it("serves the metadata service over HTTPS with the foundation's certificate unless the stack names its own", () => {
+            const arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+            const own = "arn:aws:acm:us-east-1:123456789012:certificate/99999999-2222-3333-4444-555555555555";
+            const offered = { foundation: { serviceCertificate: { arn, domainName: "mf.a01.example.com" } } } as any;
+            expect(serviceTls({ service: {} } as any, offered)).to.deep.equal({ certificateArn: arn, domainName: "mf.a01.example.com" });
+            expect(serviceTls({ service: { certificateArn: own, domainName: "mf.example.com" } } as any, offered)).to.deep.equal({ certificateArn: own, domainName: "mf.example.com" });
+            expect(serviceTls({ service: {} } as any, {})).to.deep.equal({});
         });
     });
 

@@ -4,10 +4,10 @@ import { allowsAnyone, statementsOf } from "../../lib/iam";
 import { looksLikeSecretName, looksLikeSecretValue } from "../../lib/secrets";
 import { Rule, StackRule } from "../../lib/rule";
 import { T } from "../../lib/types";
-import { isSecretValue, isUnknown, ofType } from "../../lib/view";
+import { isSecretValue, isUnknown, ofType, referenced } from "../../lib/view";
 
-/** AWS-managed keys are not customer keys. */
-const isCustomerKey = (k: unknown) => typeof k === "string" && k !== "" && !/alias\/aws\//.test(k);
+/** AWS managed keys (`alias/aws/...`, by alias or alias ARN) are not customer keys. */
+export const isCustomerKey = (k: unknown) => typeof k === "string" && k !== "" && !/alias\/aws\//.test(k);
 
 /** Stateful resources whose loss loses data: buckets, databases, tables, file systems. */
 export const STATEFUL_TYPES: string[] = [T.bucket, T.rdsInstance, T.rdsCluster, T.dynamoTable, T.efsFileSystem];
@@ -47,8 +47,54 @@ export const dataRules: Rule[] = [
       } },
     { kind: "resource", name: "log-group-kms", pack: "security", description: "Log groups are encrypted with a KMS key.", baseline: ["CKV_AWS_158"], uses: [], types: [T.logGroup],
       check: (r) => (r.props.kmsKeyId ? [] : ["kmsKeyId is not set"]) },
-    { kind: "resource", name: "alarm-actions-enabled", pack: "security", description: "CloudWatch alarms have their actions enabled.", baseline: ["CKV_AWS_319"], uses: [], types: [T.metricAlarm, T.compositeAlarm],
-      check: (r) => (r.props.actionsEnabled === false ? ["actionsEnabled is false"] : []) },
+    { kind: "resource", name: "alarm-actions-enabled", pack: "security", description: "CloudWatch alarms have their actions enabled and at least one alarm action (an alarm nobody hears is no control).", baseline: ["CKV_AWS_319"], uses: [], types: [T.metricAlarm, T.compositeAlarm],
+      check: (r) => {
+          if (r.props.actionsEnabled === false) return ["actionsEnabled is false"];
+          const actions = r.props.alarmActions;
+          if (isUnknown(actions)) return [];
+          return Array.isArray(actions) && actions.length ? [] : ["alarmActions is empty: the alarm notifies nobody"];
+      } },
+    { kind: "resource", name: "sns-topic-encrypted", pack: "security", description: "SNS topics are encrypted with a customer-managed KMS key (the AWS managed aws/sns key cannot be granted to EventBridge or CloudWatch).", baseline: ["CKV_AWS_26"], uses: [], types: [T.snsTopic],
+      check: (r) => {
+          const key = r.props.kmsMasterKeyId;
+          if (isUnknown(key)) return [];
+          if (!key) return ["kmsMasterKeyId is not set: messages are stored unencrypted"];
+          return isCustomerKey(key) ? [] : [`kmsMasterKeyId ${key} is an AWS managed key: use the platform key`];
+      } },
+    { kind: "resource", name: "sns-topic-policy-no-public-principal", pack: "security", description: "No SNS topic policy allows the `*` principal without a condition.", baseline: ["CKV_AWS_169"], uses: [], types: [T.snsTopic, T.snsTopicPolicy],
+      check: (r) => (statementsOf(r.props.policy) ?? []).filter(allowsAnyone).map((s) => `topic policy statement ${s.Sid ?? ""} allows Principal "*" without a condition`) },
+    { kind: "resource", name: "dynamodb-deletion-protection-prod", pack: "security", description: "DynamoDB tables have deletion protection in prod.", baseline: ["issue 12 (no scanner ID)"], uses: ["environment"], types: [T.dynamoTable],
+      check: (r, s) => (s.environment === "prod" && r.props.deletionProtectionEnabled !== true ? ["deletionProtectionEnabled is not true in prod"] : []) },
+    {
+        kind: "stack", name: "eventbridge-target-dlq-and-alarm", pack: "security",
+        description: "Every EventBridge target has a dead-letter queue, and an alarm with actions watches its rule's FailedInvocations (or the DLQ's depth): a target that cannot be invoked (a missing state machine, a refused key) otherwise fails silently.",
+        baseline: ["issue 12 (no scanner ID)"], uses: [],
+        check: (all) => {
+            const rules = ofType(all, T.eventRule);
+            const queues = ofType(all, T.sqsQueue);
+            const alarms = ofType(all, T.metricAlarm).filter((a) => Array.isArray(a.props.alarmActions) ? a.props.alarmActions.length > 0 : isUnknown(a.props.alarmActions));
+            return ofType(all, T.eventTarget).flatMap((t) => {
+                const out: string[] = [];
+                const dlq = t.props.deadLetterConfig?.arn;
+                if (!dlq) out.push("no deadLetterConfig: events EventBridge cannot deliver are dropped");
+                const rule = referenced(t, "rule", rules)[0];
+                const ruleName = rule ? rule.props.name ?? rule.outputs?.name : t.props.rule;
+                const dlqQueues = dlq ? referenced(t, "deadLetterConfig.arn", queues) : [];
+                const watched = alarms.some((a) => {
+                    const dims = a.props.dimensions ?? {};
+                    if (a.props.namespace === "AWS/Events" && ["FailedInvocations", "InvocationsSentToDlq", "InvocationsFailedToBeSentToDlq"].includes(a.props.metricName)) {
+                        return isUnknown(dims.RuleName) || (ruleName !== undefined && dims.RuleName === ruleName) || (rule !== undefined && (a.propertyDependencies?.dimensions ?? []).includes(rule.urn));
+                    }
+                    if (a.props.namespace === "AWS/SQS" && dlqQueues.length) {
+                        return isUnknown(dims.QueueName) || dlqQueues.some((q) => dims.QueueName === (q.props.name ?? q.outputs?.name) || (a.propertyDependencies?.dimensions ?? []).includes(q.urn));
+                    }
+                    return false;
+                });
+                if (!watched) out.push(`no alarm with actions on AWS/Events FailedInvocations of rule ${ruleName ?? "?"} (nor on its dead-letter queue)`);
+                return out.map((message) => ({ urn: t.urn, message: `event target ${t.name}: ${message}` }));
+            });
+        },
+    } satisfies StackRule,
     { kind: "resource", name: "ssm-parameter-secure", pack: "security", description: "Secret parameters are SecureString with a customer-managed key; no String parameter holds a credential.", baseline: ["CKV2_AWS_34", "CKV_AWS_337"], uses: [], types: [T.ssmParameter],
       check: (r) => {
           const type = r.props.type;

@@ -1,7 +1,7 @@
 /** Security groups, load balancers, API Gateway and VPC rules. */
 import { Rule, StackRule } from "../../lib/rule";
 import { LISTENERS, LOAD_BALANCERS, T } from "../../lib/types";
-import { ofType, referenced, referrers, ResourceView } from "../../lib/view";
+import { isUnknown, ofType, referenced, referrers, ResourceView } from "../../lib/view";
 
 const OPEN = ["0.0.0.0/0", "::/0"];
 
@@ -58,7 +58,22 @@ function egressDescriptions(r: ResourceView): Array<{ where: string; description
 const SG_TYPES = [T.securityGroup, T.sgIngressRule, T.sgEgressRule, T.sgRule];
 const isPublicLb = (lb: ResourceView) => lb.props.internal !== true;
 const isAlb = (lb: ResourceView) => (lb.props.loadBalancerType ?? "application") === "application";
-const TLS12_POLICY = /TLS13|TLS-1-2|FS-1-2/;
+/**
+ * Elastic Load Balancing security policies whose minimum protocol is TLS 1.2 or 1.3. The name of every predefined
+ * policy states its minimum (Elastic Load Balancing, "Security policies for your Application Load Balancer" and "...
+ * for your Network Load Balancer"): `ELBSecurityPolicy-TLS13-1-2-*` and `-TLS13-1-3-*` (including their Res, Ext,
+ * FIPS and PQ variants), `ELBSecurityPolicy-TLS-1-2-*` and `ELBSecurityPolicy-FS-1-2-*`. `TLS13-1-0`/`TLS13-1-1`
+ * support TLS 1.3 but still accept 1.0/1.1; `ELBSecurityPolicy-2016-08` (the API's default), `-2015-05`, `-FS-2018-06`,
+ * `-TLS-1-1-*` and `-FS-1-1-*` accept TLS 1.0 or 1.1.
+ */
+export const TLS12_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]-|TLS-1-2-|FS-1-2-)/;
+
+/** Problems of a listener's sslPolicy: missing (the 2016 default) or one that accepts TLS below 1.2. */
+export function tlsPolicyProblems(policy: unknown): string[] {
+    if (isUnknown(policy)) return [];
+    if (policy === undefined || policy === null || policy === "") return ["sslPolicy is not set: the API's default (ELBSecurityPolicy-2016-08) accepts TLS 1.0 and 1.1; name a TLS 1.2+ policy"];
+    return TLS12_POLICY.test(String(policy)) ? [] : [`sslPolicy ${policy} accepts TLS below 1.2: use ELBSecurityPolicy-TLS13-1-2-2021-06 or stricter`];
+}
 
 export const networkRules: Rule[] = [
     { kind: "resource", name: "sg-no-public-ingress", pack: "security", description: "No ingress from 0.0.0.0/0 or ::/0.", baseline: ["CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277"], uses: [], types: SG_TYPES,
@@ -74,20 +89,33 @@ export const networkRules: Rule[] = [
       check: (r, s) => (isPublicLb(r) && !s.publicLoadBalancers.includes(r.name) ? ["is internet-facing (internal is not true) but not declared in publicLoadBalancers"] : []) },
     {
         kind: "stack", name: "lb-public-https-tls12", pack: "security",
-        description: "Listeners of internet-facing load balancers serve HTTPS/TLS with a TLS 1.2+ policy (HTTP only to redirect).",
+        description: "Listeners of internet-facing load balancers serve HTTPS/TLS (HTTP only to redirect to HTTPS); the policy itself is judged by lb-listener-tls12-policy.",
         baseline: ["CKV_AWS_2", "CKV_AWS_103"], uses: [],
         check: (all) => ofType(all, ...LISTENERS).flatMap((l) => {
             const lbs = referenced(l, "loadBalancerArn", ofType(all, ...LOAD_BALANCERS));
             const pub = lbs.some((lb) => lb.props.internal !== true);
             const proto = String(l.props.protocol ?? "HTTP").toUpperCase();
-            if (proto === "HTTPS" || proto === "TLS") {
-                return l.props.sslPolicy && !TLS12_POLICY.test(l.props.sslPolicy) ? [{ urn: l.urn, message: `listener ${l.name}: sslPolicy ${l.props.sslPolicy} allows TLS below 1.2` }] : [];
-            }
-            if (!pub) return [];
+            if (proto === "HTTPS" || proto === "TLS" || !pub) return [];
             const redirects = ((l.props.defaultActions ?? []) as any[]).every((a) => a?.type === "redirect" && String(a?.redirect?.protocol ?? "").toUpperCase() === "HTTPS");
             return redirects ? [] : [{ urn: l.urn, message: `listener ${l.name}: ${proto} on an internet-facing load balancer: serve HTTPS with a TLS 1.2+ policy` }];
         }),
     } satisfies StackRule,
+    { kind: "resource", name: "lb-listener-tls12-policy", pack: "security",
+      description: "Every HTTPS/TLS listener names a security policy whose minimum is TLS 1.2 (no policy means the API's default, ELBSecurityPolicy-2016-08, which allows TLS 1.0).",
+      baseline: ["CKV_AWS_103"], uses: [], types: LISTENERS,
+      check: (r) => {
+          const proto = String(r.props.protocol ?? "").toUpperCase();
+          if (proto !== "HTTPS" && proto !== "TLS") return [];
+          return tlsPolicyProblems(r.props.sslPolicy);
+      } },
+    { kind: "resource", name: "lb-desync-strictest", pack: "security",
+      description: "Application load balancers use desyncMitigationMode strictest (the default, defensive, still forwards ambiguous requests).",
+      baseline: ["CKV_AWS_328"], uses: [], types: LOAD_BALANCERS,
+      check: (r) => {
+          const mode = r.props.desyncMitigationMode;
+          if (!isAlb(r) || isUnknown(mode)) return [];
+          return mode === "strictest" ? [] : [`desyncMitigationMode is ${mode ?? "unset (defensive)"}: set strictest`];
+      } },
     { kind: "resource", name: "lb-drop-invalid-headers", pack: "security", description: "Application load balancers drop invalid header fields.", baseline: ["CKV_AWS_131"], uses: [], types: LOAD_BALANCERS,
       check: (r) => (isAlb(r) && r.props.dropInvalidHeaderFields !== true ? ["dropInvalidHeaderFields is not true"] : []) },
     {

@@ -3,7 +3,7 @@
  * ownership controls, policy, lifecycle, logging), so most rules are stack rules that find, for each bucket, the
  * resources that configure it, and report a bucket that has none.
  */
-import { allowsAnyone, statementsOf } from "../../lib/iam";
+import { actionsOf, allowsAnyone, principalsOf, resourcesOf, Statement, statementsOf } from "../../lib/iam";
 import { StackRule, ResourceRule } from "../../lib/rule";
 import { LOAD_BALANCERS, T } from "../../lib/types";
 import { isUnknown, ofType, parseJsonish, referenced, referrers, ResourceView } from "../../lib/view";
@@ -24,6 +24,35 @@ export function logTargetBuckets(all: ResourceView[]): Set<string> {
         [lb.props.accessLogs?.bucket, lb.props.connectionLogs?.bucket].filter((name) => name !== undefined).flatMap((name) => referenced({ ...lb, props: { ref: name }, propertyDependencies: undefined }, "ref", buckets)),
     );
     return new Set([...s3Targets, ...lbTargets].map((b) => b.urn));
+}
+
+/** The bucket's name when known (its `bucket` input or provider state), to match the Deny's Resource ARNs. */
+function bucketNameOf(b: ResourceView): string | undefined {
+    const n = b.props.bucket ?? b.outputs?.bucket;
+    return typeof n === "string" && !isUnknown(n) ? n : undefined;
+}
+
+/**
+ * What keeps a SecureTransport statement from refusing every plain-HTTP request to the bucket: it must be a Deny, of
+ * every principal (`*`), every S3 action (`s3:*` or `*`), on the bucket and its objects (`arn:...:s3:::b` and
+ * `arn:...:s3:::b/*`, or `*`). A narrower Deny leaves the other principals, actions or resources reachable over HTTP.
+ */
+export function tlsDenyGaps(s: Statement, bucket?: string): string[] {
+    const gaps: string[] = [];
+    if (s.Effect !== "Deny") gaps.push(`Effect is ${s.Effect ?? "unset"}, not Deny`);
+    if (!principalsOf(s).includes("*")) gaps.push(`Principal ${JSON.stringify(s.Principal ?? null)} is not "*"`);
+    const actions = actionsOf(s).map((a) => String(a).toLowerCase());
+    if (s.NotAction !== undefined || !actions.some((a) => a === "*" || a === "s3:*")) gaps.push(`Action ${JSON.stringify(s.Action ?? s.NotAction ?? null)} is not s3:*`);
+    const resources = resourcesOf(s).filter((r) => !isUnknown(r));
+    if (resources.length < resourcesOf(s).length) return gaps; // judged once the ARNs are known
+    const arn = /^arn:aws[a-z-]*:s3:::([^/]+)(\/\*)?$/;
+    const names = (objects: boolean) => resources.filter((r) => r === "*" || (arn.exec(r) !== null && Boolean(arn.exec(r)![2]) === objects && (!bucket || arn.exec(r)![1] === bucket)));
+    if (s.NotResource !== undefined) gaps.push("uses NotResource");
+    else {
+        if (!names(false).length) gaps.push("Resource does not name the bucket itself (arn:aws:s3:::<bucket>)");
+        if (!names(true).length) gaps.push("Resource does not name the bucket's objects (arn:aws:s3:::<bucket>/*)");
+    }
+    return gaps;
 }
 
 const perBucket = (check: (b: ResourceView, all: ResourceView[]) => string[]) => (all: ResourceView[]) =>
@@ -113,17 +142,17 @@ export const s3Rules = [
         kind: "stack",
         name: "s3-bucket-policy-tls-only",
         pack: "security",
-        description: "Every bucket has a bucket policy that denies requests without TLS (aws:SecureTransport false).",
+        description: "Every bucket has a bucket policy that denies requests without TLS (aws:SecureTransport false) to every principal (`*`), for every S3 action, on the bucket and its objects.",
         baseline: ["CKV_AWS_379"],
         uses: [],
         check: perBucket((b, all) => {
             const policies = configuring(b, T.bucketPolicy, all);
             if (policies.some((p) => isUnknown(p.props.policy))) return []; // judged during `pulumi up`, once known
-            const denies = policies.flatMap((p) => statementsOf(p.props.policy) ?? []).some((s) => {
-                const cond = JSON.stringify(s.Condition ?? {});
-                return s.Effect === "Deny" && /"aws:SecureTransport":"?false"?/.test(cond);
-            });
-            return denies ? [] : ["no bucket policy statement denies aws:SecureTransport false"];
+            const statements = policies.flatMap((p) => statementsOf(p.props.policy) ?? []);
+            const tls = statements.filter((s) => /"aws:SecureTransport":"?false"?/i.test(JSON.stringify(s.Condition ?? {})));
+            if (!tls.length) return ["no bucket policy statement denies aws:SecureTransport false"];
+            if (tls.some((s) => tlsDenyGaps(s, bucketNameOf(b)).length === 0)) return [];
+            return tls.map((s) => `statement ${s.Sid ?? ""} does not deny every plain-HTTP request: ${tlsDenyGaps(s, bucketNameOf(b)).join("; ")}`);
         }),
     } satisfies StackRule,
     {
