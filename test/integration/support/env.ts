@@ -45,6 +45,27 @@ export function hasPythonModules(python: string, modules: string[]): boolean {
     }
 }
 
+const exitHooks: Array<() => void> = [];
+
+/**
+ * Runs `fn` when the test process exits (servers stopped, folders removed), newest first; one `exit` listener for all,
+ * however many servers the suite starts. A hook that throws does not stop the others.
+ */
+export function atExit(fn: () => void): void {
+    if (!exitHooks.length) {
+        process.once("exit", () => {
+            for (const hook of exitHooks.splice(0).reverse()) {
+                try {
+                    hook();
+                } catch {
+                    /* the others still run */
+                }
+            }
+        });
+    }
+    exitHooks.push(fn);
+}
+
 const extracted = new Map<string, string>();
 
 /**
@@ -58,7 +79,7 @@ export function vendored(tarball: string): string | undefined {
     if (cached) return cached;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mf-vendor-"));
     execFileSync("tar", ["-xzf", file, "-C", dir]);
-    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    atExit(() => fs.rmSync(dir, { recursive: true, force: true }));
     extracted.set(file, dir);
     return dir;
 }

@@ -6,6 +6,8 @@ import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
 import * as net from "net";
 
+import { atExit } from "./env";
+
 export interface MotoServer {
     url: string;
     stop(): void;
@@ -44,7 +46,7 @@ export async function startMoto(python: string, timeoutMs = 20000): Promise<Moto
     const kill = () => {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     };
-    process.once("exit", kill);
+    atExit(kill);
     // The server must not keep the test process alive: mocha exits when its work is done, and "exit" stops the server.
     child.unref();
     (child.stderr as unknown as { unref(): void }).unref();

@@ -13,7 +13,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 
-import { SHARED, vendored } from "./env";
+import { atExit, SHARED, vendored } from "./env";
 import { SYSTEM_PYTHON } from "./postgres";
 
 export interface ContainerDefinition {
@@ -183,7 +183,7 @@ export class LocalTask {
 
 /** Tasks still running when the process exits (a failed or interrupted test) are stopped then. */
 const live = new Set<LocalTask>();
-process.once("exit", () => [...live].forEach((t) => t.stop()));
+atExit(() => [...live].forEach((t) => t.stop()));
 
 function kill(child: ChildProcess): void {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;

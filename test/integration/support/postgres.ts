@@ -10,7 +10,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
-import { hasCommand, hasPythonModules } from "./env";
+import { atExit, hasCommand, hasPythonModules } from "./env";
 
 export const SYSTEM_PYTHON = "/usr/bin/python3";
 
@@ -139,13 +139,7 @@ export async function startPostgres(): Promise<Postgres> {
             cleanup();
         }
     };
-    process.once("exit", () => {
-        try {
-            stop();
-        } catch {
-            /* already stopped */
-        }
-    });
+    atExit(stop);
     startServer();
     const sql = (statement: string, db = "postgres") =>
         run(path.join(bin, "psql"), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", statement], {
