@@ -5,6 +5,7 @@ import { DATATOOLS_PREFIX } from "./artifact-bucket";
 import { BATCH_JOB_LOG_GROUP } from "./batch/compute";
 import { secretsNamespaceArn } from "./batch/job-role";
 import { regionalArns } from "./iam";
+import { parameterResources } from "./parameter-store";
 import { NAME_LIMITS, physicalName } from "./naming";
 
 /** Arguments of {@link EngineerAccess}. */
@@ -22,6 +23,8 @@ export interface EngineerAccessArgs {
     stateMachinePrefix: string;
     /** Existing IAM roles (e.g. the federated FreeIPA/SSO roles of ML engineers) that get the policy. */
     attachToRoles?: string[];
+    /** The model-metrics namespace engineers' local monitoring runs publish to; none when absent. */
+    metricNamespace?: string;
 }
 
 /** IAM role names: 1-64 characters of letters, digits and +=,.@_- . */
@@ -101,6 +104,11 @@ export class EngineerAccess extends pulumi.ComponentResource {
                         },
                         { Sid: "PassMetaflowRoles", Effect: "Allow", Action: "iam:PassRole", Resource: args.passRoleArns },
                         { Sid: "PlatformParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], Resource: [arn("ssm", `parameter/${p}`), arn("ssm", `parameter/${p}/*`)] },
+                        // Hyperparameters are the engineers' own: `params/<Flow>/<name>` (plain Strings; secrets go to `@secrets`).
+                        { Sid: "WriteHyperparameters", Effect: "Allow", Action: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:GetParameterHistory"], Resource: arn("ssm", parameterResources(p).params) },
+                        ...(args.metricNamespace
+                            ? [{ Sid: "ModelMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": args.metricNamespace } } }]
+                            : []),
                         // `@secrets` in a local run (`python flow.py run`) reads with the engineer's credentials.
                         { Sid: "PlatformSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsNamespaceArn(arn, p) },
                     ],

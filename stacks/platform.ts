@@ -9,6 +9,7 @@ import { DaskBridge } from "../components/dask-bridge";
 import { EngineerAccess } from "../components/engineer-access";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
+import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
 import { buildCompute, ComputeSection } from "./compute";
@@ -144,6 +145,37 @@ export function buildMonitoring(ctx: PlatformContext, metadata: MetaflowService,
             stateMachinePrefix: config.sfn.stateMachinePrefix,
             jobQueueArns: compute.queueArns,
             budget: { monthlyUsd: config.monthlyBudgetUsd, tagKey: "stack", tagValue: config.tags.stack },
+            models: config.monitoring.models,
+        },
+        ctx.opts,
+    );
+}
+
+/**
+ * The Parameter Store hierarchy: the profile engineers and CI bootstrap from, and the settings the templates read
+ * (where data goes, which queue has GPUs, the model-metrics namespace and the thresholds the alarms use).
+ */
+export function buildParameters(ctx: PlatformContext, compute: ComputeSection, profile: pulumi.Input<Record<string, string>>): PlatformParameters {
+    const { config } = ctx;
+    const m = config.monitoring.models;
+    const gpu = config.batch.queues.find((q) => q.kind === "gpu");
+    const defaultQueue = compute.queues[config.batch.defaultQueue] ?? Object.values(compute.queues)[0];
+    return new PlatformParameters(
+        `${config.namePrefix}-parameters`,
+        {
+            namePrefix: config.namePrefix,
+            kmsKeyArn: ctx.key.keyArn,
+            profile,
+            settings: {
+                region: config.region,
+                "data-root": ctx.bucket.datatoolsRoot,
+                "default-queue": defaultQueue.queueArn,
+                ...(gpu ? { "gpu-queue": compute.queues[gpu.name].queueArn } : {}),
+                "metric-namespace": m.namespace,
+                "drift-psi-threshold": String(m.psiThreshold),
+                "drift-ks-threshold": String(m.ksThreshold),
+                "min-accuracy": String(m.minAccuracy),
+            },
         },
         ctx.opts,
     );
@@ -220,11 +252,24 @@ export function buildPlatform(config: PlatformConfig, references: References, op
             ],
             stateMachinePrefix: config.sfn.stateMachinePrefix,
             attachToRoles: config.engineerRoleNames,
+            metricNamespace: config.monitoring.models.namespace,
         },
         opts,
     );
 
     const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
+
+    const profile = metaflowConfig({
+        DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
+        DATATOOLS_S3ROOT: bucket.datatoolsRoot,
+        // Engineers outside the VPC use the public API when there is one; Batch tasks always use the internal URL.
+        SERVICE_URL: metadata.publicUrl ?? metadata.internalUrl,
+        SERVICE_INTERNAL_URL: metadata.internalUrl,
+        SERVICE_AUTH_KEY: metadata.apiKey,
+        UI_URL: metadata.uiUrl,
+        ...compute.metaflow,
+    });
+    const parameters = buildParameters(ctx, compute, profile);
 
     return {
         environment: config.environment,
@@ -245,15 +290,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         engineerPolicyArn: engineers.policyArn,
         ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
-        metaflowConfig: metaflowConfig({
-            DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
-            DATATOOLS_S3ROOT: bucket.datatoolsRoot,
-            // Engineers outside the VPC use the public API when there is one; Batch tasks always use the internal URL.
-            SERVICE_URL: metadata.publicUrl ?? metadata.internalUrl,
-            SERVICE_INTERNAL_URL: metadata.internalUrl,
-            SERVICE_AUTH_KEY: metadata.apiKey,
-            UI_URL: metadata.uiUrl,
-            ...compute.metaflow,
-        }),
+        parameters: { profile: parameters.profileParameterName, settings: parameters.settingsPath, params: parameters.paramsPath },
+        metaflowConfig: profile,
     };
 }

@@ -180,6 +180,36 @@ for (const stack of ["dev", "prod"]) {
             expect(await simulate(p, "job", "secretsmanager:PutSecretValue", p.arns.secret)).to.not.equal("Allowed");
         });
 
+        it("lets engineers read the profile and write hyperparameters; tasks read settings, hyperparameters and Dask, never the profile", async () => {
+            const ssm = `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT}:parameter/${p.stack === "dev" ? "mf-dev" : "mf-prod"}`;
+            const profile = `${ssm}/metaflow/profile`;
+            const param = `${ssm}/params/GpuTrainingFlow/learning_rate`;
+            // The bootstrap: aws ssm get-parameter --with-decryption (SSM decrypts with the caller's kms:Decrypt).
+            expect(await simulate(p, "engineer", "ssm:GetParameter", profile)).to.equal("Allowed");
+            expect(await simulate(p, "engineer", "kms:Decrypt", p.arns.key, { "kms:ViaService": `ssm.${REGION}.amazonaws.com` })).to.equal("Allowed");
+            expect(await simulate(p, "engineer", "ssm:PutParameter", param)).to.equal("Allowed");
+            expect(await simulate(p, "engineer", "ssm:DeleteParameter", param)).to.equal("Allowed");
+            for (const target of [profile, `${ssm}/settings/data-root`, `${ssm}/dask/scheduler-address`]) expect(await simulate(p, "engineer", "ssm:PutParameter", target), target).to.not.equal("Allowed");
+            // Tasks: Config values and the Dask address, by name and by path.
+            for (const [action, target] of [["ssm:GetParametersByPath", `${ssm}/params/GpuTrainingFlow`], ["ssm:GetParametersByPath", `${ssm}/settings`], ["ssm:GetParameter", `${ssm}/settings/data-root`], ["ssm:GetParameter", `${ssm}/dask/scheduler-address`], ["ssm:GetParameter", param]]) {
+                expect(await simulate(p, "job", action, target), `${action} ${target}`).to.equal("Allowed");
+            }
+            expect(await simulate(p, "job", "ssm:GetParameter", profile)).to.not.equal("Allowed");
+            expect(await simulate(p, "job", "ssm:GetParametersByPath", `${ssm}/metaflow`)).to.not.equal("Allowed");
+            expect(await simulate(p, "job", "ssm:PutParameter", param)).to.not.equal("Allowed");
+            // Another stack's hierarchy is out of reach.
+            const foreign = `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT}:parameter/${p.stack === "dev" ? "mf-prod" : "mf-dev"}`;
+            expect(await simulate(p, "engineer", "ssm:PutParameter", `${foreign}/params/GpuTrainingFlow/learning_rate`)).to.not.equal("Allowed");
+            expect(await simulate(p, "job", "ssm:GetParameter", `${foreign}/settings/data-root`)).to.not.equal("Allowed");
+        });
+
+        it("lets tasks and engineers publish model metrics to the platform's namespace only", async () => {
+            for (const who of ["job", "engineer"] as const) {
+                expect(await simulate(p, who, "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": "Metaflow/Models" }), who).to.equal("Allowed");
+                expect(await simulate(p, who, "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": "AWS/EC2" }), who).to.not.equal("Allowed");
+            }
+        });
+
         it("lets the metadata service read the datastore and nothing more", async () => {
             expect(await simulate(p, "metadataTask", "s3:GetObject", p.arns.datastoreObject)).to.equal("Allowed");
             expect(await simulate(p, "metadataTask", "s3:ListBucket", p.arns.bucket)).to.equal("Allowed");
