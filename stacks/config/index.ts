@@ -6,6 +6,7 @@
  * Pure module: the program calls it before registering any resource; tests and scripts call it directly.
  */
 import { ArtifactLifecycle, lifecycleProblems } from "../../components/artifact-bucket/rules";
+import { ModelMonitoringSettings } from "../../components/monitoring/rules";
 import { QueueSpec } from "../../components/batch/queue-rules";
 import { FeatureField, featureProblems, fargateSizeProblem, OIDC_FIELDS, OidcSettings, pinnedImageProblem, serviceImageProblem, TaskCounts, taskCountProblems } from "../../components/metaflow-service/rules";
 import { duplicateTriggerNames, TriggerSpec, validateTrigger } from "../../components/sfn/rules";
@@ -118,6 +119,8 @@ export interface PlatformConfig {
         enabled: boolean;
         /** Subscribed to the alarm topic. */
         alarmEmail?: string;
+        /** Namespace and thresholds of the model metrics: alarms, and the settings flows read. */
+        models: ModelMonitoringSettings;
     };
     sfn: {
         /** `<prefix>_<FlowName>` state machines: METAFLOW_SFN_STATE_MACHINE_PREFIX. */
@@ -319,7 +322,7 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             },
             service: serviceSettings(v),
             sfn: { stateMachinePrefix, triggers },
-            monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail },
+            monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail, models: v.modelMonitoring },
         },
     };
 }
