@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArtifactBucket } from "../components/artifact-bucket";
 import { DaskBridge } from "../components/dask-bridge";
 import { EngineerAccess } from "../components/engineer-access";
+import { FlowDeployRole } from "../components/flow-deploy-role";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
 import { PlatformParameters } from "../components/parameter-store";
@@ -236,6 +237,13 @@ export function buildPlatform(config: PlatformConfig, references: References, op
           )
         : undefined;
 
+    // The roles a deployed flow names, which whoever runs or deploys flows passes: task, Step Functions, @schedule.
+    const metaflowRoles = [
+        compute.jobRole.roleArn,
+        compute.scheduler.executionRoleArn,
+        compute.scheduler.eventsRoleArn,
+        ...(compute.compute.fargateExecutionRoleArn ? [compute.compute.fargateExecutionRoleArn] : []),
+    ];
     const engineers = new EngineerAccess(
         `${p}-engineers`,
         {
@@ -244,12 +252,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
             bucketArn: bucket.bucketArn,
             kmsKeyArn: key.keyArn,
             jobQueueArns: compute.queueArns,
-            passRoleArns: [
-                compute.jobRole.roleArn,
-                compute.scheduler.executionRoleArn,
-                compute.scheduler.eventsRoleArn,
-                ...(compute.compute.fargateExecutionRoleArn ? [compute.compute.fargateExecutionRoleArn] : []),
-            ],
+            passRoleArns: metaflowRoles,
             stateMachinePrefix: config.sfn.stateMachinePrefix,
             attachToRoles: config.engineerRoleNames,
             metricNamespace: config.monitoring.models.namespace,
@@ -271,6 +274,22 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     });
     const parameters = buildParameters(ctx, compute, profile);
 
+    const deploy = config.flowDeploy
+        ? new FlowDeployRole(
+              `${p}-flow-deploy`,
+              {
+                  ...config.flowDeploy,
+                  namePrefix: p,
+                  region: config.region,
+                  bucketArn: bucket.bucketArn,
+                  kmsKeyArn: key.keyArn,
+                  stateMachinePrefix: config.sfn.stateMachinePrefix,
+                  passRoleArns: metaflowRoles,
+              },
+              opts,
+          )
+        : undefined;
+
     return {
         environment: config.environment,
         region: config.region,
@@ -290,6 +309,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         engineerPolicyArn: engineers.policyArn,
         ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
+        ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
         parameters: { profile: parameters.profileParameterName, settings: parameters.settingsPath, params: parameters.paramsPath },
         metaflowConfig: profile,
     };

@@ -6,6 +6,7 @@
  * Pure module: the program calls it before registering any resource; tests and scripts call it directly.
  */
 import { ArtifactLifecycle, lifecycleProblems } from "../../components/artifact-bucket/rules";
+import { FlowDeploySources } from "../../components/flow-deploy-role";
 import { ModelMonitoringSettings } from "../../components/monitoring/rules";
 import { QueueSpec } from "../../components/batch/queue-rules";
 import { FeatureField, featureProblems, fargateSizeProblem, OIDC_FIELDS, OidcSettings, pinnedImageProblem, serviceImageProblem, TaskCounts, taskCountProblems } from "../../components/metaflow-service/rules";
@@ -101,6 +102,8 @@ export interface PlatformConfig {
     references: { foundation?: string; dask?: string };
     /** IAM roles that get the engineer policy. */
     engineerRoleNames: string[];
+    /** Who may deploy flows from CI (the GitHub OIDC deploy role); none when absent. */
+    flowDeploy?: FlowDeploySources;
     network: { vpcCidr: string };
     artifacts: ArtifactSettings;
     batch: {
@@ -304,6 +307,7 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             monthlyBudgetUsd: v.monthlyBudgetUsd,
             references: { foundation: v.foundationStack, dask: v.daskStack },
             engineerRoleNames: v.engineerRoleNames,
+            flowDeploy: v.flowDeploy,
             network: { vpcCidr: v.vpcCidr },
             artifacts: {
                 noncurrentVersionDays: v.artifactNoncurrentVersionDays,
