@@ -38,10 +38,7 @@ class BatchInferenceFlow(FlowSpec):
     @step
     def score(self) -> None:
         if self.input_key:
-            data = pp.read_bytes(f"{pp.bucket_root(self.platform.data_root)}/{self.input_key}")
-            if data is None:
-                raise FileNotFoundError(f"input {self.input_key} not found under {pp.bucket_root(self.platform.data_root)}")
-            inputs = modeling.frame_from_csv(data)
+            inputs = modeling.frame_from_csv(pp.read_key(self.platform.data_root, self.input_key))
         else:
             inputs = modeling.synthetic_frame(int(self.rows), seed=3)
         model = modeling.loads(self.model)

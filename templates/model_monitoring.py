@@ -50,10 +50,7 @@ class ModelMonitoringFlow(FlowSpec):
         self.model_name = f"{current.project_name}.{current.branch_name}"
         reference = run.data.reference_sample
         if self.recent_key:
-            data = pp.read_bytes(f"{pp.bucket_root(self.platform.data_root)}/{self.recent_key}")
-            if data is None:
-                raise FileNotFoundError(f"{self.recent_key} not found")
-            recent = modeling.frame_from_csv(data)
+            recent = modeling.frame_from_csv(pp.read_key(self.platform.data_root, self.recent_key))
         else:
             recent = modeling.synthetic_frame(int(self.rows), seed=5, shift=float(self.shift))
         self.psi, self.ks = modeling.drift(reference, recent)

@@ -133,6 +133,15 @@ def write_bytes(url: str, data: bytes) -> str:
     return url
 
 
+def read_key(data_root: str, key: str) -> bytes:
+    """The object at ``key`` of the bucket holding the data root (S3 trigger keys are such keys); it must exist."""
+    url = f"{bucket_root(data_root)}/{key}"
+    data = read_bytes(url)
+    if data is None:
+        raise FileNotFoundError(f"{url} does not exist")
+    return data
+
+
 def read_bytes(url: str) -> Optional[bytes]:
     """The object's bytes, or None when it does not exist."""
     if url.startswith("s3://"):

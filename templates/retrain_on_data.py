@@ -35,10 +35,7 @@ class RetrainOnDataFlow(FlowSpec):
     @step
     def start(self) -> None:
         url = f"{pp.bucket_root(self.platform.data_root)}/{self.key}"
-        data = pp.read_bytes(url)
-        if data is None:
-            raise FileNotFoundError(f"{url} does not exist")
-        frame = modeling.frame_from_csv(data)
+        frame = modeling.frame_from_csv(pp.read_key(self.platform.data_root, self.key))
         if len(frame) < self.min_rows:
             raise ValueError(f"{url} has {len(frame)} rows; at least {self.min_rows} are needed to retrain")
         self.source_url = url

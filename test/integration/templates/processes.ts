@@ -5,7 +5,8 @@
  */
 import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
-import * as net from "net";
+
+import { freePort } from "../support/postgres";
 
 export interface Command {
     code: number | null;
@@ -29,17 +30,6 @@ export function run(command: string, args: string[], opts: { cwd: string; env: N
         child.on("close", (code) => {
             clearTimeout(timer);
             resolve({ code, stdout, stderr });
-        });
-    });
-}
-
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
         });
     });
 }
