@@ -23,10 +23,10 @@ import modeling
 import platform_params as pp
 
 
-def dask_client() -> Any:
+def dask_client(parameter_prefix: str) -> Any:
     from dask.distributed import Client, LocalCluster
 
-    address = pp.dask_address()
+    address = pp.dask_address(parameter_prefix)
     if address:
         return Client(address, direct_to_workers=False, timeout="30s")
     # Threads, not processes: small, no extra ports, and fine for a demonstration.
@@ -76,7 +76,7 @@ class DaskFeaturesFlow(FlowSpec):
 
         raw = modeling.synthetic_frame(int(self.rows), seed=11)
         raw["customer"] = raw.index % 97
-        with dask_client() as client:
+        with dask_client(str(self.platform.parameter_prefix)) as client:
             self.scheduler = str(client.scheduler.address)
             # Map over partitions on the cluster, then combine: sums, not means, so partial results add up.
             parts = client.scatter(np.array_split(raw, int(self.partitions)))

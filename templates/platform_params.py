@@ -72,10 +72,14 @@ def _local(name: str) -> Dict[str, Any]:
 
 
 def settings() -> Dict[str, Any]:
-    """Platform settings (``<prefix>/settings/*``), names with ``-`` turned into ``_``."""
+    """Platform settings (``<prefix>/settings/*``), names with ``-`` turned into ``_``, and the prefix itself.
+
+    ``parameter_prefix`` travels with the run (tasks on Batch do not inherit the shell's environment), so a task can
+    read what must stay current at run time, such as the Dask scheduler's address.
+    """
     p = prefix()
     raw: Dict[str, Any] = {k: _decode(v) for k, v in _parameters_by_path(f"{p}/settings").items()} if p else _local("settings.json")
-    return {k.replace("-", "_"): v for k, v in raw.items()}
+    return {**{k.replace("-", "_"): v for k, v in raw.items()}, "parameter_prefix": p or ""}
 
 
 def hyperparameters(flow_name: str, defaults: Dict[str, Any]) -> Dict[str, Any]:
@@ -98,13 +102,15 @@ def hyperparameters_config(defaults: Dict[str, Any]) -> Callable[[Any], Dict[str
     return lambda ctx: hyperparameters(ctx.flow_name, defaults)
 
 
-def dask_address() -> Optional[str]:
-    """The A02 scheduler's address (``<prefix>/dask/scheduler-address``), or None (offline, or no cluster)."""
-    p = prefix()
-    if not p:
+def dask_address(parameter_prefix: str) -> Optional[str]:
+    """The A02 scheduler's address (``<prefix>/dask/scheduler-address``, read now), or None (offline, or no cluster).
+
+    ``parameter_prefix`` is the run's (``settings()["parameter_prefix"]``); empty offline, where
+    ``DASK_SCHEDULER_ADDRESS`` may name a scheduler.
+    """
+    if not parameter_prefix:
         return os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    found = _parameters_by_path(f"{p}/dask")
-    return found.get("scheduler-address")
+    return _parameters_by_path(f"{parameter_prefix}/dask").get("scheduler-address")
 
 
 def run_locally() -> bool:

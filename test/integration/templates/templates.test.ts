@@ -143,8 +143,10 @@ describe("the ML pipeline templates, end to end with Metaflow 2.19.38", function
 
     it("Dask features: computed on the cluster whose address is in Parameter Store, written under the data root", async () => {
         const d = succeeded(await started.dask);
-        const r = (await inspect({ [d.pathspec!]: ["scheduler", "customers", "feature_columns", "features_url"] }))[d.pathspec!];
+        const r = (await inspect({ [d.pathspec!]: ["scheduler", "customers", "feature_columns", "features_url", "platform"] }))[d.pathspec!];
         expect(r.data.scheduler).to.equal(dask!.endpoint);
+        // The task found the hierarchy through the run's settings (a Batch task does not inherit the shell's variables).
+        expect(r.data.platform.parameter_prefix).to.equal(PREFIX);
         expect(r.data.customers).to.equal(97);
         expect(r.data.feature_columns).to.have.length(8);
         expect(r.data.features_url).to.equal(`${work}/bucket/data/features/DaskFeaturesFlow/${d.runId}/features.csv`);
