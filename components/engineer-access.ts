@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATATOOLS_PREFIX } from "./artifact-bucket";
 import { BATCH_JOB_LOG_GROUP } from "./batch/compute";
 import { secretsNamespaceArn } from "./batch/job-role";
-import { regionalArns } from "./iam";
+import { regionalArns, UNPRIVILEGED_JOB_DEFINITIONS } from "./iam";
+import { parameterResources } from "./parameter-store";
 import { NAME_LIMITS, physicalName } from "./naming";
 
 /** Arguments of {@link EngineerAccess}. */
@@ -22,6 +23,8 @@ export interface EngineerAccessArgs {
     stateMachinePrefix: string;
     /** Existing IAM roles (e.g. the federated FreeIPA/SSO roles of ML engineers) that get the policy. */
     attachToRoles?: string[];
+    /** The model-metrics namespace engineers' local monitoring runs publish to; none when absent. */
+    metricNamespace?: string;
 }
 
 /** IAM role names: 1-64 characters of letters, digits and +=,.@_- . */
@@ -80,15 +83,7 @@ export class EngineerAccess extends pulumi.ComponentResource {
                             Action: ["batch:DescribeJobQueues", "batch:DescribeComputeEnvironments", "batch:DescribeJobDefinitions", "batch:DescribeJobs", "batch:ListJobs"],
                             Resource: "*",
                         },
-                        {
-                            // Metaflow registers its job definitions with `privileged` from @batch (false unless asked):
-                            // refusing privileged ones keeps engineers from giving a job root on the host.
-                            Sid: "RegisterMetaflowJobDefinitions",
-                            Effect: "Allow",
-                            Action: "batch:RegisterJobDefinition",
-                            Resource: jobDefinitions,
-                            Condition: { BoolIfExists: { "batch:Privileged": "false" } },
-                        },
+                        { Sid: "RegisterMetaflowJobDefinitions", Effect: "Allow", Action: "batch:RegisterJobDefinition", Resource: jobDefinitions, Condition: UNPRIVILEGED_JOB_DEFINITIONS },
                         { Sid: "SubmitToPlatformQueues", Effect: "Allow", Action: "batch:SubmitJob", Resource: pulumi.all([args.jobQueueArns, jobDefinitions]).apply(([queues, defs]) => [...queues, defs]) },
                         { Sid: "ManageJobs", Effect: "Allow", Action: ["batch:TerminateJob", "batch:CancelJob", "batch:TagResource"], Resource: arn("batch", "job/*") },
                         { Sid: "JobLogs", Effect: "Allow", Action: "logs:GetLogEvents", Resource: arn("logs", `log-group:${BATCH_JOB_LOG_GROUP}:log-stream:*`) },
@@ -109,6 +104,11 @@ export class EngineerAccess extends pulumi.ComponentResource {
                         },
                         { Sid: "PassMetaflowRoles", Effect: "Allow", Action: "iam:PassRole", Resource: args.passRoleArns },
                         { Sid: "PlatformParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], Resource: [arn("ssm", `parameter/${p}`), arn("ssm", `parameter/${p}/*`)] },
+                        // Hyperparameters are the engineers' own: `params/<Flow>/<name>` (plain Strings; secrets go to `@secrets`).
+                        { Sid: "WriteHyperparameters", Effect: "Allow", Action: ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:GetParameterHistory"], Resource: arn("ssm", parameterResources(p).params) },
+                        ...(args.metricNamespace
+                            ? [{ Sid: "ModelMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": args.metricNamespace } } }]
+                            : []),
                         // `@secrets` in a local run (`python flow.py run`) reads with the engineer's credentials.
                         { Sid: "PlatformSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsNamespaceArn(arn, p) },
                     ],

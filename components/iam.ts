@@ -30,3 +30,10 @@ export function serviceTrustPolicy(service: string, account: pulumi.Input<string
 export function regionalArns(region: string, account: pulumi.Input<string>): (service: string, resource: string) => pulumi.Output<string> {
     return (service, resource) => pulumi.interpolate`arn:aws:${service}:${region}:${account}:${resource}`;
 }
+
+/**
+ * The condition on `batch:RegisterJobDefinition` grants: Metaflow registers its job definitions with `privileged` from
+ * @batch (false unless asked), and refusing privileged ones keeps a job from getting root on the host
+ * (policies/security: iam-batch-register-unprivileged).
+ */
+export const UNPRIVILEGED_JOB_DEFINITIONS = { BoolIfExists: { "batch:Privileged": "false" } } as const;

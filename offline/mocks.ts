@@ -84,6 +84,12 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
         }
         case "aws:iam/role:Role":
             return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`, uniqueId: "AROAMOCK" } };
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+            // AWS names a provider by its URL's host: one provider per issuer and account.
+            const host = String(inputs.url ?? "").replace(/^https:\/\//, "");
+            const arn = `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${host}`;
+            return { id: arn, state: { ...inputs, arn } };
+        }
         case "aws:iam/policy:Policy":
             return { id: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}` } };
         case "aws:cloudwatch/logGroup:LogGroup":

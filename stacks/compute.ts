@@ -90,6 +90,7 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
             kmsKeyArn: key.keyArn,
             decryptKeyArns: foundationKey ? [foundationKey] : undefined,
             dynamoTableArn: scheduler.tableArn,
+            metricNamespace: config.monitoring.models.namespace,
         },
         opts,
     );

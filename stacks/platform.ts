@@ -7,8 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArtifactBucket } from "../components/artifact-bucket";
 import { DaskBridge } from "../components/dask-bridge";
 import { EngineerAccess } from "../components/engineer-access";
+import { FlowDeployRole } from "../components/flow-deploy-role";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
+import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
 import { buildCompute, ComputeSection } from "./compute";
@@ -144,6 +146,37 @@ export function buildMonitoring(ctx: PlatformContext, metadata: MetaflowService,
             jobQueueArns: compute.queueArns,
             budget: { monthlyUsd: config.monthlyBudgetUsd, tagKey: "stack", tagValue: config.tags.stack },
             eventRules: Object.fromEntries(Object.entries(compute.scheduler.triggers).map(([id, t]) => [`trigger-${id}`, t.ruleName])),
+            models: config.monitoring.models,
+        },
+        ctx.opts,
+    );
+}
+
+/**
+ * The Parameter Store hierarchy: the profile engineers and CI bootstrap from, and the settings the templates read
+ * (where data goes, which queue has GPUs, the model-metrics namespace and the thresholds the alarms use).
+ */
+export function buildParameters(ctx: PlatformContext, compute: ComputeSection, profile: pulumi.Input<Record<string, string>>): PlatformParameters {
+    const { config } = ctx;
+    const m = config.monitoring.models;
+    const gpu = config.batch.queues.find((q) => q.kind === "gpu");
+    const defaultQueue = compute.queues[config.batch.defaultQueue] ?? Object.values(compute.queues)[0];
+    return new PlatformParameters(
+        `${config.namePrefix}-parameters`,
+        {
+            namePrefix: config.namePrefix,
+            kmsKeyArn: ctx.key.keyArn,
+            profile,
+            settings: {
+                region: config.region,
+                "data-root": ctx.bucket.datatoolsRoot,
+                "default-queue": defaultQueue.queueArn,
+                ...(gpu ? { "gpu-queue": compute.queues[gpu.name].queueArn } : {}),
+                "metric-namespace": m.namespace,
+                "drift-psi-threshold": String(m.psiThreshold),
+                "drift-ks-threshold": String(m.ksThreshold),
+                "min-accuracy": String(m.minAccuracy),
+            },
         },
         ctx.opts,
     );
@@ -215,6 +248,13 @@ export function buildPlatform(config: PlatformConfig, references: References, op
           )
         : undefined;
 
+    // The roles a deployed flow names, which whoever runs or deploys flows passes: task, Step Functions, @schedule.
+    const metaflowRoles = [
+        compute.jobRole.roleArn,
+        compute.scheduler.executionRoleArn,
+        compute.scheduler.eventsRoleArn,
+        ...(compute.compute.fargateExecutionRoleArn ? [compute.compute.fargateExecutionRoleArn] : []),
+    ];
     const engineers = new EngineerAccess(
         `${p}-engineers`,
         {
@@ -223,19 +263,45 @@ export function buildPlatform(config: PlatformConfig, references: References, op
             bucketArn: bucket.bucketArn,
             kmsKeyArn: key.keyArn,
             jobQueueArns: compute.queueArns,
-            passRoleArns: [
-                compute.jobRole.roleArn,
-                compute.scheduler.executionRoleArn,
-                compute.scheduler.eventsRoleArn,
-                ...(compute.compute.fargateExecutionRoleArn ? [compute.compute.fargateExecutionRoleArn] : []),
-            ],
+            passRoleArns: metaflowRoles,
             stateMachinePrefix: config.sfn.stateMachinePrefix,
             attachToRoles: config.engineerRoleNames,
+            metricNamespace: config.monitoring.models.namespace,
         },
         opts,
     );
 
     const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
+
+    const profile = metaflowConfig({
+        DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
+        DATATOOLS_S3ROOT: bucket.datatoolsRoot,
+        // Never the public API's key: Metaflow 2.19.38 turns SERVICE_AUTH_KEY into the x-api-key header
+        // (metaflow_config.py:290-293) and hands its headers to every Batch task and state machine definition as
+        // METAFLOW_SERVICE_HEADERS (plugins/aws/batch/batch.py:328-330). The profile uses the internal URL, which
+        // needs no key; the key stays in Secrets Manager (metadataApiKeySecretArn) for client-only use.
+        SERVICE_URL: metadata.internalUrl,
+        SERVICE_INTERNAL_URL: metadata.internalUrl,
+        UI_URL: metadata.uiUrl,
+        ...compute.metaflow,
+    });
+    const parameters = buildParameters(ctx, compute, profile);
+
+    const deploy = config.flowDeploy
+        ? new FlowDeployRole(
+              `${p}-flow-deploy`,
+              {
+                  ...config.flowDeploy,
+                  namePrefix: p,
+                  region: config.region,
+                  bucketArn: bucket.bucketArn,
+                  kmsKeyArn: key.keyArn,
+                  stateMachinePrefix: config.sfn.stateMachinePrefix,
+                  passRoleArns: metaflowRoles,
+              },
+              opts,
+          )
+        : undefined;
 
     return {
         environment: config.environment,
@@ -256,17 +322,8 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         engineerPolicyArn: engineers.policyArn,
         ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
-        metaflowConfig: metaflowConfig({
-            DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
-            DATATOOLS_S3ROOT: bucket.datatoolsRoot,
-            // Never the public API's key: Metaflow 2.19.38 turns SERVICE_AUTH_KEY into the x-api-key header
-            // (metaflow_config.py:290-293) and hands its headers to every Batch task and state machine definition as
-            // METAFLOW_SERVICE_HEADERS (plugins/aws/batch/batch.py:328-330). The profile uses the internal URL, which
-            // needs no key; the key stays in Secrets Manager (metadataApiKeySecretArn) for client-only use.
-            SERVICE_URL: metadata.internalUrl,
-            SERVICE_INTERNAL_URL: metadata.internalUrl,
-            UI_URL: metadata.uiUrl,
-            ...compute.metaflow,
-        }),
+        ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
+        parameters: { profile: parameters.profileParameterName, settings: parameters.settingsPath, params: parameters.paramsPath },
+        metaflowConfig: profile,
     };
 }

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { DATATOOLS_PREFIX } from "../artifact-bucket";
+import { parameterResources } from "../parameter-store";
 import { regionalArns, serviceTrustPolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 
@@ -23,6 +24,8 @@ export interface MetaflowJobRoleArgs {
     dynamoTableArn: pulumi.Input<string>;
     /** Grant SageMaker training jobs, models and endpoints named `<namePrefix>-*`. Default true. */
     sagemaker?: boolean;
+    /** A CloudWatch namespace tasks may publish metrics to (the model-monitoring metrics); none when absent. */
+    metricNamespace?: string;
 }
 
 /**
@@ -129,11 +132,25 @@ export class MetaflowJobRole extends pulumi.ComponentResource {
             ...(args.decryptKeyArns?.length ? [{ Sid: "DecryptOnly", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: args.decryptKeyArns }] : []),
             { Sid: "StepFunctionsState", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: args.dynamoTableArn },
             {
+                // Settings, hyperparameters and the Dask address; not the profile (tasks have their configuration,
+                // and the profile may hold the public API's key). By-path reads are authorised on the path itself.
                 Sid: "PlatformParameters",
                 Effect: "Allow",
                 Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
-                Resource: [arn("ssm", `parameter/${p}`), arn("ssm", `parameter/${p}/*`)],
+                Resource: (["settings", "params", "dask"] as const).flatMap((part) => [arn("ssm", parameterResources(p)[part]), arn("ssm", parameterResources(p)[part].slice(0, -2))]),
             },
+            ...(args.metricNamespace
+                ? [
+                      {
+                          // PutMetricData has no resource-level permissions; the namespace condition narrows it.
+                          Sid: "ModelMetrics",
+                          Effect: "Allow",
+                          Action: "cloudwatch:PutMetricData",
+                          Resource: "*",
+                          Condition: { StringEquals: { "cloudwatch:namespace": args.metricNamespace } },
+                      },
+                  ]
+                : []),
             // @secrets(sources=["<namePrefix>/<name>"]): GetSecretValue on the stack's namespace only (Secrets Manager
             // appends 6 random characters to a secret's ARN, which the trailing * covers).
             { Sid: "PlatformSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsNamespaceArn(arn, p) },

@@ -11,7 +11,7 @@ import { eventDeadLetter, failedInvocationsAlarm } from "../event-dead-letter";
 import { regionalArns } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { ALARM_PUBLISHERS } from "../platform-key";
-import { connectionsThreshold, emailProblem, FAILED_EXECUTION_STATES, freeStorageThresholdBytes, tagCostFilterValue, THRESHOLDS } from "./rules";
+import { connectionsThreshold, emailProblem, FAILED_EXECUTION_STATES, freeStorageThresholdBytes, MODEL_METRICS, ModelMonitoringSettings, modelMonitoringProblems, tagCostFilterValue, THRESHOLDS } from "./rules";
 
 export * from "./rules";
 
@@ -61,6 +61,11 @@ export interface MonitoringArgs {
      * gets an alarm on its FailedInvocations.
      */
     eventRules?: Record<string, pulumi.Input<string>>;
+    /**
+     * Alarms on the model metrics the model-monitoring template publishes (`DriftPSI`, `DriftKS`, `Accuracy` in
+     * this namespace, without dimensions), with the thresholds the flows read from Parameter Store.
+     */
+    models?: ModelMonitoringSettings;
 }
 
 export function validateMonitoringArgs(args: MonitoringArgs): string[] {
@@ -74,6 +79,7 @@ export function validateMonitoringArgs(args: MonitoringArgs): string[] {
         problems.push(`database.allocatedStorageGb ${args.database.allocatedStorageGb} must be a positive integer`);
     }
     if (args.budget && !(args.budget.monthlyUsd > 0)) problems.push(`budget.monthlyUsd ${args.budget.monthlyUsd} must be more than 0`);
+    if (args.models) for (const p of modelMonitoringProblems(args.models)) problems.push(`models${p.field ? `.${p.field}` : ""} ${JSON.stringify(p.field ? (args.models as any)[p.field] : args.models)}: ${p.message}`);
     if (!args.stateMachinePrefix) problems.push("stateMachinePrefix must not be empty: the failure rule would match every state machine of the account");
     return problems;
 }
@@ -237,6 +243,16 @@ export class Monitoring extends pulumi.ComponentResource {
                 alarms.push({ role: "db-connections", description: `Metadata database: more than ${connections} connections (80% of ${d.instanceClass}'s default max_connections) for 10 minutes`, namespace: "AWS/RDS", metricName: "DatabaseConnections", dimensions: db, statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: connections, period: 300, evaluationPeriods: 2, treatMissingData: "notBreaching" });
             }
         }
+        const m = args.models;
+        if (m) {
+            // The monitoring flow publishes once per run (daily, or after each batch of labels); an hour without data
+            // is the normal state, not a failure: "notBreaching", and the alarm returns to OK an hour after firing.
+            alarms.push(
+                { role: "model-drift-psi", description: `Model drift: a model's largest population stability index over its features above ${m.psiThreshold} (${m.namespace} ${MODEL_METRICS.psi}; the monitoring flow failed too)`, namespace: m.namespace, metricName: MODEL_METRICS.psi, dimensions: {}, statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: m.psiThreshold, period: 3600, evaluationPeriods: 1, treatMissingData: "notBreaching" },
+                { role: "model-drift-ks", description: `Model drift: a model's largest Kolmogorov-Smirnov statistic over its features above ${m.ksThreshold} (${m.namespace} ${MODEL_METRICS.ks})`, namespace: m.namespace, metricName: MODEL_METRICS.ks, dimensions: {}, statistic: "Maximum", comparisonOperator: "GreaterThanThreshold", threshold: m.ksThreshold, period: 3600, evaluationPeriods: 1, treatMissingData: "notBreaching" },
+                { role: "model-accuracy", description: `Model accuracy on recent labelled data below ${m.minAccuracy} (${m.namespace} ${MODEL_METRICS.accuracy})`, namespace: m.namespace, metricName: MODEL_METRICS.accuracy, dimensions: {}, statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: m.minAccuracy, period: 3600, evaluationPeriods: 1, treatMissingData: "notBreaching" },
+            );
+        }
         const names: Record<string, pulumi.Output<string>> = {};
         for (const a of alarms) {
             const alarm = new aws.cloudwatch.MetricAlarm(
@@ -246,7 +262,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     alarmDescription: a.description,
                     namespace: a.namespace,
                     metricName: a.metricName,
-                    dimensions: a.dimensions,
+                    dimensions: Object.keys(a.dimensions).length ? a.dimensions : undefined,
                     statistic: a.statistic,
                     comparisonOperator: a.comparisonOperator,
                     threshold: a.threshold,

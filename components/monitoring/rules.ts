@@ -67,3 +67,49 @@ export function freeStorageThresholdBytes(allocatedGb: number): number {
 export function tagCostFilterValue(key: string, value: string): string {
     return `user:${key}$${value}`;
 }
+
+/**
+ * Model monitoring: the CloudWatch metrics the model-monitoring template publishes (templates/model_monitoring.py),
+ * each once with the dimension `Model` and once without; the platform's alarms watch the dimensionless ones.
+ */
+export const MODEL_METRICS = { psi: "DriftPSI", ks: "DriftKS", accuracy: "Accuracy" } as const;
+
+/** Namespace and thresholds shared by the alarms and, through Parameter Store settings, by the flows. */
+export interface ModelMonitoringSettings {
+    /** CloudWatch namespace of the model metrics; the job role may publish to it and nowhere else. */
+    namespace: string;
+    /** Largest population stability index over the features, above which the model has drifted. */
+    psiThreshold: number;
+    /** Largest two-sample Kolmogorov-Smirnov statistic over the features, above which the model has drifted. */
+    ksThreshold: number;
+    /** Accuracy on recent labelled data below which the model is failing. */
+    minAccuracy: number;
+}
+
+export const MODEL_MONITORING_DEFAULTS: ModelMonitoringSettings = { namespace: "Metaflow/Models", psiThreshold: 0.2, ksThreshold: 0.2, minAccuracy: 0.7 };
+
+/** A custom CloudWatch namespace: 1-255 of letters, digits and . - _ / # : , not starting with `AWS/` (reserved). */
+export const METRIC_NAMESPACE = { regex: /^(?!AWS\/)[A-Za-z0-9._/#:-]{1,255}$/, describe: "1-255 letters, digits or . - _ / # :, not starting with AWS/ (reserved for AWS)" };
+
+/** Each field's allowed range, as [min exclusive, max inclusive] and its description. */
+const MODEL_RANGES: Record<Exclude<keyof ModelMonitoringSettings, "namespace">, { min: number; max: number; describe: string }> = {
+    psiThreshold: { min: 0, max: 10, describe: "a number above 0 and at most 10 (0.1-0.25 is usual)" },
+    ksThreshold: { min: 0, max: 1, describe: "a number above 0 and at most 1" },
+    minAccuracy: { min: 0, max: 1, describe: "a number above 0 and at most 1" },
+};
+
+/** Problems of a model-monitoring setting, by field: `[{field, message}]`. */
+export function modelMonitoringProblems(value: unknown): Array<{ field?: string; message: string }> {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return [{ message: "expected an object {namespace, psiThreshold, ksThreshold, minAccuracy} (each optional)" }];
+    const v = value as Record<string, unknown>;
+    const problems: Array<{ field?: string; message: string }> = [];
+    for (const field of Object.keys(v)) {
+        if (!(field in MODEL_MONITORING_DEFAULTS)) problems.push({ field, message: `unknown field; allowed: ${Object.keys(MODEL_MONITORING_DEFAULTS).join(", ")}` });
+    }
+    if (v.namespace !== undefined && (typeof v.namespace !== "string" || !METRIC_NAMESPACE.regex.test(v.namespace))) problems.push({ field: "namespace", message: `expected ${METRIC_NAMESPACE.describe}` });
+    for (const [field, range] of Object.entries(MODEL_RANGES)) {
+        const x = v[field];
+        if (x !== undefined && (typeof x !== "number" || !Number.isFinite(x) || x <= range.min || x > range.max)) problems.push({ field, message: `expected ${range.describe}` });
+    }
+    return problems;
+}

@@ -170,6 +170,9 @@ export function operatorExists(operator: string): boolean {
  * Whether a condition key exists: a global `aws:` key (the tag keys with their `/<key>` part), or a key of the
  * service its prefix names, whose `${...}` parts (a tag key, an encryption-context key) stand for any text.
  */
+/** The claims IAM exposes as condition keys for any OIDC provider. */
+const OIDC_CLAIM_KEYS = new Set(["aud", "sub", "amr", "azp", "email", "oaud"]);
+
 export function conditionKeyExists(key: string): boolean {
     const at = key.indexOf(":");
     if (at <= 0) return false;
@@ -179,6 +182,9 @@ export function conditionKeyExists(key: string): boolean {
         const slash = key.indexOf("/");
         return slash > 0 && key.length > slash + 1 && getGlobalConditionKeyByPrefix(key.slice(0, slash)) !== undefined;
     }
+    // Web identity federation: `<OIDC provider host>:<claim>` (IAM User Guide, "Available keys for AWS OIDC
+    // federation"), e.g. token.actions.githubusercontent.com:sub in a GitHub Actions role's trust policy.
+    if (service.includes(".") && OIDC_CLAIM_KEYS.has(key.slice(at + 1))) return true;
     const keys = conditionKeysOf(service);
     if (!keys) return false;
     const lower = key.toLowerCase();

@@ -6,6 +6,8 @@
  * Pure module: the program calls it before registering any resource; tests and scripts call it directly.
  */
 import { ArtifactLifecycle, lifecycleProblems } from "../../components/artifact-bucket/rules";
+import { FlowDeploySources } from "../../components/flow-deploy-role";
+import { ModelMonitoringSettings } from "../../components/monitoring/rules";
 import { QueueSpec } from "../../components/batch/queue-rules";
 import {
     FeatureField,
@@ -112,6 +114,8 @@ export interface PlatformConfig {
     references: { foundation?: string; dask?: string };
     /** IAM roles that get the engineer policy. */
     engineerRoleNames: string[];
+    /** Who may deploy flows from CI (the GitHub OIDC deploy role); none when absent. */
+    flowDeploy?: FlowDeploySources;
     network: { vpcCidr: string };
     artifacts: ArtifactSettings;
     batch: {
@@ -130,6 +134,8 @@ export interface PlatformConfig {
         enabled: boolean;
         /** Subscribed to the alarm topic. */
         alarmEmail?: string;
+        /** Namespace and thresholds of the model metrics: alarms, and the settings flows read. */
+        models: ModelMonitoringSettings;
     };
     sfn: {
         /** `<prefix>_<FlowName>` state machines: METAFLOW_SFN_STATE_MACHINE_PREFIX. */
@@ -328,6 +334,7 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             monthlyBudgetUsd: v.monthlyBudgetUsd,
             references: { foundation: v.foundationStack, dask: v.daskStack },
             engineerRoleNames: v.engineerRoleNames,
+            flowDeploy: v.flowDeploy,
             network: { vpcCidr: v.vpcCidr },
             artifacts: {
                 noncurrentVersionDays: v.artifactNoncurrentVersionDays,
@@ -346,7 +353,7 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             },
             service: serviceSettings(v),
             sfn: { stateMachinePrefix, triggers },
-            monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail },
+            monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail, models: v.modelMonitoring },
         },
     };
 }

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { connectionsThreshold, emailProblem, Monitoring, MonitoringArgs, validateMonitoringArgs } from "../../components/monitoring";
+import { connectionsThreshold, emailProblem, MODEL_MONITORING_DEFAULTS, Monitoring, MonitoringArgs, validateMonitoringArgs } from "../../components/monitoring";
 import { PlatformKey } from "../../components/platform-key";
 import { RecordedResource } from "../../offline/mocks";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
@@ -15,8 +15,14 @@ const TOPIC = "aws:sns/topic:Topic";
 const GiB = 1024 ** 3;
 
 /** The stack's alarms by role (the logical name after `-monitoring-`). */
-function alarmsOf(run: StackRun): Record<string, RecordedResource> {
-    return Object.fromEntries(run.ofType(ALARM).filter((a) => a.inputs.namespace !== "AWS/Events").map((a) => [a.name.split("-monitoring-")[1], a]));
+function alarmsOf(run: StackRun, models = false): Record<string, RecordedResource> {
+    return Object.fromEntries(
+        run
+            .ofType(ALARM)
+            .filter((a) => a.inputs.namespace !== "AWS/Events")
+            .map((a): [string, RecordedResource] => [a.name.split("-monitoring-")[1], a])
+            .filter(([role]) => role.startsWith("model-") === models),
+    );
 }
 
 /** What each alarm watches, in the real resources of the run. */
@@ -225,7 +231,7 @@ describe("Monitoring", () => {
         it("is on by default in every environment, with no e-mail", () => {
             for (const environment of ["dev", "staging", "prod"]) {
                 const r = loadConfig({ ...base, [`${PROJECT}:environment`]: environment, [`${PROJECT}:foundationStack`]: "a/b/c" }, { stack: environment });
-                expect(r.ok && r.config.monitoring, environment).to.deep.equal({ enabled: true, alarmEmail: undefined });
+                expect(r.ok && r.config.monitoring, environment).to.deep.equal({ enabled: true, alarmEmail: undefined, models: MODEL_MONITORING_DEFAULTS });
             }
         });
 
@@ -236,6 +242,52 @@ describe("Monitoring", () => {
             const off = loadConfig({ ...base, [`${PROJECT}:alarmEmail`]: "a@example.com", [`${PROJECT}:monitoring`]: "false" }, { stack: "dev" });
             expect(off.ok).to.equal(false);
             if (!off.ok) expect(off.problems.map((p) => p.key)).to.deep.equal([`${PROJECT}:alarmEmail`]);
+        });
+
+        it("alarms on the templates' drift and accuracy metrics with the configured namespace and thresholds, to the topic", async () => {
+            const models = { namespace: "Acme/Churn", psiThreshold: 0.25, ksThreshold: 0.15, minAccuracy: 0.8 };
+            const run = await runStack("prod", { set: { modelMonitoring: models } });
+            const alarms = alarmsOf(run, true);
+            const expected: Record<string, [string, string, string, number]> = {
+                "model-drift-psi": ["DriftPSI", "Maximum", "GreaterThanThreshold", 0.25],
+                "model-drift-ks": ["DriftKS", "Maximum", "GreaterThanThreshold", 0.15],
+                "model-accuracy": ["Accuracy", "Minimum", "LessThanThreshold", 0.8],
+            };
+            expect(Object.keys(alarms)).to.have.members(Object.keys(expected));
+            for (const [role, [metricName, statistic, comparisonOperator, threshold]] of Object.entries(expected)) {
+                const a = alarms[role].inputs;
+                // Without dimensions: the flow publishes every model's metric once without them, so one alarm covers all models.
+                expect(a, role).to.deep.include({ namespace: "Acme/Churn", metricName, statistic, comparisonOperator, threshold, treatMissingData: "notBreaching", actionsEnabled: true });
+                expect(a.dimensions, role).to.equal(undefined);
+                expect(a.alarmActions, role).to.deep.equal(["arn:aws:sns:us-east-1:123456789012:a01-prod-alarms"]);
+            }
+            // The flows read the same thresholds from Parameter Store, and tasks may publish to that namespace only.
+            const setting = (name: string) => run.one("aws:ssm/parameter:Parameter", `-setting-${name}`).inputs.insecureValue;
+            expect([setting("metric-namespace"), setting("drift-psi-threshold"), setting("drift-ks-threshold"), setting("min-accuracy")]).to.deep.equal(["Acme/Churn", "0.25", "0.15", "0.8"]);
+            const job = policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "-job-policy")).Statement.find((st: any) => st.Sid === "ModelMetrics");
+            expect(job.Condition).to.deep.equal({ StringEquals: { "cloudwatch:namespace": "Acme/Churn" } });
+        });
+
+        it("rejects a bad modelMonitoring field, naming the key, the value and what is allowed", () => {
+            const cases: Array<[unknown, string, string]> = [
+                [{ psiThreshold: 0 }, "modelMonitoring.psiThreshold", "0"],
+                [{ ksThreshold: 1.5 }, "modelMonitoring.ksThreshold", "1.5"],
+                [{ minAccuracy: "high" }, "modelMonitoring.minAccuracy", '"high"'],
+                [{ namespace: "AWS/Models" }, "modelMonitoring.namespace", '"AWS/Models"'],
+                [{ treshold: 1 }, "modelMonitoring.treshold", "1"],
+                [[0.2], "modelMonitoring", "[0.2]"],
+            ];
+            for (const [value, key, given] of cases) {
+                const r = loadConfig({ ...base, [`${PROJECT}:modelMonitoring`]: JSON.stringify(value) }, { stack: "dev" });
+                expect(r.ok, key).to.equal(false);
+                if (!r.ok) {
+                    expect(r.problems, key).to.have.length(1);
+                    expect(r.problems[0], key).to.deep.include({ key: `${PROJECT}:${key}`, given });
+                    expect(r.problems[0].allowed, key).to.match(/expected|allowed/);
+                }
+            }
+            const partial = loadConfig({ ...base, [`${PROJECT}:modelMonitoring`]: JSON.stringify({ psiThreshold: 0.3 }) }, { stack: "dev" });
+            expect(partial.ok && partial.config.monitoring.models).to.deep.equal({ ...MODEL_MONITORING_DEFAULTS, psiThreshold: 0.3 });
         });
 
         it("builds nothing of it, and grants the key nothing, when monitoring is off", async () => {

@@ -81,7 +81,10 @@ for (const stack of ["dev", "prod"]) {
             // No CloudWatch Logs: task output reaches the log group through the awslogs driver (the instance's role).
             expect(Object.values(s).flatMap((st: any) => [].concat(st.Action)).filter((a: string) => a.startsWith("logs:"))).to.deep.equal([]);
             expect(s.PlatformSecrets).to.deep.include({ Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:mf-${stack}/*` });
-            expect(s.PlatformParameters.Resource).to.deep.equal([`arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/mf-${stack}`, `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/mf-${stack}/*`]);
+            // Settings, hyperparameters and the Dask address (each path and what is under it), never the profile.
+            const ssm = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/mf-${stack}`;
+            expect(s.PlatformParameters.Resource).to.have.members(["settings", "params", "dask"].flatMap((part) => [`${ssm}/${part}`, `${ssm}/${part}/*`]));
+            expect(s.ModelMetrics).to.deep.include({ Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "Metaflow/Models" } } });
             for (const r of s.SageMakerPrefixedResources.Resource) expect(r).to.match(new RegExp(`^arn:aws:sagemaker:us-east-1:${ACCOUNT}:(training-job|model|endpoint-config|endpoint)/mf-${stack}-\\*$`));
             expect(s.PassSageMakerRole).to.deep.include({
                 Action: "iam:PassRole",
@@ -90,7 +93,8 @@ for (const stack of ["dev", "prod"]) {
             });
             if (stack === "prod") expect(s.DecryptOnly).to.deep.include({ Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: ["arn:aws:kms:us-east-1:123456789012:key/2c3d4e5f-6071-8293-a4b5-c6d7e8f90a12"] });
             else expect(s).to.not.have.property("DecryptOnly");
-            for (const st of Object.values(s) as any[]) expect(st.Resource, st.Sid).to.not.equal("*");
+            // PutMetricData has no resource-level permission: its namespace condition is the scope.
+            for (const st of Object.values(s) as any[]) if (st.Sid !== "ModelMetrics") expect(st.Resource, st.Sid).to.not.equal("*");
         });
 
         it("passes SageMaker a role SageMaker itself can assume", () => {
@@ -98,7 +102,7 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("names no * action anywhere, and a * resource only where AWS has no resource-level permissions", () => {
-            const allowedWildcards = new Set(["NoResourceLevelPermissions", "DescribeJobs", "ExecutionHistoryDelivery", "RegistryToken", "TrainingMetrics"]);
+            const allowedWildcards = new Set(["NoResourceLevelPermissions", "DescribeJobs", "ExecutionHistoryDelivery", "RegistryToken", "TrainingMetrics", "ModelMetrics", "BatchRead", "ListStateMachines"]);
             for (const policy of run.ofType("aws:iam/rolePolicy:RolePolicy")) {
                 for (const st of policyOf(policy).Statement) {
                     for (const a of [].concat(st.Action)) expect(a, `${policy.name} ${st.Sid}`).to.not.match(/^\*$|:\*$/);

@@ -11,6 +11,30 @@ import { MOCK_ACCOUNT } from "../../offline/mocks";
 import { policyOf, runStack, StackRun } from "../harness";
 import { Caller, METAFLOW_CALLS, MetaflowCall, Target } from "./metaflow-calls";
 
+/**
+ * What `step-functions create` calls (step_functions_cli.py create: the code package to the datastore, each step's
+ * Batch job definition, the state machine, the @schedule rule, and the roles they name), as the engineer's calls
+ * of metaflow-calls.ts.
+ */
+const DEPLOY_CALLS = new Set([
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListBucket",
+    "batch:DescribeJobQueues",
+    "batch:DescribeComputeEnvironments",
+    "batch:DescribeJobDefinitions",
+    "batch:RegisterJobDefinition",
+    "iam:PassRole",
+    "states:ListStateMachines",
+    "states:CreateStateMachine",
+    "states:UpdateStateMachine",
+    "states:DescribeStateMachine",
+    "events:PutRule",
+    "events:PutTargets",
+    "events:DisableRule",
+]);
+
 const REGION = "us-east-1";
 const ENGINEER = `arn:aws:iam::${MOCK_ACCOUNT}:role/ml-engineer`;
 
@@ -180,6 +204,36 @@ for (const stack of ["dev", "prod"]) {
             expect(await simulate(p, "job", "secretsmanager:PutSecretValue", p.arns.secret)).to.not.equal("Allowed");
         });
 
+        it("lets engineers read the profile and write hyperparameters; tasks read settings, hyperparameters and Dask, never the profile", async () => {
+            const ssm = `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT}:parameter/${p.stack === "dev" ? "mf-dev" : "mf-prod"}`;
+            const profile = `${ssm}/metaflow/profile`;
+            const param = `${ssm}/params/GpuTrainingFlow/learning_rate`;
+            // The bootstrap: aws ssm get-parameter --with-decryption (SSM decrypts with the caller's kms:Decrypt).
+            expect(await simulate(p, "engineer", "ssm:GetParameter", profile)).to.equal("Allowed");
+            expect(await simulate(p, "engineer", "kms:Decrypt", p.arns.key, { "kms:ViaService": `ssm.${REGION}.amazonaws.com` })).to.equal("Allowed");
+            expect(await simulate(p, "engineer", "ssm:PutParameter", param)).to.equal("Allowed");
+            expect(await simulate(p, "engineer", "ssm:DeleteParameter", param)).to.equal("Allowed");
+            for (const target of [profile, `${ssm}/settings/data-root`, `${ssm}/dask/scheduler-address`]) expect(await simulate(p, "engineer", "ssm:PutParameter", target), target).to.not.equal("Allowed");
+            // Tasks: Config values and the Dask address, by name and by path.
+            for (const [action, target] of [["ssm:GetParametersByPath", `${ssm}/params/GpuTrainingFlow`], ["ssm:GetParametersByPath", `${ssm}/settings`], ["ssm:GetParameter", `${ssm}/settings/data-root`], ["ssm:GetParameter", `${ssm}/dask/scheduler-address`], ["ssm:GetParameter", param]]) {
+                expect(await simulate(p, "job", action, target), `${action} ${target}`).to.equal("Allowed");
+            }
+            expect(await simulate(p, "job", "ssm:GetParameter", profile)).to.not.equal("Allowed");
+            expect(await simulate(p, "job", "ssm:GetParametersByPath", `${ssm}/metaflow`)).to.not.equal("Allowed");
+            expect(await simulate(p, "job", "ssm:PutParameter", param)).to.not.equal("Allowed");
+            // Another stack's hierarchy is out of reach.
+            const foreign = `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT}:parameter/${p.stack === "dev" ? "mf-prod" : "mf-dev"}`;
+            expect(await simulate(p, "engineer", "ssm:PutParameter", `${foreign}/params/GpuTrainingFlow/learning_rate`)).to.not.equal("Allowed");
+            expect(await simulate(p, "job", "ssm:GetParameter", `${foreign}/settings/data-root`)).to.not.equal("Allowed");
+        });
+
+        it("lets tasks and engineers publish model metrics to the platform's namespace only", async () => {
+            for (const who of ["job", "engineer"] as const) {
+                expect(await simulate(p, who, "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": "Metaflow/Models" }), who).to.equal("Allowed");
+                expect(await simulate(p, who, "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": "AWS/EC2" }), who).to.not.equal("Allowed");
+            }
+        });
+
         it("lets the metadata service read the datastore and nothing more", async () => {
             expect(await simulate(p, "metadataTask", "s3:GetObject", p.arns.datastoreObject)).to.equal("Allowed");
             expect(await simulate(p, "metadataTask", "s3:ListBucket", p.arns.bucket)).to.equal("Allowed");
@@ -221,6 +275,85 @@ describe("IAM simulation of the service roles' trust, as each service really ass
             expect(await assume(run, suffix, "ec2.amazonaws.com", {}), suffix).to.not.equal("Allowed");
         }
     });
+});
+
+describe("IAM simulation of the CI deploy role (step-functions create from GitHub Actions)", () => {
+    /**
+     * Whether GitHub's token (subject `sub`, audience `aud`) may assume the stack's deploy role. The simulator matches
+     * the Federated principal but ignores the claims' condition keys (it knows only aws: and service keys), so the
+     * claims are evaluated here as IAM does for StringEquals: every key's value is one of the listed values.
+     */
+    async function assumeFromGitHub(run: StackRun, sub: string, aud = "sts.amazonaws.com", principal?: string): Promise<Result> {
+        const role = run.one("aws:iam/role:Role", "-flow-deploy-role");
+        const trust = JSON.parse(role.inputs.assumeRolePolicy);
+        const claims: Record<string, string> = { "token.actions.githubusercontent.com:sub": sub, "token.actions.githubusercontent.com:aud": aud };
+        const [statement] = trust.Statement;
+        expect(Object.keys(statement.Condition)).to.deep.equal(["StringEquals"]);
+        const claimsMatch = Object.entries(statement.Condition.StringEquals as Record<string, string | string[]>).every(([key, values]) => [].concat(values as never).includes(claims[key] as never));
+        const result = await runSimulation(
+            {
+                request: { principal: principal ?? (run.outputs as any).flowDeploy.oidcProviderArn, action: "sts:AssumeRoleWithWebIdentity", resource: { resource: role.state.arn, accountId: MOCK_ACCOUNT }, contextVariables: {} },
+                identityPolicies: [],
+                serviceControlPolicies: [],
+                resourceControlPolicies: [],
+                resourcePolicy: { ...trust, Statement: [{ Effect: statement.Effect, Principal: statement.Principal, Action: statement.Action }] },
+            },
+            {},
+        );
+        if (result.resultType === "error") throw new Error(JSON.stringify(result.errors));
+        return claimsMatch ? result.overallResult : "ImplicitlyDenied";
+    }
+
+    it("is assumable only through GitHub's provider, by the configured repositories and branches (staging) or environment (prod)", async () => {
+        const staging = await runStack("staging");
+        expect(await assumeFromGitHub(staging, "repo:acme/ml-flows:ref:refs/heads/main")).to.equal("Allowed");
+        for (const sub of ["repo:acme/ml-flows:ref:refs/heads/feature-x", "repo:acme/ml-flows:pull_request", "repo:acme/other:ref:refs/heads/main", "repo:acme/ml-flows:environment:prod", "repo:acme/ml-flows-fork:ref:refs/heads/main"]) {
+            expect(await assumeFromGitHub(staging, sub), sub).to.not.equal("Allowed");
+        }
+        expect(await assumeFromGitHub(staging, "repo:acme/ml-flows:ref:refs/heads/main", "sts.example.com")).to.not.equal("Allowed");
+        for (const other of [`arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/gitlab.com`, `arn:aws:iam::${MOCK_ACCOUNT}:user/ci`, "arn:aws:iam::999999999999:oidc-provider/token.actions.githubusercontent.com"]) {
+            expect(await assumeFromGitHub(staging, "repo:acme/ml-flows:ref:refs/heads/main", "sts.amazonaws.com", other), other).to.not.equal("Allowed");
+        }
+        const prod = await runStack("prod");
+        expect(await assumeFromGitHub(prod, "repo:acme/ml-flows:environment:prod")).to.equal("Allowed");
+        expect(await assumeFromGitHub(prod, "repo:acme/ml-flows:ref:refs/heads/main")).to.not.equal("Allowed");
+        expect(await assumeFromGitHub(prod, "repo:acme/ml-flows:environment:staging")).to.not.equal("Allowed");
+    });
+
+    for (const stack of ["staging", "prod"]) {
+        it(`may make exactly the calls step-functions create makes (${stack}), and nothing that runs, deletes or reads secrets`, async () => {
+            const run = await runStack(stack);
+            const p = platform(run);
+            const deployer = { arn: (run.outputs as any).flowDeploy.roleArn as string, policies: [{ name: "deploy", policy: policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "-flow-deploy-policy")) }] };
+            const q: Platform = { ...p, principals: { ...p.principals, engineer: deployer } };
+            const refused: string[] = [];
+            for (const c of METAFLOW_CALLS.filter((c) => c.caller === "engineer" && DEPLOY_CALLS.has(c.action))) {
+                const r = await simulate(q, "engineer", c.action, resourceOf(q, c));
+                if (r !== "Allowed") refused.push(`${c.action} on ${resourceOf(q, c)} (${c.file}:${c.line}): ${r}`);
+            }
+            expect(refused).to.deep.equal([]);
+            const ssm = `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT}:parameter/mf-${stack}`;
+            for (const [action, target] of [["ssm:GetParameter", `${ssm}/metaflow/profile`], ["ssm:GetParametersByPath", `${ssm}/params/GpuTrainingFlow`], ["ssm:GetParametersByPath", `${ssm}/settings`], ["kms:Decrypt", p.arns.key], ["kms:GenerateDataKey", p.arns.key]]) {
+                expect(await simulate(q, "engineer", action, target), `${action} ${target}`).to.equal("Allowed");
+            }
+            const denied: Array<[string, string]> = [
+                ["batch:SubmitJob", p.arns.queue],
+                ["states:StartExecution", p.arns.stateMachine],
+                ["states:DeleteStateMachine", p.arns.stateMachine],
+                ["events:DeleteRule", p.arns.scheduleRule],
+                ["secretsmanager:GetSecretValue", p.arns.secret],
+                ["s3:DeleteObject", p.arns.datastoreObject],
+                ["s3:PutObject", `${p.arns.bucket}/data/incoming/x.csv`],
+                ["ssm:PutParameter", `${ssm}/params/GpuTrainingFlow/epochs`],
+                ["iam:PassRole", `arn:aws:iam::${MOCK_ACCOUNT}:role/OrganizationAccountAccessRole`],
+                ["states:CreateStateMachine", `arn:aws:states:${REGION}:${MOCK_ACCOUNT}:stateMachine:other_TrainFlow`],
+            ];
+            for (const [action, target] of denied) expect(await simulate(q, "engineer", action, target), `${action} ${target}`).to.not.equal("Allowed");
+            // Exactly: every action the role holds is one step-functions create needs (or the parameters and key).
+            const granted = new Set(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "-flow-deploy-policy")).Statement.flatMap((st: any) => [].concat(st.Action)));
+            expect([...granted].sort()).to.deep.equal([...DEPLOY_CALLS, "ssm:GetParameter", "ssm:GetParametersByPath", "kms:Decrypt", "kms:GenerateDataKey"].sort());
+        });
+    }
 });
 
 describe("the Metaflow call list", () => {

@@ -68,6 +68,9 @@ describe("IAM documents against AWS's IAM data", () => {
         for (const key of ["aws:SourceAccount", "aws:RequestTag/team", "aws:SecureTransport", "kms:EncryptionContext:aws:logs:arn", "kms:ViaService", "iam:PassedToService", "cloudwatch:namespace"]) {
             expect(conditionKeyExists(key), key).to.equal(true);
         }
+        // OIDC federation: the provider's host with a claim IAM knows; not an invented claim, not a bare word.
+        expect(["token.actions.githubusercontent.com:sub", "token.actions.githubusercontent.com:aud"].map(conditionKeyExists)).to.deep.equal([true, true]);
+        expect(["token.actions.githubusercontent.com:repo", "github:sub"].map(conditionKeyExists)).to.deep.equal([false, false]);
     });
 
     it("expands wildcards exactly as @cloud-copilot/iam-expand does, for every action the stacks name", async () => {

