@@ -13,6 +13,7 @@ import { fromPlan } from "../../policies/lib/view";
 import { iamDataRules, policyDocuments } from "../../policies/security/rules/iam-data";
 import { SECURITY_RULES } from "../../policies/security/rules/index";
 import { runStack } from "../harness";
+import { CERT, OIDC } from "./maximal";
 
 const A = "arn:aws:batch:us-east-1:123456789012";
 const problems = (statement: object, kind: "identity" | "resource" | "key" | "trust" = "identity") => iamDataProblems({ Version: "2012-10-17", Statement: [statement] }, "p", kind);
@@ -94,14 +95,9 @@ describe("IAM documents against AWS's IAM data", () => {
             set: {
                 servicePublicApi: true,
                 serviceUi: true,
-                serviceCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
+                serviceCertificateArn: CERT,
                 serviceDomainName: "metaflow.internal.example.com",
-                uiOidcIssuer: "https://idp.example.com",
-                uiOidcAuthorizationEndpoint: "https://idp.example.com/authorize",
-                uiOidcTokenEndpoint: "https://idp.example.com/token",
-                uiOidcUserInfoEndpoint: "https://idp.example.com/userinfo",
-                uiOidcClientId: "metaflow-ui",
-                uiOidcClientSecret: "not-a-real-secret",
+                ...OIDC,
                 engineerRoleNames: ["ml-engineers"],
                 batchRootVolumePlatformKey: true,
                 triggers: [{ name: "new-data", flow: "FeatureFlow", s3Prefix: "data/incoming/" }],

@@ -7,22 +7,13 @@ import { expect } from "chai";
 import * as path from "path";
 
 import { runStack } from "../../harness";
+import { CERT, OIDC } from "../../policies/maximal";
 import { migrate, serviceFixture, startCredentials } from "./fixture";
 import { vendored } from "../support/env";
 import { LocalTask, request, taskContainers, waitFor } from "../support/planned-task";
 import { freePort } from "../support/postgres";
 
-export const PROD_UI = {
-    serviceUi: true,
-    serviceCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
-    serviceDomainName: "metaflow.example.com",
-    uiOidcIssuer: "https://idp.example.com",
-    uiOidcAuthorizationEndpoint: "https://idp.example.com/authorize",
-    uiOidcTokenEndpoint: "https://idp.example.com/token",
-    uiOidcUserInfoEndpoint: "https://idp.example.com/userinfo",
-    uiOidcClientId: "metaflow-ui",
-    uiOidcClientSecret: "not-a-real-secret",
-};
+export const PROD_UI = { serviceUi: true, serviceCertificateArn: CERT, serviceDomainName: "metaflow.example.com", ...OIDC };
 
 describe("Metaflow UI backend (planned prod task with the UI on, v2.5.1)", function () {
     // The UI backend starts its cache workers before it listens: seconds on an idle machine, far more on a loaded one.
