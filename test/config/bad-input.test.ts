@@ -11,10 +11,10 @@ import * as path from "path";
 import { validateFoundation } from "../../stacks/references/contract";
 import { cli } from "../../scripts/plan";
 import { loadConfig, PROJECT } from "../../stacks/config";
-import { FIXTURES, ROOT } from "../harness";
+import { FIXTURES, stackFixture } from "../harness";
 
-const DEV = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
-const STAGING = fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8");
+const DEV = fs.readFileSync(stackFixture("dev"), "utf8");
+const STAGING = fs.readFileSync(stackFixture("staging"), "utf8");
 
 async function planWith(base: string, extra: string, args: string[] = []): Promise<{ code: number; stderr: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mf-bad-"));
