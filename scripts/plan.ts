@@ -3,6 +3,7 @@
  *
  *   npm run plan -- --stack <dev|staging|prod> [--config <Pulumi.<name>.yaml>] [--references <file.json>]...
  *                   [--references <org/project/stack>=<outputs.json>]... [--json] [--show-secrets]
+ *                   [--deployer-policy <file.json>]
  *
  * `--references` (repeatable) gives the outputs of the A01/A02 stacks the program reads: a file of outputs keyed by
  * fully qualified stack name (like fixtures/references.json, the default), or one stack's `pulumi stack output
@@ -10,6 +11,10 @@
  *
  * Before the program runs, Pulumi.yaml and the stack file are loaded with the Pulumi CLI's own rules
  * (offline/pulumi-cli): what `pulumi preview` refuses is refused here with the CLI's message.
+ *
+ * `--deployer-policy <file>` also writes the IAM policy the identity running `pulumi up` needs for this stack,
+ * generated from the planned resource types (policies/lib/deployer.ts), and, when it is larger than a managed policy
+ * may be, the same statements cut into `<file stem>.part<N>.json` managed policies.
  *
  * After the run it evaluates the three policy packs (policies/security, policies/cost, policies/aws) with the stack's policy configuration
  * (policies/config/<stack>.json, the file `pulumi preview --policy-pack-config` takes) and estimates the monthly cost.
@@ -23,6 +28,7 @@ import * as path from "path";
 
 import { RecordedResource, ReferenceFixtures } from "../offline/mocks";
 import { evaluateAll, hasMandatory, policyConfigForStack, PolicyConfigError, PolicyReport, readPolicyConfig, renderReport, reportJson } from "../policies/evaluate";
+import { DeployerContext, deployerPolicy, MANAGED_POLICY_MAX_CHARS, policySize, splitForManagedPolicies } from "../policies/lib/deployer";
 import { PolicyConfigFile } from "../policies/lib/rule";
 import { SECRET_TEXT, fromPlan } from "../policies/lib/view";
 import { loadConfig } from "../stacks/config";
@@ -41,6 +47,8 @@ export interface PlanOptions {
     showSecrets: boolean;
     /** The policy configuration; by default policies/config/<stack>.json (else derived from the stack file). */
     policyConfig?: PolicyConfigFile;
+    /** Where to write the deployer policy (the IAM policy `pulumi up` needs for the stack). */
+    deployerPolicy?: string;
     /** Where warnings go (the CLI's, and what it would ignore); stderr in the command. */
     warn?: (line: string) => void;
 }
@@ -69,6 +77,9 @@ export function parseArgs(argv: string[]): PlanOptions {
                 break;
             case "--references":
                 references.push(value());
+                break;
+            case "--deployer-policy":
+                opts.deployerPolicy = value();
                 break;
             case "--json":
             case "--show-secrets":
@@ -232,6 +243,7 @@ export async function plan(opts: PlanOptions): Promise<{ stack: string; text: st
         showSecrets: opts.showSecrets,
     });
     const report = evaluateRun(run, stackFile.config, opts.policyConfig);
+    const written = opts.deployerPolicy ? writeDeployerPolicy(opts.deployerPolicy, run.resources, stackFile.config) : [];
     const document = {
         stack: run.stack,
         resources: run.resources.map((r) => ({
@@ -259,8 +271,40 @@ export async function plan(opts: PlanOptions): Promise<{ stack: string; text: st
         JSON.stringify(run.outputs, null, 2),
         "",
         renderReport(report),
+        ...(written.length ? ["", `Deployer policy (the IAM policy \`pulumi up\` needs for this stack): ${written.join(", ")}`] : []),
     ].join("\n");
     return { stack: run.stack, text, document, mandatoryViolations: hasMandatory(report) };
+}
+
+/** The deployer policy's region and account: the stack's `aws:region`, and its one allowed account (else any). */
+export function deployerContext(config: Record<string, string>): DeployerContext {
+    let accounts: unknown;
+    try {
+        accounts = config["aws:allowedAccountIds"] ? JSON.parse(config["aws:allowedAccountIds"]) : undefined;
+    } catch {
+        accounts = undefined;
+    }
+    const account = Array.isArray(accounts) && accounts.length === 1 && /^\d{12}$/.test(String(accounts[0])) ? String(accounts[0]) : "*";
+    return { region: config["aws:region"] ?? "us-east-1", account };
+}
+
+/** Writes the stack's deployer policy to `file` (and managed-policy-sized parts when it is larger); returns the files. */
+function writeDeployerPolicy(file: string, resources: RecordedResource[], config: Record<string, string>): string[] {
+    const policy = deployerPolicy(resources, deployerContext(config));
+    const write = (f: string, doc: unknown) => {
+        try {
+            fs.writeFileSync(f, `${JSON.stringify(doc, null, 2)}\n`);
+        } catch (err) {
+            throw new UsageError(`--deployer-policy ${file}: cannot write ${f}: ${(err as Error).message}`);
+        }
+        return f;
+    };
+    const files = [write(file, policy)];
+    if (policySize(policy) > MANAGED_POLICY_MAX_CHARS) {
+        const stem = file.replace(/\.json$/i, "");
+        splitForManagedPolicies(policy).forEach((part, i) => files.push(write(`${stem}.part${i + 1}.json`, part)));
+    }
+    return files;
 }
 
 /** Maps an error to the exit code and the message the plan prints. */
