@@ -220,7 +220,7 @@ export function evaluateRun(
     const file =
         policyConfig ??
         readPolicyConfig(run.stack) ??
-        (loaded.ok ? policyConfigForStack({ environment: loaded.config.environment, monthlyBudgetUsd: loaded.config.monthlyBudgetUsd }) : undefined);
+        (loaded.ok ? policyConfigForStack({ environment: loaded.config.environment, monthlyBudgetUsd: loaded.config.monthlyBudgetUsd, limits: loaded.config.costPolicy }) : undefined);
     if (!file) throw new PolicyConfigError(`no policies/config/${run.stack}.json and no valid stack configuration to derive it from`);
     const masked = run.resources.map((r) => ({ ...r, inputs: maskSecretPaths(r.inputs, r.secretPaths) }));
     return evaluateAll(fromPlan(masked, run.maskedOutputs ?? run.outputs, run.stack), file);

@@ -114,7 +114,7 @@ export function stackPolicyConfig(stack: string, stackFile = path.join(ROOT, `Pu
     }
     const loaded = loadConfig(file.config, { stack });
     if (!loaded.ok) throw new InputError(`${path.basename(stackFile)} is invalid:\n${loaded.problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`);
-    return policyConfigForStack({ environment: loaded.config.environment, monthlyBudgetUsd: loaded.config.monthlyBudgetUsd });
+    return policyConfigForStack({ environment: loaded.config.environment, monthlyBudgetUsd: loaded.config.monthlyBudgetUsd, limits: loaded.config.costPolicy });
 }
 
 function configCommand(argv: string[]): CheckResult {

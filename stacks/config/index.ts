@@ -25,6 +25,7 @@ import { accessKeys } from "./keys/access";
 import { artifactKeys } from "./keys/artifacts";
 import { batchKeys, QueueOverride, resolveQueues } from "./keys/batch";
 import { coreKeys, LOG_RETENTION_DAYS } from "./keys/core";
+import { CostPolicyLimits, costPolicyKeys } from "./keys/cost-policy";
 import { monitoringKeys } from "./keys/monitoring";
 import { serviceKeys } from "./keys/service";
 import { sfnKeys } from "./keys/sfn";
@@ -48,7 +49,7 @@ export { ConfigProblem, Environment, formatProblem } from "./spec";
 export const PROJECT = "metaflow-platform";
 
 /** Every key of the project namespace. Adding a section: spread its keys here and map them in `assemble`. */
-export const PROJECT_KEYS = { ...coreKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys, ...monitoringKeys } as const;
+export const PROJECT_KEYS = { ...coreKeys, ...costPolicyKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys, ...monitoringKeys } as const;
 export type KeyName = keyof typeof PROJECT_KEYS;
 type KeyValues = Values<typeof PROJECT_KEYS>;
 
@@ -109,6 +110,8 @@ export interface PlatformConfig {
     protect: boolean;
     logRetentionDays: number;
     monthlyBudgetUsd: number;
+    /** The stack's cost-policy limits over the environment's defaults (policies/config/<stack>.json). */
+    costPolicy: CostPolicyLimits;
     references: { foundation?: string; dask?: string };
     /** IAM roles that get the engineer policy. */
     engineerRoleNames: string[];
@@ -326,6 +329,7 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             protect: v.protectStatefulResources,
             logRetentionDays: v.logRetentionDays,
             monthlyBudgetUsd: v.monthlyBudgetUsd,
+            costPolicy: v.costPolicy,
             references: { foundation: v.foundationStack, dask: v.daskStack },
             engineerRoleNames: v.engineerRoleNames,
             network: { vpcCidr: v.vpcCidr },

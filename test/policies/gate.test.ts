@@ -10,6 +10,7 @@ import * as path from "path";
 
 import { gate } from "../../scripts/gate";
 import { plan } from "../../scripts/plan";
+import { stackPolicyConfig } from "../../scripts/policy";
 import { fixturePolicyConfig, ROOT, stackFixture, STACK_FIXTURES, tempDir } from "../harness";
 
 const REFERENCES = path.join(ROOT, "fixtures", "references.json");
@@ -38,6 +39,37 @@ describe("CI policy gate", () => {
         expect(result.mandatoryViolations).to.equal(true);
         const policies = (result.document as any).violations.map((v: any) => v.policy);
         expect(policies).to.deep.equal(["cost-monthly-budget"]);
+    });
+
+    it("every stack file shown in docs/ (```yaml blocks named Pulumi.<stack>.yaml) passes the gate under the policy configuration it derives", async () => {
+        let found = 0;
+        for (const doc of fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md"))) {
+            const text = fs.readFileSync(path.join(ROOT, "docs", doc), "utf8");
+            for (const m of text.matchAll(/```yaml\n# (Pulumi\.([\w-]+)\.yaml)\n([\s\S]*?)```/g)) {
+                found++;
+                const dir = tempDir("docs-gate-");
+                fs.writeFileSync(path.join(dir, m[1]), m[3]);
+                const result = await gate({ dir, stacks: [m[2]], policyConfigOf: (stack) => stackPolicyConfig(stack, path.join(dir, m[1])) });
+                expect(result.code, `${doc}: ${m[1]}\n${result.lines.join("\n")}`).to.equal(0);
+            }
+        }
+        expect(found).to.be.greaterThan(1);
+    });
+
+    it("a dev stack allows g6 only when its costPolicy says so, and the limit flows into its policy configuration", async () => {
+        const dir = tempDir("g6-");
+        const base = fs.readFileSync(stackFixture("dev"), "utf8") + "  metaflow-platform:queues:\n    - name: gpu\n      instanceTypes: [g5, g6]\n      maxVcpus: 96\n";
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), base);
+        const refused = await gate({ dir, stacks: ["dev"], policyConfigOf: (stack) => stackPolicyConfig(stack, path.join(dir, "Pulumi.dev.yaml")) });
+        expect(refused.code).to.equal(1);
+        expect(refused.lines.join("\n")).to.contain("cost-instance-families").and.contain("g6");
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), `${base}  metaflow-platform:costPolicy:\n    allowedInstanceFamilies: [c5, m5, r5, g4dn, g5, g6]\n    maxVcpusTotal: 400\n`);
+        const config = stackPolicyConfig("dev", path.join(dir, "Pulumi.dev.yaml"));
+        expect(config["cost-instance-families"]).to.deep.include({ allowedInstanceFamilies: ["c5", "m5", "r5", "g4dn", "g5", "g6"] });
+        expect(config["cost-total-max-vcpus"]).to.deep.include({ maxVcpusTotal: 400 });
+        expect(config["cost-db-instance-class"]).to.deep.equal(fixturePolicyConfig("dev")["cost-db-instance-class"]);
+        const allowed = await gate({ dir, stacks: ["dev"], policyConfigOf: () => config });
+        expect(allowed, allowed.lines.join("\n")).to.deep.include({ code: 0 });
     });
 
     describe("npm run -s gate (scripts/gate.ts) on a folder of stack files", () => {
