@@ -16,10 +16,12 @@ import { fixturePolicyConfig, ROOT, stackFixture, STACK_FIXTURES, tempDir } from
 const REFERENCES = path.join(ROOT, "fixtures", "references.json");
 
 describe("CI policy gate", () => {
+    const costs: Record<string, { monthlyUsd: number; idleMonthlyUsd: number; uncertain: boolean }> = {};
     for (const stack of ["dev", "staging", "prod"]) {
         it(`${stack}: zero mandatory violations, with a cost estimate`, async () => {
             const result = await plan({ config: stackFixture(stack), references: REFERENCES, json: true, showSecrets: false, policyConfig: fixturePolicyConfig(stack) });
             const doc = result.document as any;
+            costs[stack] = doc.cost;
             const mandatory = doc.violations.filter((v: any) => v.enforcementLevel === "mandatory");
             expect(mandatory, JSON.stringify(mandatory, null, 1)).to.deep.equal([]);
             expect(result.mandatoryViolations).to.equal(false);
@@ -30,6 +32,22 @@ describe("CI policy gate", () => {
             expect(result.text).to.match(/typical month/);
         });
     }
+
+    it("the README's cost table and docs/policies.md's JSON sample (dev) show the plans' figures", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        for (const stack of ["dev", "staging", "prod"]) {
+            const row = readme.split("\n").find((l) => l.startsWith(`| ${stack} `))!;
+            const [idle, month] = [...row.matchAll(/about \$(\d+)/g)].map((m) => Number(m[1]));
+            expect([idle, month], `README, ${stack}`).to.deep.equal([costs[stack].idleMonthlyUsd, costs[stack].monthlyUsd]);
+        }
+        const sample = /"cost": (\{[^\n]*\})/.exec(fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8"))![1];
+        const shown = JSON.parse(sample.replace(/\[\.\.\.\]/g, "[]"));
+        expect({ monthlyUsd: shown.monthlyUsd, idleMonthlyUsd: shown.idleMonthlyUsd, uncertain: shown.uncertain }).to.deep.equal({
+            monthlyUsd: costs.dev.monthlyUsd,
+            idleMonthlyUsd: costs.dev.idleMonthlyUsd,
+            uncertain: costs.dev.uncertain,
+        });
+    });
 
     it("the plan fails (mandatory violation) when the estimate exceeds the stack's budget", async () => {
         const dir = tempDir("budget-");
