@@ -214,6 +214,19 @@ describe("Pulumi CLI: stack files and config validation", () => {
             expect(result.ok && result.config.batch.queues.find((q) => q.name === "gpu")?.maxVcpus).to.equal(96);
         });
 
+        it("accepts the stack docs/getting-started.md's first-deployment commands write, starting from an empty stack", () => {
+            const doc = fs.readFileSync(path.join(ROOT, "docs", "getting-started.md"), "utf8");
+            const block = /```sh\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf("## 4. A first deployment")))![1];
+            const config = new Map<string, StackValue>();
+            const commands = configSetCommands(block);
+            for (const c of commands) configSet(config, "metaflow-platform", c.key, c.value, { path: c.path, secret: c.secret });
+            const project = parseProject(fs.readFileSync(projectFile, "utf8"), projectFile);
+            const { config: merged } = mergeConfig("dev", project, config);
+            const result = loadConfig(Object.fromEntries([...merged].map(([k, v]) => [k, v.value])), { stack: "dev", secretKeys: [] });
+            expect(result.ok, JSON.stringify(!result.ok && result.problems)).to.equal(true);
+            expect(result.ok && result.config.engineerRoleNames).to.deep.equal(["ml-engineers-sso"]);
+        });
+
         it("hands the program a placeholder for a secure value, and its key as secret", () => {
             const file = write("Pulumi.sec.yaml", "config:\n  aws:region: eu-west-1\n  metaflow-platform:environment: dev\n  metaflow-platform:owner: t\n  metaflow-platform:costCenter: c\n  metaflow-platform:uiOidcClientSecret:\n    secure: v1:AAAA\n");
             const loaded = loadStackForProgram({ projectFile, stackFile: file });
