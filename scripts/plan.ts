@@ -3,7 +3,7 @@
  *
  *   npm run plan -- --stack <dev|staging|prod> [--config <Pulumi.<name>.yaml>] [--references <file.json>]...
  *                   [--references <org/project/stack>=<outputs.json>]... [--json] [--show-secrets]
- *                   [--deployer-policy <file.json>]
+ *                   [--deployer-policy <file.json>] [--policy-config <policy-config.json>]
  *
  * `--references` (repeatable) gives the outputs of the A01/A02 stacks the program reads: a file of outputs keyed by
  * fully qualified stack name (like fixtures/references.json, the default), or one stack's `pulumi stack output
@@ -27,7 +27,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 import { RecordedResource, ReferenceFixtures } from "../offline/mocks";
-import { evaluateAll, hasMandatory, policyConfigForStack, PolicyConfigError, PolicyReport, readPolicyConfig, renderReport, reportJson } from "../policies/evaluate";
+import { evaluateAll, hasMandatory, policyConfigForStack, PolicyConfigError, PolicyReport, readPolicyConfig, readPolicyConfigFile, renderReport, reportJson } from "../policies/evaluate";
 import { DeployerContext, deployerPolicy, MANAGED_POLICY_MAX_CHARS, policySize, splitForManagedPolicies } from "../policies/lib/deployer";
 import { PolicyConfigFile } from "../policies/lib/rule";
 import { SECRET_TEXT, fromPlan } from "../policies/lib/view";
@@ -45,7 +45,8 @@ export interface PlanOptions {
     references: string | string[];
     json: boolean;
     showSecrets: boolean;
-    /** The policy configuration; by default policies/config/<stack>.json (else derived from the stack file). */
+    /** The policy configuration (`--policy-config <file>`, as `pulumi preview --policy-pack-config`); by default
+     * policies/config/<stack>.json, else derived from the stack file. */
     policyConfig?: PolicyConfigFile;
     /** Where to write the deployer policy (the IAM policy `pulumi up` needs for the stack). */
     deployerPolicy?: string;
@@ -80,6 +81,9 @@ export function parseArgs(argv: string[]): PlanOptions {
                 break;
             case "--deployer-policy":
                 opts.deployerPolicy = value();
+                break;
+            case "--policy-config":
+                opts.policyConfig = readPolicyConfigFile(value());
                 break;
             case "--json":
             case "--show-secrets":

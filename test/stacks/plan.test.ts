@@ -49,7 +49,10 @@ describe("offline plan", () => {
             const yaml = stackFile("yaml", "config:\n  aws:region: [us-east-1\n");
             // One real process for the stdout contract; the failure paths run the same command in process.
             // In-process runs go one after the other: Pulumi's runtime state is global to the process.
-            const running = child(["--config", stackFixture("dev"), "--json"]);
+            // The policy configuration the fixture derives, not the user's policies/config/dev.json.
+            const policyConfig = path.join(tempDir("mf-plan-"), "dev.json");
+            fs.writeFileSync(policyConfig, JSON.stringify(fixturePolicyConfig("dev")));
+            const running = child(["--config", stackFixture("dev"), "--json", "--policy-config", policyConfig]);
             invalid = await inProcess(["--config", bad]);
             malformed = await inProcess(["--config", yaml]);
             usage = await inProcess(["--stak", "dev"]);
@@ -183,6 +186,7 @@ describe("offline plan", () => {
             expect(parseArgs(["--stack=dev", "--references=r.json"])).to.deep.include({ stack: "dev", references: ["r.json"] });
             expect(() => parseArgs(["--stack="])).to.throw("--stack needs a value");
             expect(() => parseArgs(["--stack", "dev", "--json=yes"])).to.throw("--json takes no value");
+            expect(() => parseArgs(["--stack", "dev", "--policy-config", "/nonexistent/dev.json"])).to.throw("/nonexistent/dev.json: cannot read");
         });
 
         it("refuses a --stack that contradicts the --config file", async () => {
