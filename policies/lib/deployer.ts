@@ -186,6 +186,19 @@ export const DEPLOYER_GRANTS: Record<string, Grant[]> = {
             arns: () => ["*"],
         },
     ],
+    "aws:ec2/instance:Instance": [
+        {
+            actions: ["ec2:RunInstances"],
+            arns: (_r, _a, c) => [...ec2("instance", "subnet", "security-group", "network-interface", "volume")(_r, _a, c), arn(c, "ec2", "image/*", { account: false })],
+        },
+        {
+            actions: ["ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances", "ec2:ModifyInstanceAttribute", "ec2:DescribeInstanceAttribute", "ec2:ModifyInstanceMetadataOptions", ...TAGS_EC2],
+            arns: ec2("instance", "volume", "security-group"),
+        },
+        { actions: ["ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeImages", "ec2:DescribeVolumes", "ec2:DescribeInstanceCreditSpecifications", "ec2:DescribeInstanceStatus"], arns: () => ["*"] },
+        // `ami: resolve:ssm:<public parameter>`: EC2 reads AWS's public AMI parameter as the caller.
+        { actions: ["ssm:GetParameters"], arns: (_r, _a, c) => [`arn:${c.partition}:ssm:${c.region}:*:parameter/aws/service/ami-amazon-linux-latest/*`] },
+    ],
     "aws:batch/computeEnvironment:ComputeEnvironment": [
         { actions: ["batch:CreateComputeEnvironment", "batch:UpdateComputeEnvironment", "batch:DeleteComputeEnvironment", "batch:TagResource", "batch:UntagResource", "batch:ListTagsForResource"], arns: named("batch", (n) => `compute-environment/${n}`) },
         { actions: ["batch:DescribeComputeEnvironments"], arns: () => ["*"] },

@@ -115,6 +115,8 @@ export interface PlatformConfig {
     references: { foundation?: string; dask?: string };
     /** IAM roles that get the engineer policy. */
     engineerRoleNames: string[];
+    /** Session Manager access instance (stacks without a foundation). */
+    accessInstance: boolean;
     network: { vpcCidr: string };
     artifacts: ArtifactSettings;
     batch: {
@@ -248,6 +250,9 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
         const p = ipv4CidrProblem(v.vpcCidr, 16, 24);
         if (p) problems.push({ key: key("vpcCidr"), given: show(v.vpcCidr), allowed: p });
     }
+    if (v.accessInstance === true && v.foundationStack !== undefined) {
+        problems.push({ key: key("accessInstance"), given: "true", allowed: "only without a foundationStack: the foundation's user-access network (VPN/bastion) is the way in; remove accessInstance" });
+    }
     if ("vpcCidr" in given && v.foundationStack !== undefined) {
         problems.push({ key: key("vpcCidr"), given: show(given.vpcCidr), allowed: "has no effect with a foundationStack: the platform runs in the foundation's VPC; remove vpcCidr (it sets the VPC a stack without a foundation builds)" });
     }
@@ -332,6 +337,7 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             costPolicy: v.costPolicy,
             references: { foundation: v.foundationStack, dask: v.daskStack },
             engineerRoleNames: v.engineerRoleNames,
+            accessInstance: v.accessInstance,
             network: { vpcCidr: v.vpcCidr },
             artifacts: {
                 noncurrentVersionDays: v.artifactNoncurrentVersionDays,

@@ -47,6 +47,7 @@ const CASES: Array<[string, () => ReturnType<typeof runStack>, string]> = [
     ["staging", () => runStack("staging"), "mf-staging"],
     ["prod", () => runStack("prod"), "mf-prod"],
     ["prod, maximal configuration", () => runStack("prod", { set: MAXIMAL }), "mf-maximal-stack"],
+    ["dev with the Session Manager access instance", () => runStack("dev", { set: { accessInstance: true, engineerRoleNames: ["ml-engineers-sso"] } }), "mf-dev"],
 ];
 
 describe("deployer policy", () => {
@@ -73,14 +74,16 @@ describe("deployer policy", () => {
             });
 
             it(`is scoped to the stack's names (${prefix}...) wherever AWS names a resource by a name`, () => {
-                const named = policy.Statement.flatMap((s) => s.Resource).filter((arn) => /:(role|policy|instance-profile)\/|:db:|:pg:|:subgrp:|:table\/|:log-group:|:alarm:|:rule\/|:job-queue\/|:compute-environment\/|:cluster\/|:repository\/|:parameter\/|:budget\//.test(arn));
+                // AWS's public parameter naming the AMI, and AMIs (whose ARNs name no account), are not the stack's.
+                const awsOwned = (arn: string) => arn.includes(":parameter/aws/service/") || /^arn:aws:ec2:[a-z0-9-]+::image\//.test(arn);
+                const named = policy.Statement.flatMap((s) => s.Resource).filter((arn) => !awsOwned(arn)).filter((arn) => /:(role|policy|instance-profile)\/|:db:|:pg:|:subgrp:|:table\/|:log-group:|:alarm:|:rule\/|:job-queue\/|:compute-environment\/|:cluster\/|:repository\/|:parameter\/|:budget\//.test(arn));
                 expect(named.length).to.be.greaterThan(10);
                 const engineerRoles = (MAXIMAL.engineerRoleNames as string[]).map((n) => `role/${n}`);
                 for (const arn of named) {
                     const scoped = arn.includes(prefix) || arn.includes(`/${prefix}`) || engineerRoles.some((r) => arn.endsWith(r)) || arn.endsWith("role/aws-service-role/*");
                     expect(scoped, arn).to.equal(true);
                 }
-                expect(policy.Statement.flatMap((s) => s.Resource).every((arn) => arn === "*" || arn.includes(":123456789012:") || arn.startsWith("arn:aws:s3:::") || arn.startsWith("arn:aws:apigateway:"))).to.equal(true);
+                expect(policy.Statement.flatMap((s) => s.Resource).every((arn) => arn === "*" || awsOwned(arn) || arn.includes(":123456789012:") || arn.startsWith("arn:aws:s3:::") || arn.startsWith("arn:aws:apigateway:"))).to.equal(true);
             });
 
             it("fits IAM's managed policy limit when cut into parts, losing no statement", () => {

@@ -9,4 +9,9 @@ export const accessKeys = {
         pattern: { regex: IAM_ROLE_NAME, describe: "IAM role names" },
         description: "Existing IAM roles of ML engineers (e.g. the federated FreeIPA/SSO roles) that get the platform's engineer policy; the policy is created either way.",
     },
+    accessInstance: {
+        type: "boolean",
+        default: false,
+        description: "A stack without a foundation: one t4g.nano in a private subnet through which engineers reach the metadata service with Session Manager port forwarding (no inbound ports).",
+    },
 } satisfies KeySpecs;
