@@ -97,8 +97,8 @@ export function check(argv: string[]): CheckResult {
     return { code: hasMandatory(report) ? 1 : 0, stdout };
 }
 
-/** The `--policy-pack-config` document of a stack, from its stack file. */
-export function stackPolicyConfig(stack: string): PolicyConfigFile {
+/** The `--policy-pack-config` document of a stack, from its stack file (by default the shipped Pulumi.<stack>.yaml). */
+export function stackPolicyConfig(stack: string, stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`)): PolicyConfigFile {
     // Loaded here, not at the top: the stack configuration pulls in the project loader (YAML, JSON schemas) and the
     // components' rule modules, which `policy check` never needs; its start-up time counts on large exports.
     /* eslint-disable @typescript-eslint/no-require-imports */
@@ -107,14 +107,14 @@ export function stackPolicyConfig(stack: string): PolicyConfigFile {
     /* eslint-enable @typescript-eslint/no-require-imports */
     let file;
     try {
-        file = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
+        file = readStackFile(stackFile);
     } catch (err) {
         if (err instanceof StackFileError) throw new InputError(err.message);
         throw err;
     }
     const loaded = loadConfig(file.config, { stack });
-    if (!loaded.ok) throw new InputError(`Pulumi.${stack}.yaml is invalid:\n${loaded.problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`);
-    return policyConfigForStack({ environment: loaded.config.environment, monthlyBudgetUsd: loaded.config.monthlyBudgetUsd });
+    if (!loaded.ok) throw new InputError(`${path.basename(stackFile)} is invalid:\n${loaded.problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`);
+    return policyConfigForStack({ environment: loaded.config.environment, monthlyBudgetUsd: loaded.config.monthlyBudgetUsd, limits: loaded.config.costPolicy });
 }
 
 function configCommand(argv: string[]): CheckResult {

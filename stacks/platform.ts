@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { ArtifactBucket } from "../components/artifact-bucket";
 import { DaskBridge } from "../components/dask-bridge";
+import { AccessInstance } from "../components/access-instance";
 import { EngineerAccess } from "../components/engineer-access";
 import { FlowDeployRole } from "../components/flow-deploy-role";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
@@ -24,11 +25,13 @@ export interface NetworkContext {
     vpcId: pulumi.Input<string>;
     vpcCidr: pulumi.Input<string>;
     privateSubnetIds: pulumi.Input<string[]>;
-    /** Security groups and CIDRs of engineers' access path (VPN/bastion), from the foundation. */
-    userAccessSecurityGroupIds: string[];
+    /** Security groups and CIDRs of engineers' access path (VPN/bastion), from the foundation, or the access instance. */
+    userAccessSecurityGroupIds: pulumi.Input<string>[];
     userAccessCidrs: string[];
     /** SNS topic for alarms, from the foundation. */
     alarmTopicArn?: string;
+    /** The Session Manager access instance, when the stack has one. */
+    accessInstanceId?: pulumi.Output<string>;
 }
 
 /** What every section of the platform can build on. */
@@ -60,13 +63,21 @@ export function buildNetwork(config: PlatformConfig, references: References, key
         { cidrBlock: config.network.vpcCidr, region: config.region, kmsKeyArn: key.keyArn, logRetentionDays: config.logRetentionDays },
         opts,
     );
+    const access = config.accessInstance
+        ? new AccessInstance(
+              `${config.namePrefix}-access`,
+              { namePrefix: config.namePrefix, region: config.region, vpcId: network.vpcId, vpcCidr: network.vpcCidr, subnetId: network.privateSubnetIds.apply((ids) => ids[0]), engineerRoleNames: config.engineerRoleNames },
+              opts,
+          )
+        : undefined;
     return {
         source: "standalone",
         vpcId: network.vpcId,
         vpcCidr: network.vpcCidr,
         privateSubnetIds: network.privateSubnetIds,
-        userAccessSecurityGroupIds: [],
+        userAccessSecurityGroupIds: access ? [access.securityGroupId] : [],
         userAccessCidrs: [],
+        ...(access ? { accessInstanceId: access.instanceId } : {}),
     };
 }
 
@@ -306,7 +317,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     return {
         environment: config.environment,
         region: config.region,
-        network: { source: ctx.network.source, vpcId: ctx.network.vpcId, vpcCidr: ctx.network.vpcCidr, privateSubnetIds: ctx.network.privateSubnetIds },
+        network: { source: ctx.network.source, vpcId: ctx.network.vpcId, vpcCidr: ctx.network.vpcCidr, privateSubnetIds: ctx.network.privateSubnetIds, ...(ctx.network.accessInstanceId ? { accessInstanceId: ctx.network.accessInstanceId } : {}) },
         kmsKeyArn: key.keyArn,
         artifactBucket: bucket.bucketName,
         artifactBucketArn: bucket.bucketArn,

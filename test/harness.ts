@@ -9,12 +9,27 @@ import * as path from "path";
 
 import { installMocks, RecordedResource, ReferenceFixtures } from "../offline/mocks";
 import { ProgramRun, resolveDeep, runProgram } from "../offline/run";
+import { configSet, parseProjectStack, renderProjectStack } from "../offline/pulumi-cli/stack";
 import { readStackFile } from "../offline/stack-config";
+import { PolicyConfigFile } from "../policies/lib/rule";
+import { stackPolicyConfig } from "../scripts/policy";
 import { PROJECT, PROJECT_KEYS } from "../stacks/config";
 import { KeySpec } from "../stacks/config/spec";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const FIXTURES: ReferenceFixtures = require("../fixtures/references.json");
+
+/**
+ * The stack files the tests plan: copies of the shipped Pulumi.<stack>.yaml as the repository ships them, so that a
+ * user who edits their own stack files (as the README tells them to) never changes what the tests see. What the
+ * shipped files contain is planned by the CI gate (`npm run -s gate`, scripts/gate.ts).
+ */
+export const STACK_FIXTURES = path.join(ROOT, "test", "fixtures", "stacks");
+
+/** The fixture stack file of `stack`. */
+export function stackFixture(stack: string): string {
+    return path.join(STACK_FIXTURES, `Pulumi.${stack}.yaml`);
+}
 
 const OUTPUT_TO_STRING = "Calling [toString] on an [Output";
 
@@ -47,11 +62,49 @@ function wrap(run: ProgramRun): StackRun {
     };
 }
 
+/** A `pulumi config set [--path] [--secret] <key> <value>` command, as written in a shell block of the docs. */
+export interface ConfigSetCommand {
+    key: string;
+    value: string;
+    path: boolean;
+    secret: boolean;
+}
+
+/** The `pulumi config set` commands of a shell block, in order (single quotes and trailing comments as a shell reads them). */
+export function configSetCommands(block: string): ConfigSetCommand[] {
+    const out: ConfigSetCommand[] = [];
+    for (const line of block.split("\n")) {
+        const words = [...line.replace(/\s+#.*$/, "").matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+        if (words[0] !== "pulumi" || words[1] !== "config" || words[2] !== "set") continue;
+        const flags = words.filter((w) => w.startsWith("--"));
+        const [key, value] = words.slice(3).filter((w) => !w.startsWith("--"));
+        out.push({ key, value, path: flags.includes("--path"), secret: flags.includes("--secret") });
+    }
+    return out;
+}
+
+/**
+ * Writes a copy of `stackFile` to `dir` with `commands` applied as `pulumi config set` applies them
+ * (offline/pulumi-cli `configSet`), and returns the copy's path.
+ */
+export function applyConfigSet(stackFile: string, commands: ConfigSetCommand[], dir: string): string {
+    const stack = parseProjectStack(PROJECT, fs.readFileSync(stackFile, "utf8"), stackFile);
+    for (const c of commands) configSet(stack.config, PROJECT, c.key, c.value, { path: c.path, secret: c.secret });
+    const file = path.join(dir, path.basename(stackFile));
+    fs.writeFileSync(file, renderProjectStack(stack.config));
+    return file;
+}
+
+/** The policy configuration a fixture stack file derives (what policies/config/<stack>.json holds for the shipped one). */
+export function fixturePolicyConfig(stack: string): PolicyConfigFile {
+    return stackPolicyConfig(stack, stackFixture(stack));
+}
+
 /** Runs of unmodified stacks, shared by every test file: a run is deterministic and tests only read it. */
 const cache = new Map<string, Promise<StackRun>>();
 
 /**
- * Runs the program for a stack: its Pulumi.<stack>.yaml, with `set` overriding or adding keys (bare keys are in the
+ * Runs the program for a stack: its fixture Pulumi.<stack>.yaml (test/fixtures/stacks), with `set` overriding or adding keys (bare keys are in the
  * project namespace; `null` removes a key), against the shipped reference fixtures unless others are given.
  * Runs with the shipped fixtures are memoised, so the suite plans each configuration once.
  */
@@ -71,7 +124,7 @@ export function runStack(
 }
 
 async function runStackUncached(stack: string, opts: { set?: Record<string, unknown>; references?: ReferenceFixtures; showSecrets?: boolean }): Promise<StackRun> {
-    const file = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
+    const file = readStackFile(stackFixture(stack));
     const config = { ...file.config };
     const secretKeys = new Set(file.secretKeys);
     for (const [k, v] of Object.entries(opts.set ?? {})) {

@@ -16,6 +16,7 @@
  * Pure module: no Pulumi import.
  */
 import * as fs from "fs";
+import YAML from "yaml";
 
 import { CliError, goJson, goScalar, goTypeName } from "./errors";
 import { readYaml } from "./project";
@@ -245,6 +246,18 @@ export function configSet(config: Map<string, StackValue>, projectName: string, 
     };
     root = set(root, [p[0]], p.slice(1), 1);
     config.set(rootKey, toStackValue(root));
+}
+
+/**
+ * The `config:` section of a stack file as `pulumi config set` saves it (`ProjectStack.Save`): objects as YAML
+ * mappings and lists, secure values as `{secure: <ciphertext>}`, everything else as its text.
+ */
+export function renderProjectStack(config: Map<string, StackValue>): string {
+    const doc: Record<string, unknown> = {};
+    for (const [key, v] of config) {
+        doc[key] = v.object ? JSON.parse(v.value) : v.secure ? { secure: v.value } : v.value;
+    }
+    return YAML.stringify({ config: doc });
 }
 
 /** A property path as Go's `PropertyPath.String` prints it. */

@@ -176,6 +176,14 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         fixed(ep, "network", azs * monthly(PRICES.interfaceEndpoint), `interface endpoint in ${azs} AZ(s) x ${money(PRICES.interfaceEndpoint.usd)}/h x 730 h`);
     }
 
+    for (const vm of ofType(all, T.ec2Instance)) {
+        const type = String(vm.props.instanceType ?? "");
+        const price = EC2[type];
+        const gb = Number(vm.props.rootBlockDevice?.volumeSize ?? 8);
+        if (!price) none(vm, `no price for instance type ${type || "(unset)"}`);
+        else fixed(vm, "network", monthly(price) + gb * PRICES.ebsGp3.usd, `${type} ${money(price.usd)}/h x 730 h + ${gb} GB gp3 x ${money(PRICES.ebsGp3.usd)}`, price.uncertain);
+    }
+
     for (const k of ofType(all, T.kmsKey)) fixed(k, "security", PRICES.kmsKey.usd, `customer-managed key ${money(PRICES.kmsKey.usd)}/month, plus requests`);
     for (const sec of ofType(all, T.secret)) fixed(sec, "security", PRICES.secret.usd, `secret ${money(PRICES.secret.usd)}/month`);
     for (const prm of ofType(all, T.ssmParameter)) if (prm.props.tier === "Advanced") fixed(prm, "security", PRICES.ssmAdvancedParameter.usd, "advanced parameter");

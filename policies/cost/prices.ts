@@ -34,6 +34,9 @@ export const EC2: Record<string, Price & { vcpus: number; gpus: number }> = Obje
         ] as Array<[string, number, number, number]>
     ).map(([type, usd, vcpus, gpus]) => [type, { usd, unit: "hour", source: KARPENTER, vcpus, gpus }]),
 );
+// The Session Manager access instance (components/access-instance.ts). Not in the shared price reference: AWS's EC2
+// on-demand pricing page (Linux, us-east-1); marked uncertain until the reference carries it.
+EC2["t4g.nano"] = { usd: 0.0042, unit: "hour", source: "AWS EC2 on-demand pricing page, read 2026-11 (not in the shared reference)", uncertain: true, vcpus: 2, gpus: 0 };
 
 const RDS_SOURCE = { third: "third-party tables, 2026", article: "PostgreSQL pricing article, 2026", linear: "half of db.t4g.small (AWS sizes t4g linearly)", disagree: "third-party tables disagree (midpoint)" };
 

@@ -148,13 +148,15 @@ export function resolveSettings(config: Partial<PolicySettings> | undefined): Po
     return { ...base, ...defined, usage: { ...base.usage, ...(given.usage ?? {}) } } as PolicySettings;
 }
 
-/** What a stack's configuration decides for its policies: its environment and its budget. */
+/** What a stack's configuration decides for its policies: its environment, its budget and its own cost limits. */
 export interface StackPolicyInputs {
     environment: Environment;
     monthlyBudgetUsd: number;
+    /** `metaflow-platform:costPolicy`: limits that override the environment's defaults. */
+    limits?: Partial<PolicySettings>;
 }
 
-/** The settings of a stack: the environment's defaults with the stack's budget. */
+/** The settings of a stack: the environment's defaults with the stack's budget and cost limits. */
 export function settingsForStack(stack: StackPolicyInputs): PolicySettings {
-    return { ...defaultSettings(stack.environment), monthlyBudgetUsd: stack.monthlyBudgetUsd };
+    return { ...defaultSettings(stack.environment), ...(stack.limits ?? {}), monthlyBudgetUsd: stack.monthlyBudgetUsd };
 }

@@ -27,6 +27,7 @@ import { accessKeys } from "./keys/access";
 import { artifactKeys } from "./keys/artifacts";
 import { batchKeys, QueueOverride, resolveQueues } from "./keys/batch";
 import { coreKeys, LOG_RETENTION_DAYS } from "./keys/core";
+import { CostPolicyLimits, costPolicyKeys } from "./keys/cost-policy";
 import { monitoringKeys } from "./keys/monitoring";
 import { serviceKeys } from "./keys/service";
 import { sfnKeys } from "./keys/sfn";
@@ -50,7 +51,7 @@ export { ConfigProblem, Environment, formatProblem } from "./spec";
 export const PROJECT = "metaflow-platform";
 
 /** Every key of the project namespace. Adding a section: spread its keys here and map them in `assemble`. */
-export const PROJECT_KEYS = { ...coreKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys, ...monitoringKeys } as const;
+export const PROJECT_KEYS = { ...coreKeys, ...costPolicyKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys, ...monitoringKeys } as const;
 export type KeyName = keyof typeof PROJECT_KEYS;
 type KeyValues = Values<typeof PROJECT_KEYS>;
 
@@ -111,11 +112,15 @@ export interface PlatformConfig {
     protect: boolean;
     logRetentionDays: number;
     monthlyBudgetUsd: number;
+    /** The stack's cost-policy limits over the environment's defaults (policies/config/<stack>.json). */
+    costPolicy: CostPolicyLimits;
     references: { foundation?: string; dask?: string };
     /** IAM roles that get the engineer policy. */
     engineerRoleNames: string[];
     /** Who may deploy flows from CI (the GitHub OIDC deploy role); none when absent. */
     flowDeploy?: FlowDeploySources;
+    /** Session Manager access instance (stacks without a foundation). */
+    accessInstance: boolean;
     network: { vpcCidr: string };
     artifacts: ArtifactSettings;
     batch: {
@@ -251,6 +256,9 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
         const p = ipv4CidrProblem(v.vpcCidr, 16, 24);
         if (p) problems.push({ key: key("vpcCidr"), given: show(v.vpcCidr), allowed: p });
     }
+    if (v.accessInstance === true && v.foundationStack !== undefined) {
+        problems.push({ key: key("accessInstance"), given: "true", allowed: "only without a foundationStack: the foundation's user-access network (VPN/bastion) is the way in; remove accessInstance" });
+    }
     if ("vpcCidr" in given && v.foundationStack !== undefined) {
         problems.push({ key: key("vpcCidr"), given: show(given.vpcCidr), allowed: "has no effect with a foundationStack: the platform runs in the foundation's VPC; remove vpcCidr (it sets the VPC a stack without a foundation builds)" });
     }
@@ -332,9 +340,11 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             protect: v.protectStatefulResources,
             logRetentionDays: v.logRetentionDays,
             monthlyBudgetUsd: v.monthlyBudgetUsd,
+            costPolicy: v.costPolicy,
             references: { foundation: v.foundationStack, dask: v.daskStack },
             engineerRoleNames: v.engineerRoleNames,
             flowDeploy: v.flowDeploy,
+            accessInstance: v.accessInstance,
             network: { vpcCidr: v.vpcCidr },
             artifacts: {
                 noncurrentVersionDays: v.artifactNoncurrentVersionDays,

@@ -58,7 +58,9 @@ export const FOUNDATION_OUTPUTS: OutputField[] = [
 export const DASK_OUTPUTS: OutputField[] = [
     field("schedulerAddress", true, "string: tcp://host:8786", isString(HOST_PORT)),
     field("schedulerSecurityGroupId", true, "string: sg-xxxxxxxx of the scheduler", isString(SG_ID)),
-    field("workerSecurityGroupId", true, "string: sg-xxxxxxxx of the workers", isString(SG_ID)),
+    // Accepted and checked when A02 exports them, but not read: worker ports stay closed (clients use
+    // direct_to_workers=False) and the platform mounts no Dask storage (docs/contracts.md).
+    field("workerSecurityGroupId", false, "string: sg-xxxxxxxx of the workers", isString(SG_ID)),
     field("vpcId", true, "string: vpc-xxxxxxxx, the foundation's VPC", isString(VPC_ID)),
     field("dashboardUrl", false, "string: http(s)://host:8787", isString(URL)),
     field("sharedStorageEfsId", false, "string: fs-xxxxxxxx of the workers' shared storage", isString(EFS_ID)),
@@ -84,7 +86,7 @@ export interface FoundationOutputs {
 export interface DaskOutputs {
     schedulerAddress: string;
     schedulerSecurityGroupId: string;
-    workerSecurityGroupId: string;
+    workerSecurityGroupId?: string;
     vpcId: string;
     dashboardUrl?: string;
     sharedStorageEfsId?: string;

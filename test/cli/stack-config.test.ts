@@ -17,7 +17,7 @@ import { CliError } from "../../offline/pulumi-cli/errors";
 import { parseProject } from "../../offline/pulumi-cli/project";
 import { configSet, parseProjectStack, StackValue } from "../../offline/pulumi-cli/stack";
 import { loadConfig } from "../../stacks/config";
-import { ROOT, tempDir, thrownBy } from "../harness";
+import { configSetCommands, ROOT, stackFixture, tempDir, thrownBy } from "../harness";
 
 /** Loads a project and a stack from text and merges them as `pulumi preview` does for stack "dev". */
 function merged(projectYaml: string, stackYaml: string): Record<string, string> {
@@ -178,7 +178,7 @@ describe("Pulumi CLI: stack files and config validation", () => {
 
         for (const stack of ["dev", "staging", "prod"]) {
             it(`loads Pulumi.${stack}.yaml, and the program accepts what the CLI hands it`, () => {
-                const loaded = loadStackForProgram({ projectFile, stackFile: path.join(ROOT, `Pulumi.${stack}.yaml`) });
+                const loaded = loadStackForProgram({ projectFile, stackFile: stackFixture(stack) });
                 expect(loaded.warnings).to.deep.equal([]);
                 const result = loadConfig(loaded.config, { stack, secretKeys: loaded.secretKeys });
                 expect(result.ok, JSON.stringify(!result.ok && result.problems)).to.equal(true);
@@ -204,21 +204,27 @@ describe("Pulumi CLI: stack files and config validation", () => {
             const section = readme.slice(readme.indexOf("## With the Pulumi CLI"));
             const block = /```sh\n([\s\S]*?)```/.exec(section)![1];
             const config = new Map<string, StackValue>();
-            let commands = 0;
-            for (const line of block.split("\n")) {
-                const words = [...line.replace(/\s+#.*$/, "").matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
-                if (words[0] !== "pulumi" || words[1] !== "config" || words[2] !== "set") continue;
-                const flags = words.filter((w) => w.startsWith("--"));
-                const [key, value] = words.slice(3).filter((w) => !w.startsWith("--"));
-                configSet(config, "metaflow-platform", key, value, { path: flags.includes("--path"), secret: flags.includes("--secret") });
-                commands++;
-            }
-            expect(commands).to.be.greaterThan(4);
+            const commands = configSetCommands(block);
+            for (const c of commands) configSet(config, "metaflow-platform", c.key, c.value, { path: c.path, secret: c.secret });
+            expect(commands.length).to.be.greaterThan(4);
             const project = parseProject(fs.readFileSync(projectFile, "utf8"), projectFile);
             const { config: merged } = mergeConfig("dev", project, config);
             const result = loadConfig(Object.fromEntries([...merged].map(([k, v]) => [k, v.value])), { stack: "dev", secretKeys: [] });
             expect(result.ok, JSON.stringify(!result.ok && result.problems)).to.equal(true);
             expect(result.ok && result.config.batch.queues.find((q) => q.name === "gpu")?.maxVcpus).to.equal(96);
+        });
+
+        it("accepts the stack docs/getting-started.md's first-deployment commands write, starting from an empty stack", () => {
+            const doc = fs.readFileSync(path.join(ROOT, "docs", "getting-started.md"), "utf8");
+            const block = /```sh\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf("## 4. A first deployment")))![1];
+            const config = new Map<string, StackValue>();
+            const commands = configSetCommands(block);
+            for (const c of commands) configSet(config, "metaflow-platform", c.key, c.value, { path: c.path, secret: c.secret });
+            const project = parseProject(fs.readFileSync(projectFile, "utf8"), projectFile);
+            const { config: merged } = mergeConfig("dev", project, config);
+            const result = loadConfig(Object.fromEntries([...merged].map(([k, v]) => [k, v.value])), { stack: "dev", secretKeys: [] });
+            expect(result.ok, JSON.stringify(!result.ok && result.problems)).to.equal(true);
+            expect(result.ok && result.config.engineerRoleNames).to.deep.equal(["ml-engineers-sso"]);
         });
 
         it("hands the program a placeholder for a secure value, and its key as secret", () => {

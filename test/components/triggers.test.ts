@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 import { plan } from "../../scripts/plan";
-import { policyOf, ROOT, runComponent, runStack, StackRun, tempDir } from "../harness";
+import { fixturePolicyConfig, policyOf, ROOT, runComponent, runStack, stackFixture, StackRun, tempDir } from "../harness";
 
 const ACCOUNT = "123456789012";
 const TRIGGERS = [
@@ -103,8 +103,8 @@ for (const stack of ["dev", "prod"]) {
 
         it("passes the policy packs with every kind of trigger (the relay logs its executions)", async () => {
             const file = path.join(tempDir("triggers-"), `Pulumi.${stack}.yaml`);
-            fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8") + `  metaflow-platform:triggers: ${JSON.stringify(TRIGGERS)}\n`);
-            const result = await plan({ config: file, references: path.join(ROOT, "fixtures", "references.json"), json: true, showSecrets: false });
+            fs.writeFileSync(file, fs.readFileSync(stackFixture(stack), "utf8") + `  metaflow-platform:triggers: ${JSON.stringify(TRIGGERS)}\n`);
+            const result = await plan({ config: file, references: path.join(ROOT, "fixtures", "references.json"), json: true, showSecrets: false, policyConfig: fixturePolicyConfig(stack) });
             expect((result.document as any).violations.filter((v: any) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
         });
 

@@ -11,10 +11,10 @@ import * as path from "path";
 import { validateFoundation } from "../../stacks/references/contract";
 import { cli } from "../../scripts/plan";
 import { loadConfig, PROJECT } from "../../stacks/config";
-import { FIXTURES, ROOT } from "../harness";
+import { FIXTURES, stackFixture } from "../harness";
 
-const DEV = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
-const STAGING = fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8");
+const DEV = fs.readFileSync(stackFixture("dev"), "utf8");
+const STAGING = fs.readFileSync(stackFixture("staging"), "utf8");
 
 async function planWith(base: string, extra: string, args: string[] = []): Promise<{ code: number; stderr: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mf-bad-"));
@@ -32,6 +32,19 @@ function expectRefused(r: { code: number; stderr: string }, ...parts: string[]):
 }
 
 describe("bad input: refused with the key, the value and what is allowed", () => {
+    it("cost-policy limits: an unknown limit, a wrong type, a family that is not one, a per-environment cap above the total", async () => {
+        const r = await planWith(DEV, "  metaflow-platform:costPolicy:\n    allowedInstanceFamily: [g6]\n    maxVcpusTotal: lots\n    allowedDbInstanceClasses: [t4g.small]\n    maxVcpusPerComputeEnvironment: 600\n    maxVcpusTotal2: 1\n");
+        expectRefused(
+            r,
+            'metaflow-platform:costPolicy.allowedInstanceFamily: got ["g6"]; unknown cost-policy limit (did you mean allowedInstanceFamilies?)',
+            'metaflow-platform:costPolicy.maxVcpusTotal: got "lots"; expected an integer of at least 1',
+            'metaflow-platform:costPolicy.allowedDbInstanceClasses: got ["t4g.small"]; expected a non-empty list of RDS instance classes',
+        );
+        const inverted = await planWith(DEV, "  metaflow-platform:costPolicy:\n    maxVcpusPerComputeEnvironment: 600\n    maxVcpusTotal: 500\n    allowedInstanceFamilies: [c5.xlarge]\n");
+        expectRefused(inverted, "metaflow-platform:costPolicy.maxVcpusPerComputeEnvironment: got 600; must not exceed metaflow-platform:costPolicy.maxVcpusTotal (500)", 'costPolicy.allowedInstanceFamilies: got ["c5.xlarge"]; expected a non-empty list of EC2 instance families');
+        expectRefused(await planWith(DEV, "  metaflow-platform:costPolicy: [g6]\n"), 'metaflow-platform:costPolicy: got ["g6"]; expected an object of cost-policy limits: allowedInstanceFamilies,');
+    });
+
     it("a trigger without flow", async () => {
         const r = await planWith(DEV, "  metaflow-platform:triggers:\n    - schedule: rate(1 day)\n");
         expectRefused(r, "metaflow-platform:triggers[0].flow: got nothing; expected the deployed flow name");

@@ -4,12 +4,11 @@
  * both, with every optional part on, and checks each physical name against its limit.
  */
 import { expect } from "chai";
-import * as path from "path";
 
 import { RecordedResource } from "../../offline/mocks";
 import { runProgram } from "../../offline/run";
 import { readStackFile } from "../../offline/stack-config";
-import { FIXTURES, ROOT } from "../harness";
+import { FIXTURES, stackFixture } from "../harness";
 
 /** Name limits by resource type, and where the physical name is. */
 const LIMITS: Record<string, { max: number; field?: string }> = {
@@ -46,7 +45,7 @@ describe("physical names under AWS limits", () => {
     let resources: RecordedResource[];
     before(async function () {
         this.timeout(30000);
-        const file = readStackFile(path.join(ROOT, "Pulumi.prod.yaml"));
+        const file = readStackFile(stackFixture("prod"));
         const config = {
             ...file.config,
             "metaflow-platform:namePrefix": "mf-abcdefghijkl9",

@@ -6,8 +6,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { resolveDeep } from "../../offline/run";
-import { classify, cli, parseArgs, plan, renderTree } from "../../scripts/plan";
-import { ROOT, runComponent, tempDir } from "../harness";
+import { classify, cli, parseArgs, plan, readReferences, renderTree } from "../../scripts/plan";
+import { applyConfigSet, configSetCommands, FIXTURES, fixturePolicyConfig, ROOT, runComponent, stackFixture, tempDir } from "../harness";
 
 interface Exec {
     code: number;
@@ -38,7 +38,7 @@ function stackFile(name: string, text: string): string {
     return file;
 }
 
-const VALID = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+const VALID = fs.readFileSync(stackFixture("dev"), "utf8");
 
 describe("offline plan", () => {
     describe("command line", () => {
@@ -49,7 +49,10 @@ describe("offline plan", () => {
             const yaml = stackFile("yaml", "config:\n  aws:region: [us-east-1\n");
             // One real process for the stdout contract; the failure paths run the same command in process.
             // In-process runs go one after the other: Pulumi's runtime state is global to the process.
-            const running = child(["--stack", "dev", "--json"]);
+            // The policy configuration the fixture derives, not the user's policies/config/dev.json.
+            const policyConfig = path.join(tempDir("mf-plan-"), "dev.json");
+            fs.writeFileSync(policyConfig, JSON.stringify(fixturePolicyConfig("dev")));
+            const running = child(["--config", stackFixture("dev"), "--json", "--policy-config", policyConfig]);
             invalid = await inProcess(["--config", bad]);
             malformed = await inProcess(["--config", yaml]);
             usage = await inProcess(["--stak", "dev"]);
@@ -91,10 +94,68 @@ describe("offline plan", () => {
         it("takes the stack name from a --config file and the references from --references", async () => {
             const refs = path.join(tempDir("mf-refs-"), "refs.json");
             fs.writeFileSync(refs, JSON.stringify({}));
-            const file = stackFile("qa1", fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8"));
+            const file = stackFile("qa1", fs.readFileSync(stackFixture("staging"), "utf8"));
             const err = await plan(parseArgs(["--config", file, "--references", refs])).catch((e) => e);
             expect(classify(err).code).to.equal(2);
-            expect(classify(err).message).to.contain('foundation stack "acme/a01-foundation/staging": required output "vpcId" is missing');
+            expect(classify(err).message).to.contain(`metaflow-platform:foundationStack is acme/a01-foundation/staging, whose outputs are not in the references (${refs}; they hold no stack)`);
+            expect(classify(err).message).to.contain("give them with --references acme/a01-foundation/staging=<file of `pulumi stack output --json --show-secrets` of acme/a01-foundation/staging>");
+            expect(classify(err).message).to.contain("metaflow-platform:daskStack is acme/a02-dask/staging");
+            // Present but incomplete outputs are still judged by the contract, key by key.
+            fs.writeFileSync(refs, JSON.stringify({ "acme/a01-foundation/staging": {}, "acme/a02-dask/staging": {} }));
+            const partial = await plan(parseArgs(["--config", file, "--references", refs])).catch((e) => e);
+            expect(classify(partial).message).to.contain('foundation stack "acme/a01-foundation/staging": required output "vpcId" is missing');
+        });
+
+        describe("--references in both forms", () => {
+            const dir = tempDir("mf-refs-");
+            const write = (name: string, data: unknown) => {
+                const file = path.join(dir, name);
+                fs.writeFileSync(file, JSON.stringify(data));
+                return file;
+            };
+            const a01 = write("a01.json", FIXTURES["acme/a01-foundation/staging"]);
+            const a02 = write("a02.json", FIXTURES["acme/a02-dask/staging"]);
+            const keyed = write("keyed.json", { "acme/a01-foundation/staging": FIXTURES["acme/a01-foundation/staging"] });
+
+            it("takes each stack's `pulumi stack output --json` as <org/project/stack>=<file>, repeatable, and merges them over keyed files", () => {
+                expect(readReferences([`acme/a01-foundation/staging=${a01}`, `acme/a02-dask/staging=${a02}`])).to.deep.equal({
+                    "acme/a01-foundation/staging": FIXTURES["acme/a01-foundation/staging"],
+                    "acme/a02-dask/staging": FIXTURES["acme/a02-dask/staging"],
+                });
+                expect(parseArgs(["--stack", "staging", "--references", keyed, "--references", `acme/a02-dask/staging=${a02}`]).references).to.deep.equal([keyed, `acme/a02-dask/staging=${a02}`]);
+                expect(Object.keys(readReferences([keyed, `acme/a02-dask/staging=${a02}`]))).to.deep.equal(["acme/a01-foundation/staging", "acme/a02-dask/staging"]);
+            });
+
+            it("says which form it expected when a file is given in the other", async () => {
+                const flat = await plan(parseArgs(["--config", stackFixture("staging"), "--references", a01])).catch((e) => e);
+                expect(classify(flat).code).to.equal(2);
+                expect(classify(flat).message).to.contain(`${a01}: expected an object of outputs keyed by fully qualified stack name (org/project/stack)`);
+                expect(classify(flat).message).to.contain('"vpcId", "vpcCidr"').and.contain(`give --references <org/project/stack>=${a01}`);
+                expect(() => readReferences([`acme/a01-foundation/staging=${keyed}`])).to.throw(`found outputs keyed by stack name (acme/a01-foundation/staging): give this file as --references ${keyed}`);
+                expect(() => readReferences([`a01=${a01}`])).to.throw('"a01" is not a fully qualified stack name (org/project/stack)');
+                const blinded = write("blinded.json", { ...FIXTURES["acme/a01-foundation/staging"], kmsKeyArn: "[secret]" });
+                expect(() => readReferences([`acme/a01-foundation/staging=${blinded}`])).to.throw('outputs kmsKeyArn of acme/a01-foundation/staging read "[secret]"');
+                expect(() => readReferences([`acme/a01-foundation/staging=${write("list.json", [])}`])).to.throw("expected one stack's outputs, as `pulumi stack output --json --show-secrets` prints them, found an array");
+            });
+        });
+
+        it("plans a stack file edited exactly as the README's `pulumi config set` commands say", async () => {
+            const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+            const section = readme.slice(readme.indexOf("## With the Pulumi CLI"));
+            const commands = configSetCommands(/```sh\n([\s\S]*?)```/.exec(section)![1]);
+            expect(commands.map((c) => c.key)).to.include("metaflow-platform:foundationStack");
+            const file = applyConfigSet(stackFixture("dev"), commands, tempDir("mf-readme-"));
+            const result = await plan({ config: file, references: path.join(ROOT, "fixtures", "references.json"), json: true, showSecrets: false, policyConfig: fixturePolicyConfig("dev") });
+            const doc = result.document as any;
+            expect(doc.violations.filter((v: any) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
+            const foundation = commands.find((c) => c.key === "metaflow-platform:foundationStack")!.value;
+            expect(doc.resources.filter((r: any) => r.type === "aws:ec2/securityGroup:SecurityGroup").map((r: any) => r.inputs.vpcId)).to.include(FIXTURES[foundation].vpcId);
+            expect(doc.resources.filter((r: any) => r.type === "aws:ec2/vpc:Vpc")).to.have.length(0);
+            // The same file with that foundation's outputs given as `pulumi stack output --json`.
+            const a01 = path.join(tempDir("mf-readme-"), "a01.json");
+            fs.writeFileSync(a01, JSON.stringify(FIXTURES[foundation]));
+            const perStack = await plan(parseArgs(["--config", file, "--references", `${foundation}=${a01}`]));
+            expect((perStack.document as any).outputs).to.deep.equal(doc.outputs);
         });
 
         it("refuses a stack file without the keys Pulumi.yaml requires with the Pulumi CLI's message, and says where the key went", async () => {
@@ -122,18 +183,19 @@ describe("offline plan", () => {
         });
 
         it("accepts --flag=value as --flag value", () => {
-            expect(parseArgs(["--stack=dev", "--references=r.json"])).to.deep.include({ stack: "dev", references: "r.json" });
+            expect(parseArgs(["--stack=dev", "--references=r.json"])).to.deep.include({ stack: "dev", references: ["r.json"] });
             expect(() => parseArgs(["--stack="])).to.throw("--stack needs a value");
             expect(() => parseArgs(["--stack", "dev", "--json=yes"])).to.throw("--json takes no value");
+            expect(() => parseArgs(["--stack", "dev", "--policy-config", "/nonexistent/dev.json"])).to.throw("/nonexistent/dev.json: cannot read");
         });
 
         it("refuses a --stack that contradicts the --config file", async () => {
-            const err = await plan(parseArgs(["--stack", "prod", "--config", path.join(ROOT, "Pulumi.dev.yaml")])).catch((e) => e);
+            const err = await plan(parseArgs(["--stack", "prod", "--config", stackFixture("dev")])).catch((e) => e);
             expect(classify(err)).to.deep.include({ code: 2 });
         });
 
         it("renders the tree by parent, with protection flags and counts by type", async () => {
-            const { document, text } = await plan(parseArgs(["--stack", "prod"]));
+            const { document, text } = await plan(parseArgs(["--config", stackFixture("prod")]));
             expect(text).to.match(/\n\+ metaflow:storage:ArtifactBucket {2}mf-prod-artifacts\n {2}\+ aws:s3\/bucket:Bucket {2}mf-prod-artifacts {2}\[protect, retain\]/);
             expect(text).to.contain(`Resources by type (${(document.resources as unknown[]).length} in all)`);
         });

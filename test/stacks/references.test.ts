@@ -1,8 +1,10 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 
 import { serviceTls } from "../../stacks/platform";
-import { validateDask, validateFoundation } from "../../stacks/references/contract";
-import { FIXTURES, rejection, runStack } from "../harness";
+import { DASK_OUTPUTS, FOUNDATION_OUTPUTS, OutputField, validateDask, validateFoundation } from "../../stacks/references/contract";
+import { FIXTURES, rejection, ROOT, runStack } from "../harness";
 
 const FOUNDATION = "acme/a01-foundation/prod";
 const DASK = "acme/a02-dask/prod";
@@ -10,7 +12,41 @@ const foundation = () => structuredClone(FIXTURES[FOUNDATION]) as Record<string,
 
 
 describe("stack references", () => {
+    describe("docs/contracts.md", () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "contracts.md"), "utf8");
+        const section = (title: string) => doc.slice(doc.indexOf(title), doc.indexOf("\n## ", doc.indexOf(title) + 1));
+        const rows = (text: string) => text.split("\n").filter((l) => l.startsWith("| `")).map((l) => l.split("|").map((c) => c.trim()));
+        const check = (title: string, fields: OutputField[]) => {
+            const table = rows(section(title));
+            for (const f of fields) {
+                const row = table.find((r) => r[1].split(",").map((k) => k.trim()).includes(`\`${f.key}\``));
+                expect(row, `${title}: a row for ${f.key}`).to.not.equal(undefined);
+                expect(row![2].startsWith("yes"), `${title}: ${f.key} is ${f.required ? "required" : "optional"} in contract.ts, and "${row![2]}" in the doc`).to.equal(f.required);
+            }
+            const documented = table.flatMap((r) => r[1].split(",").map((k) => k.trim().replace(/`/g, "")));
+            expect(documented.filter((k) => !fields.some((f) => f.key === k)), `${title}: documented outputs the code does not know`).to.deep.equal([]);
+        };
+
+        it("lists every output of each contract, required exactly where the code requires it", () => {
+            check("## A01 foundation", FOUNDATION_OUTPUTS);
+            check("## A02 Dask", DASK_OUTPUTS);
+        });
+
+        it("says Batch reaches Dask on the scheduler port only, as the bridge opens it", async () => {
+            const run = await runStack("prod");
+            const rules = run.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === FIXTURES[DASK].schedulerSecurityGroupId);
+            expect(rules.map((r) => [r.inputs.fromPort, r.inputs.toPort])).to.deep.equal([[8786, 8786]]);
+            expect(section("## A02 Dask")).to.not.match(/8786\/8787/);
+        });
+    });
+
+
     describe("foundation contract", () => {
+        it("accepts a Dask stack without the outputs the platform does not read (worker group, shared storage)", () => {
+            const { workerSecurityGroupId: _w, sharedStorageEfsId: _e, sharedStoragePath: _p, ...minimal } = FIXTURES[DASK] as Record<string, unknown>;
+            expect(validateDask(DASK, minimal, (FIXTURES[FOUNDATION] as any).vpcId).problems).to.deep.equal([]);
+        });
+
         it("accepts the shipped fixture", () => {
             const r = validateFoundation(FOUNDATION, foundation(), "us-east-1");
             expect(r.problems).to.deep.equal([]);

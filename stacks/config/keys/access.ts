@@ -31,4 +31,9 @@ export const accessKeys = {
         description: "A role that flow repositories' GitHub Actions assume through GitHub's OIDC provider to deploy flows (step-functions create): only these repositories, on these branches or in this GitHub environment. Unset: no deploy role.",
         parse: parseFlowDeploy,
     },
+    accessInstance: {
+        type: "boolean",
+        default: false,
+        description: "A stack without a foundation: one t4g.nano in a private subnet through which engineers reach the metadata service with Session Manager port forwarding (no inbound ports).",
+    },
 } satisfies KeySpecs;
