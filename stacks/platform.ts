@@ -10,6 +10,7 @@ import { EngineerAccess } from "../components/engineer-access";
 import { FlowDeployRole } from "../components/flow-deploy-role";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
+import { PlatformDashboard } from "../components/monitoring/dashboard";
 import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
@@ -153,6 +154,33 @@ export function buildMonitoring(ctx: PlatformContext, metadata: MetaflowService,
 }
 
 /**
+ * The stack's CloudWatch dashboard (with monitoring): this stack's state machines, queues, metadata service, database
+ * and budget.
+ */
+export function buildDashboard(ctx: PlatformContext, metadata: MetaflowService, compute: ComputeSection): PlatformDashboard {
+    const { config } = ctx;
+    return new PlatformDashboard(
+        `${config.namePrefix}-ops`,
+        {
+            namePrefix: config.namePrefix,
+            title: `Metaflow platform: ${config.tags.stack} (${config.environment}, ${config.namePrefix})`,
+            region: config.region,
+            stateMachinePrefix: config.sfn.stateMachinePrefix,
+            queueNames: Object.fromEntries(Object.entries(compute.queues).map(([id, q]) => [id, q.queueName])),
+            service: {
+                loadBalancerArnSuffix: metadata.loadBalancerArnSuffix,
+                targetGroupArnSuffix: metadata.targetGroupArnSuffix,
+                clusterName: metadata.clusterName,
+                serviceName: metadata.serviceName,
+            },
+            database: metadata.databaseIdentifier ? { identifier: metadata.databaseIdentifier, allocatedStorageGb: config.service.database.storageGb } : undefined,
+            monthlyBudgetUsd: config.monthlyBudgetUsd,
+        },
+        ctx.opts,
+    );
+}
+
+/**
  * The Parameter Store hierarchy: the profile engineers and CI bootstrap from, and the settings the templates read
  * (where data goes, which queue has GPUs, the model-metrics namespace and the thresholds the alarms use).
  */
@@ -272,6 +300,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     );
 
     const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
+    const dashboard = config.monitoring.enabled ? buildDashboard(ctx, metadata, compute) : undefined;
 
     const profile = metaflowConfig({
         DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
@@ -320,7 +349,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metadataLogGroup: metadata.logGroupName,
         ...compute.outputs,
         engineerPolicyArn: engineers.policyArn,
-        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName } } : {}),
+        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
         parameters: { profile: parameters.profileParameterName, settings: parameters.settingsPath, params: parameters.paramsPath },
