@@ -11,6 +11,7 @@ import { FlowDeployRole } from "../components/flow-deploy-role";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
 import { PlatformDashboard } from "../components/monitoring/dashboard";
+import { PipelineEvents } from "../components/monitoring/pipeline-events";
 import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
@@ -181,6 +182,27 @@ export function buildDashboard(ctx: PlatformContext, metadata: MetaflowService, 
 }
 
 /**
+ * The pipeline event log (with monitoring): execution and job state changes of this stack, the metrics, Contributor
+ * Insights rules and saved queries derived from them.
+ */
+export function buildPipelineEvents(ctx: PlatformContext, compute: ComputeSection, monitoring: Monitoring): PipelineEvents {
+    const { config } = ctx;
+    return new PipelineEvents(
+        `${config.namePrefix}-pipeline-events`,
+        {
+            namePrefix: config.namePrefix,
+            region: config.region,
+            kmsKeyArn: ctx.key.keyArn,
+            logRetentionDays: config.logRetentionDays,
+            stateMachinePrefix: config.sfn.stateMachinePrefix,
+            jobQueueArns: compute.queueArns,
+            alarmTopicArn: monitoring.topicArn,
+        },
+        ctx.opts,
+    );
+}
+
+/**
  * The Parameter Store hierarchy: the profile engineers and CI bootstrap from, and the settings the templates read
  * (where data goes, which queue has GPUs, the model-metrics namespace and the thresholds the alarms use).
  */
@@ -301,6 +323,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
 
     const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
     const dashboard = config.monitoring.enabled ? buildDashboard(ctx, metadata, compute) : undefined;
+    const pipelineEvents = monitoring ? buildPipelineEvents(ctx, compute, monitoring) : undefined;
 
     const profile = metaflowConfig({
         DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
@@ -312,6 +335,9 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         SERVICE_URL: metadata.internalUrl,
         SERVICE_INTERNAL_URL: metadata.internalUrl,
         UI_URL: metadata.uiUrl,
+        // Tags on every Batch job Metaflow submits (flow, step, run, engineer): the pipeline event log's per-engineer
+        // figures read them, and engineers' and the Step Functions role's policies grant batch:TagResource.
+        BATCH_EMIT_TAGS: "true",
         ...compute.metaflow,
     });
     const parameters = buildParameters(ctx, compute, profile);
@@ -349,7 +375,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metadataLogGroup: metadata.logGroupName,
         ...compute.outputs,
         engineerPolicyArn: engineers.policyArn,
-        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url } } : {}),
+        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
         parameters: { profile: parameters.profileParameterName, settings: parameters.settingsPath, params: parameters.paramsPath },

@@ -185,6 +185,7 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         items.push({ resource: "CloudWatch alarms", type: T.metricAlarm, category: "monitoring", kind: "fixed", monthlyUsd: alarms.length * PRICES.alarm.usd, basis: `${alarms.length} standard alarm(s) x ${money(PRICES.alarm.usd)}/month` });
     }
     for (const d of ofType(all, T.dashboard)) fixed(d, "monitoring", PRICES.dashboard.usd, `dashboard ${money(PRICES.dashboard.usd)}/month`);
+    for (const r of ofType(all, T.contributorInsightRule)) none(r, "Contributor Insights: charged per rule-month and per matched log event, no price in the shared reference");
 
     const ces = ofType(all, T.computeEnvironment);
     for (const ce of ces) {
