@@ -2,7 +2,7 @@
  * The offline plan: a stand-in for `pulumi preview` where no Pulumi CLI or cloud credentials exist.
  *
  *   npm run plan -- --stack <dev|staging|prod> [--config <Pulumi.<name>.yaml>] [--references <file.json>]
- *                   [--json] [--show-secrets]
+ *                   [--json] [--show-secrets] [--graph <file.mmd>]
  *
  * Before the program runs, Pulumi.yaml and the stack file are loaded with the Pulumi CLI's own rules
  * (offline/pulumi-cli): what `pulumi preview` refuses is refused here with the CLI's message.
@@ -21,8 +21,9 @@ import { RecordedResource, ReferenceFixtures } from "../offline/mocks";
 import { evaluateAll, hasMandatory, policyConfigForStack, PolicyConfigError, PolicyReport, readPolicyConfig, renderReport, reportJson } from "../policies/evaluate";
 import { PolicyConfigFile } from "../policies/lib/rule";
 import { SECRET_TEXT, fromPlan } from "../policies/lib/view";
-import { loadConfig } from "../stacks/config";
+import { loadConfig, PROJECT } from "../stacks/config";
 import { runProgram } from "../offline/run";
+import { stackGraph } from "./graph";
 import { readStackFile, StackFileError } from "../offline/stack-config";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -33,6 +34,8 @@ export interface PlanOptions {
     references: string;
     json: boolean;
     showSecrets: boolean;
+    /** Writes the stack's picture (Mermaid) to this file. */
+    graph?: string;
     /** Where warnings go (the CLI's, and what it would ignore); stderr in the command. */
     warn?: (line: string) => void;
 }
@@ -61,6 +64,9 @@ export function parseArgs(argv: string[]): PlanOptions {
             case "--references":
                 opts.references = value();
                 break;
+            case "--graph":
+                opts.graph = value();
+                break;
             case "--json":
             case "--show-secrets":
                 if (inline !== undefined) throw new UsageError(`${arg} takes no value`);
@@ -73,6 +79,11 @@ export function parseArgs(argv: string[]): PlanOptions {
     }
     if (!opts.stack && !opts.config) throw new UsageError("give --stack <dev|staging|prod> or --config <Pulumi.<name>.yaml>");
     return opts;
+}
+
+/** The neighbouring stacks a stack file names, by role (the picture's StackReferences). */
+export function neighbours(config: Record<string, string>): Record<string, string | undefined> {
+    return { "A01 foundation": config[`${PROJECT}:foundationStack`], "A02 Dask": config[`${PROJECT}:daskStack`] };
 }
 
 function readReferences(file: string): ReferenceFixtures {
@@ -157,6 +168,7 @@ export async function plan(opts: PlanOptions): Promise<{ stack: string; text: st
         showSecrets: opts.showSecrets,
     });
     const report = evaluateRun(run, stackFile.config);
+    if (opts.graph) fs.writeFileSync(opts.graph, stackGraph(run.stack, run.resources, neighbours(stackFile.config)));
     const document = {
         stack: run.stack,
         resources: run.resources.map((r) => ({
