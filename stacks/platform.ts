@@ -12,6 +12,7 @@ import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
 import { PlatformDashboard } from "../components/monitoring/dashboard";
 import { PipelineEvents } from "../components/monitoring/pipeline-events";
+import { OfficeHours } from "../components/office-hours";
 import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
@@ -202,6 +203,31 @@ export function buildPipelineEvents(ctx: PlatformContext, compute: ComputeSectio
     );
 }
 
+/** Alarms that the service and database being down at night would fire: their actions pause outside office hours. */
+const OFF_HOURS_MUTED_ALARMS = ["service-unhealthy-hosts", "service-no-healthy-host", "alb-5xx", "service-5xx", "service-cpu", "service-memory", "db-cpu", "db-free-storage", "db-connections"];
+
+/**
+ * Office hours (dev by default): the metadata service scales to zero and its dedicated database stops outside them;
+ * the alarms that would fire meanwhile are paused.
+ */
+export function buildOfficeHours(ctx: PlatformContext, metadata: MetaflowService, monitoring: Monitoring | undefined): OfficeHours | undefined {
+    const { config } = ctx;
+    if (config.officeHours === false) return undefined;
+    const s = config.service;
+    return new OfficeHours(
+        `${config.namePrefix}-office-hours`,
+        {
+            namePrefix: config.namePrefix,
+            region: config.region,
+            hours: config.officeHours,
+            service: { scalableResourceId: metadata.scalableResourceId, minTasks: s.minTasks, maxTasks: s.maxTasks },
+            databaseIdentifier: metadata.databaseIdentifier,
+            alarmNames: monitoring?.alarmNames.apply((names) => Object.entries(names).filter(([role]) => OFF_HOURS_MUTED_ALARMS.includes(role)).map(([, n]) => n)),
+        },
+        ctx.opts,
+    );
+}
+
 /**
  * The Parameter Store hierarchy: the profile engineers and CI bootstrap from, and the settings the templates read
  * (where data goes, which queue has GPUs, the model-metrics namespace and the thresholds the alarms use).
@@ -324,6 +350,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
     const dashboard = config.monitoring.enabled ? buildDashboard(ctx, metadata, compute) : undefined;
     const pipelineEvents = monitoring ? buildPipelineEvents(ctx, compute, monitoring) : undefined;
+    const officeHours = buildOfficeHours(ctx, metadata, monitoring);
 
     const profile = metaflowConfig({
         DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
@@ -375,6 +402,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metadataLogGroup: metadata.logGroupName,
         ...compute.outputs,
         engineerPolicyArn: engineers.policyArn,
+        ...(officeHours ? { officeHours: { ...config.officeHours, weeklyHours: officeHours.weeklyHours, schedules: officeHours.scheduleNames } } : {}),
         ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
