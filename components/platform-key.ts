@@ -119,8 +119,8 @@ export class PlatformKey extends pulumi.ComponentResource {
     }
 }
 
-/** The services that publish alarms and notifications to the platform's alarm topic. */
-export const ALARM_PUBLISHERS = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com"] as const;
+/** The services that publish alarms and notifications to the platform's alarm topic (costalerts: Cost Anomaly Detection). */
+export const ALARM_PUBLISHERS = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com", "costalerts.amazonaws.com"] as const;
 
 export function validatePlatformKeyArgs(args: PlatformKeyArgs): string[] {
     const problems: string[] = [];

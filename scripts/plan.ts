@@ -3,7 +3,7 @@
  *
  *   npm run plan -- --stack <dev|staging|prod> [--config <Pulumi.<name>.yaml>] [--references <file.json>]...
  *                   [--references <org/project/stack>=<outputs.json>]... [--json] [--show-secrets]
- *                   [--deployer-policy <file.json>] [--policy-config <policy-config.json>]
+ *                   [--deployer-policy <file.json>] [--policy-config <policy-config.json>] [--graph <file.mmd>]
  *
  * `--references` (repeatable) gives the outputs of the A01/A02 stacks the program reads: a file of outputs keyed by
  * fully qualified stack name (like fixtures/references.json, the default), or one stack's `pulumi stack output
@@ -31,8 +31,9 @@ import { evaluateAll, hasMandatory, policyConfigForStack, PolicyConfigError, Pol
 import { DeployerContext, deployerPolicy, MANAGED_POLICY_MAX_CHARS, policySize, splitForManagedPolicies } from "../policies/lib/deployer";
 import { PolicyConfigFile } from "../policies/lib/rule";
 import { SECRET_TEXT, fromPlan } from "../policies/lib/view";
-import { loadConfig } from "../stacks/config";
+import { loadConfig, PROJECT } from "../stacks/config";
 import { runProgram } from "../offline/run";
+import { stackGraph } from "./graph";
 import { readStackFile, StackFileError } from "../offline/stack-config";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -50,6 +51,8 @@ export interface PlanOptions {
     policyConfig?: PolicyConfigFile;
     /** Where to write the deployer policy (the IAM policy `pulumi up` needs for the stack). */
     deployerPolicy?: string;
+    /** Writes the stack's picture (Mermaid) to this file. */
+    graph?: string;
     /** Where warnings go (the CLI's, and what it would ignore); stderr in the command. */
     warn?: (line: string) => void;
 }
@@ -85,6 +88,9 @@ export function parseArgs(argv: string[]): PlanOptions {
             case "--policy-config":
                 opts.policyConfig = readPolicyConfigFile(value());
                 break;
+            case "--graph":
+                opts.graph = value();
+                break;
             case "--json":
             case "--show-secrets":
                 if (inline !== undefined) throw new UsageError(`${arg} takes no value`);
@@ -98,6 +104,11 @@ export function parseArgs(argv: string[]): PlanOptions {
     if (!opts.stack && !opts.config) throw new UsageError("give --stack <dev|staging|prod> or --config <Pulumi.<name>.yaml>");
     if (references.length) opts.references = references;
     return opts;
+}
+
+/** The neighbouring stacks a stack file names, by role (the picture's StackReferences). */
+export function neighbours(config: Record<string, string>): Record<string, string | undefined> {
+    return { "A01 foundation": config[`${PROJECT}:foundationStack`], "A02 Dask": config[`${PROJECT}:daskStack`] };
 }
 
 /** A fully qualified stack name, as StackReferences take it. */
@@ -248,6 +259,7 @@ export async function plan(opts: PlanOptions): Promise<{ stack: string; text: st
     });
     const report = evaluateRun(run, stackFile.config, opts.policyConfig);
     const written = opts.deployerPolicy ? writeDeployerPolicy(opts.deployerPolicy, run.resources, stackFile.config) : [];
+    if (opts.graph) fs.writeFileSync(opts.graph, stackGraph(run.stack, run.resources, neighbours(stackFile.config)));
     const document = {
         stack: run.stack,
         resources: run.resources.map((r) => ({

@@ -54,6 +54,8 @@ export const IMPORT_IDS: Record<string, (o: Record<string, any>) => string> = {
     "aws:ecs/service:Service": (o) => `${last(String(o.cluster), "/")}/${o.name}`,
     "aws:appautoscaling/target:Target": (o) => `${o.serviceNamespace}/${o.resourceId}/${o.scalableDimension}`,
     "aws:appautoscaling/policy:Policy": (o) => `${o.serviceNamespace}/${o.resourceId}/${o.scalableDimension}/${o.name}`,
+    // The dashboard names the database in its widgets; its import ID is the dashboard's name.
+    "aws:cloudwatch/dashboard:Dashboard": (o) => o.dashboardName,
 };
 
 /** The URN's resource name (after the last `::`). */

@@ -27,6 +27,8 @@ export interface MetaflowConfigParts {
     /** `aws-secrets-manager`: `@secrets(sources=["<namePrefix>/<name>"])` reads the stack's secrets namespace. */
     DEFAULT_SECRETS_BACKEND_TYPE?: pulumi.Input<string>;
     AWS_SECRETS_MANAGER_DEFAULT_REGION?: pulumi.Input<string>;
+    /** `true`: Metaflow tags its Batch jobs with flow, step, run and user (plugins/aws/batch/batch.py:381-407). */
+    BATCH_EMIT_TAGS?: pulumi.Input<string>;
     /** The Metaflow UI, when it is on: Metaflow prints `<UI_URL>/<Flow>/<run>` for every run it starts. */
     UI_URL?: pulumi.Input<string>;
 }

@@ -11,6 +11,9 @@ import { EngineerAccess } from "../components/engineer-access";
 import { FlowDeployRole } from "../components/flow-deploy-role";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
+import { PlatformDashboard } from "../components/monitoring/dashboard";
+import { PipelineEvents } from "../components/monitoring/pipeline-events";
+import { OfficeHours } from "../components/office-hours";
 import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
 import { StandaloneNetwork } from "../components/standalone-network";
@@ -164,6 +167,79 @@ export function buildMonitoring(ctx: PlatformContext, metadata: MetaflowService,
 }
 
 /**
+ * The stack's CloudWatch dashboard (with monitoring): this stack's state machines, queues, metadata service, database
+ * and budget.
+ */
+export function buildDashboard(ctx: PlatformContext, metadata: MetaflowService, compute: ComputeSection): PlatformDashboard {
+    const { config } = ctx;
+    return new PlatformDashboard(
+        `${config.namePrefix}-ops`,
+        {
+            namePrefix: config.namePrefix,
+            title: `Metaflow platform: ${config.tags.stack} (${config.environment}, ${config.namePrefix})`,
+            region: config.region,
+            stateMachinePrefix: config.sfn.stateMachinePrefix,
+            queueNames: Object.fromEntries(Object.entries(compute.queues).map(([id, q]) => [id, q.queueName])),
+            service: {
+                loadBalancerArnSuffix: metadata.loadBalancerArnSuffix,
+                targetGroupArnSuffix: metadata.targetGroupArnSuffix,
+                clusterName: metadata.clusterName,
+                serviceName: metadata.serviceName,
+            },
+            database: metadata.databaseIdentifier ? { identifier: metadata.databaseIdentifier, allocatedStorageGb: config.service.database.storageGb } : undefined,
+            monthlyBudgetUsd: config.monthlyBudgetUsd,
+        },
+        ctx.opts,
+    );
+}
+
+/**
+ * The pipeline event log (with monitoring): execution and job state changes of this stack, the metrics, Contributor
+ * Insights rules and saved queries derived from them.
+ */
+export function buildPipelineEvents(ctx: PlatformContext, compute: ComputeSection, monitoring: Monitoring): PipelineEvents {
+    const { config } = ctx;
+    return new PipelineEvents(
+        `${config.namePrefix}-pipeline-events`,
+        {
+            namePrefix: config.namePrefix,
+            region: config.region,
+            kmsKeyArn: ctx.key.keyArn,
+            logRetentionDays: config.logRetentionDays,
+            stateMachinePrefix: config.sfn.stateMachinePrefix,
+            jobQueueArns: compute.queueArns,
+            alarmTopicArn: monitoring.topicArn,
+        },
+        ctx.opts,
+    );
+}
+
+/** Alarms that the service and database being down at night would fire: their actions pause outside office hours. */
+const OFF_HOURS_MUTED_ALARMS = ["service-unhealthy-hosts", "service-no-healthy-host", "alb-5xx", "service-5xx", "service-cpu", "service-memory", "db-cpu", "db-free-storage", "db-connections"];
+
+/**
+ * Office hours (dev by default): the metadata service scales to zero and its dedicated database stops outside them;
+ * the alarms that would fire meanwhile are paused.
+ */
+export function buildOfficeHours(ctx: PlatformContext, metadata: MetaflowService, monitoring: Monitoring | undefined): OfficeHours | undefined {
+    const { config } = ctx;
+    if (config.officeHours === false) return undefined;
+    const s = config.service;
+    return new OfficeHours(
+        `${config.namePrefix}-office-hours`,
+        {
+            namePrefix: config.namePrefix,
+            region: config.region,
+            hours: config.officeHours,
+            service: { scalableResourceId: metadata.scalableResourceId, minTasks: s.minTasks, maxTasks: s.maxTasks },
+            databaseIdentifier: metadata.databaseIdentifier,
+            alarmNames: monitoring?.alarmNames.apply((names) => Object.entries(names).filter(([role]) => OFF_HOURS_MUTED_ALARMS.includes(role)).map(([, n]) => n)),
+        },
+        ctx.opts,
+    );
+}
+
+/**
  * The Parameter Store hierarchy: the profile engineers and CI bootstrap from, and the settings the templates read
  * (where data goes, which queue has GPUs, the model-metrics namespace and the thresholds the alarms use).
  */
@@ -283,6 +359,9 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     );
 
     const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
+    const dashboard = config.monitoring.enabled ? buildDashboard(ctx, metadata, compute) : undefined;
+    const pipelineEvents = monitoring ? buildPipelineEvents(ctx, compute, monitoring) : undefined;
+    const officeHours = buildOfficeHours(ctx, metadata, monitoring);
 
     const profile = metaflowConfig({
         DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
@@ -294,6 +373,9 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         SERVICE_URL: metadata.internalUrl,
         SERVICE_INTERNAL_URL: metadata.internalUrl,
         UI_URL: metadata.uiUrl,
+        // Tags on every Batch job Metaflow submits (flow, step, run, engineer): the pipeline event log's per-engineer
+        // figures read them, and engineers' and the Step Functions role's policies grant batch:TagResource.
+        BATCH_EMIT_TAGS: "true",
         ...compute.metaflow,
     });
     const parameters = buildParameters(ctx, compute, profile);
@@ -331,7 +413,8 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metadataLogGroup: metadata.logGroupName,
         ...compute.outputs,
         engineerPolicyArn: engineers.policyArn,
-        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName } } : {}),
+        ...(officeHours ? { officeHours: { ...config.officeHours, weeklyHours: officeHours.weeklyHours, schedules: officeHours.scheduleNames } } : {}),
+        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
         parameters: { profile: parameters.profileParameterName, settings: parameters.settingsPath, params: parameters.paramsPath },

@@ -185,6 +185,8 @@ export class MetaflowService extends pulumi.ComponentResource {
     public readonly serviceSecurityGroupId: pulumi.Output<string>;
     public readonly clusterName: pulumi.Output<string>;
     public readonly serviceName: pulumi.Output<string>;
+    /** `service/<cluster>/<service>`: the Application Auto Scaling target of the service (office hours schedule it). */
+    public readonly scalableResourceId: pulumi.Output<string>;
     public readonly executionRoleArn: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
@@ -440,6 +442,7 @@ export class MetaflowService extends pulumi.ComponentResource {
         this.serviceSecurityGroupId = taskSg.id;
         this.clusterName = cluster.name;
         this.serviceName = service.name;
+        this.scalableResourceId = scaling.resourceId;
         this.executionRoleArn = executionRole.arn;
         this.taskRoleArn = taskRole.arn;
         this.logGroupName = logGroup.name;

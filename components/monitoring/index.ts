@@ -11,7 +11,7 @@ import { eventDeadLetter, failedInvocationsAlarm } from "../event-dead-letter";
 import { regionalArns } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { ALARM_PUBLISHERS } from "../platform-key";
-import { connectionsThreshold, emailProblem, FAILED_EXECUTION_STATES, freeStorageThresholdBytes, MODEL_METRICS, ModelMonitoringSettings, modelMonitoringProblems, tagCostFilterValue, THRESHOLDS } from "./rules";
+import { anomalyImpactThresholdUsd, connectionsThreshold, emailProblem, FAILED_EXECUTION_STATES, freeStorageThresholdBytes, MODEL_METRICS, ModelMonitoringSettings, modelMonitoringProblems, tagCostFilterValue, THRESHOLDS } from "./rules";
 
 export * from "./rules";
 
@@ -171,8 +171,8 @@ export class Monitoring extends pulumi.ComponentResource {
             failedInvocationsAlarm(`${name}-${role}`, { namePrefix: p, role, ruleName, alarmTopicArn: topicArn }, parent);
         }
 
-        if (ownTopic) {
-            new aws.sns.TopicPolicy(
+        const ownTopicPolicy = ownTopic
+            ? new aws.sns.TopicPolicy(
                 `${name}-topic-policy`,
                 {
                     arn: ownTopic.arn,
@@ -206,8 +206,8 @@ export class Monitoring extends pulumi.ComponentResource {
                     }),
                 },
                 parent,
-            );
-        }
+            )
+            : undefined;
         if (args.alarmEmail) {
             new aws.sns.TopicSubscription(`${name}-email`, { topic: topicArn, protocol: "email", endpoint: args.alarmEmail }, parent);
         }
@@ -299,6 +299,28 @@ export class Monitoring extends pulumi.ComponentResource {
                   parent,
               )
             : undefined;
+
+        // Cost Anomaly Detection on the same tag: a sudden rise (a runaway queue, instances that do not scale in) is
+        // reported within hours, where the budget notices at the end of the forecast. SNS subscribers need IMMEDIATE.
+        if (b) {
+            const monitor = new aws.costexplorer.AnomalyMonitor(
+                `${name}-anomalies`,
+                { name: physicalName(p, "cost-anomalies", 1024), monitorType: "CUSTOM", monitorSpecification: JSON.stringify({ Tags: { Key: b.tagKey, Values: [b.tagValue], MatchOptions: ["EQUALS"] } }) },
+                parent,
+            );
+            new aws.costexplorer.AnomalySubscription(
+                `${name}-anomalies`,
+                {
+                    name: physicalName(p, "cost-anomalies", 1024),
+                    frequency: "IMMEDIATE",
+                    monitorArnLists: [monitor.arn],
+                    subscribers: [{ type: "SNS", address: topicArn }],
+                    thresholdExpression: { dimension: { key: "ANOMALY_TOTAL_IMPACT_ABSOLUTE", matchOptions: ["GREATER_THAN_OR_EQUAL"], values: [String(anomalyImpactThresholdUsd(b.monthlyUsd))] } },
+                },
+                // The topic policy must admit Cost Anomaly Detection before it checks the subscriber.
+                { parent: this, dependsOn: ownTopicPolicy ? [ownTopicPolicy] : [] },
+            );
+        }
 
         this.topicArn = topicArn;
         this.alarmNames = pulumi.output(names);

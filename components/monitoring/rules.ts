@@ -28,7 +28,16 @@ export const THRESHOLDS = {
     /** Budget notifications: forecast above this percent of the limit, and actual above 100 percent. */
     budgetForecastPercent: 80,
     budgetActualPercent: 100,
+    /** Cost anomalies: notify when an anomaly's total impact reaches this share of the monthly budget... */
+    anomalyImpactShareOfBudget: 0.05,
+    /** ...but never below this many USD, so a small dev budget does not page on cents. */
+    anomalyImpactMinimumUsd: 5,
 } as const;
+
+/** The absolute total impact (USD) from which a cost anomaly of the stack is reported. */
+export function anomalyImpactThresholdUsd(monthlyBudgetUsd: number): number {
+    return Math.max(THRESHOLDS.anomalyImpactMinimumUsd, Math.round(monthlyBudgetUsd * THRESHOLDS.anomalyImpactShareOfBudget));
+}
 
 /** Memory of the RDS instance classes the platform uses, GiB (AWS instance class tables). */
 const CLASS_MEMORY_GIB: Record<string, number> = {

@@ -8,6 +8,7 @@
  * Pure module: no Pulumi import.
  */
 import { largestGpuCount } from "../../components/batch/queue-rules";
+import { HOURS_PER_WEEK, weeklyHoursBetween } from "../../components/office-hours-rules";
 import { PolicySettings } from "../lib/settings";
 import { LOAD_BALANCERS, T } from "../lib/types";
 import { ofType, referenced, ResourceView } from "../lib/view";
@@ -125,6 +126,40 @@ function idleTasks(service: ResourceView, all: ResourceView[]): number {
     return Math.max(desired, ...targets.map((t) => Number(t.props.minCapacity ?? 0)));
 }
 
+/**
+ * Office hours: the share of the week a service (scheduled scaling of its target to 0 and back) or a database
+ * (EventBridge Scheduler stopping and starting it, components/office-hours.ts) runs; 1 without such schedules.
+ */
+function runningShare(r: ResourceView, all: ResourceView[]): { share: number; hours?: number } {
+    let start: string | undefined;
+    let stop: string | undefined;
+    if (r.type === T.rdsInstance) {
+        const id = r.props.identifier ?? r.outputs?.identifier;
+        for (const sch of ofType(all, "aws:scheduler/schedule:Schedule")) {
+            const target = sch.props.target ?? {};
+            let input: Record<string, unknown> = {};
+            try {
+                input = JSON.parse(String(target.input ?? "{}"));
+            } catch {
+                continue;
+            }
+            if (id === undefined || input.DBInstanceIdentifier !== id) continue;
+            if (target.arn === "arn:aws:scheduler:::aws-sdk:rds:startDBInstance") start = sch.props.scheduleExpression;
+            if (target.arn === "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance") stop = sch.props.scheduleExpression;
+        }
+    } else {
+        const name = r.props.name ?? r.outputs?.name;
+        const actions = ofType(all, "aws:appautoscaling/scheduledAction:ScheduledAction").filter((a) => a.props.serviceNamespace === "ecs" && typeof name === "string" && String(a.props.resourceId ?? "").endsWith(`/${name}`));
+        for (const a of actions) {
+            const max = Number(a.props.scalableTargetAction?.maxCapacity);
+            if (max === 0) stop = a.props.schedule;
+            else if (max > 0) start = a.props.schedule;
+        }
+    }
+    const hours = start && stop ? weeklyHoursBetween(start, stop) : undefined;
+    return hours === undefined ? { share: 1 } : { share: hours / HOURS_PER_WEEK, hours };
+}
+
 export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstimate {
     const items: CostItem[] = [];
     const unpriced: UnpricedItem[] = [];
@@ -143,7 +178,9 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         const price = multi ? row.multi : row.single;
         const gb = Number(db.props.allocatedStorage ?? 20);
         const storage = multi ? PRICES.rdsStorageMultiAz : PRICES.rdsStorageSingleAz;
-        fixed(db, "database", monthly(price) + gb * storage.usd, `${cls} ${multi ? "Multi-AZ" : "single-AZ"} ${money(price.usd)}/h x 730 h + ${gb} GB x ${money(storage.usd)}`, price.uncertain);
+        const on = runningShare(db, all);
+        const hours = on.hours === undefined ? "730 h" : `730 h x ${on.hours}/${HOURS_PER_WEEK} (office hours)`;
+        fixed(db, "database", monthly(price) * on.share + gb * storage.usd, `${cls} ${multi ? "Multi-AZ" : "single-AZ"} ${money(price.usd)}/h x ${hours} + ${gb} GB x ${money(storage.usd)}`, price.uncertain);
     }
 
     for (const svc of ofType(all, T.ecsService, "awsx:ecs:FargateService")) {
@@ -157,7 +194,9 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         const tasks = idleTasks(svc, all);
         const [vcpu, gb] = size.arm ? [PRICES.fargateArmVcpu, PRICES.fargateArmGb] : [PRICES.fargateVcpu, PRICES.fargateGb];
         const perTask = (size.cpu / 1024) * monthly(vcpu) + (size.memoryMiB / 1024) * monthly(gb);
-        fixed(svc, "containers", tasks * perTask, `${tasks} task(s) x (${size.cpu / 1024} vCPU x ${money(vcpu.usd)} + ${size.memoryMiB / 1024} GB x ${money(gb.usd)}) x 730 h${size.arm ? " (ARM)" : ""}`);
+        const on = runningShare(svc, all);
+        const hours = on.hours === undefined ? "730 h" : `730 h x ${on.hours}/${HOURS_PER_WEEK} (office hours)`;
+        fixed(svc, "containers", tasks * perTask * on.share, `${tasks} task(s) x (${size.cpu / 1024} vCPU x ${money(vcpu.usd)} + ${size.memoryMiB / 1024} GB x ${money(gb.usd)}) x ${hours}${size.arm ? " (ARM)" : ""}`);
     }
 
     for (const lb of ofType(all, ...LOAD_BALANCERS)) {
@@ -193,6 +232,7 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         items.push({ resource: "CloudWatch alarms", type: T.metricAlarm, category: "monitoring", kind: "fixed", monthlyUsd: alarms.length * PRICES.alarm.usd, basis: `${alarms.length} standard alarm(s) x ${money(PRICES.alarm.usd)}/month` });
     }
     for (const d of ofType(all, T.dashboard)) fixed(d, "monitoring", PRICES.dashboard.usd, `dashboard ${money(PRICES.dashboard.usd)}/month`);
+    for (const r of ofType(all, T.contributorInsightRule)) none(r, "Contributor Insights: charged per rule-month and per matched log event, no price in the shared reference");
 
     const ces = ofType(all, T.computeEnvironment);
     for (const ce of ces) {

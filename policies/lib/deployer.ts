@@ -136,6 +136,49 @@ export const DEPLOYER_GRANTS: Record<string, Grant[]> = {
             arns: (r, _all, c) => [arn(c, "iam", `policy/${physical(r)}`, { region: false })],
         },
     ],
+    // Observability (components/monitoring): the dashboard, the pipeline-events log group's filters, resource policy,
+    // saved queries and Contributor Insights rules, and the cost anomaly monitor.
+    "aws:cloudwatch/dashboard:Dashboard": [
+        { actions: ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"], arns: named("cloudwatch", (n) => `dashboard/${n}`, "dashboardName", { region: false }) },
+    ],
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": [
+        { actions: ["logs:PutMetricFilter", "logs:DeleteMetricFilter", "logs:DescribeMetricFilters"], arns: (r, _all, c) => [arn(c, "logs", `log-group:${physical(r, "logGroupName")}`)] },
+    ],
+    // Resource policies and saved queries have no resource-level permissions.
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": [{ actions: ["logs:PutResourcePolicy", "logs:DeleteResourcePolicy", "logs:DescribeResourcePolicies"], arns: () => ["*"] }],
+    "aws:cloudwatch/queryDefinition:QueryDefinition": [{ actions: ["logs:PutQueryDefinition", "logs:DeleteQueryDefinition", "logs:DescribeQueryDefinitions"], arns: () => ["*"] }],
+    "aws:cloudwatch/contributorInsightRule:ContributorInsightRule": [
+        {
+            actions: ["cloudwatch:PutInsightRule", "cloudwatch:DeleteInsightRules", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"],
+            arns: named("cloudwatch", (n) => `insight-rule/${n}`, "ruleName"),
+        },
+        { actions: ["cloudwatch:DescribeInsightRules"], arns: () => ["*"] },
+    ],
+    // Cost Explorer creates monitors and subscriptions without resource-level permissions and names them by an id it
+    // chooses: the rest is granted on that type's ARNs.
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": [
+        { actions: ["ce:CreateAnomalyMonitor"], arns: () => ["*"] },
+        { actions: ["ce:GetAnomalyMonitors", "ce:UpdateAnomalyMonitor", "ce:DeleteAnomalyMonitor", "ce:TagResource", "ce:UntagResource", "ce:ListTagsForResource"], arns: (_r, _all, c) => [arn(c, "ce", "anomalymonitor/*", { region: false })] },
+    ],
+    "aws:costexplorer/anomalySubscription:AnomalySubscription": [
+        { actions: ["ce:CreateAnomalySubscription"], arns: () => ["*"] },
+        {
+            actions: ["ce:GetAnomalySubscriptions", "ce:UpdateAnomalySubscription", "ce:DeleteAnomalySubscription", "ce:TagResource", "ce:UntagResource", "ce:ListTagsForResource"],
+            arns: (_r, _all, c) => [arn(c, "ce", "anomalysubscription/*", { region: false })],
+        },
+    ],
+    // Office hours (components/office-hours.ts): EventBridge Scheduler schedules and the service's scheduled scaling.
+    "aws:scheduler/schedule:Schedule": [
+        {
+            actions: ["scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+            arns: (r, _all, c) => [arn(c, "scheduler", `schedule/${typeof r.inputs.groupName === "string" ? r.inputs.groupName : "default"}/${physical(r)}`)],
+        },
+    ],
+    "aws:appautoscaling/scheduledAction:ScheduledAction": [
+        // The scalable target's id is AWS's; Describe has no resource-level permission.
+        { actions: ["application-autoscaling:PutScheduledAction", "application-autoscaling:DeleteScheduledAction"], arns: (_r, _all, c) => [arn(c, "application-autoscaling", "scalable-target/*")] },
+        { actions: ["application-autoscaling:DescribeScheduledActions"], arns: () => ["*"] },
+    ],
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": [
         {
             // The flow deploy role's GitHub provider (components/flow-deploy-role.ts): IAM names it by its URL's host.

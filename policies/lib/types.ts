@@ -41,6 +41,7 @@ export const T = {
     metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
     compositeAlarm: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
     dashboard: "aws:cloudwatch/dashboard:Dashboard",
+    contributorInsightRule: "aws:cloudwatch/contributorInsightRule:ContributorInsightRule",
     budget: "aws:budgets/budget:Budget",
     snsTopic: "aws:sns/topic:Topic",
     snsTopicPolicy: "aws:sns/topicPolicy:TopicPolicy",

@@ -30,6 +30,7 @@ import { coreKeys, LOG_RETENTION_DAYS } from "./keys/core";
 import { CostPolicyLimits, costPolicyKeys } from "./keys/cost-policy";
 import { monitoringKeys } from "./keys/monitoring";
 import { serviceKeys } from "./keys/service";
+import type { OfficeHoursSettings } from "../../components/office-hours-rules";
 import { sfnKeys } from "./keys/sfn";
 import { AWS_REGIONS } from "./regions";
 import {
@@ -134,6 +135,8 @@ export interface PlatformConfig {
         rootVolumePlatformKey: boolean;
     };
     service: ServiceSettings;
+    /** Outside these hours the service scales to zero and its database stops; false: always on. */
+    officeHours: OfficeHoursSettings | false;
     monitoring: {
         /** Alarms, failure notifications and the budget (components/monitoring). */
         enabled: boolean;
@@ -291,6 +294,9 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
     }
 
     serviceProblems(v, environment, key, problems);
+    if (environment === "prod" && v.officeHours !== false && v.officeHours !== undefined) {
+        problems.push({ key: key("officeHours"), given: show(v.officeHours), allowed: "false in prod: its service and database stay available around the clock" });
+    }
     if (v.alarmEmail !== undefined && v.monitoring === false) {
         problems.push({ key: key("alarmEmail"), given: show(v.alarmEmail), allowed: `has no effect while ${key("monitoring")} is false: remove it, or turn monitoring on` });
     }
@@ -362,6 +368,7 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
                 rootVolumePlatformKey: v.batchRootVolumePlatformKey,
             },
             service: serviceSettings(v),
+            officeHours: v.officeHours as OfficeHoursSettings | false,
             sfn: { stateMachinePrefix, triggers },
             monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail, models: v.modelMonitoring },
         },

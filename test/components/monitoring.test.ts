@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { connectionsThreshold, emailProblem, MODEL_MONITORING_DEFAULTS, Monitoring, MonitoringArgs, validateMonitoringArgs } from "../../components/monitoring";
+import { anomalyImpactThresholdUsd, connectionsThreshold, emailProblem, MODEL_MONITORING_DEFAULTS, Monitoring, MonitoringArgs, validateMonitoringArgs } from "../../components/monitoring";
 import { PlatformKey } from "../../components/platform-key";
 import { RecordedResource } from "../../offline/mocks";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
@@ -106,6 +106,16 @@ function checkBudget(run: StackRun, topicArn: string, stack: string, usd: number
     // The filter only works on the tag the provider writes on every resource.
     const provider = run.one("pulumi:providers:aws");
     expect(JSON.parse(provider.inputs.defaultTags).tags.stack).to.equal(stack);
+
+    // Cost Anomaly Detection on the same tag, straight to the topic, from 5% of the budget (at least $5).
+    const monitor = run.one("aws:costexplorer/anomalyMonitor:AnomalyMonitor");
+    expect(monitor.inputs.monitorType).to.equal("CUSTOM");
+    expect(JSON.parse(monitor.inputs.monitorSpecification as string)).to.deep.equal({ Tags: { Key: "stack", Values: [stack], MatchOptions: ["EQUALS"] } });
+    const sub = run.one("aws:costexplorer/anomalySubscription:AnomalySubscription").inputs;
+    expect(sub.frequency, "SNS subscribers take IMMEDIATE only").to.equal("IMMEDIATE");
+    expect(sub.monitorArnLists).to.deep.equal([monitor.state.arn]);
+    expect(sub.subscribers).to.deep.equal([{ type: "SNS", address: topicArn }]);
+    expect(sub.thresholdExpression).to.deep.equal({ dimension: { key: "ANOMALY_TOTAL_IMPACT_ABSOLUTE", matchOptions: ["GREATER_THAN_OR_EQUAL"], values: [String(Math.max(5, Math.round(usd * 0.05)))] } });
 }
 
 describe("Monitoring", () => {
@@ -127,7 +137,7 @@ describe("Monitoring", () => {
 
         it("lets CloudWatch, Budgets and EventBridge of this account use the key, and only with the switch on", async () => {
             const grant = policyOf(dev.one("aws:kms/key:Key")).Statement.find((s: any) => s.Sid === "AlarmPublishersToEncryptedTopic");
-            expect(grant.Principal.Service).to.have.members(["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com"]);
+            expect(grant.Principal.Service).to.have.members(["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com", "costalerts.amazonaws.com"]);
             expect(grant.Action).to.have.members(["kms:GenerateDataKey*", "kms:Decrypt"]);
             expect(grant.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": A } });
             const off = await runComponent(() => new PlatformKey("kms", { namePrefix: "mf-test", region: "us-east-1" }));
@@ -140,7 +150,7 @@ describe("Monitoring", () => {
             expect(policy.inputs.arn).to.equal(topic.state.arn);
             const st = Object.fromEntries(policyOf(policy).Statement.map((s: any) => [s.Sid, s]));
             expect(st.AlarmsAndBudgetsOfThisAccount).to.deep.include({ Action: "sns:Publish", Resource: topic.state.arn, Condition: { StringEquals: { "aws:SourceAccount": A } } });
-            expect(st.AlarmsAndBudgetsOfThisAccount.Principal.Service).to.have.members(["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]);
+            expect(st.AlarmsAndBudgetsOfThisAccount.Principal.Service).to.have.members(["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com"]);
             const rules = dev.ofType(RULE).filter((r) => r.name.includes("-monitoring-")).map((r) => r.state.arn);
             expect(st.PlatformEventRules.Principal).to.deep.equal({ Service: "events.amazonaws.com" });
             expect(st.PlatformEventRules.Condition.ArnEquals["aws:SourceArn"]).to.have.members(rules);
@@ -203,6 +213,11 @@ describe("Monitoring", () => {
             expect(run.ofType(ALARM).map((a) => a.inputs.namespace)).to.not.include("AWS/RDS");
             expect(run.ofType(ALARM).filter((a) => a.inputs.namespace !== "AWS/Events")).to.have.length(6);
             expect(run.ofType("aws:budgets/budget:Budget")).to.have.length(0);
+            expect(run.ofType("aws:costexplorer/anomalyMonitor:AnomalyMonitor")).to.have.length(0);
+        });
+
+        it("reports cost anomalies from 5% of the budget, never under $5", () => {
+            expect([40, 100, 300, 3000].map(anomalyImpactThresholdUsd)).to.deep.equal([5, 5, 15, 150]);
         });
 
         it("leaves the connections alarm out for an instance class whose memory it does not know", async () => {

@@ -25,14 +25,35 @@ export function docFiles(): string[] {
     return ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
 }
 
+/**
+ * The bodies of a Markdown text's shell blocks (```sh, ```bash, ```shell or unlabelled), pairing fences in order: a
+ * block of another language (```mermaid, ```yaml) is skipped whole, so its closing fence never opens a block.
+ */
+export function shellBlocks(text: string): string[] {
+    const blocks: string[] = [];
+    let open: { shell: boolean; lines: string[] } | undefined;
+    for (const line of text.split("\n")) {
+        const fence = /^```\s*([\w-]*)\s*$/.exec(line);
+        if (!fence) {
+            open?.lines.push(line);
+            continue;
+        }
+        if (open) {
+            if (open.shell) blocks.push(`${open.lines.join("\n")}\n`);
+            open = undefined;
+        } else open = { shell: ["", "sh", "bash", "shell"].includes(fence[1]), lines: [] };
+    }
+    return blocks;
+}
+
 /** Every command of the docs' shell blocks. */
 export function docCommands(): DocCommand[] {
     const out: DocCommand[] = [];
     for (const doc of docFiles()) {
         const text = fs.readFileSync(path.join(ROOT, doc), "utf8");
-        for (const block of text.matchAll(/```(?:sh|bash|shell)?\n([\s\S]*?)```/g)) {
+        for (const block of shellBlocks(text)) {
             const assignments: string[] = [];
-            for (const raw of block[1].replace(/\\\n\s*/g, " ").split("\n")) {
+            for (const raw of block.replace(/\\\n\s*/g, " ").split("\n")) {
                 const line = raw.replace(/(^|\s+)#.*$/, "").trim();
                 if (!line) continue;
                 if (/^([A-Z_]+=\S+\s*)+$/.test(line)) {

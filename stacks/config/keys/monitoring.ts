@@ -13,7 +13,7 @@ export const monitoringKeys = {
     monitoring: {
         type: "boolean",
         default: true,
-        description: "CloudWatch alarms on the metadata service and its database, failed Step Functions executions and Batch jobs, model drift and accuracy, and an AWS Budget of monthlyBudgetUsd, to the alarm topic.",
+        description: "CloudWatch alarms on the metadata service and its database, failed Step Functions executions and Batch jobs, model drift and accuracy, an AWS Budget of monthlyBudgetUsd and a Cost Anomaly Detection monitor on the stack tag, to the alarm topic; the stack's CloudWatch dashboard; and the pipeline event log (runs per flow, jobs per queue, per-engineer queries).",
     },
     alarmEmail: {
         type: "string",

@@ -1,4 +1,16 @@
-import { KeySpecs } from "../spec";
+import { OfficeHoursSettings, officeHoursProblems } from "../../../components/office-hours-rules";
+import { ConfigProblem, KeySpecs, show } from "../spec";
+
+/** Dev's office hours: the service and database run 07:00-19:00 UTC on weekdays (60 of 168 hours a week). */
+export const DEV_OFFICE_HOURS: OfficeHoursSettings = { start: "07:00", end: "19:00", timezone: "UTC", days: "MON-FRI" };
+
+function parseOfficeHours(value: unknown, key: string, problems: ConfigProblem[]): OfficeHoursSettings | false | undefined {
+    if (value === false || value === "false") return false;
+    const merged = value !== null && typeof value === "object" && !Array.isArray(value) ? { ...DEV_OFFICE_HOURS, ...(value as object) } : value;
+    const found = officeHoursProblems(merged);
+    for (const p of found) problems.push({ key: p.field ? `${key}.${p.field}` : key, given: show(p.field ? (merged as Record<string, unknown>)[p.field] : value), allowed: p.message });
+    return found.length ? undefined : (merged as OfficeHoursSettings);
+}
 
 const CPU = { type: "integer", min: 256, max: 16384 } as const;
 const MEMORY = { type: "integer", min: 512, max: 122880 } as const;
@@ -17,6 +29,13 @@ export const serviceKeys = {
     serviceDesiredTasks: { type: "integer", min: 1, max: 50, default: { dev: 1, staging: 1, prod: 2 }, description: "Metadata service tasks at deployment (prod: at least 2, spread across availability zones)." },
     serviceMinTasks: { type: "integer", min: 1, max: 50, default: { dev: 1, staging: 1, prod: 2 }, description: "Fewest metadata service tasks CPU autoscaling may leave (prod: at least 2)." },
     serviceMaxTasks: { type: "integer", min: 1, max: 50, default: { dev: 2, staging: 3, prod: 6 }, description: "Most metadata service tasks CPU autoscaling may start." },
+    officeHours: {
+        type: "object",
+        default: { dev: DEV_OFFICE_HOURS, staging: false, prod: false },
+        shape: "false, or {start, end, timezone, days} (each optional over dev's)",
+        description: "Outside these hours the metadata service scales to zero tasks and its dedicated database stops (EventBridge Scheduler and scheduled scaling, no code); false keeps them running. Not in prod.",
+        parse: parseOfficeHours,
+    },
     serviceCpuTargetPercent: { type: "integer", min: 10, max: 90, default: 60, description: "Average CPU utilisation of the service that autoscaling keeps tasks at, in percent." },
     serviceDbInstanceClass: {
         type: "string",

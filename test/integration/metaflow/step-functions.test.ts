@@ -44,7 +44,8 @@ describe("Metaflow on the planned profiles", function () {
             for (const [key, value] of Object.entries(profile)) {
                 const name = key.replace(/^METAFLOW_/, "");
                 expect(name in loaded, `${key} is a key Metaflow reads`).to.equal(true);
-                expect(loaded[name], key).to.equal(value);
+                // Keys with a boolean default (BATCH_EMIT_TAGS) load as booleans: "true" must read as true.
+                expect(loaded[name], key).to.equal(typeof loaded[name] === "boolean" ? value === "true" : value);
             }
             expect(loaded.DATATOOLS_S3ROOT).to.equal(`s3://${new URL(profile.METAFLOW_DATASTORE_SYSROOT_S3).host}/data`);
         });
@@ -58,6 +59,9 @@ describe("Metaflow on the planned profiles", function () {
             const start = JSON.stringify(definition.States.start);
             expect(start).to.include(profile.METAFLOW_BATCH_JOB_QUEUE);
             expect(start).to.include(profile.METAFLOW_ECS_S3_ACCESS_IAM_ROLE);
+            // METAFLOW_BATCH_EMIT_TAGS: the job carries the tags the pipeline event log's per-engineer queries read.
+            expect(definition.States.start.Parameters.Tags, "Batch job tags").to.deep.include({ app: "metaflow", "metaflow.flow_name": "ProbeFlow", "metaflow.user": "SFN" });
+            expect(definition.States.start.Parameters.Tags["metaflow.owner"], "the deployer").to.be.a("string").and.not.be.empty;
             const arn = `arn:aws:states:${run.outputs.region}:123456789012:stateMachine:${name}`;
             const engineers = run.ofType("aws:iam/policy:Policy").find((p) => p.name.includes("-engineers"))!;
             expect(allowedResources(engineers, "states:CreateStateMachine").some((p) => iamMatches(p, arn)), "engineers may create it").to.equal(true);

@@ -1,0 +1,178 @@
+/**
+ * The body of a stack's CloudWatch dashboard, as a pure function of the stack's resolved resource names, so the
+ * component and its tests build the same JSON. Format: "Dashboard Body Structure and Syntax" (CloudWatch API
+ * reference): a `widgets` array of 0 to 500 widgets on a grid 24 units wide; a metric is
+ * `[namespace, name, dimension, value, ..., {options}]`, an expression `[{ expression, id, label }]`.
+ *
+ * Where AWS publishes per-resource metrics, widgets name this stack's resources exactly (load balancer, target group,
+ * ECS service, database). State machines are created by engineers (`step-functions create`, named
+ * `<stateMachinePrefix>_<Flow>`), and AWS Batch publishes its job metrics under `AWS/Batch` with the `JobQueueName`
+ * dimension (AWS Batch user guide, "Using CloudWatch Metrics with AWS Batch"): those widgets use SEARCH expressions
+ * restricted to this stack's state machine ARN prefix and queue names, so new flows and every job state appear without
+ * a redeploy.
+ */
+
+/** Widgets per dashboard (Dashboard Body Structure: "an array of between 0 and 500 widget objects"). */
+export const MAX_WIDGETS = 500;
+/** Metrics per widget (CloudWatch service quotas, dashboards: up to 500 widgets per dashboard, 500 metrics per widget). */
+export const MAX_METRICS_PER_WIDGET = 500;
+/** The grid's width. */
+const GRID = 24;
+
+/** Step Functions execution metrics (namespace `AWS/States`, dimension `StateMachineArn`). */
+export const EXECUTION_METRICS = { started: ["ExecutionsStarted", "ExecutionsSucceeded"], failed: ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"] } as const;
+
+/** This stack's resources, resolved: what every widget names. */
+export interface DashboardSpec {
+    /** Heading of the dashboard, e.g. `Metaflow platform: dev (mfdev)`. */
+    title: string;
+    region: string;
+    account: string;
+    /** State machines `<stateMachinePrefix>_*` are this stack's. */
+    stateMachinePrefix: string;
+    /** The platform's Batch job queues: the queue id of the configuration and the queue's name. */
+    queues: Array<{ id: string; name: string }>;
+    service: { loadBalancer: string; targetGroup: string; cluster: string; service: string };
+    /** The dedicated database (absent with the foundation's database, which the foundation monitors). */
+    database?: { identifier: string; freeStorageThresholdBytes: number };
+    /** The stack's monthly budget, USD: a line on the spend widget. */
+    monthlyBudgetUsd?: number;
+}
+
+type MetricRow = Array<string | Record<string, unknown>>;
+export interface Widget {
+    type: "metric" | "text";
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+    properties: Record<string, unknown> & { metrics?: MetricRow[] };
+}
+
+/** A SEARCH expression row. */
+function search(id: string, label: string, query: string, stat: string, period: number): MetricRow {
+    return [{ expression: `SEARCH('${query}', '${stat}', ${period})`, id, label }];
+}
+
+/** Quotes a value for a SEARCH query (inside the expression's single quotes). */
+function q(value: string): string {
+    if (/['"\\]/.test(value)) throw new Error(`dashboard: ${JSON.stringify(value)} cannot be quoted in a SEARCH expression`);
+    return `"${value}"`;
+}
+
+/** The dashboard's widgets, laid out two per row under a full-width heading. */
+export function dashboardWidgets(spec: DashboardSpec): Widget[] {
+    const region = spec.region;
+    const sfnPrefix = `arn:aws:states:${region}:${spec.account}:stateMachine:${spec.stateMachinePrefix}_`;
+    const s = spec.service;
+    const lb = ["LoadBalancer", s.loadBalancer];
+    const tg = ["LoadBalancer", s.loadBalancer, "TargetGroup", s.targetGroup];
+    const ecs = ["ClusterName", s.cluster, "ServiceName", s.service];
+    const panels: Array<{ title: string; metrics: MetricRow[]; stat?: string; period?: number; stacked?: boolean; annotations?: object }> = [
+        {
+            title: `Pipeline executions started and succeeded, by state machine (${spec.stateMachinePrefix}_*)`,
+            metrics: EXECUTION_METRICS.started.map((m, i) => search(`s${i}`, m, `{AWS/States,StateMachineArn} MetricName=${q(m)} ${q(sfnPrefix)}`, "Sum", 300)),
+        },
+        {
+            title: `Pipeline executions failed, timed out or aborted, by state machine (${spec.stateMachinePrefix}_*)`,
+            metrics: EXECUTION_METRICS.failed.map((m, i) => search(`f${i}`, m, `{AWS/States,StateMachineArn} MetricName=${q(m)} ${q(sfnPrefix)}`, "Sum", 300)),
+        },
+        {
+            title: "Batch jobs by queue and state (jobs entering each state; RUNNABLE without STARTING is the backlog)",
+            metrics: spec.queues.map((queue, i) => search(`b${i}`, queue.id, `{AWS/Batch,JobQueueName} JobQueueName=${q(queue.name)}`, "Sum", 300)),
+            stacked: true,
+        },
+        {
+            title: "Running EC2 vCPUs, on-demand and spot by instance class (account-wide: Batch instances of every stack)",
+            metrics: [search("u0", "vCPUs", `{AWS/Usage,Class,Resource,Service,Type} Service="EC2" Resource="vCPU" Type="Resource"`, "Maximum", 300)],
+            stacked: true,
+        },
+        {
+            title: "Metadata service: requests and 5XX responses",
+            metrics: [
+                ["AWS/ApplicationELB", "RequestCount", ...lb, { label: "requests" }],
+                ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...tg, { label: "5XX from the tasks" }],
+                ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", ...lb, { label: "5XX from the load balancer" }],
+            ],
+            stat: "Sum",
+        },
+        {
+            title: "Metadata service: response time (seconds)",
+            metrics: ["p50", "p90", "p99"].map((p) => ["AWS/ApplicationELB", "TargetResponseTime", ...tg, { stat: p, label: p }]),
+        },
+        {
+            title: "Metadata service: healthy and unhealthy tasks, CPU and memory (%)",
+            metrics: [
+                ["AWS/ApplicationELB", "HealthyHostCount", ...tg, { stat: "Minimum", label: "healthy tasks" }],
+                ["AWS/ApplicationELB", "UnHealthyHostCount", ...tg, { stat: "Maximum", label: "unhealthy tasks" }],
+                ["AWS/ECS", "CPUUtilization", ...ecs, { stat: "Average", label: "CPU %", yAxis: "right" }],
+                ["AWS/ECS", "MemoryUtilization", ...ecs, { stat: "Average", label: "memory %", yAxis: "right" }],
+            ],
+        },
+    ];
+    const d = spec.database;
+    if (d) {
+        const db = ["DBInstanceIdentifier", d.identifier];
+        panels.push(
+            {
+                title: "Metadata database: CPU (%) and connections",
+                metrics: [
+                    ["AWS/RDS", "CPUUtilization", ...db, { stat: "Average", label: "CPU %" }],
+                    ["AWS/RDS", "DatabaseConnections", ...db, { stat: "Maximum", label: "connections", yAxis: "right" }],
+                ],
+            },
+            {
+                title: "Metadata database: free storage (bytes)",
+                metrics: [["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum", label: "free storage" }]],
+                annotations: { horizontal: [{ label: "alarm threshold", value: d.freeStorageThresholdBytes }] },
+            },
+        );
+    }
+    if (spec.monthlyBudgetUsd !== undefined) {
+        panels.push({
+            title: `Spend this month (account-wide estimate, USD) against this stack's budget of $${spec.monthlyBudgetUsd}`,
+            // Billing metrics exist in us-east-1 only, whatever the stack's region.
+            metrics: [["AWS/Billing", "EstimatedCharges", "Currency", "USD", { stat: "Maximum", label: "estimated charges", region: "us-east-1" }]],
+            period: 21600,
+            annotations: { horizontal: [{ label: "monthly budget (AWS Budgets tracks the stack's tagged cost)", value: spec.monthlyBudgetUsd }] },
+        });
+    }
+
+    const widgets: Widget[] = [
+        {
+            type: "text",
+            x: 0,
+            y: 0,
+            width: GRID,
+            height: 2,
+            properties: {
+                markdown: `# ${spec.title}\nManaged by Pulumi (components/monitoring/dashboard.ts): edits in the console are overwritten by the next \`pulumi up\`. What each graph means: docs/operations.md.`,
+            },
+        },
+    ];
+    panels.forEach((p, i) => {
+        widgets.push({
+            type: "metric",
+            x: (i % 2) * (GRID / 2),
+            y: 2 + Math.floor(i / 2) * 6,
+            width: GRID / 2,
+            height: 6,
+            properties: {
+                title: p.title,
+                view: "timeSeries",
+                region,
+                stacked: p.stacked ?? false,
+                period: p.period ?? 300,
+                ...(p.stat ? { stat: p.stat } : {}),
+                metrics: p.metrics,
+                ...(p.annotations ? { annotations: p.annotations } : {}),
+            },
+        });
+    });
+    return widgets;
+}
+
+/** The dashboard body, as PutDashboard takes it. */
+export function dashboardBody(spec: DashboardSpec): string {
+    return JSON.stringify({ start: "-PT24H", periodOverride: "auto", widgets: dashboardWidgets(spec) });
+}

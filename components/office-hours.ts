@@ -1,0 +1,126 @@
+/**
+ * Office hours for a stack nobody uses at night (dev, optionally staging): outside the configured hours the metadata
+ * service scales to zero tasks and its database stops, with no code to run.
+ *
+ * - The service: two Application Auto Scaling scheduled actions set the scalable target's minimum and maximum to 0 at
+ *   the end of the day and back at the start (autoscaling would otherwise start a task again).
+ * - The database: EventBridge Scheduler schedules with universal targets (`arn:aws:scheduler:::aws-sdk:rds:...`) stop
+ *   it at the end and start it 30 minutes before the start, so it is up when the first task migrates and connects.
+ * - The alarms on the service and the database would fire every night: the same kind of schedules disable their
+ *   actions at the end and enable them 15 minutes after the start, once a task is healthy.
+ *
+ * RDS starts a stopped instance by itself after seven days; a daily schedule never gets there.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import { serviceTrustPolicy } from "./iam";
+import { NAME_LIMITS, physicalName } from "./naming";
+import { ALARM_GRACE_MINUTES, cronAt, DB_LEAD_MINUTES, OfficeHoursSettings, officeHoursProblems, weeklyOfficeHours } from "./office-hours-rules";
+
+export * from "./office-hours-rules";
+
+/** Arguments of {@link OfficeHours}. */
+export interface OfficeHoursArgs {
+    namePrefix: string;
+    region: string;
+    hours: OfficeHoursSettings;
+    /** The metadata service's scalable target, and the task counts of the day. */
+    service: { scalableResourceId: pulumi.Input<string>; minTasks: number; maxTasks: number };
+    /** The dedicated database's identifier (none: the foundation's database is not ours to stop). */
+    databaseIdentifier?: pulumi.Input<string>;
+    /** Names of the alarms that would fire while the service and database are down. */
+    alarmNames?: pulumi.Input<string[]>;
+}
+
+export function validateOfficeHoursArgs(args: OfficeHoursArgs): string[] {
+    const problems = officeHoursProblems(args.hours).map((p) => `hours${p.field ? `.${p.field}` : ""}: ${p.message}`);
+    if (!(args.service.minTasks >= 1 && args.service.maxTasks >= args.service.minTasks)) problems.push(`service tasks ${args.service.minTasks}-${args.service.maxTasks}: need at least one task in office hours`);
+    return problems;
+}
+
+/** Scales the metadata service to zero and stops its database outside office hours. */
+export class OfficeHours extends pulumi.ComponentResource {
+    /** Names of the EventBridge Scheduler schedules. */
+    public readonly scheduleNames: pulumi.Output<string[]>;
+    /** Hours a week the service and database run. */
+    public readonly weeklyHours: number;
+
+    constructor(name: string, args: OfficeHoursArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("metaflow:cost:OfficeHours", name, {}, opts);
+        const problems = validateOfficeHoursArgs(args);
+        if (problems.length) throw new Error(`OfficeHours ${name}: ${problems.join("; ")}`);
+        const parent = { parent: this };
+        const p = args.namePrefix;
+        const h = args.hours;
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+
+        for (const [role, time, tasks] of [
+            ["service-stop", h.end, { minCapacity: 0, maxCapacity: 0 }],
+            ["service-start", h.start, { minCapacity: args.service.minTasks, maxCapacity: args.service.maxTasks }],
+        ] as const) {
+            new aws.appautoscaling.ScheduledAction(
+                `${name}-${role}`,
+                {
+                    name: physicalName(p, role, 256),
+                    serviceNamespace: "ecs",
+                    scalableDimension: "ecs:service:DesiredCount",
+                    resourceId: args.service.scalableResourceId,
+                    schedule: cronAt(time, h.days),
+                    timezone: h.timezone,
+                    scalableTargetAction: tasks,
+                },
+                parent,
+            );
+        }
+
+        // Scheduler's universal targets call the AWS API with this role: only these instances and alarms. The input is
+        // the API request (botocore: StopDBInstance/StartDBInstance require DBInstanceIdentifier; Disable/EnableAlarmActions
+        // take AlarmNames, at most 100).
+        const schedules: Array<{ role: string; cron: string; target: string; input: pulumi.Input<object> }> = [];
+        const statements: object[] = [];
+        if (args.databaseIdentifier !== undefined) {
+            const db = args.databaseIdentifier;
+            schedules.push(
+                { role: "db-stop", cron: cronAt(h.end, h.days), target: "rds:stopDBInstance", input: { DBInstanceIdentifier: db } },
+                { role: "db-start", cron: cronAt(h.start, h.days, -DB_LEAD_MINUTES), target: "rds:startDBInstance", input: { DBInstanceIdentifier: db } },
+            );
+            statements.push({ Sid: "StopAndStartTheDatabase", Effect: "Allow", Action: ["rds:StopDBInstance", "rds:StartDBInstance"], Resource: pulumi.interpolate`arn:aws:rds:${args.region}:${account}:db:${db}` });
+        }
+        if (args.alarmNames !== undefined) {
+            const names = args.alarmNames;
+            schedules.push(
+                { role: "alarms-off", cron: cronAt(h.end, h.days), target: "cloudwatch:disableAlarmActions", input: { AlarmNames: names } },
+                { role: "alarms-on", cron: cronAt(h.start, h.days, ALARM_GRACE_MINUTES), target: "cloudwatch:enableAlarmActions", input: { AlarmNames: names } },
+            );
+            statements.push({
+                Sid: "MuteTheServiceAlarmsAtNight",
+                Effect: "Allow",
+                Action: ["cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"],
+                Resource: pulumi.all([names, account]).apply(([ns, acct]) => ns.map((n) => `arn:aws:cloudwatch:${args.region}:${acct}:alarm:${n}`)),
+            });
+        }
+        const role = new aws.iam.Role(`${name}-scheduler`, { name: physicalName(p, "office-hours", NAME_LIMITS.iamRole), assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", account) }, parent);
+        if (statements.length) new aws.iam.RolePolicy(`${name}-scheduler`, { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) }, parent);
+
+        const scheduleNames = schedules.map((s) => {
+            const schedule = new aws.scheduler.Schedule(
+                `${name}-${s.role}`,
+                {
+                    name: physicalName(p, s.role, 64),
+                    description: `Office hours of ${p}: ${s.target}`,
+                    scheduleExpression: s.cron,
+                    scheduleExpressionTimezone: h.timezone,
+                    flexibleTimeWindow: { mode: "OFF" },
+                    target: { arn: `arn:aws:scheduler:::aws-sdk:${s.target}`, roleArn: role.arn, input: pulumi.jsonStringify(s.input), retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 } },
+                },
+                parent,
+            );
+            return schedule.name;
+        });
+
+        this.scheduleNames = pulumi.all(scheduleNames);
+        this.weeklyHours = weeklyOfficeHours(h);
+        this.registerOutputs({ scheduleNames: this.scheduleNames, weeklyHours: this.weeklyHours });
+    }
+}

@@ -1,0 +1,158 @@
+/**
+ * The stack's CloudWatch dashboard: the body is valid JSON in CloudWatch's dashboard format, within its documented
+ * limits, and every metric names this stack's resources (checked against the resources of the planned stacks).
+ */
+import { expect } from "chai";
+
+import { dashboardBody, dashboardWidgets, DashboardSpec, EXECUTION_METRICS, MAX_METRICS_PER_WIDGET, MAX_WIDGETS, Widget } from "../../components/monitoring/dashboard-body";
+import { PlatformDashboard, validatePlatformDashboardArgs } from "../../components/monitoring/dashboard";
+import { freeStorageThresholdBytes } from "../../components/monitoring/rules";
+import { MOCK_ACCOUNT } from "../../offline/mocks";
+import { FIXTURES, runComponent, runStack, StackRun } from "../harness";
+
+const DASHBOARD = "aws:cloudwatch/dashboard:Dashboard";
+
+/** Every metric row of the body: explicit metrics as [namespace, name, {dimensions}], SEARCH expressions as text. */
+function metricsOf(widgets: Widget[]): { explicit: Array<{ namespace: string; name: string; dimensions: Record<string, string>; options: Record<string, unknown> }>; searches: string[] } {
+    const explicit: Array<{ namespace: string; name: string; dimensions: Record<string, string>; options: Record<string, unknown> }> = [];
+    const searches: string[] = [];
+    for (const w of widgets) {
+        for (const row of w.properties.metrics ?? []) {
+            if (typeof row[0] === "object") {
+                searches.push(String((row[0] as { expression: string }).expression));
+                continue;
+            }
+            const last = row[row.length - 1];
+            const options = typeof last === "object" ? (last as Record<string, unknown>) : {};
+            const parts = (typeof last === "object" ? row.slice(0, -1) : row) as string[];
+            expect(parts.length % 2, `${parts.join(",")}: dimension names and values come in pairs`).to.equal(0);
+            const dimensions: Record<string, string> = {};
+            for (let i = 2; i < parts.length; i += 2) dimensions[parts[i]] = parts[i + 1];
+            explicit.push({ namespace: parts[0], name: parts[1], dimensions, options });
+        }
+    }
+    return { explicit, searches };
+}
+
+function bodyOf(run: StackRun): { widgets: Widget[] } {
+    const text = run.one(DASHBOARD).inputs.dashboardBody as string;
+    expect(text).to.be.a("string");
+    return JSON.parse(text);
+}
+
+/** The names the dashboard must use, from the stack's own resources. */
+function realNames(run: StackRun) {
+    return {
+        lb: run.one("aws:lb/loadBalancer:LoadBalancer", "-metadata-alb").state.arnSuffix as string,
+        tg: run.one("aws:lb/targetGroup:TargetGroup", "-metadata-tg").state.arnSuffix as string,
+        cluster: run.one("aws:ecs/cluster:Cluster", "-metadata-cluster").state.name as string,
+        service: run.one("aws:ecs/service:Service", "-metadata-service").state.name as string,
+        queues: run.ofType("aws:batch/jobQueue:JobQueue").map((q) => q.state.name as string),
+        db: run.ofType("aws:rds/instance:Instance").map((d) => d.state.identifier as string),
+    };
+}
+
+/** The settings the dashboard reads, from the stack's outputs and resources (not from the code under test). */
+function settingsOf(run: StackRun) {
+    const budget = run.one("aws:budgets/budget:Budget");
+    const db = run.ofType("aws:rds/instance:Instance")[0];
+    return {
+        region: run.outputs.region as string,
+        stateMachinePrefix: (run.outputs.metaflowConfig as Record<string, string>).METAFLOW_SFN_STATE_MACHINE_PREFIX,
+        monthlyBudgetUsd: Number(budget.inputs.limitAmount),
+        storageGb: db?.inputs.allocatedStorage as number | undefined,
+        namePrefix: (budget.inputs.name as string).replace(/-monthly$/, ""),
+    };
+}
+
+function checkStack(run: StackRun) {
+    const config = settingsOf(run);
+    const body = bodyOf(run);
+    const names = realNames(run);
+    const { explicit, searches } = metricsOf(body.widgets);
+    const lb = { LoadBalancer: names.lb };
+    const tg = { LoadBalancer: names.lb, TargetGroup: names.tg };
+    const expected: Record<string, Record<string, Record<string, string>>> = {
+        "AWS/ApplicationELB": { RequestCount: lb, HTTPCode_ELB_5XX_Count: lb, HTTPCode_Target_5XX_Count: tg, TargetResponseTime: tg, HealthyHostCount: tg, UnHealthyHostCount: tg },
+        "AWS/ECS": { CPUUtilization: { ClusterName: names.cluster, ServiceName: names.service }, MemoryUtilization: { ClusterName: names.cluster, ServiceName: names.service } },
+        "AWS/Billing": { EstimatedCharges: { Currency: "USD" } },
+        ...(names.db.length ? { "AWS/RDS": { CPUUtilization: { DBInstanceIdentifier: names.db[0] }, DatabaseConnections: { DBInstanceIdentifier: names.db[0] }, FreeStorageSpace: { DBInstanceIdentifier: names.db[0] } } } : {}),
+    };
+    for (const m of explicit) {
+        expect(expected, `${m.namespace} is not a namespace the dashboard should graph`).to.have.property(m.namespace);
+        expect(expected[m.namespace], `${m.namespace} ${m.name}`).to.have.property(m.name);
+        expect(m.dimensions, `${m.namespace} ${m.name}`).to.deep.equal(expected[m.namespace][m.name]);
+    }
+    // Every expected metric is graphed.
+    for (const [ns, metrics] of Object.entries(expected)) for (const name of Object.keys(metrics)) expect(explicit.some((m) => m.namespace === ns && m.name === name), `${ns} ${name}`).to.equal(true);
+    expect(explicit.find((m) => m.namespace === "AWS/Billing")!.options.region, "billing metrics live in us-east-1 only").to.equal("us-east-1");
+    // Latency percentiles.
+    expect(explicit.filter((m) => m.name === "TargetResponseTime").map((m) => m.options.stat)).to.deep.equal(["p50", "p90", "p99"]);
+
+    // Executions: each execution metric, restricted to this stack's state machine ARNs.
+    const arnPrefix = `arn:aws:states:${config.region}:${MOCK_ACCOUNT}:stateMachine:${config.stateMachinePrefix}_`;
+    for (const metric of [...EXECUTION_METRICS.started, ...EXECUTION_METRICS.failed]) {
+        expect(searches, metric).to.include(`SEARCH('{AWS/States,StateMachineArn} MetricName="${metric}" "${arnPrefix}"', 'Sum', 300)`);
+    }
+    // Batch: one search per queue of the stack, by its real name.
+    const batch = searches.filter((s) => s.includes("{AWS/Batch,JobQueueName}"));
+    expect(batch).to.have.members(names.queues.map((q) => `SEARCH('{AWS/Batch,JobQueueName} JobQueueName="${q}"', 'Sum', 300)`));
+    expect(names.queues.length).to.be.at.least(2);
+
+    // Budget line at the stack's budget; free-storage line at the alarm's threshold.
+    const annotations = body.widgets.flatMap((w) => ((w.properties.annotations as any)?.horizontal ?? []) as Array<{ value: number; label: string }>);
+    expect(annotations.map((a) => a.value)).to.include(config.monthlyBudgetUsd);
+    if (names.db.length) expect(annotations.map((a) => a.value)).to.include(freeStorageThresholdBytes(config.storageGb!));
+}
+
+describe("PlatformDashboard", () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+        it(`${stack}: every metric is this stack's, in its namespace with its dimensions`, async () => {
+            checkStack(await runStack(stack));
+        });
+    }
+
+    it("is a component with the dashboard as its child, named after the stack", async () => {
+        const run = await runStack("dev");
+        const component = run.one("metaflow:observability:PlatformDashboard");
+        const dashboard = run.one(DASHBOARD);
+        expect(dashboard.parent).to.equal(component.urn);
+        expect(dashboard.inputs.dashboardName).to.equal(`${settingsOf(run).namePrefix}-platform`);
+        expect((run.outputs.monitoring as { dashboardUrl: string }).dashboardUrl).to.equal(`https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/${dashboard.inputs.dashboardName}`);
+    });
+
+    it("stays within CloudWatch's limits: widgets, metrics per widget, a 24-unit grid without overlaps", async () => {
+        for (const stack of ["dev", "prod"]) {
+            const { widgets } = bodyOf(await runStack(stack));
+            expect(widgets.length).to.be.within(1, MAX_WIDGETS);
+            const cells = new Set<string>();
+            for (const w of widgets) {
+                expect((w.properties.metrics ?? []).length).to.be.at.most(MAX_METRICS_PER_WIDGET);
+                expect(w.x + w.width, "grid is 24 wide").to.be.at.most(24);
+                for (let x = w.x; x < w.x + w.width; x++) for (let y = w.y; y < w.y + w.height; y++) {
+                    expect(cells.has(`${x},${y}`), `widget ${w.properties.title} overlaps another`).to.equal(false);
+                    cells.add(`${x},${y}`);
+                }
+            }
+        }
+    });
+
+    it("leaves the database out without a dedicated one, and refuses values it cannot quote or scope", () => {
+        const spec: DashboardSpec = { title: "t", region: "eu-west-1", account: "1", stateMachinePrefix: "mf", queues: [{ id: "cpu", name: "q" }], service: { loadBalancer: "app/a/1", targetGroup: "targetgroup/t/2", cluster: "c", service: "s" } };
+        const namespaces = metricsOf(dashboardWidgets(spec)).explicit.map((m) => m.namespace);
+        expect(namespaces).not.to.include("AWS/RDS").and.not.to.include("AWS/Billing");
+        expect(() => dashboardBody({ ...spec, queues: [{ id: "cpu", name: 'q"x' }] })).to.throw("cannot be quoted");
+        const args = { namePrefix: "mf dev", title: "t", region: "us-east-1", stateMachinePrefix: "", queueNames: {}, service: { loadBalancerArnSuffix: "", targetGroupArnSuffix: "", clusterName: "", serviceName: "" }, monthlyBudgetUsd: 0 };
+        const problems = validatePlatformDashboardArgs(args);
+        expect(problems.join("\n")).to.contain("namePrefix").and.contain("stateMachinePrefix").and.contain("queueNames").and.contain("monthlyBudgetUsd");
+        return runComponent(() => new PlatformDashboard("bad", args)).then(
+            () => expect.fail("a dashboard with invalid arguments was built"),
+            (e: Error) => expect(e.message).to.contain("PlatformDashboard bad:"),
+        );
+    });
+
+    it("a stack without monitoring has no dashboard", async () => {
+        const run = await runStack("dev", { set: { monitoring: false }, references: FIXTURES });
+        expect(run.ofType(DASHBOARD)).to.have.length(0);
+    });
+});
