@@ -46,6 +46,7 @@ export function dbEnvironment(db: DatabaseConnection, client: DbClient): NameVal
         // services/utils/__init__.py line 255 reads the first, run_goose.py line 67 the second.
         { name: client === "service" ? "MF_METADATA_DB_SSL_ROOT_CERT_PATH" : "MF_METADATA_DB_SSL_ROOT_CERT", value: DB_FILES.caBundle },
         { name: "PGPASSFILE", value: DB_FILES.passfile },
+        // Deliberately empty, never a password: libpq then reads the rotating password from PGPASSFILE above.
         { name: "MF_METADATA_DB_PSWD", value: "" },
     ];
 }
