@@ -168,17 +168,12 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
         }
         case "aws:cloudwatch/eventRule:EventRule":
             return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:events:${REGION}:${MOCK_ACCOUNT}:rule/${physical}` } };
-        case "awsx:ec2:Vpc":
-            return {
-                id: `${name}-id`,
-                state: {
-                    vpcId: "vpc-0a1b2c3d4e5f60718",
-                    privateSubnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
-                    publicSubnetIds: ["subnet-0a1b2c3d4e5f60101", "subnet-0a1b2c3d4e5f60102"],
-                    isolatedSubnetIds: [],
-                    routeTables: [],
-                },
-            };
+        case "aws:appautoscaling/target:Target":
+            // Application Auto Scaling names its targets by a generated id (IAM: scalable-target/${ScalableTargetId}).
+            return { id: base.id, state: { ...inputs, arn: `arn:aws:application-autoscaling:${REGION}:${MOCK_ACCOUNT}:scalable-target/${hex(name, 28)}` } };
+        case "aws:ec2/instance:Instance":
+            // The primary network interface, which a NAT instance's route targets.
+            return { id: base.id, state: { ...base.state, primaryNetworkInterfaceId: `eni-${physical.replace(/[^a-z0-9]/g, "").slice(-17)}`, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:instance/${base.id}` } };
         default:
             return base;
     }

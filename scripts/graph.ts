@@ -8,7 +8,9 @@ import type { RecordedResource } from "../offline/mocks";
 
 /** Resource types worth naming in a component's box, with their label. */
 const MAIN_RESOURCES: Record<string, string> = {
-    "awsx:ec2:Vpc": "VPC",
+    "aws:ec2/vpc:Vpc": "VPC",
+    "aws:ec2/natGateway:NatGateway": "NAT gateway",
+    "aws:ec2/instance:Instance": "EC2 instance",
     "aws:s3/bucket:Bucket": "S3 bucket",
     "aws:kms/key:Key": "KMS key",
     "aws:ecs/service:Service": "ECS service",
@@ -33,6 +35,7 @@ const MAIN_RESOURCES: Record<string, string> = {
     "aws:cloudwatch/queryDefinition:QueryDefinition": "saved query",
     "aws:budgets/budget:Budget": "budget",
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": "anomaly monitor",
+    "aws:scheduler/schedule:Schedule": "schedule",
 };
 
 const isComponent = (r: RecordedResource) => r.type.startsWith("metaflow:");

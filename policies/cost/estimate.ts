@@ -147,6 +147,22 @@ function runningShare(r: ResourceView, all: ResourceView[]): { share: number; ho
             if (target.arn === "arn:aws:scheduler:::aws-sdk:rds:startDBInstance") start = sch.props.scheduleExpression;
             if (target.arn === "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance") stop = sch.props.scheduleExpression;
         }
+    } else if (r.type === T.ec2Instance) {
+        // Scheduler's ec2:startInstances / ec2:stopInstances naming the instance (its id when known, or a dependency).
+        const id = r.id ?? r.outputs?.id;
+        for (const sch of ofType(all, "aws:scheduler/schedule:Schedule")) {
+            const target = sch.props.target ?? {};
+            let ids: unknown = undefined;
+            try {
+                ids = JSON.parse(String(target.input ?? "{}")).InstanceIds;
+            } catch {
+                continue;
+            }
+            const names = (Array.isArray(ids) && id !== undefined && ids.includes(id)) || (sch.propertyDependencies?.target ?? []).includes(r.urn);
+            if (!names) continue;
+            if (target.arn === "arn:aws:scheduler:::aws-sdk:ec2:startInstances") start = sch.props.scheduleExpression;
+            if (target.arn === "arn:aws:scheduler:::aws-sdk:ec2:stopInstances") stop = sch.props.scheduleExpression;
+        }
     } else {
         const name = r.props.name ?? r.outputs?.name;
         const actions = ofType(all, "aws:appautoscaling/scheduledAction:ScheduledAction").filter((a) => a.props.serviceNamespace === "ecs" && typeof name === "string" && String(a.props.resourceId ?? "").endsWith(`/${name}`));
@@ -207,7 +223,12 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
     }
 
     const nats = natGateways(all);
-    for (const n of nats) fixed(n.resource, "network", n.count * monthly(PRICES.natGateway), `${n.count} NAT gateway(s) (${n.basis}) x ${money(PRICES.natGateway.usd)}/h x 730 h`);
+    // A standalone NAT gateway's address is its Elastic IP, priced above; an awsx VPC's gateways hide theirs.
+    for (const n of nats) {
+        const hidden = n.resource.type === T.awsxVpc;
+        const hourly = PRICES.natGateway.usd + (hidden ? PRICES.publicIpv4.usd : 0);
+        fixed(n.resource, "network", n.count * hourly * HOURS_PER_MONTH, `${n.count} NAT gateway(s) (${n.basis}) x ${money(PRICES.natGateway.usd)}/h${hidden ? ` + its public IPv4 ${money(PRICES.publicIpv4.usd)}/h` : ""} x 730 h`);
+    }
 
     for (const ep of ofType(all, T.vpcEndpoint)) {
         if ((ep.props.vpcEndpointType ?? "Gateway") !== "Interface") continue;
@@ -215,12 +236,30 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         fixed(ep, "network", azs * monthly(PRICES.interfaceEndpoint), `interface endpoint in ${azs} AZ(s) x ${money(PRICES.interfaceEndpoint.usd)}/h x 730 h`);
     }
 
+    // Elastic IPs (a NAT gateway's among them) are billed around the clock, attached or not.
+    for (const eip of ofType(all, T.eip)) fixed(eip, "network", monthly(PRICES.publicIpv4), `public IPv4 address ${money(PRICES.publicIpv4.usd)}/h x 730 h`);
+
+    // Instance hours and an instance's own public address follow office hours (EC2 releases the address while the
+    // instance is stopped); its volume is billed around the clock.
     for (const vm of ofType(all, T.ec2Instance)) {
         const type = String(vm.props.instanceType ?? "");
         const price = EC2[type];
         const gb = Number(vm.props.rootBlockDevice?.volumeSize ?? 8);
-        if (!price) none(vm, `no price for instance type ${type || "(unset)"}`);
-        else fixed(vm, "network", monthly(price) + gb * PRICES.ebsGp3.usd, `${type} ${money(price.usd)}/h x 730 h + ${gb} GB gp3 x ${money(PRICES.ebsGp3.usd)}`, price.uncertain);
+        if (!price) {
+            none(vm, `no price for instance type ${type || "(unset)"}`);
+            continue;
+        }
+        const on = runningShare(vm, all);
+        const hours = on.hours === undefined ? "730 h" : `730 h x ${on.hours}/${HOURS_PER_WEEK} (office hours)`;
+        const ipv4 = String(vm.props.associatePublicIpAddress) === "true";
+        const hourly = price.usd + (ipv4 ? PRICES.publicIpv4.usd : 0);
+        fixed(
+            vm,
+            "network",
+            hourly * HOURS_PER_MONTH * on.share + gb * PRICES.ebsGp3.usd,
+            `(${type} ${money(price.usd)}/h${ipv4 ? ` + public IPv4 ${money(PRICES.publicIpv4.usd)}/h` : ""}) x ${hours} + ${gb} GB gp3 x ${money(PRICES.ebsGp3.usd)}`,
+            price.uncertain,
+        );
     }
 
     for (const k of ofType(all, T.kmsKey)) fixed(k, "security", PRICES.kmsKey.usd, `customer-managed key ${money(PRICES.kmsKey.usd)}/month, plus requests`);

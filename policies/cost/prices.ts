@@ -63,6 +63,8 @@ export const PRICES = {
     fargateArmGb: p(0.00356, "GB-hour"),
     natGateway: p(0.045, "hour"),
     natGb: p(0.045, "GB processed"),
+    /** Every public IPv4 address, in use or idle: Elastic IPs, NAT gateways', instances' (https://aws.amazon.com/vpc/pricing/, Public IPv4 Address tab; since 2024-02-01). */
+    publicIpv4: p(0.005, "hour", "AWS VPC pricing page, Public IPv4 Address tab, 2024-02"),
     alb: p(0.0225, "hour"),
     nlb: p(0.0225, "hour"),
     s3Standard: p(0.023, "GB-month"),

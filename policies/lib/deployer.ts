@@ -228,22 +228,42 @@ export const DEPLOYER_GRANTS: Record<string, Grant[]> = {
         { actions: ["ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", ...TAGS_EC2], arns: ec2("vpc-flow-log", "vpc") },
         { actions: ["ec2:DescribeFlowLogs"], arns: () => ["*"] },
     ],
-    // awsx's Vpc is a component that runs in its own plugin: its children (VPC, subnets, route tables, internet and
-    // NAT gateways, Elastic IP) never reach the mock plan, so their actions are listed here.
-    "awsx:ec2:Vpc": [
-        {
-            actions: [
-                "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:DescribeVpcAttribute", "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
-                "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable", "ec2:CreateRoute", "ec2:DeleteRoute", "ec2:ReplaceRoute",
-                "ec2:CreateInternetGateway", "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway",
-                "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:DisassociateAddress", "ec2:CreateNatGateway", "ec2:DeleteNatGateway", ...TAGS_EC2,
-            ],
-            arns: ec2("vpc", "subnet", "route-table", "internet-gateway", "elastic-ip", "natgateway", "network-acl", "security-group"),
-        },
-        {
-            actions: ["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeRouteTables", "ec2:DescribeInternetGateways", "ec2:DescribeAddresses", "ec2:DescribeAddressesAttribute", "ec2:DescribeNatGateways", "ec2:DescribeNetworkAcls", "ec2:DescribeAvailabilityZones"],
-            arns: () => ["*"],
-        },
+    // The standalone network (components/standalone-network.ts): the VPC and its subnets, gateways and routes.
+    "aws:ec2/vpc:Vpc": [
+        { actions: ["ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:DescribeVpcAttribute", ...TAGS_EC2], arns: ec2("vpc") },
+        { actions: ["ec2:DescribeVpcs", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkAcls", "ec2:DescribeRouteTables"], arns: () => ["*"] },
+    ],
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": [
+        { actions: ["ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", ...TAGS_EC2], arns: ec2("security-group") },
+        { actions: ["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules"], arns: () => ["*"] },
+    ],
+    "aws:ec2/subnet:Subnet": [
+        { actions: ["ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute", ...TAGS_EC2], arns: ec2("subnet", "vpc") },
+        { actions: ["ec2:DescribeSubnets", "ec2:DescribeAvailabilityZones", "ec2:DescribeNetworkInterfaces"], arns: () => ["*"] },
+    ],
+    "aws:ec2/internetGateway:InternetGateway": [
+        { actions: ["ec2:CreateInternetGateway", "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway", ...TAGS_EC2], arns: ec2("internet-gateway", "vpc") },
+        { actions: ["ec2:DescribeInternetGateways"], arns: () => ["*"] },
+    ],
+    "aws:ec2/routeTable:RouteTable": [
+        { actions: ["ec2:CreateRouteTable", "ec2:DeleteRouteTable", ...TAGS_EC2], arns: ec2("route-table", "vpc") },
+        { actions: ["ec2:DescribeRouteTables"], arns: () => ["*"] },
+    ],
+    "aws:ec2/route:Route": [
+        { actions: ["ec2:CreateRoute", "ec2:ReplaceRoute", "ec2:DeleteRoute"], arns: ec2("route-table") },
+        { actions: ["ec2:DescribeRouteTables"], arns: () => ["*"] },
+    ],
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": [
+        { actions: ["ec2:AssociateRouteTable", "ec2:DisassociateRouteTable", "ec2:ReplaceRouteTableAssociation"], arns: ec2("route-table", "subnet") },
+        { actions: ["ec2:DescribeRouteTables"], arns: () => ["*"] },
+    ],
+    "aws:ec2/eip:Eip": [
+        { actions: ["ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:DisassociateAddress", ...TAGS_EC2], arns: ec2("elastic-ip") },
+        { actions: ["ec2:DescribeAddresses", "ec2:DescribeAddressesAttribute"], arns: () => ["*"] },
+    ],
+    "aws:ec2/natGateway:NatGateway": [
+        { actions: ["ec2:CreateNatGateway", "ec2:DeleteNatGateway", ...TAGS_EC2], arns: ec2("natgateway", "subnet", "elastic-ip") },
+        { actions: ["ec2:DescribeNatGateways"], arns: () => ["*"] },
     ],
     "aws:ec2/instance:Instance": [
         {
@@ -251,7 +271,7 @@ export const DEPLOYER_GRANTS: Record<string, Grant[]> = {
             arns: (_r, _a, c) => [...ec2("instance", "subnet", "security-group", "network-interface", "volume")(_r, _a, c), arn(c, "ec2", "image/*", { account: false })],
         },
         {
-            actions: ["ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances", "ec2:ModifyInstanceAttribute", "ec2:DescribeInstanceAttribute", "ec2:ModifyInstanceMetadataOptions", ...TAGS_EC2],
+            actions: ["ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances", "ec2:ModifyInstanceAttribute", "ec2:DescribeInstanceAttribute", "ec2:ModifyInstanceMetadataOptions", "ec2:ModifyInstanceCreditSpecification", ...TAGS_EC2],
             arns: ec2("instance", "volume", "security-group"),
         },
         { actions: ["ec2:DescribeInstances", "ec2:DescribeInstanceTypes", "ec2:DescribeImages", "ec2:DescribeVolumes", "ec2:DescribeInstanceCreditSpecifications", "ec2:DescribeInstanceStatus"], arns: () => ["*"] },

@@ -58,6 +58,7 @@ export const T = {
     apiMethod: "aws:apigateway/method:Method",
     efsFileSystem: "aws:efs/fileSystem:FileSystem",
     natGateway: "aws:ec2/natGateway:NatGateway",
+    eip: "aws:ec2/eip:Eip",
     vpc: "aws:ec2/vpc:Vpc",
     awsxVpc: "awsx:ec2:Vpc",
     flowLog: "aws:ec2/flowLog:FlowLog",

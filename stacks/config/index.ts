@@ -21,7 +21,7 @@ import {
     TaskCounts,
     taskCountProblems,
 } from "../../components/metaflow-service/rules";
-import { ipv4CidrProblem } from "../../components/network-rules";
+import { EgressMode, ipv4CidrProblem } from "../../components/network-rules";
 import { duplicateTriggerNames, PREFIX_WITHOUT_HYPHEN, TriggerSpec, validateTrigger } from "../../components/sfn/rules";
 import { accessKeys } from "./keys/access";
 import { artifactKeys } from "./keys/artifacts";
@@ -122,7 +122,8 @@ export interface PlatformConfig {
     flowDeploy?: FlowDeploySources;
     /** Session Manager access instance (stacks without a foundation). */
     accessInstance: boolean;
-    network: { vpcCidr: string };
+    /** The VPC a stack without a foundation builds: its CIDR and how it reaches the internet. */
+    network: { vpcCidr: string; egress: EgressMode };
     artifacts: ArtifactSettings;
     batch: {
         queues: QueueSpec[];
@@ -265,6 +266,9 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
     if ("vpcCidr" in given && v.foundationStack !== undefined) {
         problems.push({ key: key("vpcCidr"), given: show(given.vpcCidr), allowed: "has no effect with a foundationStack: the platform runs in the foundation's VPC; remove vpcCidr (it sets the VPC a stack without a foundation builds)" });
     }
+    if ("egress" in given && v.foundationStack !== undefined) {
+        problems.push({ key: key("egress"), given: show(given.egress), allowed: "has no effect with a foundationStack: the foundation's VPC has its own egress; remove egress (it sets how the VPC a stack without a foundation builds reaches the internet)" });
+    }
     if (v.daskStack !== undefined && v.foundationStack === undefined) {
         problems.push({ key: key("daskStack"), given: show(v.daskStack), allowed: "needs foundationStack too: the Dask cluster runs in the foundation's VPC, which a standalone network is not" });
     }
@@ -351,7 +355,7 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             engineerRoleNames: v.engineerRoleNames,
             flowDeploy: v.flowDeploy,
             accessInstance: v.accessInstance,
-            network: { vpcCidr: v.vpcCidr },
+            network: { vpcCidr: v.vpcCidr, egress: v.egress as EgressMode },
             artifacts: {
                 noncurrentVersionDays: v.artifactNoncurrentVersionDays,
                 infrequentAccessDays: v.artifactInfrequentAccessDays,

@@ -52,7 +52,7 @@ describe("MetaflowService", function () {
                 const svc = run.one(T.service, "-metadata-service");
                 expect(svc.inputs.launchType).to.equal("FARGATE");
                 expect(svc.inputs.networkConfiguration.assignPublicIp).to.equal(false);
-                const subnets = env === "prod" ? FIXTURES["acme/a01-foundation/prod"].privateSubnetIds : ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"];
+                const subnets = env === "prod" ? FIXTURES["acme/a01-foundation/prod"].privateSubnetIds : ["mf-dev-network-private-1-id", "mf-dev-network-private-2-id"];
                 expect(svc.inputs.networkConfiguration.subnets).to.deep.equal(subnets);
                 expect(svc.inputs.loadBalancers).to.deep.equal([{ targetGroupArn: run.one(T.tg, "-metadata-tg").state.arn, containerName: "metadata", containerPort: 8080 }]);
                 for (const s of run.ofType(T.service)) expect(s.inputs.networkConfiguration.assignPublicIp, s.name).to.equal(false);

@@ -71,11 +71,13 @@ const DEPTH: Record<string, Depth> = {
         ],
     },
     "launch-template-no-public-ip": {
-        good: [lt({}), lt({ networkInterfaces: [{ associatePublicIpAddress: "false" }] })],
+        good: [lt({}), lt({ networkInterfaces: [{ associatePublicIpAddress: "false" }] }), [res(T.ec2Instance, "nat", { associatePublicIpAddress: true, sourceDestCheck: false })]],
         shapes: [
             ["a template interface with a public IP (string)", lt({ networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "true" }] }), /networkInterfaces\[0\]/],
             ["the second interface", lt({ networkInterfaces: [{}, { associatePublicIpAddress: true }] }), /networkInterfaces\[1\]/],
             ["an instance", [res(T.ec2Instance, "i", { associatePublicIpAddress: true })], /associatePublicIpAddress is true/],
+            ["a NAT instance with an instance profile", [res(T.ec2Instance, "i", { associatePublicIpAddress: true, sourceDestCheck: false, iamInstanceProfile: "p" })], /NAT instance with an instance profile/],
+            ["an instance that checks source and destination (not a NAT)", [res(T.ec2Instance, "i", { associatePublicIpAddress: true, sourceDestCheck: true })], /associatePublicIpAddress is true/],
         ],
     },
     "container-non-root": {

@@ -87,9 +87,15 @@ export const computeRules: Rule[] = [
           return Number(hops) === 1 ? [] : [`metadataOptions.httpPutResponseHopLimit is ${hops}: containers reach the instance role's credentials; set 1`];
       } },
     { kind: "resource", name: "launch-template-no-public-ip", pack: "security",
-      description: "Launch templates and instances associate no public IP address.", baseline: ["CKV_AWS_88"], uses: [], types: [T.launchTemplate, T.ec2Instance],
+      description:
+          "Launch templates and instances associate no public IP address, except a NAT instance: source/destination check off (it forwards, so it needs an address of its own) and no instance profile (it holds no AWS credentials to lose).",
+      baseline: ["CKV_AWS_88"], uses: [], types: [T.launchTemplate, T.ec2Instance],
       check: (r) => {
-          if (r.type === T.ec2Instance) return String(r.props.associatePublicIpAddress) === "true" ? ["associatePublicIpAddress is true"] : [];
+          if (r.type === T.ec2Instance) {
+              if (String(r.props.associatePublicIpAddress) !== "true") return [];
+              if (String(r.props.sourceDestCheck) === "false" && !r.props.iamInstanceProfile) return [];
+              return [`associatePublicIpAddress is true${String(r.props.sourceDestCheck) === "false" ? " on a NAT instance with an instance profile" : ""}`];
+          }
           return ((r.props.networkInterfaces ?? []) as any[]).map((n, i) => [n, i] as const).filter(([n]) => String(n?.associatePublicIpAddress) === "true").map(([, i]) => `networkInterfaces[${i}].associatePublicIpAddress is true`);
       } },
     { kind: "resource", name: "ecs-exec-disabled", pack: "security", description: "ECS services do not enable ECS Exec (a shell into running tasks, outside the task's own audit trail).", baseline: ["issue 12 (no scanner ID)"], uses: [], types: [T.ecsService],

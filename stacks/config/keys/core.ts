@@ -1,3 +1,4 @@
+import { EGRESS_MODES } from "../../../components/network-rules";
 import { ENVIRONMENTS, KeySpecs } from "../spec";
 
 /** A fully qualified stack name, as StackReference takes it: `<organization>/<project>/<stack>`. */
@@ -71,6 +72,12 @@ export const coreKeys = {
         // Octets, host bits and the foundation rule: stacks/config/index.ts (components/network-rules.ts).
         default: "10.40.0.0/16",
         description: "CIDR of the VPC the stack builds for itself when no foundation stack is configured (dev only).",
+    },
+    egress: {
+        type: "string",
+        oneOf: EGRESS_MODES,
+        default: "nat-instance",
+        description: "How the private subnets of the VPC a stack without a foundation builds reach the internet: nat-instance (one t4g.nano, about $7.4 a month, burstable bandwidth, stopped with office hours) or nat-gateway (AWS's managed gateway, about $36 a month before data).",
     },
 } satisfies KeySpecs;
 
