@@ -92,3 +92,42 @@ export function weeklyHoursBetween(startCron: string, stopCron: string): number 
 
 /** Hours in a week, against which office hours are a share (the estimate's month is 730 h). */
 export const HOURS_PER_WEEK = 168;
+
+/** What the wake command starts: the stack's names, as the stack outputs them. */
+export interface WakeTargets {
+    region: string;
+    /** EC2 instances that sleep with the service (the NAT and access instances of a stack without a foundation). */
+    instanceIds: string[];
+    /** The dedicated database (none: the foundation's, which never sleeps). */
+    databaseIdentifier?: string;
+    cluster: string;
+    service: string;
+    minTasks: number;
+    maxTasks: number;
+}
+
+/**
+ * The AWS CLI commands that wake a stack outside its office hours, in order: start the instances, start the database
+ * (an error when it already runs, hence `;`), wait until it is available, restore the service's day-time task range
+ * and wait until the service is stable. Each line is an AWS CLI command whose options the integration suite checks
+ * against botocore's models; the evening's schedules put the stack to sleep again at `end`.
+ */
+export function wakeCommands(t: WakeTargets): string[] {
+    const r = `--region ${t.region}`;
+    const lines: string[] = [];
+    if (t.instanceIds.length) lines.push(`aws ec2 start-instances --instance-ids ${t.instanceIds.join(" ")} ${r} --output text`);
+    if (t.databaseIdentifier !== undefined) {
+        lines.push(`aws rds start-db-instance --db-instance-identifier ${t.databaseIdentifier} ${r} --output text`);
+        lines.push(`aws rds wait db-instance-available --db-instance-identifier ${t.databaseIdentifier} ${r}`);
+    }
+    lines.push(`aws application-autoscaling register-scalable-target --service-namespace ecs --scalable-dimension ecs:service:DesiredCount --resource-id service/${t.cluster}/${t.service} --min-capacity ${t.minTasks} --max-capacity ${t.maxTasks} ${r}`);
+    lines.push(`aws ecs wait services-stable --cluster ${t.cluster} --services ${t.service} ${r}`);
+    return lines;
+}
+
+/** The wake commands as one shell line: a failed start of a running database does not stop the rest. */
+export function wakeCommand(t: WakeTargets): string {
+    return wakeCommands(t)
+        .map((l, i, all) => (i === all.length - 1 ? l : `${l}${l.includes(" start-db-instance ") || l.includes(" start-instances ") ? " ;" : " &&"}`))
+        .join(" ");
+}

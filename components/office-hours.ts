@@ -6,6 +6,9 @@
  *   the end of the day and back at the start (autoscaling would otherwise start a task again).
  * - The database: EventBridge Scheduler schedules with universal targets (`arn:aws:scheduler:::aws-sdk:rds:...`) stop
  *   it at the end and start it 30 minutes before the start, so it is up when the first task migrates and connects.
+ * - EC2 instances that serve only with the service (the NAT instance and the access instance of a stack without a
+ *   foundation): the same kind of schedules stop them at the end and start them with the database, so the NAT
+ *   instance forwards before the first task pulls its image.
  * - The alarms on the service and the database would fire every night: the same kind of schedules disable their
  *   actions at the end and enable them 15 minutes after the start, once a task is healthy.
  *
@@ -16,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { serviceTrustPolicy } from "./iam";
 import { NAME_LIMITS, physicalName } from "./naming";
-import { ALARM_GRACE_MINUTES, cronAt, DB_LEAD_MINUTES, OfficeHoursSettings, officeHoursProblems, weeklyOfficeHours } from "./office-hours-rules";
+import { ALARM_GRACE_MINUTES, cronAt, DB_LEAD_MINUTES, OfficeHoursSettings, officeHoursProblems, wakeCommand, weeklyOfficeHours } from "./office-hours-rules";
 
 export * from "./office-hours-rules";
 
@@ -31,6 +34,13 @@ export interface OfficeHoursArgs {
     databaseIdentifier?: pulumi.Input<string>;
     /** Names of the alarms that would fire while the service and database are down. */
     alarmNames?: pulumi.Input<string[]>;
+    /** EC2 instances to stop and start with the service (none: no schedule). */
+    instanceIds?: pulumi.Input<string>[];
+    /**
+     * Waking the stack outside the hours: the service's cluster, name and scalable target, and the roles (engineers',
+     * the CI deploy role) that get the policy to run {@link OfficeHours.wakeCommand}.
+     */
+    wake: { clusterName: pulumi.Input<string>; serviceName: pulumi.Input<string>; scalableTargetArn: pulumi.Input<string>; roleNames: pulumi.Input<string>[] };
 }
 
 export function validateOfficeHoursArgs(args: OfficeHoursArgs): string[] {
@@ -45,6 +55,10 @@ export class OfficeHours extends pulumi.ComponentResource {
     public readonly scheduleNames: pulumi.Output<string[]>;
     /** Hours a week the service and database run. */
     public readonly weeklyHours: number;
+    /** One shell line that wakes the stack outside the hours (components/office-hours-rules.ts `wakeCommands`). */
+    public readonly wakeCommand: pulumi.Output<string>;
+    /** The policy that allows exactly that command, attached to `wake.roleNames`. */
+    public readonly wakePolicyArn: pulumi.Output<string>;
 
     constructor(name: string, args: OfficeHoursArgs, opts?: pulumi.ComponentResourceOptions) {
         super("metaflow:cost:OfficeHours", name, {}, opts);
@@ -87,6 +101,21 @@ export class OfficeHours extends pulumi.ComponentResource {
             );
             statements.push({ Sid: "StopAndStartTheDatabase", Effect: "Allow", Action: ["rds:StopDBInstance", "rds:StartDBInstance"], Resource: pulumi.interpolate`arn:aws:rds:${args.region}:${account}:db:${db}` });
         }
+        if (args.instanceIds?.length) {
+            // EC2's StopInstances/StartInstances take InstanceIds (botocore ec2 model). The root volumes use the account's
+            // aws/ebs key, whose key policy lets EC2 use it for any principal of the account: no KMS grant is needed.
+            const ids = args.instanceIds;
+            schedules.push(
+                { role: "instances-stop", cron: cronAt(h.end, h.days), target: "ec2:stopInstances", input: { InstanceIds: ids } },
+                { role: "instances-start", cron: cronAt(h.start, h.days, -DB_LEAD_MINUTES), target: "ec2:startInstances", input: { InstanceIds: ids } },
+            );
+            statements.push({
+                Sid: "StopAndStartTheInstances",
+                Effect: "Allow",
+                Action: ["ec2:StopInstances", "ec2:StartInstances"],
+                Resource: pulumi.all([pulumi.all(ids), account]).apply(([is, acct]) => is.map((i) => `arn:aws:ec2:${args.region}:${acct}:instance/${i}`)),
+            });
+        }
         if (args.alarmNames !== undefined) {
             const names = args.alarmNames;
             schedules.push(
@@ -119,8 +148,29 @@ export class OfficeHours extends pulumi.ComponentResource {
             return schedule.name;
         });
 
+        // Waking early: exactly the calls of the wake command (and of the AWS CLI waiters it runs: DescribeDBInstances,
+        // DescribeServices), on this stack's instances, database and service only. Stopping stays the schedules' job.
+        const w = args.wake;
+        const instances = pulumi.all([pulumi.all(args.instanceIds ?? []), account]).apply(([is, acct]) => is.map((i) => `arn:aws:ec2:${args.region}:${acct}:instance/${i}`));
+        const wakeStatements = pulumi.all([instances, account, w.clusterName, w.serviceName, pulumi.output(args.databaseIdentifier), w.scalableTargetArn]).apply(([is, acct, cluster, service, db, target]) => [
+            ...(is.length ? [{ Sid: "StartTheInstances", Effect: "Allow", Action: ["ec2:StartInstances"], Resource: is }] : []),
+            ...(db !== undefined ? [{ Sid: "StartTheDatabase", Effect: "Allow", Action: ["rds:StartDBInstance", "rds:DescribeDBInstances"], Resource: `arn:aws:rds:${args.region}:${acct}:db:${db}` }] : []),
+            { Sid: "RestoreTheServiceRange", Effect: "Allow", Action: ["application-autoscaling:RegisterScalableTarget"], Resource: target },
+            { Sid: "WaitForTheService", Effect: "Allow", Action: ["ecs:DescribeServices"], Resource: `arn:aws:ecs:${args.region}:${acct}:service/${cluster}/${service}` },
+        ]);
+        const wakePolicy = new aws.iam.Policy(
+            `${name}-wake`,
+            { name: physicalName(p, "wake", NAME_LIMITS.iamRole), description: `Wake ${p} outside its office hours (the officeHours.wakeCommand stack output)`, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: wakeStatements }) },
+            parent,
+        );
+        w.roleNames.forEach((roleName, i) => new aws.iam.RolePolicyAttachment(`${name}-wake-${i}`, { role: roleName, policyArn: wakePolicy.arn }, parent));
+        this.wakeCommand = pulumi
+            .all([pulumi.all(args.instanceIds ?? []), pulumi.output(args.databaseIdentifier), w.clusterName, w.serviceName])
+            .apply(([instanceIds, db, cluster, service]) => wakeCommand({ region: args.region, instanceIds, ...(db !== undefined ? { databaseIdentifier: db } : {}), cluster, service, minTasks: args.service.minTasks, maxTasks: args.service.maxTasks }));
+        this.wakePolicyArn = wakePolicy.arn;
+
         this.scheduleNames = pulumi.all(scheduleNames);
         this.weeklyHours = weeklyOfficeHours(h);
-        this.registerOutputs({ scheduleNames: this.scheduleNames, weeklyHours: this.weeklyHours });
+        this.registerOutputs({ scheduleNames: this.scheduleNames, weeklyHours: this.weeklyHours, wakeCommand: this.wakeCommand, wakePolicyArn: this.wakePolicyArn });
     }
 }

@@ -16,7 +16,7 @@ import { PipelineEvents } from "../components/monitoring/pipeline-events";
 import { OfficeHours } from "../components/office-hours";
 import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
-import { StandaloneNetwork } from "../components/standalone-network";
+import { EgressMode, StandaloneNetwork } from "../components/standalone-network";
 import { buildCompute, ComputeSection } from "./compute";
 import { PlatformConfig } from "./config";
 import { metaflowConfig } from "./metaflow-config";
@@ -35,6 +35,9 @@ export interface NetworkContext {
     alarmTopicArn?: string;
     /** The Session Manager access instance, when the stack has one. */
     accessInstanceId?: pulumi.Output<string>;
+    /** How a standalone network reaches the internet, and its NAT instance (stopped with office hours). */
+    egress?: EgressMode;
+    natInstanceId?: pulumi.Output<string>;
 }
 
 /** What every section of the platform can build on. */
@@ -63,7 +66,7 @@ export function buildNetwork(config: PlatformConfig, references: References, key
     }
     const network = new StandaloneNetwork(
         `${config.namePrefix}-network`,
-        { cidrBlock: config.network.vpcCidr, region: config.region, kmsKeyArn: key.keyArn, logRetentionDays: config.logRetentionDays },
+        { namePrefix: config.namePrefix, cidrBlock: config.network.vpcCidr, egress: config.network.egress, region: config.region, kmsKeyArn: key.keyArn, logRetentionDays: config.logRetentionDays },
         opts,
     );
     const access = config.accessInstance
@@ -81,6 +84,8 @@ export function buildNetwork(config: PlatformConfig, references: References, key
         userAccessSecurityGroupIds: access ? [access.securityGroupId] : [],
         userAccessCidrs: [],
         ...(access ? { accessInstanceId: access.instanceId } : {}),
+        egress: network.egress,
+        ...(network.natInstanceId ? { natInstanceId: network.natInstanceId } : {}),
     };
 }
 
@@ -221,7 +226,8 @@ const OFF_HOURS_MUTED_ALARMS = ["service-unhealthy-hosts", "service-no-healthy-h
  * Office hours (dev by default): the metadata service scales to zero and its dedicated database stops outside them;
  * the alarms that would fire meanwhile are paused.
  */
-export function buildOfficeHours(ctx: PlatformContext, metadata: MetaflowService, monitoring: Monitoring | undefined): OfficeHours | undefined {
+/** Office hours; `deployRoleNames`: CI deploy roles, which may wake the stack like engineers. */
+export function buildOfficeHours(ctx: PlatformContext, metadata: MetaflowService, monitoring: Monitoring | undefined, deployRoleNames: pulumi.Input<string>[]): OfficeHours | undefined {
     const { config } = ctx;
     if (config.officeHours === false) return undefined;
     const s = config.service;
@@ -233,6 +239,10 @@ export function buildOfficeHours(ctx: PlatformContext, metadata: MetaflowService
             hours: config.officeHours,
             service: { scalableResourceId: metadata.scalableResourceId, minTasks: s.minTasks, maxTasks: s.maxTasks },
             databaseIdentifier: metadata.databaseIdentifier,
+            // The NAT instance and the access instance serve only while the service does; the NAT instance starts
+            // with the database, before the first task pulls its image through it.
+            instanceIds: [ctx.network.natInstanceId, ctx.network.accessInstanceId].filter((id): id is pulumi.Output<string> => id !== undefined),
+            wake: { clusterName: metadata.clusterName, serviceName: metadata.serviceName, scalableTargetArn: metadata.scalableTargetArn, roleNames: [...config.engineerRoleNames, ...deployRoleNames] },
             alarmNames: monitoring?.alarmNames.apply((names) => Object.entries(names).filter(([role]) => OFF_HOURS_MUTED_ALARMS.includes(role)).map(([, n]) => n)),
         },
         ctx.opts,
@@ -361,7 +371,22 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
     const dashboard = config.monitoring.enabled ? buildDashboard(ctx, metadata, compute) : undefined;
     const pipelineEvents = monitoring ? buildPipelineEvents(ctx, compute, monitoring) : undefined;
-    const officeHours = buildOfficeHours(ctx, metadata, monitoring);
+    const deploy = config.flowDeploy
+        ? new FlowDeployRole(
+              `${p}-flow-deploy`,
+              {
+                  ...config.flowDeploy,
+                  namePrefix: p,
+                  region: config.region,
+                  bucketArn: bucket.bucketArn,
+                  kmsKeyArn: key.keyArn,
+                  stateMachinePrefix: config.sfn.stateMachinePrefix,
+                  passRoleArns: metaflowRoles,
+              },
+              opts,
+          )
+        : undefined;
+    const officeHours = buildOfficeHours(ctx, metadata, monitoring, deploy ? [deploy.roleName] : []);
 
     const profile = metaflowConfig({
         DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
@@ -380,26 +405,11 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     });
     const parameters = buildParameters(ctx, compute, profile);
 
-    const deploy = config.flowDeploy
-        ? new FlowDeployRole(
-              `${p}-flow-deploy`,
-              {
-                  ...config.flowDeploy,
-                  namePrefix: p,
-                  region: config.region,
-                  bucketArn: bucket.bucketArn,
-                  kmsKeyArn: key.keyArn,
-                  stateMachinePrefix: config.sfn.stateMachinePrefix,
-                  passRoleArns: metaflowRoles,
-              },
-              opts,
-          )
-        : undefined;
 
     return {
         environment: config.environment,
         region: config.region,
-        network: { source: ctx.network.source, vpcId: ctx.network.vpcId, vpcCidr: ctx.network.vpcCidr, privateSubnetIds: ctx.network.privateSubnetIds, ...(ctx.network.accessInstanceId ? { accessInstanceId: ctx.network.accessInstanceId } : {}) },
+        network: { source: ctx.network.source, vpcId: ctx.network.vpcId, vpcCidr: ctx.network.vpcCidr, privateSubnetIds: ctx.network.privateSubnetIds, ...(ctx.network.accessInstanceId ? { accessInstanceId: ctx.network.accessInstanceId } : {}), ...(ctx.network.egress ? { egress: ctx.network.egress } : {}), ...(ctx.network.natInstanceId ? { natInstanceId: ctx.network.natInstanceId } : {}) },
         kmsKeyArn: key.keyArn,
         artifactBucket: bucket.bucketName,
         artifactBucketArn: bucket.bucketArn,
@@ -413,7 +423,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metadataLogGroup: metadata.logGroupName,
         ...compute.outputs,
         engineerPolicyArn: engineers.policyArn,
-        ...(officeHours ? { officeHours: { ...config.officeHours, weeklyHours: officeHours.weeklyHours, schedules: officeHours.scheduleNames } } : {}),
+        ...(officeHours ? { officeHours: { ...config.officeHours, weeklyHours: officeHours.weeklyHours, schedules: officeHours.scheduleNames, wakeCommand: officeHours.wakeCommand, wakePolicyArn: officeHours.wakePolicyArn } } : {}),
         ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),

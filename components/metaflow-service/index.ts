@@ -187,6 +187,8 @@ export class MetaflowService extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
     /** `service/<cluster>/<service>`: the Application Auto Scaling target of the service (office hours schedule it). */
     public readonly scalableResourceId: pulumi.Output<string>;
+    /** ARN of that scalable target (waking the stack early registers it again). */
+    public readonly scalableTargetArn: pulumi.Output<string>;
     public readonly executionRoleArn: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
@@ -443,6 +445,7 @@ export class MetaflowService extends pulumi.ComponentResource {
         this.clusterName = cluster.name;
         this.serviceName = service.name;
         this.scalableResourceId = scaling.resourceId;
+        this.scalableTargetArn = scaling.arn;
         this.executionRoleArn = executionRole.arn;
         this.taskRoleArn = taskRole.arn;
         this.logGroupName = logGroup.name;

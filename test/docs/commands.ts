@@ -60,7 +60,7 @@ export function docCommands(): DocCommand[] {
                     assignments.push(line);
                     continue;
                 }
-                for (const part of line.split(/\s+&&\s+/)) out.push({ doc, line: part.trim(), assignments: [...assignments] });
+                for (const part of line.split(/\s+(?:&&|;)\s+/)) out.push({ doc, line: part.trim(), assignments: [...assignments] });
             }
         }
     }

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 
 import { docCommands, offlineCommands } from "../docs/commands";
+import { runStack } from "../harness";
 import { atExit, hasPythonModules, ROOT, unavailable } from "./support/env";
 
 const PYTHON = process.env.PYTHON ?? "python3";
@@ -54,6 +55,18 @@ describe("commands in the README and docs/, run", function () {
         if (!hasPythonModules(PYTHON, ["botocore"])) unavailable(this, "Python with botocore");
         const lines = docCommands().filter((c) => /^(until )?aws [a-z0-9-]+ [a-z0-9-]+/.test(c.line)).map((c) => c.line.replace(/^until /, "").replace(/\s*2>\/dev\/null.*$/, ""));
         expect(lines.length).to.be.greaterThan(5);
+        const out = execFileSync(PYTHON, [path.join(__dirname, "support", "aws_cli_options.py")], { input: JSON.stringify(lines) }).toString();
+        expect(JSON.parse(out)).to.deep.equal([]);
+    });
+
+    it("the wake command each stack outputs runs real AWS CLI commands, waiters and options", async function () {
+        if (!hasPythonModules(PYTHON, ["botocore"])) unavailable(this, "Python with botocore");
+        const lines: string[] = [];
+        for (const stack of ["dev", "staging"]) {
+            const command = ((await runStack(stack)).outputs.officeHours as any).wakeCommand as string;
+            lines.push(...command.split(/\s+(?:&&|;)\s+/));
+        }
+        expect(lines.filter((l) => l.startsWith("aws rds wait db-instance-available"))).to.have.length(2);
         const out = execFileSync(PYTHON, [path.join(__dirname, "support", "aws_cli_options.py")], { input: JSON.stringify(lines) }).toString();
         expect(JSON.parse(out)).to.deep.equal([]);
     });

@@ -7,6 +7,7 @@ import { EC2, perVcpuHour, RDS } from "../../policies/cost/prices";
 import { defaultSettings } from "../../policies/lib/settings";
 import { T } from "../../policies/lib/types";
 import { fromPlan } from "../../policies/lib/view";
+import { runStack } from "../harness";
 import { res } from "./fixtures";
 
 const dev = defaultSettings("dev");
@@ -85,5 +86,39 @@ describe("cost estimator", () => {
 
     it("rounds to two significant digits", () => {
         expect([0.1, 2.25, 32.85, 384.2, 1234, 0].map(roundEstimate)).to.deep.equal([0.1, 2.3, 33, 380, 1200, 0]);
+    });
+});
+
+describe("the idle month of each stack (operations goals: dev under $55 alone and $40 on a foundation, staging under $45)", () => {
+    const idle = async (stack: string, set: Record<string, unknown> = {}) => {
+        const run = await runStack(stack, { set });
+        return { run, cost: estimateCost(fromPlan(run.resources, run.outputs, stack), defaultSettings(stack as "dev")) };
+    };
+
+    it("dev without a foundation idles under $55 with its NAT instance, and the NAT gateway option costs its $36 more", async () => {
+        const own = await idle("dev");
+        expect(own.cost.exact.idleMonthlyUsd).to.be.below(55);
+        const gateway = await idle("dev", { egress: "nat-gateway" });
+        expect(gateway.cost.exact.idleMonthlyUsd - own.cost.exact.idleMonthlyUsd).to.be.within(30, 36);
+    });
+
+    it("dev on a foundation idles under $40, staging under $45, both asleep outside office hours", async () => {
+        const dev = await idle("dev", { foundationStack: "acme/a01-foundation/staging" });
+        expect(dev.cost.exact.idleMonthlyUsd).to.be.below(40);
+        const staging = await idle("staging");
+        expect(staging.cost.exact.idleMonthlyUsd).to.be.below(45);
+        for (const { run, cost } of [dev, staging]) {
+            const service = cost.items.find((i) => i.resource.endsWith("-metadata-service"))!;
+            expect(service.basis).to.contain("60/168 (office hours)");
+            expect(run.ofType("aws:ec2/instance:Instance")).to.have.length(0);
+        }
+    });
+
+    it("prod keeps its availability: two tasks around the clock, a Multi-AZ database, nothing scheduled to stop", async () => {
+        const { run, cost } = await idle("prod");
+        expect(run.ofType("aws:scheduler/schedule:Schedule")).to.have.length(0);
+        const service = cost.items.find((i) => i.resource.endsWith("-metadata-service"))!;
+        expect(service.basis).to.match(/^2 task\(s\) .* x 730 h$/);
+        expect(cost.items.find((i) => i.resource.endsWith("-metadata-db"))!.basis).to.contain("Multi-AZ").and.contain("x 730 h +");
     });
 });

@@ -39,6 +39,15 @@ describe("templates/ci/flows.yml", () => {
         for (const job of ["deploy-staging", "deploy-prod"]) expect(wf.jobs[job].permissions, job).to.deep.equal({ contents: "read", "id-token": "write" });
     });
 
+    it("wakes staging (asleep outside its office hours) before step-functions create, which needs the metadata service", () => {
+        const names = wf.jobs["deploy-staging"].steps.map((s: any) => s.name ?? s.uses ?? s.run);
+        expect(names.indexOf("Wake staging")).to.be.within(0, names.indexOf("step-functions create") - 1);
+        const wake = wf.jobs["deploy-staging"].steps.find((s: any) => s.name === "Wake staging");
+        // The command comes through the environment, never pasted into the script (no expression injection).
+        expect(wake.run).to.equal('bash -c "$WAKE"');
+        expect(wake.env.WAKE).to.equal("${{ vars.STAGING_WAKE_COMMAND }}");
+    });
+
     it("deploys every template with the stack's profile from the parameter the platform writes, through its deploy role", async () => {
         const flows = String(wf.env.FLOWS).split(/\s+/);
         for (const f of flows) expect(fs.existsSync(path.join(TEMPLATES, f)), f).to.equal(true);

@@ -1,7 +1,7 @@
 import { OfficeHoursSettings, officeHoursProblems } from "../../../components/office-hours-rules";
 import { ConfigProblem, KeySpecs, show } from "../spec";
 
-/** Dev's office hours: the service and database run 07:00-19:00 UTC on weekdays (60 of 168 hours a week). */
+/** Dev's and staging's office hours: the service and database run 07:00-19:00 UTC on weekdays (60 of 168 hours a week). */
 export const DEV_OFFICE_HOURS: OfficeHoursSettings = { start: "07:00", end: "19:00", timezone: "UTC", days: "MON-FRI" };
 
 function parseOfficeHours(value: unknown, key: string, problems: ConfigProblem[]): OfficeHoursSettings | false | undefined {
@@ -31,7 +31,7 @@ export const serviceKeys = {
     serviceMaxTasks: { type: "integer", min: 1, max: 50, default: { dev: 2, staging: 3, prod: 6 }, description: "Most metadata service tasks CPU autoscaling may start." },
     officeHours: {
         type: "object",
-        default: { dev: DEV_OFFICE_HOURS, staging: false, prod: false },
+        default: { dev: DEV_OFFICE_HOURS, staging: DEV_OFFICE_HOURS, prod: false },
         shape: "false, or {start, end, timezone, days} (each optional over dev's)",
         description: "Outside these hours the metadata service scales to zero tasks and its dedicated database stops (EventBridge Scheduler and scheduled scaling, no code); false keeps them running. Not in prod.",
         parse: parseOfficeHours,
