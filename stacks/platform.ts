@@ -13,6 +13,7 @@ import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
 import { PlatformDashboard } from "../components/monitoring/dashboard";
 import { PipelineEvents } from "../components/monitoring/pipeline-events";
+import { pipelineNamespace } from "../components/monitoring/pipeline-events-rules";
 import { OfficeHours } from "../components/office-hours";
 import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
@@ -188,6 +189,8 @@ export function buildDashboard(ctx: PlatformContext, metadata: MetaflowService, 
             },
             database: metadata.databaseIdentifier ? { identifier: metadata.databaseIdentifier, allocatedStorageGb: config.service.database.storageGb } : undefined,
             monthlyBudgetUsd: config.monthlyBudgetUsd,
+            // The pipeline event log exists whenever monitoring does (buildPipelineEvents).
+            pipelineNamespace: pipelineNamespace(config.namePrefix),
         },
         ctx.opts,
     );
