@@ -119,7 +119,13 @@ export class PlatformKey extends pulumi.ComponentResource {
     }
 }
 
-/** The services that publish alarms and notifications to the platform's alarm topic (costalerts: Cost Anomaly Detection). */
+/**
+ * The services that publish alarms and notifications to the platform's alarm topic (costalerts: Cost Anomaly
+ * Detection). Each is admitted with `aws:SourceAccount` = this account. For Cost Anomaly Detection AWS documents that
+ * condition on the topic policy ("publish to the Amazon SNS topic only on behalf of a certain account": the
+ * subscription's account ID as `aws:SourceAccount`, https://docs.aws.amazon.com/cost-management/latest/userguide/ad-SNS.html);
+ * that page shows no `aws:SourceArn` example, so none is required of it. The key policy applies the same condition.
+ */
 export const ALARM_PUBLISHERS = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com", "costalerts.amazonaws.com"] as const;
 
 export function validatePlatformKeyArgs(args: PlatformKeyArgs): string[] {

@@ -33,6 +33,7 @@ const MAIN_RESOURCES: Record<string, string> = {
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": "metric filter",
     "aws:cloudwatch/contributorInsightRule:ContributorInsightRule": "Contributor Insights rule",
     "aws:cloudwatch/queryDefinition:QueryDefinition": "saved query",
+    "aws:cloudwatch/logTransformer:LogTransformer": "log transformer",
     "aws:budgets/budget:Budget": "budget",
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": "anomaly monitor",
     "aws:scheduler/schedule:Schedule": "schedule",

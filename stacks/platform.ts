@@ -13,6 +13,7 @@ import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
 import { PlatformDashboard } from "../components/monitoring/dashboard";
 import { PipelineEvents } from "../components/monitoring/pipeline-events";
+import { pipelineNamespace } from "../components/monitoring/pipeline-events-rules";
 import { OfficeHours } from "../components/office-hours";
 import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
@@ -193,6 +194,8 @@ export function buildDashboard(ctx: PlatformContext, metadata: MetaflowService, 
             },
             database: metadata.databaseIdentifier ? { identifier: metadata.databaseIdentifier, allocatedStorageGb: config.service.database.storageGb } : undefined,
             monthlyBudgetUsd: config.monthlyBudgetUsd,
+            // The pipeline event log exists whenever monitoring does (buildPipelineEvents).
+            pipelineNamespace: pipelineNamespace(config.namePrefix),
         },
         ctx.opts,
     );
@@ -424,7 +427,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         ...compute.outputs,
         engineerPolicyArn: engineers.policyArn,
         ...(officeHours ? { officeHours: { ...config.officeHours, weeklyHours: officeHours.weeklyHours, schedules: officeHours.scheduleNames, wakeCommand: officeHours.wakeCommand, wakePolicyArn: officeHours.wakePolicyArn } } : {}),
-        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
+        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineJobLog: pipelineEvents?.jobLogGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
         parameters: { profile: parameters.profileParameterName, settings: parameters.settingsPath, params: parameters.paramsPath },

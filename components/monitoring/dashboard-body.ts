@@ -37,6 +37,8 @@ export interface DashboardSpec {
     database?: { identifier: string; freeStorageThresholdBytes: number };
     /** The stack's monthly budget, USD: a line on the spend widget. */
     monthlyBudgetUsd?: number;
+    /** Namespace of the pipeline event log's metrics (`Metaflow/Pipelines/<namePrefix>`), when the stack has the log. */
+    pipelineNamespace?: string;
 }
 
 type MetricRow = Array<string | Record<string, unknown>>;
@@ -82,6 +84,18 @@ export function dashboardWidgets(spec: DashboardSpec): Widget[] {
             metrics: spec.queues.map((queue, i) => search(`b${i}`, queue.id, `{AWS/Batch,JobQueueName} JobQueueName=${q(queue.name)}`, "Sum", 300)),
             stacked: true,
         },
+        ...(spec.pipelineNamespace
+            ? [
+                  {
+                      title: "Batch jobs per engineer and day: started (RUNNING), SUCCEEDED, FAILED (SFN: deployed flows; from the job name)",
+                      metrics: [search("e0", "jobs", `{${spec.pipelineNamespace},Engineer,Status} MetricName="JobsByEngineer"`, "Sum", 86400)],
+                  },
+                  {
+                      title: "Batch jobs per flow and day: started (RUNNING), SUCCEEDED, FAILED (local runs and deployed flows)",
+                      metrics: [search("g0", "jobs", `{${spec.pipelineNamespace},Flow,Status} MetricName="JobsByFlow"`, "Sum", 86400)],
+                  },
+              ]
+            : []),
         {
             title: "Running EC2 vCPUs, on-demand and spot by instance class (account-wide: Batch instances of every stack)",
             metrics: [search("u0", "vCPUs", `{AWS/Usage,Class,Resource,Service,Type} Service="EC2" Resource="vCPU" Type="Resource"`, "Maximum", 300)],

@@ -37,6 +37,8 @@ export interface PlatformDashboardArgs {
     database?: { identifier: pulumi.Input<string>; allocatedStorageGb: number };
     /** The stack's monthly budget, USD. */
     monthlyBudgetUsd?: number;
+    /** Namespace of the pipeline event log's metrics: adds the per-engineer and per-flow job graphs. */
+    pipelineNamespace?: string;
 }
 
 export function validatePlatformDashboardArgs(args: PlatformDashboardArgs): string[] {
@@ -74,6 +76,7 @@ export class PlatformDashboard extends pulumi.ComponentResource {
                     service: { loadBalancer, targetGroup, cluster, service },
                     database: args.database && identifier ? { identifier, freeStorageThresholdBytes: freeStorageThresholdBytes(args.database.allocatedStorageGb) } : undefined,
                     monthlyBudgetUsd: args.monthlyBudgetUsd,
+                    pipelineNamespace: args.pipelineNamespace,
                 }),
             );
         const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: physicalName(args.namePrefix, "platform", 255), dashboardBody: body }, { parent: this });

@@ -187,6 +187,7 @@ export class Monitoring extends pulumi.ComponentResource {
                                 Resource: ownTopic.arn,
                             },
                             {
+                                // aws:SourceAccount for Cost Anomaly Detection: https://docs.aws.amazon.com/cost-management/latest/userguide/ad-SNS.html
                                 Sid: "AlarmsAndBudgetsOfThisAccount",
                                 Effect: "Allow",
                                 Principal: { Service: ALARM_PUBLISHERS.filter((s) => s !== "events.amazonaws.com") },

@@ -10,9 +10,25 @@
  * `metaflow.user` (the engineer for `run --with batch`, batch_cli.py:295; `SFN` for deployed flows,
  * step_functions.py:565-572) and `metaflow.owner` (the engineer who deployed the flow, on deployed flows only).
  *
- * Tag keys contain periods, which metric filter and Contributor Insights selectors would read as nested objects, and
- * Batch events hold more fields than Logs Insights extracts from one event: per-engineer figures therefore come from
- * the saved queries, which parse the raw event text for the tags, not from metric filters.
+ * Per-engineer and per-flow metrics. Metaflow's tag keys contain periods, and nothing AWS documents addresses such a key:
+ * metric filter and Contributor Insights selectors are plain `$.a.b` paths (a period separates keys), and EventBridge's
+ * InputPathsMap "must use JSON dot notation, not bracket notation"
+ * (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_InputTransformer.html; supported syntax:
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html). What AWS does document is a
+ * CloudWatch Logs log transformer (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html):
+ * at ingestion, `parseJSON` keeps the event and `grok` splits a field with predefined patterns into new keys
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation-Configurable.html), and a
+ * metric filter with `applyOnTransformedLogs` reads the transformed event
+ * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_MetricFilter.html). The field split is the
+ * Batch job name, which Metaflow 2.19.38 always sets to `<user>-<flow>-<run_id>-<step>-<task_id>-<attempt>`
+ * (plugins/aws/batch/batch.py:179-187; deployed flows: user `SFN` and empty run, task and attempt,
+ * step_functions.py:565-586), so the engineer, flow and step need neither the tags nor METAFLOW_BATCH_EMIT_TAGS.
+ * The Batch events go to a log group of their own, so that the transformer never meets the Step Functions events.
+ *
+ * Not possible as metrics: durations (a metric filter's value is a number or one field, and no processor computes
+ * `stoppedAt - startedAt`), and a Contributor Insights rule over the transformed fields (PutInsightRule documents
+ * ApplyOnTransformedLogs, but @pulumi/aws 7.48.0's ContributorInsightRule has no such argument): those remain Logs
+ * Insights queries, and the dashboard graphs the per-engineer metric instead.
  */
 
 /** Step Functions execution statuses that end a run. */
@@ -28,29 +44,85 @@ export function pipelineEventPatterns(stateMachineArnPrefix: string, jobQueueArn
     };
 }
 
+/** The log groups of the pipeline event log: Step Functions executions, and Batch jobs (with the transformer). */
+export type PipelineLog = "executions" | "jobs";
+
 export interface MetricFilterSpec {
     role: string;
     description: string;
+    /** The log group it reads. */
+    log: PipelineLog;
     pattern: string;
     metricName: string;
     dimensions: Record<string, string>;
+    /** Reads the transformed event (the `mf.*` keys of {@link JOB_RECORD_TRANSFORMER}) rather than the original. */
+    applyOnTransformedLogs: boolean;
 }
 
-/** Metric filters, in the namespace `Metaflow/Pipelines/<namePrefix>`: each distinct dimension set is one metric. */
+/**
+ * The grok pattern that splits Metaflow's Batch job name `<user>-<flow>-<run_id>-<step>-<task_id>-<attempt>` into
+ * `mf.*` keys (a dotted field name is a JSON path: `mf.user` becomes `{"mf": {"user": ...}}`). Flow and step names
+ * are Python identifiers (WORD: letters, digits, underscores); run, task and attempt are digits locally and empty
+ * for deployed flows (DATA, zero or more characters); the user is everything before the last five hyphens
+ * (GREEDYDATA), so a user name that contains hyphens stays whole. A grok pattern may use DATA and GREEDYDATA five
+ * times together, WORD twenty (CloudWatch Logs, "Supported grok patterns"); this one uses four and two.
+ */
+export const JOB_NAME_GROK = "%{GREEDYDATA:mf.user}-%{WORD:mf.flow}-%{DATA:mf.run}-%{WORD:mf.step}-%{DATA:mf.task}-%{DATA:mf.attempt}";
+
+/**
+ * The job log's transformer: `parseJSON` of the whole event first (required of a first parseJSON; it keeps the event's
+ * keys and leaves `@message` unchanged), then `grok` on `detail.jobName` (one grok per transformer). Limits that
+ * matter (CloudWatch Logs, "Create and manage log transformers"): at most 200 fields extracted per event, events under
+ * 512 KB; an event that fails carries `@transformationError` and is missing from the transformed metrics (the
+ * `untransformed-job-events` query counts them).
+ */
+export const JOB_RECORD_TRANSFORMER = [{ parseJSON: { source: "@message" } }, { grok: { source: "detail.jobName", match: JOB_NAME_GROK } }] as const;
+
+/** Batch job states that count for engineers and flows: started, and ended so. */
+export const JOB_OUTCOME_STATES = ["RUNNING", "SUCCEEDED", "FAILED"] as const;
+const JOB_OUTCOME_PATTERN = `{ ${JOB_OUTCOME_STATES.map((s) => `$.detail.status = "${s}"`).join(" || ")} }`;
+
+/**
+ * Metric filters, in the namespace `Metaflow/Pipelines/<namePrefix>`: each distinct dimension set is one custom
+ * metric (at most 3 dimensions per filter). `JobsByEngineer` and `JobsByFlow` have as many series as engineers (plus
+ * `SFN`, the deployed flows) or flows, times three states: with 20 engineers, 60 series.
+ */
 export const PIPELINE_METRIC_FILTERS: MetricFilterSpec[] = [
     {
         role: "runs",
         description: "Pipeline runs by flow (state machine) and status: RUNNING counts starts, the others ends",
+        log: "executions",
         pattern: '{ $.source = "aws.states" }',
         metricName: "Runs",
         dimensions: { StateMachine: "$.detail.stateMachineArn", Status: "$.detail.status" },
+        applyOnTransformedLogs: false,
     },
     {
         role: "jobs",
         description: "Batch jobs by queue and state they entered (RUNNABLE without STARTING is the backlog)",
+        log: "jobs",
         pattern: '{ $.source = "aws.batch" }',
         metricName: "Jobs",
         dimensions: { JobQueue: "$.detail.jobQueue", Status: "$.detail.status" },
+        applyOnTransformedLogs: false,
+    },
+    {
+        role: "jobs-by-engineer",
+        description: "Batch jobs started (RUNNING) and ended (SUCCEEDED, FAILED) per engineer (SFN: deployed flows), from the job name",
+        log: "jobs",
+        pattern: JOB_OUTCOME_PATTERN,
+        metricName: "JobsByEngineer",
+        dimensions: { Engineer: "$.mf.user", Status: "$.detail.status" },
+        applyOnTransformedLogs: true,
+    },
+    {
+        role: "jobs-by-flow",
+        description: "Batch jobs started (RUNNING) and ended (SUCCEEDED, FAILED) per flow, local runs and deployed alike, from the job name",
+        log: "jobs",
+        pattern: JOB_OUTCOME_PATTERN,
+        metricName: "JobsByFlow",
+        dimensions: { Flow: "$.mf.flow", Status: "$.detail.status" },
+        applyOnTransformedLogs: true,
     },
 ];
 
@@ -110,6 +182,13 @@ export const PIPELINE_QUERIES: Record<string, string> = {
         "stats count(*) as jobs by bin(1w), engineer, flow, status",
         "sort jobs desc",
     ].join("\n| "),
+    "job-duration-per-flow": [
+        `filter detail.status = "SUCCEEDED"`,
+        "fields mf.flow as flow, mf.step as step, (detail.stoppedAt - detail.startedAt) / 60000 as minutes",
+        "stats count(*) as jobs, avg(minutes) as avg_minutes, pct(minutes, 90) as p90_minutes, max(minutes) as max_minutes by flow, step",
+        "sort jobs desc",
+    ].join("\n| "),
+    "untransformed-job-events": ["filter ispresent(@transformationError)", "fields detail.jobName as job, @transformationError as error", "stats count(*) as events by bin(1d), error"].join("\n| "),
     "failing-steps": [
         `filter source = "aws.batch" and detail.status = "FAILED"`,
         tag("flow_name", "flow"),
@@ -120,3 +199,11 @@ export const PIPELINE_QUERIES: Record<string, string> = {
         "limit 50",
     ].join("\n| "),
 };
+
+/** The log group each saved query reads: the runs from the executions, everything about jobs from the job log. */
+export const QUERY_LOGS: Record<string, PipelineLog> = Object.fromEntries(Object.keys(PIPELINE_QUERIES).map((q) => [q, q.startsWith("run") ? "executions" : "jobs"]));
+
+/** The two log groups of a stack's pipeline event log. */
+export function pipelineLogGroupNames(namePrefix: string): Record<PipelineLog, string> {
+    return { executions: `/aws/events/${namePrefix}-pipelines`, jobs: `/aws/events/${namePrefix}-pipeline-jobs` };
+}

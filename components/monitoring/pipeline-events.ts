@@ -1,9 +1,9 @@
 /**
  * Execution and productivity figures with no code to run: EventBridge rules copy this stack's Step Functions execution
- * status changes and Batch job state changes into one CloudWatch Logs group, where metric filters count runs per
- * flow and jobs per queue, Contributor Insights ranks the most active and the most failing flows, and saved Logs
- * Insights queries give weekly adoption figures per flow and per engineer (from the tags Metaflow puts on its Batch
- * jobs with METAFLOW_BATCH_EMIT_TAGS, which the profile turns on). docs/operations.md explains each figure.
+ * status changes and Batch job state changes into two CloudWatch Logs groups, where metric filters count runs per
+ * flow, jobs per queue, and jobs per engineer and per flow (a log transformer splits Metaflow's job name, see
+ * pipeline-events-rules.ts), Contributor Insights ranks the most active and the most failing flows, and saved Logs
+ * Insights queries give weekly adoption figures and durations. docs/operations.md explains each figure.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,11 +11,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { eventDeadLetter } from "../event-dead-letter";
 import { regionalArns } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
-import { contributorRules, PIPELINE_METRIC_FILTERS, PIPELINE_QUERIES, pipelineEventPatterns, pipelineNamespace } from "./pipeline-events-rules";
+import { contributorRules, JOB_RECORD_TRANSFORMER, PIPELINE_METRIC_FILTERS, PIPELINE_QUERIES, pipelineEventPatterns, pipelineLogGroupNames, pipelineNamespace, QUERY_LOGS } from "./pipeline-events-rules";
 
 /** Arguments of {@link PipelineEvents}. */
 export interface PipelineEventsArgs {
-    /** Short prefix of physical names: the log group is `/aws/events/<namePrefix>-pipelines`. */
+    /** Short prefix of physical names: the log groups are `/aws/events/<namePrefix>-pipelines` and `-pipeline-jobs`. */
     namePrefix: string;
     region: string;
     /** Encrypts the log group (the platform key, whose policy admits CloudWatch Logs of this account). */
@@ -40,7 +40,10 @@ export function validatePipelineEventsArgs(args: PipelineEventsArgs): string[] {
 
 /** The event log of one stack and what is derived from it. */
 export class PipelineEvents extends pulumi.ComponentResource {
+    /** The Step Functions execution log. */
     public readonly logGroupName: pulumi.Output<string>;
+    /** The Batch job log (with the transformer). */
+    public readonly jobLogGroupName: pulumi.Output<string>;
     /** Namespace of the metric filters' metrics. */
     public readonly metricNamespace: string;
     /** Saved query names, as the console lists them. */
@@ -55,11 +58,25 @@ export class PipelineEvents extends pulumi.ComponentResource {
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
         const arn = regionalArns(args.region, account);
 
-        // EventBridge lists only /aws/events/ log groups as targets in its console; the name keeps that convention.
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-log`, { name: `/aws/events/${p}-pipelines`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent);
+        // EventBridge lists only /aws/events/ log groups as targets in its console; the names keep that convention.
+        // Executions and jobs have a log group each: the jobs' transformer (below) must not meet execution events.
+        const names = pipelineLogGroupNames(p);
+        const logs = {
+            executions: new aws.cloudwatch.LogGroup(`${name}-log`, { name: names.executions, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent),
+            jobs: new aws.cloudwatch.LogGroup(`${name}-job-log`, { name: names.jobs, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent),
+        };
+
+        // At ingestion, the job log keeps each event and adds `mf.user`, `mf.flow`, `mf.step` split from the job name
+        // (pipeline-events-rules.ts). Transformers need the Standard log class, the default.
+        const transformer = new aws.cloudwatch.LogTransformer(
+            `${name}-job-record`,
+            { logGroupArn: logs.jobs.arn, transformerConfigs: JOB_RECORD_TRANSFORMER.map((proc) => ("parseJSON" in proc ? { parseJsons: [{ ...proc.parseJSON }] } : { grok: { ...proc.grok } })) },
+            parent,
+        );
 
         // EventBridge writes to CloudWatch Logs under a resource policy of the log group's account, not a role
-        // (EventBridge user guide, "Using resource-based policies": CloudWatch Logs permissions).
+        // (EventBridge user guide, "Using resource-based policies": CloudWatch Logs permissions). One policy for both
+        // groups: an account has few resource policies per region.
         new aws.cloudwatch.LogResourcePolicy(
             `${name}-delivery`,
             {
@@ -72,7 +89,7 @@ export class PipelineEvents extends pulumi.ComponentResource {
                             Effect: "Allow",
                             Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
                             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                            Resource: pulumi.interpolate`${logGroup.arn}:*`,
+                            Resource: [pulumi.interpolate`${logs.executions.arn}:*`, pulumi.interpolate`${logs.jobs.arn}:*`],
                         },
                     ],
                 }),
@@ -90,7 +107,7 @@ export class PipelineEvents extends pulumi.ComponentResource {
             const ruleRole = `events-${role}`;
             const rule = new aws.cloudwatch.EventRule(`${name}-${role}`, { name: physicalName(p, ruleRole, NAME_LIMITS.eventRule), description: r.description, eventPattern: pattern }, parent);
             const dead = eventDeadLetter(`${name}-${role}`, { namePrefix: p, role: ruleRole, ruleArn: rule.arn, ruleName: rule.name, alarmTopicArn: args.alarmTopicArn, account }, parent);
-            new aws.cloudwatch.EventTarget(`${name}-${role}`, { rule: rule.name, arn: logGroup.arn, deadLetterConfig: dead.deadLetterConfig }, parent);
+            new aws.cloudwatch.EventTarget(`${name}-${role}`, { rule: rule.name, arn: logs[role].arn, deadLetterConfig: dead.deadLetterConfig }, parent);
         }
 
         const namespace = pipelineNamespace(p);
@@ -99,28 +116,32 @@ export class PipelineEvents extends pulumi.ComponentResource {
                 `${name}-${f.role}`,
                 {
                     name: physicalName(p, `pipeline-${f.role}`, 512),
-                    logGroupName: logGroup.name,
+                    logGroupName: logs[f.log].name,
                     pattern: f.pattern,
+                    applyOnTransformedLogs: f.applyOnTransformedLogs,
                     metricTransformation: { namespace, name: f.metricName, value: "1", unit: "Count", dimensions: f.dimensions },
                 },
-                parent,
+                // A filter on transformed events is created once the transformer exists (the API accepts the flag
+                // only for a log group with an active transformer).
+                f.applyOnTransformedLogs ? { parent: this, dependsOn: [transformer] } : parent,
             );
         }
 
-        for (const c of contributorRules(`/aws/events/${p}-pipelines`)) {
-            new aws.cloudwatch.ContributorInsightRule(`${name}-${c.role}`, { ruleName: physicalName(p, c.role, 128), ruleState: "ENABLED", ruleDefinition: JSON.stringify(c.definition) }, { parent: this, dependsOn: [logGroup] });
+        for (const c of contributorRules(names.executions)) {
+            new aws.cloudwatch.ContributorInsightRule(`${name}-${c.role}`, { ruleName: physicalName(p, c.role, 128), ruleState: "ENABLED", ruleDefinition: JSON.stringify(c.definition) }, { parent: this, dependsOn: [logs.executions] });
         }
 
         const queryNames: string[] = [];
         for (const [query, text] of Object.entries(PIPELINE_QUERIES)) {
             const queryName = `${p}/${query}`;
             queryNames.push(queryName);
-            new aws.cloudwatch.QueryDefinition(`${name}-${query}`, { name: queryName, logGroupNames: [logGroup.name], queryString: text }, parent);
+            new aws.cloudwatch.QueryDefinition(`${name}-${query}`, { name: queryName, logGroupNames: [logs[QUERY_LOGS[query]].name], queryString: text }, parent);
         }
 
-        this.logGroupName = logGroup.name;
+        this.logGroupName = logs.executions.name;
+        this.jobLogGroupName = logs.jobs.name;
         this.metricNamespace = namespace;
         this.queryNames = queryNames;
-        this.registerOutputs({ logGroupName: this.logGroupName, metricNamespace: namespace, queryNames });
+        this.registerOutputs({ logGroupName: this.logGroupName, jobLogGroupName: this.jobLogGroupName, metricNamespace: namespace, queryNames });
     }
 }

@@ -144,6 +144,16 @@ export const DEPLOYER_GRANTS: Record<string, Grant[]> = {
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": [
         { actions: ["logs:PutMetricFilter", "logs:DeleteMetricFilter", "logs:DescribeMetricFilters"], arns: (r, _all, c) => [arn(c, "logs", `log-group:${physical(r, "logGroupName")}`)] },
     ],
+    // The job log's transformer (CloudWatch Logs PutTransformer/GetTransformer/DeleteTransformer: resource log-group).
+    "aws:cloudwatch/logTransformer:LogTransformer": [
+        {
+            actions: ["logs:PutTransformer", "logs:GetTransformer", "logs:DeleteTransformer"],
+            arns: (r, all, c) => {
+                const group = /:log-group:([^:*]+)/.exec(String(r.inputs.logGroupArn ?? ""))?.[1];
+                return group ? [arn(c, "logs", `log-group:${group}`)] : ofAll("aws:cloudwatch/logGroup:LogGroup", "logs", (n) => `log-group:${n}`)(r, all, c);
+            },
+        },
+    ],
     // Resource policies and saved queries have no resource-level permissions.
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": [{ actions: ["logs:PutResourcePolicy", "logs:DeleteResourcePolicy", "logs:DescribeResourcePolicies"], arns: () => ["*"] }],
     "aws:cloudwatch/queryDefinition:QueryDefinition": [{ actions: ["logs:PutQueryDefinition", "logs:DeleteQueryDefinition", "logs:DescribeQueryDefinitions"], arns: () => ["*"] }],

@@ -99,6 +99,14 @@ function checkStack(run: StackRun) {
     expect(batch).to.have.members(names.queues.map((q) => `SEARCH('{AWS/Batch,JobQueueName} JobQueueName="${q}"', 'Sum', 300)`));
     expect(names.queues.length).to.be.at.least(2);
 
+    // Jobs per engineer and per flow: the namespace and dimensions of the stack's planned metric filters.
+    for (const metric of ["JobsByEngineer", "JobsByFlow"]) {
+        const filter = run.ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter").find((f) => (f.inputs.metricTransformation as { name: string }).name === metric);
+        expect(filter, metric).to.not.equal(undefined);
+        const t = filter!.inputs.metricTransformation as { namespace: string; dimensions: Record<string, string> };
+        expect(searches, metric).to.include(`SEARCH('{${[t.namespace, ...Object.keys(t.dimensions)].join(",")}} MetricName="${metric}"', 'Sum', 86400)`);
+    }
+
     // Budget line at the stack's budget; free-storage line at the alarm's threshold.
     const annotations = body.widgets.flatMap((w) => ((w.properties.annotations as any)?.horizontal ?? []) as Array<{ value: number; label: string }>);
     expect(annotations.map((a) => a.value)).to.include(config.monthlyBudgetUsd);

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 
 import { PipelineEvents, validatePipelineEventsArgs } from "../../components/monitoring/pipeline-events";
-import { contributorRules, JOB_STATES, PIPELINE_METRIC_FILTERS, PIPELINE_QUERIES, pipelineNamespace, RUN_END_STATES } from "../../components/monitoring/pipeline-events-rules";
+import { contributorRules, JOB_NAME_GROK, JOB_OUTCOME_STATES, JOB_RECORD_TRANSFORMER, JOB_STATES, PIPELINE_METRIC_FILTERS, PIPELINE_QUERIES, pipelineLogGroupNames, pipelineNamespace, QUERY_LOGS, RUN_END_STATES } from "../../components/monitoring/pipeline-events-rules";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
 import { policyOf, runComponent, runStack, StackRun } from "../harness";
 
@@ -26,19 +26,97 @@ const SFN_EVENT = {
         stopDate: 1_700_000_600_000,
     },
 };
-/** A Batch job state change of a `run --with batch` job, tagged as Metaflow tags it with METAFLOW_BATCH_EMIT_TAGS. */
+/**
+ * A Batch job state change of a `run --with batch` job, in the shape of AWS's example "Job State Change" event
+ * (https://docs.aws.amazon.com/batch/latest/userguide/batch_job_events.html: `detail` is the DescribeJobs JobDetail,
+ * with `tags`), as Metaflow 2.19.38 submits it: job name `<user>-<flow>-<run_id>-<step>-<task_id>-<attempt>`
+ * (batch.py:179-187), the attributes as job parameters, the tags with METAFLOW_BATCH_EMIT_TAGS (batch.py:381-407).
+ */
 const BATCH_EVENT = {
     version: "0",
-    source: "aws.batch",
+    id: "c8f9c4b5-76e5-d76a-f980-7011e206042b",
     "detail-type": "Batch Job State Change",
+    source: "aws.batch",
+    account: MOCK_ACCOUNT,
+    time: "2026-11-03T10:36:40Z",
+    region: "us-east-1",
+    resources: [`arn:aws:batch:us-east-1:${MOCK_ACCOUNT}:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8`],
     detail: {
+        jobArn: `arn:aws:batch:us-east-1:${MOCK_ACCOUNT}:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8`,
         jobName: "alice-TrainFlow-12-train-3-0",
+        jobId: "4c7599ae-0a82-49aa-ba5a-4727fcce14a8",
         jobQueue: "arn:aws:batch:us-east-1:1:job-queue/mf-dev-cpu",
         status: "FAILED",
         statusReason: "Essential container in task exited",
-        tags: { app: "metaflow", "metaflow.flow_name": "TrainFlow", "metaflow.run_id": "12", "metaflow.step_name": "train", "metaflow.user": "alice", "metaflow.version": "2.19.38" },
+        attempts: [],
+        createdAt: 1_762_165_000_058,
+        startedAt: 1_762_165_100_058,
+        stoppedAt: 1_762_165_400_058,
+        retryStrategy: { attempts: 2, evaluateOnExit: [] },
+        dependsOn: [],
+        jobDefinition: `arn:aws:batch:us-east-1:${MOCK_ACCOUNT}:job-definition/metaflow_0123abcd:1`,
+        parameters: { "metaflow.flow_name": "TrainFlow", "metaflow.run_id": "12", "metaflow.step_name": "train", "metaflow.user": "alice" },
+        container: { image: "python:3.12", command: ["bash", "-c", "true"], environment: [{ name: "METAFLOW_USER", value: "alice" }], resourceRequirements: [{ value: "1", type: "VCPU" }], secrets: [] },
+        tags: { resourceArn: `arn:aws:batch:us-east-1:${MOCK_ACCOUNT}:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8`, app: "metaflow", "metaflow.flow_name": "TrainFlow", "metaflow.run_id": "12", "metaflow.step_name": "train", "metaflow.user": "alice", "metaflow.version": "2.19.38" },
+        propagateTags: false,
+        platformCapabilities: [],
     },
 };
+/** The same job with another name. */
+function named(jobName: string, status = "FAILED") {
+    return { ...BATCH_EVENT, detail: { ...BATCH_EVENT.detail, jobName, status } };
+}
+
+/**
+ * The documented grok patterns this project uses, as regular expressions (CloudWatch Logs, "Supported grok patterns":
+ * WORD one or more word characters; DATA any character but newline, zero or more, non-greedy; GREEDYDATA the same,
+ * greedy). A pattern matches the whole field: the documented `%{DATA:x} %{DATA:y}` on `abc def ghi` gives
+ * `y = "def ghi"`. Any other pattern name fails the test, so the evaluator cannot silently drift from the pattern.
+ */
+const GROK: Record<string, string> = { WORD: "\\w+", DATA: ".*?", GREEDYDATA: ".*" };
+function grok(match: string, value: string): Record<string, string> | undefined {
+    const names: string[] = [];
+    let regex = "";
+    let rest = match;
+    for (let m = /%\{(\w+)(?::([\w.]+))?\}/.exec(rest); m; m = /%\{(\w+)(?::([\w.]+))?\}/.exec(rest)) {
+        expect(GROK, `grok pattern ${m[1]}`).to.have.property(m[1]);
+        regex += rest.slice(0, m.index).replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + `(${GROK[m[1]]})`;
+        names.push(m[2] ?? "");
+        rest = rest.slice(m.index + m[0].length);
+    }
+    const found = new RegExp(`^${regex}${rest.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`).exec(value);
+    return found ? Object.fromEntries(names.map((n, i) => [n, found[i + 1]]).filter(([n]) => n)) : undefined;
+}
+/** Applies the job log's transformer to an event as CloudWatch Logs ingests it (the message is the event's JSON text). */
+function transformed(event: object): any {
+    let record: any = {};
+    const message = JSON.stringify(event);
+    for (const p of JOB_RECORD_TRANSFORMER) {
+        if ("parseJSON" in p) {
+            expect(p.parseJSON.source).to.equal("@message");
+            record = { ...record, ...JSON.parse(message) };
+        } else {
+            const fields = grok(p.grok.match, String(select(record, `$.${p.grok.source}`)));
+            // Dotted field names are JSON paths (grok Example 3).
+            for (const [path, v] of Object.entries(fields ?? {})) {
+                const keys = path.split(".");
+                keys.slice(0, -1).reduce((o, k) => (o[k] ??= {}), record)[keys[keys.length - 1]] = v;
+            }
+        }
+    }
+    return record;
+}
+
+/** A metric filter's JSON pattern of `$.path = "value"` terms joined by `||` (the only form used here). */
+function matches(pattern: string, event: object): boolean {
+    const body = /^\{ (.*) \}$/.exec(pattern)?.[1];
+    expect(body, pattern).to.be.a("string");
+    return body!.split(" || ").some((term) => {
+        const t = /^(\$[\w.]+) = "([^"]*)"$/.exec(term);
+        expect(t, `term ${term}`).to.not.equal(null);
+        return select(event, t![1]) === t![2];
+    });
+}
 
 /** `$.a.b` against an object (the selectors used here name plain keys only). */
 function select(event: object, selector: string): unknown {
@@ -59,16 +137,22 @@ function parsed(query: string, event: object): Record<string, string> {
 function events(run: StackRun) {
     const rules = run.ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.includes("-pipeline-events-"));
     const targets = run.ofType("aws:cloudwatch/eventTarget:EventTarget").filter((r) => r.name.includes("-pipeline-events-"));
-    return { rules, targets, log: run.one("aws:cloudwatch/logGroup:LogGroup", "-pipeline-events-log") };
+    return { rules, targets, log: run.one("aws:cloudwatch/logGroup:LogGroup", "-pipeline-events-log"), jobLog: run.one("aws:cloudwatch/logGroup:LogGroup", "-pipeline-events-job-log") };
 }
 
 describe("PipelineEvents", () => {
-    it("records this stack's state machines and queues, and only them, into its encrypted log group", async () => {
+    it("records this stack's state machines and queues, and only them, into two encrypted log groups", async () => {
         const run = await runStack("dev");
-        const { rules, targets, log } = events(run);
+        const { rules, targets, log, jobLog } = events(run);
         expect(log.inputs.name).to.equal(`/aws/events/${PREFIX}-pipelines`);
-        expect(log.inputs.kmsKeyId).to.equal(run.one("aws:kms/key:Key").state.arn);
-        expect(log.inputs.retentionInDays).to.equal(run.one("aws:cloudwatch/logGroup:LogGroup", "-sfn-executions").inputs.retentionInDays);
+        expect(jobLog.inputs.name).to.equal(`/aws/events/${PREFIX}-pipeline-jobs`);
+        expect(pipelineLogGroupNames(PREFIX)).to.deep.equal({ executions: log.inputs.name, jobs: jobLog.inputs.name });
+        for (const l of [log, jobLog]) {
+            expect(l.inputs.kmsKeyId).to.equal(run.one("aws:kms/key:Key").state.arn);
+            expect(l.inputs.retentionInDays).to.equal(run.one("aws:cloudwatch/logGroup:LogGroup", "-sfn-executions").inputs.retentionInDays);
+            // Transformers need the Standard class (the default when none is given).
+            expect(l.inputs.logGroupClass ?? "STANDARD").to.equal("STANDARD");
+        }
 
         const prefix = (run.outputs.metaflowConfig as Record<string, string>).METAFLOW_SFN_STATE_MACHINE_PREFIX;
         const patterns = Object.fromEntries(rules.map((r) => [r.name.split("-pipeline-events-")[1], JSON.parse(r.inputs.eventPattern as string)]));
@@ -83,34 +167,70 @@ describe("PipelineEvents", () => {
         expect(patterns.jobs.detail.jobQueue).to.have.members(queues).and.have.length(queues.length);
         expect(patterns.jobs.detail.status).to.deep.equal([...JOB_STATES]);
 
-        expect(targets).to.have.length(2);
+        // Executions to the execution log, jobs to the job log; each target keeps its dead-letter queue.
+        expect(Object.fromEntries(targets.map((t) => [t.name.split("-pipeline-events-")[1], t.inputs.arn]))).to.deep.equal({ executions: log.state.arn, jobs: jobLog.state.arn });
         for (const t of targets) {
-            expect(t.inputs.arn).to.equal(log.state.arn);
             expect(t.inputs.roleArn, "CloudWatch Logs targets must not name a role").to.equal(undefined);
+            expect(t.inputs.inputTransformer, "the raw event is kept").to.equal(undefined);
             expect((t.inputs.deadLetterConfig as { arn: string }).arn).to.be.a("string");
         }
-        // EventBridge may write to this log group only.
+        // EventBridge may write to these two log groups only, under one resource policy.
         const policy = policyOf(run.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "-pipeline-events-delivery"), "policyDocument");
         expect(policy.Statement).to.have.length(1);
-        expect(policy.Statement[0]).to.deep.include({ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${log.state.arn}:*` });
+        expect(policy.Statement[0]).to.deep.include({ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${log.state.arn}:*`, `${jobLog.state.arn}:*`] });
         expect(policy.Statement[0].Principal.Service).to.include("events.amazonaws.com");
     });
 
-    it("counts runs per flow and jobs per queue with metric filters whose dimensions the events carry", async () => {
+    it("splits Metaflow's job name into engineer, flow and step with a log transformer on the job log only", async () => {
+        const run = await runStack("dev");
+        const { jobLog } = events(run);
+        const transformers = run.ofType("aws:cloudwatch/logTransformer:LogTransformer");
+        expect(transformers).to.have.length(1);
+        expect(transformers[0].inputs.logGroupArn).to.equal(jobLog.state.arn);
+        expect(transformers[0].inputs.transformerConfigs).to.deep.equal([{ parseJsons: [{ source: "@message" }] }, { grok: { source: "detail.jobName", match: JOB_NAME_GROK } }]);
+        // Documented limits: one grok per transformer, DATA and GREEDYDATA at most five times in a grok pattern.
+        expect(JOB_RECORD_TRANSFORMER.filter((p) => "grok" in p)).to.have.length(1);
+        expect(JOB_NAME_GROK.match(/%\{(DATA|GREEDYDATA)\b/g)!.length).to.be.at.most(5);
+
+        const mf = (jobName: string) => transformed(named(jobName)).mf;
+        // A local run (`run --with batch`), a user name with hyphens, a deployed flow (user SFN, empty run, task, attempt).
+        expect(mf("alice-TrainFlow-12-train-3-0")).to.deep.equal({ user: "alice", flow: "TrainFlow", run: "12", step: "train", task: "3", attempt: "0" });
+        expect(mf("jane-doe-Train_Flow2-1762165000123456-fit_model-41-2")).to.include({ user: "jane-doe", flow: "Train_Flow2", step: "fit_model" });
+        expect(mf("SFN-TrainFlow--train--")).to.deep.equal({ user: "SFN", flow: "TrainFlow", run: "", step: "train", task: "", attempt: "" });
+        // A job not named by Metaflow (AWS's sample) gets no keys: the grok does not match.
+        expect(transformed(named("event-test")).mf).to.equal(undefined);
+        // The event itself is kept, tags and all.
+        expect(transformed(BATCH_EVENT).detail).to.deep.equal(BATCH_EVENT.detail);
+    });
+
+    it("counts runs per flow, jobs per queue, and jobs per engineer and per flow with metric filters whose dimensions the events carry", async () => {
         const run = await runStack("dev");
         const filters = run.ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter");
+        const transformer = run.one("aws:cloudwatch/logTransformer:LogTransformer");
         expect(filters.map((f) => f.name.split("-pipeline-events-")[1])).to.have.members(PIPELINE_METRIC_FILTERS.map((f) => f.role));
-        const samples: Record<string, object> = { "aws.states": SFN_EVENT, "aws.batch": BATCH_EVENT };
+        const samples: Record<string, object> = { executions: SFN_EVENT, jobs: BATCH_EVENT };
         for (const f of filters) {
-            expect(f.inputs.logGroupName).to.equal(`/aws/events/${PREFIX}-pipelines`);
+            const spec = PIPELINE_METRIC_FILTERS.find((x) => f.name.endsWith(`-pipeline-events-${x.role}`))!;
+            expect(f.inputs.logGroupName).to.equal(pipelineLogGroupNames(PREFIX)[spec.log]);
+            expect(Boolean(f.inputs.applyOnTransformedLogs), f.name).to.equal(spec.applyOnTransformedLogs);
+            if (spec.applyOnTransformedLogs) expect(f.dependencies, "created after the transformer").to.include(transformer.urn);
             const t = f.inputs.metricTransformation as { namespace: string; name: string; value: string; dimensions: Record<string, string> };
             expect(t.namespace).to.equal(pipelineNamespace(PREFIX));
             expect(t.value).to.equal("1");
-            const source = /\$\.source = "([^"]+)"/.exec(f.inputs.pattern as string)![1];
-            expect(Object.keys(samples), f.name).to.include(source);
             expect(Object.keys(t.dimensions).length, "metric filters take at most 3 dimensions").to.be.within(1, 3);
-            for (const [dim, selector] of Object.entries(t.dimensions)) expect(select(samples[source], selector), `${f.name} ${dim}`).to.be.a("string").and.not.be.empty;
+            const event = spec.applyOnTransformedLogs ? transformed(samples[spec.log]) : samples[spec.log];
+            expect(matches(f.inputs.pattern as string, event), `${f.name} matches its sample`).to.equal(true);
+            for (const [dim, selector] of Object.entries(t.dimensions)) expect(select(event, selector), `${f.name} ${dim}`).to.be.a("string").and.not.be.empty;
         }
+        const byEngineer = PIPELINE_METRIC_FILTERS.find((f) => f.role === "jobs-by-engineer")!;
+        const byFlow = PIPELINE_METRIC_FILTERS.find((f) => f.role === "jobs-by-flow")!;
+        // The figures the dimensions give for the sample: alice's failed TrainFlow job.
+        expect(select(transformed(BATCH_EVENT), byEngineer.dimensions.Engineer)).to.equal("alice");
+        expect(select(transformed(BATCH_EVENT), byFlow.dimensions.Flow)).to.equal("TrainFlow");
+        // Without the transformer the engineer is not in the event at a path a selector can name.
+        expect(select(BATCH_EVENT, byEngineer.dimensions.Engineer)).to.equal(undefined);
+        // Starts and ends count; the backlog states do not.
+        for (const status of JOB_STATES) expect(matches(byEngineer.pattern, transformed(named("alice-TrainFlow-12-train-3-0", status))), status).to.equal((JOB_OUTCOME_STATES as readonly string[]).includes(status));
     });
 
     it("ranks the most active and most failing flows with Contributor Insights over the log group", async () => {
@@ -130,21 +250,30 @@ describe("PipelineEvents", () => {
         expect(failing.Contribution.Filters[1].In).to.have.members(RUN_END_STATES.filter((s) => s !== "SUCCEEDED"));
     });
 
-    it("saves the weekly adoption queries on the log group; per-engineer figures read Metaflow's tags from the raw event", async () => {
+    it("saves the weekly adoption and duration queries on the log group they read", async () => {
         const run = await runStack("dev");
         const queries = run.ofType("aws:cloudwatch/queryDefinition:QueryDefinition");
         expect(queries.map((q) => q.inputs.name)).to.have.members(Object.keys(PIPELINE_QUERIES).map((q) => `${PREFIX}/${q}`));
-        for (const q of queries) expect(q.inputs.logGroupNames).to.deep.equal([`/aws/events/${PREFIX}-pipelines`]);
+        for (const q of queries) expect(q.inputs.logGroupNames, q.inputs.name).to.deep.equal([pipelineLogGroupNames(PREFIX)[QUERY_LOGS[q.inputs.name.split("/")[1]]]]);
+        expect(QUERY_LOGS["run-duration-per-flow"]).to.equal("executions");
+        expect(QUERY_LOGS["jobs-per-engineer-and-flow-weekly"]).to.equal("jobs");
         expect((run.outputs.monitoring as { pipelineQueries: string[] }).pipelineQueries).to.have.length(queries.length);
+        expect((run.outputs.monitoring as { pipelineJobLog: string }).pipelineJobLog).to.equal(`/aws/events/${PREFIX}-pipeline-jobs`);
 
         expect(parsed(PIPELINE_QUERIES["active-engineers-weekly"], BATCH_EVENT)).to.deep.equal({ user: "alice" });
         // A deployed flow's jobs carry user SFN and the deployer as owner: coalesce(owner, user) counts the deployer.
-        const deployed = { ...BATCH_EVENT, detail: { ...BATCH_EVENT.detail, tags: { ...BATCH_EVENT.detail.tags, "metaflow.user": "SFN", "metaflow.owner": "bob" } } };
-        expect(parsed(PIPELINE_QUERIES["jobs-per-engineer-and-flow-weekly"], deployed)).to.deep.equal({ user: "SFN", owner: "bob", flow: "TrainFlow" });
+        const owner = { "metaflow.user": "SFN", "metaflow.owner": "bob" };
+        const deployed = { ...BATCH_EVENT, detail: { ...BATCH_EVENT.detail, jobName: "SFN-TrainFlow--train--", parameters: { ...BATCH_EVENT.detail.parameters, ...owner }, tags: { ...BATCH_EVENT.detail.tags, ...owner } } };
+        expect(parsed(PIPELINE_QUERIES["jobs-per-engineer-and-flow-weekly"], deployed)).to.deep.include({ user: "SFN", owner: "bob", flow: "TrainFlow" });
         expect(PIPELINE_QUERIES["jobs-per-engineer-and-flow-weekly"]).to.contain("coalesce(owner, user)");
-        expect(parsed(PIPELINE_QUERIES["failing-steps"], BATCH_EVENT)).to.deep.equal({ flow: "TrainFlow", step: "train" });
-        // Durations come from the execution's own start and stop dates.
+        expect(parsed(PIPELINE_QUERIES["failing-steps"], BATCH_EVENT)).to.deep.include({ flow: "TrainFlow", step: "train" });
+        // Durations: the execution's start and stop dates; a job's startedAt and stoppedAt with the transformer's flow and step.
         expect(PIPELINE_QUERIES["run-duration-per-flow"]).to.contain("(detail.stopDate - detail.startDate) / 60000");
+        expect(PIPELINE_QUERIES["job-duration-per-flow"]).to.contain("(detail.stoppedAt - detail.startedAt) / 60000").and.contain("mf.flow").and.contain("mf.step");
+        const job = transformed({ ...BATCH_EVENT, detail: { ...BATCH_EVENT.detail, status: "SUCCEEDED" } });
+        expect((job.detail.stoppedAt - job.detail.startedAt) / 60000).to.equal(5);
+        // Events the transformer failed on (documented marker field).
+        expect(PIPELINE_QUERIES["untransformed-job-events"]).to.contain("ispresent(@transformationError)");
     });
 
     it("turns Metaflow's job tags on in the profile, and the roles that submit jobs may tag them", async () => {
