@@ -100,6 +100,36 @@ export function fixturePolicyConfig(stack: string): PolicyConfigFile {
     return stackPolicyConfig(stack, stackFixture(stack));
 }
 
+/** Freezes a finished run and everything in it (resources, inputs, state, outputs). */
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value)) deepFreeze(v);
+    }
+    return value;
+}
+
+/**
+ * Program runs shared by every test file of a worker, whoever starts them: runStack below, and the scripts the tests
+ * call (scripts/plan's `plan` and scripts/gate's `gate` import `runProgram` from offline/run, and call it through the
+ * module's exports, which is what is replaced here). A run is deterministic and depends only on its inputs (stack,
+ * configuration, secret keys, reference outputs, showSecrets), so identical inputs reuse the first run instead of
+ * planning the stack again. Every run is deep-frozen before anyone sees it: the test modules are strict, so code that
+ * mutated a shared run would throw rather than change what another test reads. Failed runs are not kept.
+ */
+const programRuns = new Map<string, Promise<ProgramRun>>();
+const runModule = require("../offline/run") as { runProgram: typeof runProgram };
+const planProgram = runModule.runProgram;
+runModule.runProgram = (opts) => {
+    const key = JSON.stringify([opts.stack, opts.config, opts.secretKeys ?? null, opts.references, opts.showSecrets ?? null]);
+    const shared = programRuns.get(key);
+    if (shared) return shared;
+    const run = planProgram(opts).then(deepFreeze);
+    programRuns.set(key, run);
+    run.catch(() => programRuns.delete(key));
+    return run;
+};
+
 /** Runs of unmodified stacks, shared by every test file: a run is deterministic and tests only read it. */
 const cache = new Map<string, Promise<StackRun>>();
 
