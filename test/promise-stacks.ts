@@ -1,5 +1,5 @@
 /**
- * Loaded by .mocharc.json in every test worker, before anything imports @pulumi/pulumi's resources.
+ * Loaded by .mocharc.cjs in every test worker, before anything imports @pulumi/pulumi's resources.
  *
  * Pulumi's runtime wraps every promise it creates while registering a resource in `debuggablePromise`
  * (@pulumi/pulumi runtime/debuggable.js), which stores `new Error().stack` on the promise for one purpose: the leak

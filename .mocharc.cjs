@@ -1,0 +1,41 @@
+// Mocha's configuration for `npm test` (the integration suite has its own, .mocharc.integration.json).
+//
+// Every test/**/*.test.ts outside test/integration runs, once. Mocha's parallel mode hands the files to its two
+// workers in the order of `spec`, each worker taking the next file when it is free; so the files that take longest
+// (most of it in processes they start: the three policy packs, the plan command, Python) go first, and the short
+// ones fill the end, where a long file would leave the other worker idle. The rest keep their path order.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const FIRST = [
+    "test/policies/packs-grpc.test.ts", // starts the three policy packs as the Pulumi CLI does (ts-node type-checks each)
+    "test/stacks/plan.test.ts", // runs the plan command in a child process
+    "test/policies/gate.test.ts", // plans every stack and every stack file the docs show
+    "test/components/metaflow-service.test.ts",
+    "test/policies/aws.test.ts", // reads botocore's and cfn-lint's models through Python
+];
+
+function testFiles(dir) {
+    return fs
+        .readdirSync(path.join(__dirname, dir), { withFileTypes: true })
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .flatMap((e) => {
+            const rel = `${dir}/${e.name}`;
+            if (e.isDirectory()) return rel === "test/integration" ? [] : testFiles(rel);
+            return e.name.endsWith(".test.ts") ? [rel] : [];
+        });
+}
+
+const all = testFiles("test");
+for (const f of FIRST) if (!all.includes(f)) throw new Error(`.mocharc.cjs: ${f} is listed first but is not a test file`);
+
+module.exports = {
+    require: ["sucrase/register/ts", "./test/promise-stacks.ts", "./test/hooks.ts"],
+    extension: ["ts"],
+    spec: [...FIRST, ...all.filter((f) => !FIRST.includes(f))],
+    timeout: 20000,
+    reporter: "./test/reporter.js",
+    parallel: true,
+    jobs: 2,
+};
