@@ -48,6 +48,8 @@ describe("policy packs", () => {
             expect(tsconfig.compilerOptions.skipLibCheck, "@pulumi/policy 1.21 ships .d.ts errors").to.equal(true);
             const root = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8"));
             expect(root.include, "npm test type-checks the pack").to.include("policies/**/*.ts");
+            // The CLI's ts-node type-checks the pack with the same library as npm test (no DOM: it also loads faster).
+            expect(tsconfig.compilerOptions.lib, "the root tsconfig's lib").to.deep.equal(root.compilerOptions.lib);
             expect(fs.existsSync(path.join(dir, "package-lock.json")), "one lock file, at the root").to.equal(false);
             expect(rules.every((r) => r.pack === pack)).to.equal(true);
         });
