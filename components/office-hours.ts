@@ -103,7 +103,8 @@ export class OfficeHours extends pulumi.ComponentResource {
         }
         if (args.instanceIds?.length) {
             // EC2's StopInstances/StartInstances take InstanceIds (botocore ec2 model). The root volumes use the account's
-            // aws/ebs key, whose key policy lets EC2 use it for any principal of the account: no KMS grant is needed.
+            // aws/ebs key, whose AWS-managed key policy admits the account's principals through EC2 (not yet tried on AWS):
+            // if a start fails on the volume's key, the role needs kms:CreateGrant on it.
             const ids = args.instanceIds;
             schedules.push(
                 { role: "instances-stop", cron: cronAt(h.end, h.days), target: "ec2:stopInstances", input: { InstanceIds: ids } },

@@ -121,7 +121,7 @@ export class StandaloneNetwork extends pulumi.ComponentResource {
             // No instance profile (a NAT needs no AWS permission, so a compromised one holds no credentials), no key
             // pair, no inbound port but the forwarded ones. Its public address is EC2's, released while it is stopped
             // (an Elastic IP would be billed then too). Standard CPU credits: it can never cost more than its hourly
-            // price. EC2's simplified automatic recovery (on by default for t4g) restarts it on a failed host.
+            // price. On a failed host, EC2's simplified automatic recovery should restart it (default for supported types; not checked against AWS for t4g here).
             const instance = new aws.ec2.Instance(
                 `${name}-nat`,
                 {
