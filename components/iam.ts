@@ -3,7 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { NO_SOURCE_ACCOUNT_SERVICES } from "../policies/lib/iam";
+import { NO_SOURCE_ACCOUNT_SERVICES } from "../aws-facts/iam-services";
 
 /**
  * The trust policy of a role one AWS service assumes on behalf of this account only (`aws:SourceAccount`), with

@@ -5,12 +5,12 @@
  */
 import { createHash } from "crypto";
 
-import { AWS_DATA } from "../policies/aws/data";
+import { AWS_DATA } from "../aws-facts/data";
 
-/** The longest name AWS accepts for a resource type's name input, from AWS's models (policies/aws/constraints.json). */
+/** The longest name AWS accepts for a resource type's name input, from AWS's models (aws-facts/constraints.json). */
 function awsMax(type: string, input = "name"): number {
     const max = AWS_DATA.fields[type]?.[input]?.maxLength;
-    if (max === undefined) throw new Error(`policies/aws/constraints.json has no length limit for ${type} ${input}: regenerate it (npm run -s aws-constraints -- --write)`);
+    if (max === undefined) throw new Error(`aws-facts/constraints.json has no length limit for ${type} ${input}: regenerate it (npm run -s aws-constraints -- --write)`);
     return max;
 }
 

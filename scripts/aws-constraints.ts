@@ -1,6 +1,6 @@
 /**
  * Extracts the AWS constraints the `metaflow-aws-constraints` policy pack checks from AWS's own machine-readable
- * models, into the checked-in data file `policies/aws/constraints.json`:
+ * models, into the checked-in data file `aws-facts/constraints.json`:
  *
  *   - botocore's service models (`botocore/data/<service>/<version>/service-2.json.gz`, the newest version of each
  *     service): shape min/max/pattern/enum, the EC2 `InstanceType` enum, and constraints AWS states only in a
@@ -10,7 +10,7 @@
  *     with cfn-lint's patches applied): property patterns, lengths, enums and ranges.
  *
  *   npm run -s aws-constraints            # prints the data file
- *   npm run -s aws-constraints -- --write # regenerates policies/aws/constraints.json
+ *   npm run -s aws-constraints -- --write # regenerates aws-facts/constraints.json
  *
  * The pack reads only the data file, so it needs no Python at run time; `test/policies/aws-constraints.test.ts`
  * checks the data file is what this script produces when Python with botocore and cfn-lint is available.
@@ -20,9 +20,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 
-import type { AwsConstraintData, FieldConstraint } from "../policies/aws/types";
+import type { AwsConstraintData, FieldConstraint } from "../aws-facts/constraint-types";
 
-export const DATA_FILE = path.resolve(__dirname, "../policies/aws/constraints.json");
+export const DATA_FILE = path.resolve(__dirname, "../aws-facts/constraints.json");
 
 export interface SourceDirs {
     botocore: string;

@@ -3,5 +3,5 @@ export * from "./compute";
 export * from "./job-role";
 export * from "./queue";
 export * from "./queue-rules";
-export { instanceFacts, InstanceKind } from "./instance-types";
+export { instanceFacts, InstanceKind } from "../../aws-facts/instance-types";
 export * from "./images";

@@ -2,7 +2,7 @@
  * The rules a Batch queue definition must satisfy, written once: the stack configuration reports them as config
  * problems, the BatchQueue component throws on them, and the cost/security policies reuse the same facts.
  */
-import { instanceFacts, knownInstanceTypes } from "./instance-types";
+import { instanceFacts, knownInstanceTypes } from "../../aws-facts/instance-types";
 
 export type QueueCapacity = "spot-first" | "spot-only" | "on-demand";
 export const QUEUE_CAPACITIES: readonly QueueCapacity[] = ["spot-first", "spot-only", "on-demand"];

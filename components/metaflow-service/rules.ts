@@ -4,7 +4,7 @@
  *
  * Pure module: no Pulumi import.
  */
-import { AWS_DATA } from "../../policies/aws/data";
+import { AWS_DATA } from "../../aws-facts/data";
 
 /** The container ports of the images. 8082 (the migration service) is listed to say it is never exposed. */
 export const PORTS = { metadata: 8080, migration: 8082, uiBackend: 8083, uiStatic: 3000, postgres: 5432 } as const;
@@ -21,7 +21,7 @@ export const MIN_SERVICE_VERSION: readonly [number, number, number] = [2, 5, 1];
 
 /**
  * The task sizes Fargate accepts (Linux): cpu units -> the memory values (MiB) allowed with it, read from the ECS
- * model's documentation of RegisterTaskDefinition `memory` (policies/aws/constraints.json, scripts/aws-constraints.ts).
+ * model's documentation of RegisterTaskDefinition `memory` (aws-facts/constraints.json, scripts/aws-constraints.ts).
  */
 export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = Object.fromEntries(Object.entries(AWS_DATA.fargate.pairs).map(([cpu, memory]) => [Number(cpu), memory]));
 

@@ -1,6 +1,6 @@
 /**
  * The `metaflow-aws-constraints` pack: what AWS itself refuses, checked against constraint data extracted from AWS's
- * own models (policies/aws/constraints.json, written by scripts/aws-constraints.ts from botocore and cfn-lint's
+ * own models (aws-facts/constraints.json, written by scripts/aws-constraints.ts from botocore and cfn-lint's
  * CloudFormation schemas). A violation here is a `pulumi up` that would fail at the AWS API, or a resource AWS
  * creates but that cannot work. Cross-field rules AWS documents but its models do not encode cite the documentation.
  *
@@ -11,7 +11,7 @@ import { eventPatternProblems } from "../../components/sfn/rules";
 import { ResourceRule, Rule, StackRule } from "../lib/rule";
 import { LISTENERS, LOAD_BALANCERS, T } from "../lib/types";
 import { getPath, isUnknown, ofType, parseJsonish, referenced, referrers, ResourceView, SECRET_TEXT } from "../lib/view";
-import { AWS_DATA, BATCH_INSTANCE_KEYWORDS, FieldConstraint, fieldProblems, instanceTypeExists, sampleAutoName } from "./data";
+import { AWS_DATA, BATCH_INSTANCE_KEYWORDS, FieldConstraint, fieldProblems, instanceTypeExists, sampleAutoName } from "../../aws-facts/data";
 
 const decided = (v: unknown) => v !== undefined && v !== null && v !== SECRET_TEXT && !isUnknown(v);
 

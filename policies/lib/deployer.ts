@@ -13,7 +13,7 @@
  * The action names and ARN formats are checked against AWS's IAM data by `iamDataProblems` (policies/lib/iam.ts) in
  * the tests. Pure module: no Pulumi import.
  */
-import { isWildcardOnly } from "./iam-data";
+import { isWildcardOnly } from "../../aws-facts/iam-data";
 
 /** The part of a planned resource the generator reads. */
 export interface PlannedResource {

@@ -9,6 +9,8 @@
  */
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
+import type { CostPolicyLimits } from "../../stacks/config/keys/cost-policy";
+
 export type Environment = "dev" | "staging" | "prod";
 export const ENVIRONMENTS: readonly Environment[] = ["dev", "staging", "prod"];
 
@@ -152,8 +154,11 @@ export function resolveSettings(config: Partial<PolicySettings> | undefined): Po
 export interface StackPolicyInputs {
     environment: Environment;
     monthlyBudgetUsd: number;
-    /** `metaflow-platform:costPolicy`: limits that override the environment's defaults. */
-    limits?: Partial<PolicySettings>;
+    /**
+     * `metaflow-platform:costPolicy`: limits that override the environment's defaults. The Pick fails the type-check
+     * when the stack configuration names a limit that is no setting here; the spread below, when its type differs.
+     */
+    limits?: CostPolicyLimits & Partial<Pick<PolicySettings, keyof CostPolicyLimits>>;
 }
 
 /** The settings of a stack: the environment's defaults with the stack's budget and cost limits. */

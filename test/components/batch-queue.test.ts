@@ -1,7 +1,7 @@
 import { expect } from "chai";
 
 import { BatchCompute, BatchQueue, ecsUserData, planEnvironments, QueueSpec, validateBatchQueueArgs } from "../../components/batch";
-import { instanceFacts } from "../../components/batch/instance-types";
+import { instanceFacts } from "../../aws-facts/instance-types";
 import { policyOf, runComponent, runStack, StackRun } from "../harness";
 
 const CE = "aws:batch/computeEnvironment:ComputeEnvironment";

@@ -45,6 +45,19 @@ describe("bad input: refused with the key, the value and what is allowed", () =>
         expectRefused(await planWith(DEV, "  metaflow-platform:costPolicy: [g6]\n"), 'metaflow-platform:costPolicy: got ["g6"]; expected an object of cost-policy limits: allowedInstanceFamilies,');
     });
 
+    it("cost-policy limits: an instance family EC2 does not have (g99) is refused with exit 2, naming the value and the project's AWS data, not accepted to fail every queue later", async () => {
+        const r = await planWith(DEV, "  metaflow-platform:costPolicy:\n    allowedInstanceFamilies: [c5, g99]\n");
+        expectRefused(
+            r,
+            'metaflow-platform:costPolicy.allowedInstanceFamilies: got ["c5","g99"]; g99 is not an EC2 instance family',
+            "the EC2 instance types in the project's AWS data (aws-facts/constraints.json, from the botocore ec2",
+        );
+        expect(r.stderr).to.not.contain("c5 is not");
+        // Every real family passes: the policy's own defaults for every environment name only families EC2 has.
+        const ok = await planWith(DEV, "  metaflow-platform:costPolicy:\n    allowedInstanceFamilies: [c5, c6i, m5, m6i, r5, r6i, g4dn, g5, g6, p4d, p5, c7g]\n");
+        expect(ok.code, ok.stderr).to.equal(0);
+    });
+
     it("a trigger without flow", async () => {
         const r = await planWith(DEV, "  metaflow-platform:triggers:\n    - schedule: rate(1 day)\n");
         expectRefused(r, "metaflow-platform:triggers[0].flow: got nothing; expected the deployed flow name");

@@ -5,14 +5,14 @@
 import { expect } from "chai";
 import * as fs from "fs";
 
-import { INSTANCE_FAMILIES } from "../../components/batch/instance-types";
-import { AWS_DATA, instanceTypeExists, sizesOf } from "../../policies/aws/data";
+import { INSTANCE_FAMILIES } from "../../aws-facts/instance-types";
+import { AWS_DATA, instanceTypeExists, sizesOf } from "../../aws-facts/data";
 import { DATA_FILE, extract, findSources, render } from "../../scripts/aws-constraints";
 
 describe("AWS constraints pack: data", function () {
     this.timeout(60000);
 
-    it("policies/aws/constraints.json is what scripts/aws-constraints.ts extracts from botocore and cfn-lint (regenerate: npm run -s aws-constraints -- --write)", function () {
+    it("aws-facts/constraints.json is what scripts/aws-constraints.ts extracts from botocore and cfn-lint (regenerate: npm run -s aws-constraints -- --write)", function () {
         const dirs = findSources();
         if (typeof dirs === "string") {
             console.log(`      skipped: ${dirs}; the data file cannot be compared with its sources here`);

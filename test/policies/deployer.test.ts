@@ -11,7 +11,7 @@ import * as path from "path";
 import { RecordedResource } from "../../offline/mocks";
 import { DeployerPolicy, deployerPolicy, DEPLOYER_GRANTS, MANAGED_POLICY_MAX_CHARS, needsNoGrant, policySize, splitForManagedPolicies } from "../../policies/lib/deployer";
 import { iamDataProblems } from "../../policies/lib/iam";
-import { actionData, arnMatchesTemplate, isWildcardOnly, resourceTypesFor } from "../../policies/lib/iam-data";
+import { actionData, arnMatchesTemplate, isWildcardOnly, resourceTypesFor } from "../../aws-facts/iam-data";
 import { cli, deployerContext } from "../../scripts/plan";
 import { runStack, stackFixture, tempDir } from "../harness";
 import { MAXIMAL } from "./maximal";

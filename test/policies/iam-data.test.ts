@@ -1,5 +1,5 @@
 /**
- * The IAM-data checker (policies/lib/iam-data.ts, iamDataProblems in policies/lib/iam.ts) against AWS's IAM data:
+ * The IAM-data checker (aws-facts/iam-data.ts, iamDataProblems in policies/lib/iam.ts) against AWS's IAM data:
  * each kind of mistake it exists to catch, the shapes it must accept, agreement with @cloud-copilot/iam-expand on
  * every action the stacks name, and every policy document of every stack passing it.
  */
@@ -7,7 +7,7 @@ import { expandIamActions } from "@cloud-copilot/iam-expand";
 import { expect } from "chai";
 
 import { hasNoResourceLevelPermissions, iamDataProblems, statementsOf } from "../../policies/lib/iam";
-import { arnMatchesTemplate, conditionKeyExists, expandAction, globsIntersect } from "../../policies/lib/iam-data";
+import { arnMatchesTemplate, conditionKeyExists, expandAction, globsIntersect } from "../../aws-facts/iam-data";
 import { evaluate } from "../../policies/lib/rule";
 import { fromPlan } from "../../policies/lib/view";
 import { iamDataRules, policyDocuments } from "../../policies/security/rules/iam-data";

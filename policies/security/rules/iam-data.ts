@@ -6,7 +6,7 @@
  * resource-level permissions grants more than it says.
  */
 import { iamDataProblems, PolicyKind, unsatisfiableTrust } from "../../lib/iam";
-import { IAM_DATA_VERSION } from "../../lib/iam-data";
+import { IAM_DATA_VERSION } from "../../../aws-facts/iam-data";
 import { Rule } from "../../lib/rule";
 import { T } from "../../lib/types";
 import { ResourceView } from "../../lib/view";

@@ -6,22 +6,50 @@
  *
  * Pure module: no Pulumi import.
  */
-import type { PolicySettings } from "../../../policies/lib/settings";
+import { AWS_DATA, instanceTypeExists } from "../../../aws-facts/data";
 import { ConfigProblem, KeySpecs, nearest, show } from "../spec";
 
-/** The limits a stack may set, each with how it is checked. */
+/**
+ * The limits a stack may set: a subset of the policy packs' settings (policies/lib/settings.ts `PolicySettings`,
+ * whose `settingsForStack` takes this type, so a limit whose name or type differs there fails the type-check).
+ */
+export interface CostPolicyLimits {
+    allowedInstanceFamilies?: string[];
+    maxVcpusPerComputeEnvironment?: number;
+    maxVcpusTotal?: number;
+    maxMinVcpus?: number;
+    allowOnDemandFirstGpu?: boolean;
+    allowedDbInstanceClasses?: string[];
+    maxNatGateways?: number;
+    minLogRetentionDays?: number;
+    maxLogRetentionDays?: number;
+    maxFargateCpu?: number;
+    maxFargateMemoryMiB?: number;
+}
+
 const INSTANCE_FAMILY = /^[a-z][a-z0-9-]*\d[a-z0-9-]*$/;
 const DB_CLASS = /^db\.[a-z0-9]+\.[a-z0-9]+$/;
 
-type Check = { ok: (v: unknown) => boolean; allowed: string };
+/** How one limit is checked: `problem` says what is wrong with a value of the right shape (a family EC2 lacks). */
+type Check = { ok: (v: unknown) => boolean; allowed: string; problem?: (v: unknown) => string | undefined };
 const list = (re: RegExp, what: string): Check => ({
     ok: (v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" && re.test(x)),
     allowed: `expected a non-empty list of ${what}`,
 });
+
+/** The families of EC2's own model (`InstanceType` in botocore's ec2 service model, aws-facts/constraints.json). */
+const instanceFamilies: Check = {
+    ...list(INSTANCE_FAMILY, "EC2 instance families (c5, g6, p4d, ...)"),
+    problem: (v) => {
+        const unknown = (v as string[]).filter((f) => !instanceTypeExists(f));
+        if (!unknown.length) return undefined;
+        return `${unknown.join(", ")} ${unknown.length > 1 ? "are not EC2 instance families" : "is not an EC2 instance family"}: the families are those of the EC2 instance types in the project's AWS data (aws-facts/constraints.json, from the ${AWS_DATA.instanceTypes.source}; npm run -s aws-constraints -- --write regenerates it)`;
+    },
+};
 const int = (min: number): Check => ({ ok: (v) => Number.isInteger(v) && (v as number) >= min, allowed: `expected an integer of at least ${min}` });
 
 export const COST_POLICY_LIMITS = {
-    allowedInstanceFamilies: list(INSTANCE_FAMILY, "EC2 instance families (c5, g6, p4d, ...)"),
+    allowedInstanceFamilies: instanceFamilies,
     maxVcpusPerComputeEnvironment: int(1),
     maxVcpusTotal: int(1),
     maxMinVcpus: int(0),
@@ -32,9 +60,8 @@ export const COST_POLICY_LIMITS = {
     maxLogRetentionDays: int(1),
     maxFargateCpu: int(256),
     maxFargateMemoryMiB: int(512),
-} satisfies Partial<Record<keyof PolicySettings, Check>>;
+} satisfies Record<keyof CostPolicyLimits, Check>;
 
-export type CostPolicyLimits = Partial<Pick<PolicySettings, keyof typeof COST_POLICY_LIMITS>>;
 const FIELDS = Object.keys(COST_POLICY_LIMITS) as Array<keyof typeof COST_POLICY_LIMITS>;
 
 function parseCostPolicy(value: unknown, key: string, problems: ConfigProblem[]): CostPolicyLimits | undefined {
@@ -50,6 +77,10 @@ function parseCostPolicy(value: unknown, key: string, problems: ConfigProblem[])
             const hint = nearest(field, FIELDS);
             problems.push({ key: `${key}.${field}`, given: show(v), allowed: `unknown cost-policy limit${hint ? ` (did you mean ${hint}?)` : ""}; known: ${FIELDS.join(", ")}` });
         } else if (!check.ok(v)) problems.push({ key: `${key}.${field}`, given: show(v), allowed: check.allowed });
+        else {
+            const problem = check.problem?.(v);
+            if (problem) problems.push({ key: `${key}.${field}`, given: show(v), allowed: problem });
+        }
     }
     const pairs: Array<[keyof CostPolicyLimits, keyof CostPolicyLimits]> = [["maxVcpusPerComputeEnvironment", "maxVcpusTotal"], ["minLogRetentionDays", "maxLogRetentionDays"]];
     for (const [low, high] of pairs) {

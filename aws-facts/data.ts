@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
-import type { AwsConstraintData, FieldConstraint } from "./types";
+import type { AwsConstraintData, FieldConstraint } from "./constraint-types";
 
 export type { AwsConstraintData, FieldConstraint };
 

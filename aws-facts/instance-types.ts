@@ -4,12 +4,12 @@
  * it", so its largest size bounds what a job on that queue can ask for.
  *
  * The sizes of each family are those the EC2 model lists (the `InstanceType` enum of botocore's EC2 model, in
- * policies/aws/constraints.json; metal sizes excluded), so no size that does not exist can be named. vCPUs follow from
+ * aws-facts/constraints.json; metal sizes excluded), so no size that does not exist can be named. vCPUs follow from
  * the size name (medium 1, large 2, xlarge 4, Nxlarge 4N: true of every family here); GPU counts come from the EC2
  * accelerated computing instance pages (read 2026-11), which the model does not carry: a GPU size without a count
  * fails at load time.
  */
-import { sizesOf } from "../../policies/aws/data";
+import { sizesOf } from "./data";
 
 export type InstanceKind = "cpu" | "gpu";
 

@@ -1,4 +1,4 @@
-/** The shape of policies/aws/constraints.json (written by scripts/aws-constraints.ts). Pure types. */
+/** The shape of aws-facts/constraints.json (written by scripts/aws-constraints.ts). Pure types. */
 
 /** Constraints on one input of one resource type, as the pack checks them. */
 export interface FieldConstraint {
