@@ -31,7 +31,7 @@ const all = testFiles("test");
 for (const f of FIRST) if (!all.includes(f)) throw new Error(`.mocharc.cjs: ${f} is listed first but is not a test file`);
 
 module.exports = {
-    require: ["sucrase/register/ts", "./test/promise-stacks.ts", "./test/hooks.ts"],
+    require: ["sucrase/register/ts", "./test/promise-stacks.ts", "./test/user-files.ts", "./test/hooks.ts"],
     extension: ["ts"],
     spec: [...FIRST, ...all.filter((f) => !FIRST.includes(f))],
     timeout: 20000,

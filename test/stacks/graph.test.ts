@@ -9,11 +9,11 @@ import * as path from "path";
 import { readStackFile } from "../../offline/stack-config";
 import { stackGraph } from "../../scripts/graph";
 import { neighbours, parseArgs } from "../../scripts/plan";
-import { ROOT, runStack } from "../harness";
+import { ROOT, runStack, stackFixture } from "../harness";
 
 async function graphOf(stack: string): Promise<string> {
     const run = await runStack(stack);
-    return stackGraph(stack, run.resources, neighbours(readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`)).config));
+    return stackGraph(stack, run.resources, neighbours(readStackFile(stackFixture(stack)).config));
 }
 
 /** `cN["<b>Kind</b><br/>name..."]` -> name, for each box. */
