@@ -34,26 +34,56 @@ export interface ApiContext {
 export const API_STAGE = "v1";
 
 export function publicApi(name: string, parent: pulumi.Resource, c: ApiContext): PublicApi {
-    const opts = { parent };
-    const { args, port } = c;
-    const p = args.namePrefix;
+    const s: ApiStepContext = { ...c, name, parent };
+    const nlbSg = nlbSecurityGroup(s);
+    const link = vpcLinkToAlb(s, nlbSg);
+    const rest = restApiWithMethods(s, link);
+    const stage = loggedStage(s, rest);
+    const key = requiredApiKey(s, rest.api, stage);
+    return { url: stage.invokeUrl, apiKey: key.value, apiKeySecretArn: key.secretArn };
+}
 
-    // NLB in front of the ALB, reachable only through the VPC link (PrivateLink traffic).
+/** What every step of the public API needs: the context from the service, and the component's name and parent. */
+interface ApiStepContext extends ApiContext {
+    name: string;
+    parent: pulumi.Resource;
+}
+
+/** The way from API Gateway to the internal service: the VPC link, the NLB it targets, and the NLB's listener. */
+interface VpcLinkPath {
+    nlb: aws.lb.LoadBalancer;
+    nlbListener: aws.lb.Listener;
+    vpcLink: aws.apigateway.VpcLink;
+}
+
+/** The NLB's security group: nothing in but the VPC link (no ingress rule), out only to the service's ALB. */
+function nlbSecurityGroup(s: ApiStepContext): aws.ec2.SecurityGroup {
+    const { name, args, port } = s;
+    const opts = { parent: s.parent };
     const nlbSg = new aws.ec2.SecurityGroup(
         `${name}-nlb-sg`,
-        { vpcId: args.vpcId, description: "Metaflow public API NLB: API Gateway VPC link (PrivateLink) in, the service ALB out", tags: { Name: physicalName(p, "metadata-nlb", 255) } },
+        { vpcId: args.vpcId, description: "Metaflow public API NLB: API Gateway VPC link (PrivateLink) in, the service ALB out", tags: { Name: physicalName(args.namePrefix, "metadata-nlb", 255) } },
         opts,
     );
     new aws.vpc.SecurityGroupEgressRule(
         `${name}-nlb-out-alb`,
-        { securityGroupId: nlbSg.id, referencedSecurityGroupId: c.albSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: "To the metadata service load balancer" },
+        { securityGroupId: nlbSg.id, referencedSecurityGroupId: s.albSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: "To the metadata service load balancer" },
         opts,
     );
     new aws.vpc.SecurityGroupIngressRule(
         `${name}-alb-in-nlb`,
-        { securityGroupId: c.albSg.id, referencedSecurityGroupId: nlbSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow service API from the NLB of the public API" },
+        { securityGroupId: s.albSg.id, referencedSecurityGroupId: nlbSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Metaflow service API from the NLB of the public API" },
         opts,
     );
+    return nlbSg;
+}
+
+/** The internal NLB forwarding TCP to the ALB (an `alb`-type target group), and the REST VPC link that targets it. */
+function vpcLinkToAlb(s: ApiStepContext, nlbSg: aws.ec2.SecurityGroup): VpcLinkPath {
+    const { name, args, port, parent } = s;
+    const p = args.namePrefix;
+    const opts = { parent };
+    // NLB in front of the ALB, reachable only through the VPC link (PrivateLink traffic).
     const nlb = new aws.lb.LoadBalancer(
         `${name}-nlb`,
         {
@@ -81,74 +111,97 @@ export function publicApi(name: string, parent: pulumi.Resource, c: ApiContext):
         },
         opts,
     );
-    const attachment = new aws.lb.TargetGroupAttachment(`${name}-nlb-target`, { targetGroupArn: nlbTg.arn, targetId: c.alb.arn, port }, { parent, dependsOn: [c.listener] });
+    const attachment = new aws.lb.TargetGroupAttachment(`${name}-nlb-target`, { targetGroupArn: nlbTg.arn, targetId: s.alb.arn, port }, { parent, dependsOn: [s.listener] });
     const nlbListener = new aws.lb.Listener(
         `${name}-nlb-listener`,
         { loadBalancerArn: nlb.arn, port, protocol: "TCP", defaultActions: [{ type: "forward", targetGroupArn: nlbTg.arn }] },
         { parent, dependsOn: [attachment] },
     );
     const vpcLink = new aws.apigateway.VpcLink(`${name}-vpc-link`, { name: physicalName(p, "metadata-api", 255), targetArn: nlb.arn, description: "Metaflow public API to the internal service" }, opts);
+    return { nlb, nlbListener, vpcLink };
+}
 
-    // REST API: ANY on / and /{proxy+}, both requiring the API key.
+/** REST API: ANY on / and /{proxy+}, both requiring the API key, proxied through the VPC link. */
+function restApiWithMethods(s: ApiStepContext, link: VpcLinkPath): { api: aws.apigateway.RestApi; methods: pulumi.Resource[] } {
+    const { name, args } = s;
+    const opts = { parent: s.parent };
     const api = new aws.apigateway.RestApi(
         `${name}-api`,
-        { name: physicalName(p, "metadata-api", 255), description: "Metaflow metadata service (API key required)", endpointConfiguration: { types: "REGIONAL" }, apiKeySource: "HEADER" },
+        { name: physicalName(args.namePrefix, "metadata-api", 255), description: "Metaflow metadata service (API key required)", endpointConfiguration: { types: "REGIONAL" }, apiKeySource: "HEADER" },
         opts,
     );
     const proxy = new aws.apigateway.Resource(`${name}-api-proxy`, { restApi: api.id, parentId: api.rootResourceId, pathPart: "{proxy+}" }, opts);
-    const scheme = args.certificateArn ? "https" : "http";
-    // With a certificate the URI names the certificate's host (TLS is verified against it); the VPC link carries the
-    // connection to the NLB either way.
-    const target = args.certificateArn ? c.host : nlb.dnsName;
     const methods: pulumi.Resource[] = [];
     for (const [role, resourceId, path, params] of [
         ["root", api.rootResourceId, "", {}],
         ["proxy", proxy.id, "/{proxy}", { "integration.request.path.proxy": "method.request.path.proxy" }],
     ] as const) {
-        const method = new aws.apigateway.Method(
-            `${name}-api-${role}-any`,
-            {
-                restApi: api.id,
-                resourceId,
-                httpMethod: "ANY",
-                authorization: "NONE",
-                apiKeyRequired: true,
-                requestParameters: role === "proxy" ? { "method.request.path.proxy": true } : undefined,
-            },
-            opts,
-        );
-        const integration = new aws.apigateway.Integration(
-            `${name}-api-${role}-integration`,
-            {
-                restApi: api.id,
-                resourceId,
-                httpMethod: method.httpMethod,
-                type: "HTTP_PROXY",
-                integrationHttpMethod: "ANY",
-                connectionType: "VPC_LINK",
-                connectionId: vpcLink.id,
-                uri: pulumi.interpolate`${scheme}://${target}${path}`,
-                requestParameters: params,
-                timeoutMilliseconds: 29000,
-            },
-            { parent, dependsOn: [nlbListener] },
-        );
-        methods.push(method, integration);
+        methods.push(...anyMethod(s, link, api, { role, resourceId, path, params }));
     }
+    return { api, methods };
+}
 
+/** One ANY method requiring the API key, and its HTTP proxy integration through the VPC link to the service. */
+function anyMethod(
+    s: ApiStepContext,
+    link: VpcLinkPath,
+    api: aws.apigateway.RestApi,
+    m: { role: "root" | "proxy"; resourceId: pulumi.Input<string>; path: string; params: Record<string, string> },
+): [aws.apigateway.Method, aws.apigateway.Integration] {
+    const { name, args, parent } = s;
+    const scheme = args.certificateArn ? "https" : "http";
+    // With a certificate the URI names the certificate's host (TLS is verified against it); the VPC link carries the
+    // connection to the NLB either way.
+    const target = args.certificateArn ? s.host : link.nlb.dnsName;
+    const method = new aws.apigateway.Method(
+        `${name}-api-${m.role}-any`,
+        {
+            restApi: api.id,
+            resourceId: m.resourceId,
+            httpMethod: "ANY",
+            authorization: "NONE",
+            apiKeyRequired: true,
+            requestParameters: m.role === "proxy" ? { "method.request.path.proxy": true } : undefined,
+        },
+        { parent },
+    );
+    const integration = new aws.apigateway.Integration(
+        `${name}-api-${m.role}-integration`,
+        {
+            restApi: api.id,
+            resourceId: m.resourceId,
+            httpMethod: method.httpMethod,
+            type: "HTTP_PROXY",
+            integrationHttpMethod: "ANY",
+            connectionType: "VPC_LINK",
+            connectionId: link.vpcLink.id,
+            uri: pulumi.interpolate`${scheme}://${target}${m.path}`,
+            requestParameters: m.params,
+            timeoutMilliseconds: 29000,
+        },
+        { parent, dependsOn: [link.nlbListener] },
+    );
+    return [method, integration];
+}
+
+/** The deployment and its stage, with JSON access logs to an encrypted log group, metrics and throttling. */
+function loggedStage(s: ApiStepContext, rest: { api: aws.apigateway.RestApi; methods: pulumi.Resource[] }): aws.apigateway.Stage {
+    const { name, args, parent } = s;
+    const p = args.namePrefix;
+    const { api } = rest;
     const deployment = new aws.apigateway.Deployment(
         `${name}-api-deployment`,
         { restApi: api.id, description: "Metaflow metadata API", triggers: { redeployment: "proxy-any-v1" } },
-        { parent, dependsOn: methods },
+        { parent, dependsOn: rest.methods },
     );
 
     // Access logging needs the account-level API Gateway CloudWatch role (an account-wide setting).
     const logGroup = new aws.cloudwatch.LogGroup(
         `${name}-api-logs`,
         { name: `/aws/apigateway/${physicalName(p, "metadata-api", 200)}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
-        opts,
+        { parent },
     );
-    const account = (args.publicApiAccountRole ?? true) ? apiGatewayAccountRole(name, parent, args.region, c.account, p) : undefined;
+    const account = (args.publicApiAccountRole ?? true) ? apiGatewayAccountRole(name, parent, args.region, s.account, p) : undefined;
 
     const stage = new aws.apigateway.Stage(
         `${name}-api-stage`,
@@ -176,10 +229,16 @@ export function publicApi(name: string, parent: pulumi.Resource, c: ApiContext):
     new aws.apigateway.MethodSettings(
         `${name}-api-settings`,
         { restApi: api.id, stageName: stage.stageName, methodPath: "*/*", settings: { metricsEnabled: true, throttlingBurstLimit: 200, throttlingRateLimit: 100 } },
-        opts,
+        { parent },
     );
+    return stage;
+}
 
-    // The API key: generated, kept in Secrets Manager, bound to the stage through a usage plan.
+/** The API key: generated, kept in Secrets Manager, bound to the stage through a usage plan. */
+function requiredApiKey(s: ApiStepContext, api: aws.apigateway.RestApi, stage: aws.apigateway.Stage): { value: pulumi.Output<string>; secretArn: pulumi.Output<string> } {
+    const { name, args } = s;
+    const p = args.namePrefix;
+    const opts = { parent: s.parent };
     const keyValue = new random.RandomPassword(`${name}-api-key-value`, { length: 40, special: false }, opts);
     const secretKey = pulumi.secret(keyValue.result);
     const secret = new aws.secretsmanager.Secret(
@@ -200,8 +259,7 @@ export function publicApi(name: string, parent: pulumi.Resource, c: ApiContext):
         opts,
     );
     new aws.apigateway.UsagePlanKey(`${name}-api-usage-plan-key`, { keyId: apiKey.id, keyType: "API_KEY", usagePlanId: plan.id }, opts);
-
-    return { url: stage.invokeUrl, apiKey: secretKey, apiKeySecretArn: secret.arn };
+    return { value: secretKey, secretArn: secret.arn };
 }
 
 /**

@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { ELB_LOG_PREFIX, LogBucket } from "../log-bucket";
 import { NAME_LIMITS, physicalName } from "../naming";
-import { publicApi, PublicApi } from "./api";
-import { DatabaseConnection, dedicatedDatabase, DedicatedDatabaseArgs, ExternalDatabaseArgs, externalDatabase } from "./database";
+import { publicApi } from "./api";
+import { DatabaseConnection, DatabaseContext, dedicatedDatabase, DedicatedDatabaseArgs, ExternalDatabaseArgs, externalDatabase } from "./database";
 import {
     ecrRepository,
     featureProblems,
@@ -33,7 +33,7 @@ import {
     privateService,
     TMP_MOUNT,
 } from "./tasks";
-import { metaflowUi, MetaflowUi } from "./ui";
+import { metaflowUi, MetaflowUi, UiContext } from "./ui";
 
 export * from "./rules";
 export { DedicatedDatabaseArgs, ExternalDatabaseArgs } from "./database";
@@ -153,7 +153,6 @@ export function validateMetaflowServiceArgs(args: MetaflowServiceArgs): string[]
     return problems;
 }
 
-
 /**
  * The Metaflow metadata service: an ECS cluster with a Fargate service in private subnets (no public IP) behind an
  * internal Application Load Balancer, CPU autoscaling, a deployment circuit breaker, and its PostgreSQL database.
@@ -202,235 +201,25 @@ export class MetaflowService extends pulumi.ComponentResource {
         super("metaflow:service:MetaflowService", name, {}, opts);
         const problems = validateMetaflowServiceArgs(args);
         if (problems.length) throw new Error(`MetaflowService ${name}: ${problems.join("; ")}`);
-        const parent = { parent: this };
-        const protect = args.protect ?? false;
-        const p = args.namePrefix;
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const ctx: ServiceContext = { name, args, parent: this, namePrefix: args.namePrefix, protect: args.protect ?? false };
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
-        // Logs of every container of the component, one stream prefix per container.
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-logs`,
-            { name: `/metaflow/${p}/metadata-service`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
-            parent,
-        );
-
-        // Security groups: load balancer, service tasks, UI tasks. Rules are separate resources, each described.
-        const albSg = new aws.ec2.SecurityGroup(`${name}-alb-sg`, { vpcId: args.vpcId, description: "Metaflow metadata service load balancer: named clients only", tags: { Name: physicalName(p, "metadata-alb", 255) } }, parent);
-        const taskSg = new aws.ec2.SecurityGroup(`${name}-task-sg`, { vpcId: args.vpcId, description: "Metaflow metadata service tasks: 8080 from the load balancer only", tags: { Name: physicalName(p, "metadata-tasks", 255) } }, parent);
-        const uiSg = args.ui
-            ? new aws.ec2.SecurityGroup(`${name}-ui-sg`, { vpcId: args.vpcId, description: "Metaflow UI tasks: 8083 and 3000 from the load balancer only", tags: { Name: physicalName(p, "metaflow-ui", 255) } }, parent)
-            : undefined;
-
+        const logGroup = containerLogGroup(ctx);
+        const sgs = securityGroups(ctx);
         const port = servicePort(args.certificateArn);
-        const ingress = (role: string, from: { sg?: pulumi.Input<string>; cidr?: string }, toPort: number, description: string) =>
-            new aws.vpc.SecurityGroupIngressRule(
-                `${name}-alb-in-${role}`,
-                { securityGroupId: albSg.id, referencedSecurityGroupId: from.sg, cidrIpv4: from.cidr, ipProtocol: "tcp", fromPort: toPort, toPort, description },
-                parent,
-            );
-        args.clientSecurityGroupIds.forEach((sg, i) => ingress(`client-${i}`, { sg }, port, "Metaflow service API from Batch compute"));
-        args.userAccessSecurityGroupIds.forEach((sg, i) => ingress(`user-sg-${i}`, { sg }, port, "Metaflow service API from the engineers access path (security group)"));
-        args.userAccessCidrs.forEach((cidr, i) => ingress(`user-cidr-${i}`, { cidr }, port, "Metaflow service API from the engineers access path (CIDR)"));
-        if (uiSg) ingress("ui", { sg: uiSg.id }, port, "Metaflow service API from the UI backend");
-
-        const egress = (sg: aws.ec2.SecurityGroup, role: string, to: { sg?: pulumi.Input<string>; cidr?: string }, p: number, description: string) =>
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-${role}`,
-                { securityGroupId: sg.id, referencedSecurityGroupId: to.sg, cidrIpv4: to.cidr, ipProtocol: "tcp", fromPort: p, toPort: p, description },
-                parent,
-            );
-        egress(albSg, "alb-out-service", { sg: taskSg.id }, PORTS.metadata, "To the metadata service tasks");
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-task-in-alb`,
-            { securityGroupId: taskSg.id, referencedSecurityGroupId: albSg.id, ipProtocol: "tcp", fromPort: PORTS.metadata, toPort: PORTS.metadata, description: "Metadata API (8080) from the load balancer; 8082 is never opened" },
-            parent,
-        );
-        // Tasks reach AWS APIs (Secrets Manager, CloudWatch Logs, S3) and the image registry over HTTPS, and PostgreSQL.
-        egress(taskSg, "task-out-https", { cidr: "0.0.0.0/0" }, 443, "HTTPS to AWS APIs and the image registry");
-
-        // Database.
-        const clients = [{ role: "service", id: taskSg.id as pulumi.Input<string> }, ...(uiSg ? [{ role: "ui", id: uiSg.id as pulumi.Input<string> }] : [])];
-        const dbCtx = {
-            name,
-            namePrefix: p,
-            parent: this,
-            vpcId: args.vpcId,
-            subnetIds: args.privateSubnetIds,
-            kmsKeyArn: args.kmsKeyArn,
-            logRetentionDays: args.logRetentionDays,
-            clientSecurityGroups: clients,
-            protect,
-        };
-        const db: DatabaseConnection = "dedicated" in args.database ? dedicatedDatabase(dbCtx, args.database.dedicated) : externalDatabase(dbCtx, args.database.external);
-        egress(taskSg, "task-out-db", { sg: db.securityGroupId }, PORTS.postgres, "PostgreSQL to the metadata database");
-        if (uiSg) {
-            egress(uiSg, "ui-out-https", { cidr: "0.0.0.0/0" }, 443, "HTTPS to AWS APIs, the datastore and the image registry");
-            egress(uiSg, "ui-out-db", { sg: db.securityGroupId }, PORTS.postgres, "PostgreSQL to the metadata database");
-        }
-
-        // Roles: the execution role starts containers (image, logs, the database secret); the task role is what the
-        // running code may do (read the datastore).
-        const executionRole = new aws.iam.Role(
-            `${name}-execution`,
-            { name: physicalName(p, "metadata-execution", NAME_LIMITS.iamRole), description: "ECS execution role of the Metaflow metadata service", assumeRolePolicy: ecsTasksTrust(account) },
-            parent,
-        );
-        new aws.iam.RolePolicy(`${name}-execution`, { role: executionRole.id, policy: executionPolicy(args, logGroup.arn, db) }, parent);
-        const taskRole = new aws.iam.Role(
-            `${name}-task`,
-            { name: physicalName(p, "metadata-task", NAME_LIMITS.iamRole), description: "Task role of the Metaflow metadata service and UI: datastore read", assumeRolePolicy: ecsTasksTrust(account) },
-            parent,
-        );
-        new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.id, policy: taskPolicy(args, db) }, parent);
-
-        // Load balancer, with access logs to a log bucket of its own when asked.
-        const accessLogs =
-            args.accessLogRetentionDays !== undefined
-                ? new LogBucket(`${name}-alb-logs`, { retentionDays: args.accessLogRetentionDays, loadBalancerLogs: { region: args.region }, protect }, { parent: this })
-                : undefined;
-        const alb = new aws.lb.LoadBalancer(
-            `${name}-alb`,
-            {
-                name: physicalName(p, "metadata", NAME_LIMITS.loadBalancer),
-                internal: true,
-                loadBalancerType: "application",
-                subnets: args.privateSubnetIds,
-                securityGroups: [albSg.id],
-                dropInvalidHeaderFields: true,
-                // Refuse every request that is not RFC 7230 compliant (the default, defensive, forwards ambiguous ones).
-                desyncMitigationMode: "strictest",
-                enableDeletionProtection: protect,
-                idleTimeout: 120,
-                ...(accessLogs ? { accessLogs: { bucket: accessLogs.bucketName, prefix: ELB_LOG_PREFIX, enabled: true } } : {}),
-            },
-            accessLogs ? { parent: this, dependsOn: [accessLogs.policy] } : parent,
-        );
-        const targetGroup = ipTargetGroup(`${name}-tg`, { name: physicalName(p, "metadata", NAME_LIMITS.targetGroup), vpcId: args.vpcId, port: PORTS.metadata, healthPath: "/ping" }, parent);
-        const listener = new aws.lb.Listener(
-            `${name}-listener`,
-            {
-                loadBalancerArn: alb.arn,
-                port,
-                ...(args.certificateArn
-                    ? { protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: args.certificateArn }
-                    : { protocol: "HTTP" }),
-                defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-            },
-            parent,
-        );
+        admitApiClients(ctx, sgs, port);
+        connectLoadBalancerToTasks(ctx, sgs);
+        const db = connectDatabase(ctx, sgs);
+        const { executionRole, taskRole } = serviceRoles(ctx, account, logGroup, db);
+        const { alb, targetGroup, listener } = internalLoadBalancer(ctx, sgs.alb, port);
         const host = args.domainName ?? alb.dnsName;
         this.internalUrl = pulumi.interpolate`${args.certificateArn ? "https" : "http"}://${host}`;
-
-        // Cluster and service.
-        const cluster = new aws.ecs.Cluster(
-            `${name}-cluster`,
-            { name: physicalName(p, "metaflow", NAME_LIMITS.ecsCluster), settings: [{ name: "containerInsights", value: "enabled" }] },
-            parent,
-        );
-        const containers = [
-            credentialsContainer({ image: args.image, db, region: args.region, logGroupName: logGroup.name }),
-            {
-                name: MIGRATE_CONTAINER,
-                image: args.image,
-                essential: false,
-                // The image's own migration tool (goose, via run_goose.py), one task at a time, never blocking (migrate.py).
-                command: ["/opt/latest/bin/python3", "-c", MIGRATION_SCRIPT],
-                environment: dbEnvironment(db, "run_goose"),
-                secrets: dbSecrets(db),
-                dependsOn: [AFTER_CREDENTIALS],
-                readonlyRootFilesystem: true,
-                privileged: false,
-                mountPoints: TMP_MOUNT,
-                logConfiguration: awsLogs(logGroup.name, args.region, MIGRATE_CONTAINER),
-            },
-            {
-                name: SERVICE_CONTAINER,
-                image: args.image,
-                essential: true,
-                // The metadata server alone: the image's default command would also start the migration service (8082),
-                // the only reader of MF_MIGRATION_ENDPOINTS_ENABLED, so that variable is not set.
-                command: ["/opt/latest/bin/python3", "-m", "services.metadata_service.server"],
-                portMappings: [{ containerPort: PORTS.metadata, protocol: "tcp" }],
-                environment: [...dbEnvironment(db, "service"), { name: "MF_METADATA_PORT", value: String(PORTS.metadata) }, { name: "MF_METADATA_HOST", value: "0.0.0.0" }],
-                secrets: dbSecrets(db),
-                dependsOn: [AFTER_CREDENTIALS, { containerName: MIGRATE_CONTAINER, condition: "SUCCESS" }],
-                // The load balancer checks /ping (the process), so a database failover takes no task out of service;
-                // this check (/healthcheck runs SELECT 1) replaces a task only after DATABASE_HEALTH.tolerated seconds
-                // of failures in a row: a task that lost the database for good, not a brief failover.
-                healthCheck: DATABASE_HEALTH.check,
-                readonlyRootFilesystem: true,
-                privileged: false,
-                mountPoints: TMP_MOUNT,
-                logConfiguration: awsLogs(logGroup.name, args.region, SERVICE_CONTAINER),
-            },
-        ];
-        const taskDefinition = fargateTaskDefinition(
-            `${name}-task`,
-            { family: physicalName(p, "metadata-service", 255), cpu: args.cpu, memory: args.memory, executionRoleArn: executionRole.arn, taskRoleArn: taskRole.arn, volumes: [{ name: "tmp" }], containers },
-            parent,
-        );
-        const service = privateService(`${name}-service`, this, {
-            cluster,
-            taskDefinition,
-            subnetIds: args.privateSubnetIds,
-            securityGroupId: taskSg.id,
-            desiredCount: args.desiredCount,
-            loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: SERVICE_CONTAINER, containerPort: PORTS.metadata }],
-            // Migrations run before the service container starts; a large upgrade can take a while.
-            healthCheckGracePeriodSeconds: 120,
-            dependsOn: [listener, ...(db.instance ? [db.instance] : [])],
-        });
-
-        const scaling = new aws.appautoscaling.Target(
-            `${name}-scaling`,
-            {
-                serviceNamespace: "ecs",
-                scalableDimension: "ecs:service:DesiredCount",
-                resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
-                minCapacity: args.minCount,
-                maxCapacity: args.maxCount,
-            },
-            parent,
-        );
-        new aws.appautoscaling.Policy(
-            `${name}-cpu-scaling`,
-            {
-                policyType: "TargetTrackingScaling",
-                serviceNamespace: scaling.serviceNamespace,
-                scalableDimension: scaling.scalableDimension,
-                resourceId: scaling.resourceId,
-                targetTrackingScalingPolicyConfiguration: {
-                    predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-                    targetValue: args.cpuTargetPercent ?? 60,
-                    scaleInCooldown: 300,
-                    scaleOutCooldown: 60,
-                },
-            },
-            parent,
-        );
+        const { cluster, service } = metadataService(ctx, { db, logGroup, executionRole, taskRole, taskSg: sgs.task, targetGroup, listener });
+        const scaling = cpuAutoscaling(ctx, cluster, service);
 
         // Optional parts.
-        let ui: MetaflowUi | undefined;
-        if (args.ui && uiSg) {
-            ui = metaflowUi(name, this, {
-                args,
-                ui: args.ui,
-                alb,
-                albSg,
-                uiSg,
-                cluster,
-                db,
-                logGroupName: logGroup.name,
-                executionRoleArn: executionRole.arn,
-                taskRoleArn: taskRole.arn,
-                serviceUrl: this.internalUrl,
-                host,
-            });
-        }
-        let api: PublicApi | undefined;
-        if (args.publicApi) {
-            api = publicApi(name, this, { args, alb, albSg, listener, port, host, account });
-        }
+        const ui = optionalUi(ctx, sgs, { alb, cluster, db, logGroupName: logGroup.name, executionRoleArn: executionRole.arn, taskRoleArn: taskRole.arn, serviceUrl: this.internalUrl, host });
+        const api = args.publicApi ? publicApi(name, this, { args, alb, albSg: sgs.alb, listener, port, host, account }) : undefined;
 
         this.publicUrl = api?.url;
         this.apiKey = api?.apiKey;
@@ -440,8 +229,8 @@ export class MetaflowService extends pulumi.ComponentResource {
         this.loadBalancerDnsName = alb.dnsName;
         this.loadBalancerArnSuffix = alb.arnSuffix;
         this.targetGroupArnSuffix = targetGroup.arnSuffix;
-        this.loadBalancerSecurityGroupId = albSg.id;
-        this.serviceSecurityGroupId = taskSg.id;
+        this.loadBalancerSecurityGroupId = sgs.alb.id;
+        this.serviceSecurityGroupId = sgs.task.id;
         this.clusterName = cluster.name;
         this.serviceName = service.name;
         this.scalableResourceId = scaling.resourceId;
@@ -452,6 +241,11 @@ export class MetaflowService extends pulumi.ComponentResource {
         this.databaseHost = db.host;
         this.databaseIdentifier = db.instance?.identifier;
         this.databaseSecretArn = db.secretArn;
+        this.registerServiceOutputs();
+    }
+
+    /** Registers the outputs a stack reads, once every child exists. */
+    private registerServiceOutputs(): void {
         this.registerOutputs({
             internalUrl: this.internalUrl,
             publicUrl: this.publicUrl,
@@ -466,6 +260,302 @@ export class MetaflowService extends pulumi.ComponentResource {
             databaseSecretArn: this.databaseSecretArn,
         });
     }
+}
+
+/** What every step of the constructor needs: the component's name and arguments, and the component as parent. */
+interface ServiceContext {
+    name: string;
+    args: MetaflowServiceArgs;
+    parent: pulumi.Resource;
+    /** Short prefix of physical names (`args.namePrefix`). */
+    namePrefix: string;
+    protect: boolean;
+}
+
+/** The component's security groups: load balancer, service tasks, and UI tasks (with the UI only). */
+interface SecurityGroups {
+    alb: aws.ec2.SecurityGroup;
+    task: aws.ec2.SecurityGroup;
+    ui?: aws.ec2.SecurityGroup;
+}
+
+/** One side of a security group rule: another security group or a CIDR. */
+type Peer = { sg?: pulumi.Input<string>; cidr?: string };
+
+/** The log group of every container of the component, one stream prefix per container. */
+function containerLogGroup(ctx: ServiceContext): aws.cloudwatch.LogGroup {
+    const { args } = ctx;
+    return new aws.cloudwatch.LogGroup(
+        `${ctx.name}-logs`,
+        { name: `/metaflow/${ctx.namePrefix}/metadata-service`, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+        { parent: ctx.parent },
+    );
+}
+
+/** Security groups: load balancer, service tasks, UI tasks. Rules are separate resources, each described. */
+function securityGroups(ctx: ServiceContext): SecurityGroups {
+    const { name, args, namePrefix: p } = ctx;
+    const parent = { parent: ctx.parent };
+    const alb = new aws.ec2.SecurityGroup(`${name}-alb-sg`, { vpcId: args.vpcId, description: "Metaflow metadata service load balancer: named clients only", tags: { Name: physicalName(p, "metadata-alb", 255) } }, parent);
+    const task = new aws.ec2.SecurityGroup(`${name}-task-sg`, { vpcId: args.vpcId, description: "Metaflow metadata service tasks: 8080 from the load balancer only", tags: { Name: physicalName(p, "metadata-tasks", 255) } }, parent);
+    const ui = args.ui
+        ? new aws.ec2.SecurityGroup(`${name}-ui-sg`, { vpcId: args.vpcId, description: "Metaflow UI tasks: 8083 and 3000 from the load balancer only", tags: { Name: physicalName(p, "metaflow-ui", 255) } }, parent)
+        : undefined;
+    return { alb, task, ui };
+}
+
+/** An egress rule of `sg` to one peer on one TCP port, described. */
+function egressRule(ctx: ServiceContext, sg: aws.ec2.SecurityGroup, role: string, to: Peer, port: number, description: string): aws.vpc.SecurityGroupEgressRule {
+    return new aws.vpc.SecurityGroupEgressRule(
+        `${ctx.name}-${role}`,
+        { securityGroupId: sg.id, referencedSecurityGroupId: to.sg, cidrIpv4: to.cidr, ipProtocol: "tcp", fromPort: port, toPort: port, description },
+        { parent: ctx.parent },
+    );
+}
+
+/** Who may call the metadata API on the load balancer: Batch compute, the engineers' access path, the UI backend. */
+function admitApiClients(ctx: ServiceContext, sgs: SecurityGroups, port: number): void {
+    const { name, args } = ctx;
+    const ingress = (role: string, from: Peer, description: string) =>
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-alb-in-${role}`,
+            { securityGroupId: sgs.alb.id, referencedSecurityGroupId: from.sg, cidrIpv4: from.cidr, ipProtocol: "tcp", fromPort: port, toPort: port, description },
+            { parent: ctx.parent },
+        );
+    args.clientSecurityGroupIds.forEach((sg, i) => ingress(`client-${i}`, { sg }, "Metaflow service API from Batch compute"));
+    args.userAccessSecurityGroupIds.forEach((sg, i) => ingress(`user-sg-${i}`, { sg }, "Metaflow service API from the engineers access path (security group)"));
+    args.userAccessCidrs.forEach((cidr, i) => ingress(`user-cidr-${i}`, { cidr }, "Metaflow service API from the engineers access path (CIDR)"));
+    if (sgs.ui) ingress("ui", { sg: sgs.ui.id }, "Metaflow service API from the UI backend");
+}
+
+/** The load balancer's way to the service tasks (8080 only, never 8082), and the tasks' HTTPS way out. */
+function connectLoadBalancerToTasks(ctx: ServiceContext, sgs: SecurityGroups): void {
+    egressRule(ctx, sgs.alb, "alb-out-service", { sg: sgs.task.id }, PORTS.metadata, "To the metadata service tasks");
+    new aws.vpc.SecurityGroupIngressRule(
+        `${ctx.name}-task-in-alb`,
+        { securityGroupId: sgs.task.id, referencedSecurityGroupId: sgs.alb.id, ipProtocol: "tcp", fromPort: PORTS.metadata, toPort: PORTS.metadata, description: "Metadata API (8080) from the load balancer; 8082 is never opened" },
+        { parent: ctx.parent },
+    );
+    // Tasks reach AWS APIs (Secrets Manager, CloudWatch Logs, S3) and the image registry over HTTPS, and PostgreSQL.
+    egressRule(ctx, sgs.task, "task-out-https", { cidr: "0.0.0.0/0" }, 443, "HTTPS to AWS APIs and the image registry");
+}
+
+/** The database (dedicated or the foundation's), open to the service and UI tasks, and their way out to it. */
+function connectDatabase(ctx: ServiceContext, sgs: SecurityGroups): DatabaseConnection {
+    const { args } = ctx;
+    const clients = [{ role: "service", id: sgs.task.id as pulumi.Input<string> }, ...(sgs.ui ? [{ role: "ui", id: sgs.ui.id as pulumi.Input<string> }] : [])];
+    const dbCtx: DatabaseContext = {
+        name: ctx.name,
+        namePrefix: ctx.namePrefix,
+        parent: ctx.parent,
+        vpcId: args.vpcId,
+        subnetIds: args.privateSubnetIds,
+        kmsKeyArn: args.kmsKeyArn,
+        logRetentionDays: args.logRetentionDays,
+        clientSecurityGroups: clients,
+        protect: ctx.protect,
+    };
+    const db: DatabaseConnection = "dedicated" in args.database ? dedicatedDatabase(dbCtx, args.database.dedicated) : externalDatabase(dbCtx, args.database.external);
+    egressRule(ctx, sgs.task, "task-out-db", { sg: db.securityGroupId }, PORTS.postgres, "PostgreSQL to the metadata database");
+    if (sgs.ui) {
+        egressRule(ctx, sgs.ui, "ui-out-https", { cidr: "0.0.0.0/0" }, 443, "HTTPS to AWS APIs, the datastore and the image registry");
+        egressRule(ctx, sgs.ui, "ui-out-db", { sg: db.securityGroupId }, PORTS.postgres, "PostgreSQL to the metadata database");
+    }
+    return db;
+}
+
+/**
+ * Roles: the execution role starts containers (image, logs, the database secret); the task role is what the running
+ * code may do (read the datastore).
+ */
+function serviceRoles(
+    ctx: ServiceContext,
+    account: pulumi.Input<string>,
+    logGroup: aws.cloudwatch.LogGroup,
+    db: DatabaseConnection,
+): { executionRole: aws.iam.Role; taskRole: aws.iam.Role } {
+    const { name, args, namePrefix: p } = ctx;
+    const parent = { parent: ctx.parent };
+    const executionRole = new aws.iam.Role(
+        `${name}-execution`,
+        { name: physicalName(p, "metadata-execution", NAME_LIMITS.iamRole), description: "ECS execution role of the Metaflow metadata service", assumeRolePolicy: ecsTasksTrust(account) },
+        parent,
+    );
+    new aws.iam.RolePolicy(`${name}-execution`, { role: executionRole.id, policy: executionPolicy(args, logGroup.arn, db) }, parent);
+    const taskRole = new aws.iam.Role(
+        `${name}-task`,
+        { name: physicalName(p, "metadata-task", NAME_LIMITS.iamRole), description: "Task role of the Metaflow metadata service and UI: datastore read", assumeRolePolicy: ecsTasksTrust(account) },
+        parent,
+    );
+    new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.id, policy: taskPolicy(args, db) }, parent);
+    return { executionRole, taskRole };
+}
+
+/** The internal load balancer, with access logs to a log bucket of its own when asked, its target group and listener. */
+function internalLoadBalancer(
+    ctx: ServiceContext,
+    albSg: aws.ec2.SecurityGroup,
+    port: number,
+): { alb: aws.lb.LoadBalancer; targetGroup: aws.lb.TargetGroup; listener: aws.lb.Listener } {
+    const { name, args, namePrefix: p, protect } = ctx;
+    const parent = { parent: ctx.parent };
+    const accessLogs =
+        args.accessLogRetentionDays !== undefined
+            ? new LogBucket(`${name}-alb-logs`, { retentionDays: args.accessLogRetentionDays, loadBalancerLogs: { region: args.region }, protect }, { parent: ctx.parent })
+            : undefined;
+    const alb = new aws.lb.LoadBalancer(
+        `${name}-alb`,
+        {
+            name: physicalName(p, "metadata", NAME_LIMITS.loadBalancer),
+            internal: true,
+            loadBalancerType: "application",
+            subnets: args.privateSubnetIds,
+            securityGroups: [albSg.id],
+            dropInvalidHeaderFields: true,
+            // Refuse every request that is not RFC 7230 compliant (the default, defensive, forwards ambiguous ones).
+            desyncMitigationMode: "strictest",
+            enableDeletionProtection: protect,
+            idleTimeout: 120,
+            ...(accessLogs ? { accessLogs: { bucket: accessLogs.bucketName, prefix: ELB_LOG_PREFIX, enabled: true } } : {}),
+        },
+        accessLogs ? { parent: ctx.parent, dependsOn: [accessLogs.policy] } : parent,
+    );
+    const targetGroup = ipTargetGroup(`${name}-tg`, { name: physicalName(p, "metadata", NAME_LIMITS.targetGroup), vpcId: args.vpcId, port: PORTS.metadata, healthPath: "/ping" }, parent);
+    const listener = new aws.lb.Listener(
+        `${name}-listener`,
+        {
+            loadBalancerArn: alb.arn,
+            port,
+            ...(args.certificateArn
+                ? { protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: args.certificateArn }
+                : { protocol: "HTTP" }),
+            defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        },
+        parent,
+    );
+    return { alb, targetGroup, listener };
+}
+
+/** The metadata task's containers: database credentials, then the one-shot migration, then the metadata server. */
+function metadataContainers(args: MetaflowServiceArgs, db: DatabaseConnection, logGroupName: pulumi.Output<string>): unknown[] {
+    return [
+        credentialsContainer({ image: args.image, db, region: args.region, logGroupName }),
+        {
+            name: MIGRATE_CONTAINER,
+            image: args.image,
+            essential: false,
+            // The image's own migration tool (goose, via run_goose.py), one task at a time, never blocking (migrate.py).
+            command: ["/opt/latest/bin/python3", "-c", MIGRATION_SCRIPT],
+            environment: dbEnvironment(db, "run_goose"),
+            secrets: dbSecrets(db),
+            dependsOn: [AFTER_CREDENTIALS],
+            readonlyRootFilesystem: true,
+            privileged: false,
+            mountPoints: TMP_MOUNT,
+            logConfiguration: awsLogs(logGroupName, args.region, MIGRATE_CONTAINER),
+        },
+        {
+            name: SERVICE_CONTAINER,
+            image: args.image,
+            essential: true,
+            // The metadata server alone: the image's default command would also start the migration service (8082),
+            // the only reader of MF_MIGRATION_ENDPOINTS_ENABLED, so that variable is not set.
+            command: ["/opt/latest/bin/python3", "-m", "services.metadata_service.server"],
+            portMappings: [{ containerPort: PORTS.metadata, protocol: "tcp" }],
+            environment: [...dbEnvironment(db, "service"), { name: "MF_METADATA_PORT", value: String(PORTS.metadata) }, { name: "MF_METADATA_HOST", value: "0.0.0.0" }],
+            secrets: dbSecrets(db),
+            dependsOn: [AFTER_CREDENTIALS, { containerName: MIGRATE_CONTAINER, condition: "SUCCESS" }],
+            // The load balancer checks /ping (the process), so a database failover takes no task out of service;
+            // this check (/healthcheck runs SELECT 1) replaces a task only after DATABASE_HEALTH.tolerated seconds
+            // of failures in a row: a task that lost the database for good, not a brief failover.
+            healthCheck: DATABASE_HEALTH.check,
+            readonlyRootFilesystem: true,
+            privileged: false,
+            mountPoints: TMP_MOUNT,
+            logConfiguration: awsLogs(logGroupName, args.region, SERVICE_CONTAINER),
+        },
+    ];
+}
+
+/** The ECS cluster, the metadata task definition and its private Fargate service behind the target group. */
+function metadataService(
+    ctx: ServiceContext,
+    c: {
+        db: DatabaseConnection;
+        logGroup: aws.cloudwatch.LogGroup;
+        executionRole: aws.iam.Role;
+        taskRole: aws.iam.Role;
+        taskSg: aws.ec2.SecurityGroup;
+        targetGroup: aws.lb.TargetGroup;
+        listener: aws.lb.Listener;
+    },
+): { cluster: aws.ecs.Cluster; service: aws.ecs.Service } {
+    const { name, args, namePrefix: p } = ctx;
+    const parent = { parent: ctx.parent };
+    const cluster = new aws.ecs.Cluster(
+        `${name}-cluster`,
+        { name: physicalName(p, "metaflow", NAME_LIMITS.ecsCluster), settings: [{ name: "containerInsights", value: "enabled" }] },
+        parent,
+    );
+    const containers = metadataContainers(args, c.db, c.logGroup.name);
+    const taskDefinition = fargateTaskDefinition(
+        `${name}-task`,
+        { family: physicalName(p, "metadata-service", 255), cpu: args.cpu, memory: args.memory, executionRoleArn: c.executionRole.arn, taskRoleArn: c.taskRole.arn, volumes: [{ name: "tmp" }], containers },
+        parent,
+    );
+    const service = privateService(`${name}-service`, ctx.parent, {
+        cluster,
+        taskDefinition,
+        subnetIds: args.privateSubnetIds,
+        securityGroupId: c.taskSg.id,
+        desiredCount: args.desiredCount,
+        loadBalancers: [{ targetGroupArn: c.targetGroup.arn, containerName: SERVICE_CONTAINER, containerPort: PORTS.metadata }],
+        // Migrations run before the service container starts; a large upgrade can take a while.
+        healthCheckGracePeriodSeconds: 120,
+        dependsOn: [c.listener, ...(c.db.instance ? [c.db.instance] : [])],
+    });
+    return { cluster, service };
+}
+
+/** CPU target tracking between minCount and maxCount tasks (the scalable target office hours schedule). */
+function cpuAutoscaling(ctx: ServiceContext, cluster: aws.ecs.Cluster, service: aws.ecs.Service): aws.appautoscaling.Target {
+    const { name, args } = ctx;
+    const parent = { parent: ctx.parent };
+    const scaling = new aws.appautoscaling.Target(
+        `${name}-scaling`,
+        {
+            serviceNamespace: "ecs",
+            scalableDimension: "ecs:service:DesiredCount",
+            resourceId: pulumi.interpolate`service/${cluster.name}/${service.name}`,
+            minCapacity: args.minCount,
+            maxCapacity: args.maxCount,
+        },
+        parent,
+    );
+    new aws.appautoscaling.Policy(
+        `${name}-cpu-scaling`,
+        {
+            policyType: "TargetTrackingScaling",
+            serviceNamespace: scaling.serviceNamespace,
+            scalableDimension: scaling.scalableDimension,
+            resourceId: scaling.resourceId,
+            targetTrackingScalingPolicyConfiguration: {
+                predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+                targetValue: args.cpuTargetPercent ?? 60,
+                scaleInCooldown: 300,
+                scaleOutCooldown: 60,
+            },
+        },
+        parent,
+    );
+    return scaling;
+}
+
+/** The Metaflow UI behind the same load balancer (its own listener, path routing), when asked. */
+function optionalUi(ctx: ServiceContext, sgs: SecurityGroups, c: Omit<UiContext, "args" | "ui" | "albSg" | "uiSg">): MetaflowUi | undefined {
+    const { args } = ctx;
+    if (!args.ui || !sgs.ui) return undefined;
+    return metaflowUi(ctx.name, ctx.parent, { ...c, args, ui: args.ui, albSg: sgs.alb, uiSg: sgs.ui });
 }
 
 export const MIGRATE_CONTAINER = "migrate";
