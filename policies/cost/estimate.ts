@@ -176,69 +176,101 @@ function runningShare(r: ResourceView, all: ResourceView[]): { share: number; ho
     return hours === undefined ? { share: 1 } : { share: hours / HOURS_PER_WEEK, hours };
 }
 
-export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstimate {
+/** Where the estimate's lines accumulate: the priced items, and the resources the table cannot price. */
+interface Ledger {
+    items: CostItem[];
+    unpriced: UnpricedItem[];
+    /** Adds a resource's fixed monthly cost (paid while idle). */
+    fixed(r: ResourceView, category: CostCategory, usd: number, basis: string, uncertain?: boolean): void;
+    /** Lists a resource as unpriced, with the reason, rather than counting it as zero. */
+    none(r: ResourceView, reason: string): void;
+}
+
+/** An empty ledger whose `fixed` and `none` record a resource's name, URN and type with each line. */
+function newLedger(): Ledger {
     const items: CostItem[] = [];
     const unpriced: UnpricedItem[] = [];
-    const fixed = (r: ResourceView, category: CostCategory, usd: number, basis: string, uncertain?: boolean) =>
-        items.push({ resource: r.name, urn: r.urn, type: r.type, category, kind: "fixed", monthlyUsd: usd, basis, ...(uncertain ? { uncertain } : {}) });
-    const none = (r: ResourceView, reason: string) => unpriced.push({ resource: r.name, urn: r.urn, type: r.type, reason });
+    return {
+        items,
+        unpriced,
+        fixed: (r, category, usd, basis, uncertain) =>
+            items.push({ resource: r.name, urn: r.urn, type: r.type, category, kind: "fixed", monthlyUsd: usd, basis, ...(uncertain ? { uncertain } : {}) }),
+        none: (r, reason) => unpriced.push({ resource: r.name, urn: r.urn, type: r.type, reason }),
+    };
+}
 
+/** The hours part of a basis: the full 730 h month, or its office-hours share when schedules stop the resource. */
+function hoursBasis(on: { hours?: number }): string {
+    return on.hours === undefined ? "730 h" : `730 h x ${on.hours}/${HOURS_PER_WEEK} (office hours)`;
+}
+
+/** RDS instances: instance hours (office hours apply) plus allocated storage, at single-AZ or Multi-AZ prices. */
+function priceDatabases(l: Ledger, all: ResourceView[]): void {
     for (const db of ofType(all, T.rdsInstance)) {
         const cls = String(db.props.instanceClass ?? "");
         const multi = db.props.multiAz === true;
         const row = RDS[cls];
         if (!row) {
-            none(db, `no price for instance class ${cls || "(unset)"}`);
+            l.none(db, `no price for instance class ${cls || "(unset)"}`);
             continue;
         }
         const price = multi ? row.multi : row.single;
         const gb = Number(db.props.allocatedStorage ?? 20);
         const storage = multi ? PRICES.rdsStorageMultiAz : PRICES.rdsStorageSingleAz;
         const on = runningShare(db, all);
-        const hours = on.hours === undefined ? "730 h" : `730 h x ${on.hours}/${HOURS_PER_WEEK} (office hours)`;
-        fixed(db, "database", monthly(price) * on.share + gb * storage.usd, `${cls} ${multi ? "Multi-AZ" : "single-AZ"} ${money(price.usd)}/h x ${hours} + ${gb} GB x ${money(storage.usd)}`, price.uncertain);
+        l.fixed(db, "database", monthly(price) * on.share + gb * storage.usd, `${cls} ${multi ? "Multi-AZ" : "single-AZ"} ${money(price.usd)}/h x ${hoursBasis(on)} + ${gb} GB x ${money(storage.usd)}`, price.uncertain);
     }
+}
 
+/** Fargate services: the tasks each keeps running while idle, at its task size (ARM priced apart, office hours apply). */
+function priceFargateServices(l: Ledger, all: ResourceView[]): void {
     for (const svc of ofType(all, T.ecsService, "awsx:ecs:FargateService")) {
         const fargate = svc.type === "awsx:ecs:FargateService" || svc.props.launchType === "FARGATE" || ((svc.props.capacityProviderStrategies ?? []) as any[]).some((c) => String(c?.capacityProvider).startsWith("FARGATE"));
         if (!fargate) continue;
         const size = fargateSize(svc, all);
         if (!size) {
-            none(svc, "task size unknown (no task definition cpu/memory found)");
+            l.none(svc, "task size unknown (no task definition cpu/memory found)");
             continue;
         }
         const tasks = idleTasks(svc, all);
         const [vcpu, gb] = size.arm ? [PRICES.fargateArmVcpu, PRICES.fargateArmGb] : [PRICES.fargateVcpu, PRICES.fargateGb];
         const perTask = (size.cpu / 1024) * monthly(vcpu) + (size.memoryMiB / 1024) * monthly(gb);
         const on = runningShare(svc, all);
-        const hours = on.hours === undefined ? "730 h" : `730 h x ${on.hours}/${HOURS_PER_WEEK} (office hours)`;
-        fixed(svc, "containers", tasks * perTask * on.share, `${tasks} task(s) x (${size.cpu / 1024} vCPU x ${money(vcpu.usd)} + ${size.memoryMiB / 1024} GB x ${money(gb.usd)}) x ${hours}${size.arm ? " (ARM)" : ""}`);
+        l.fixed(svc, "containers", tasks * perTask * on.share, `${tasks} task(s) x (${size.cpu / 1024} vCPU x ${money(vcpu.usd)} + ${size.memoryMiB / 1024} GB x ${money(gb.usd)}) x ${hoursBasis(on)}${size.arm ? " (ARM)" : ""}`);
     }
+}
 
+/** Application and network load balancers: their hourly price; capacity units are usage and stay unpriced. */
+function priceLoadBalancers(l: Ledger, all: ResourceView[]): void {
     for (const lb of ofType(all, ...LOAD_BALANCERS)) {
         const kind = lb.props.loadBalancerType ?? "application";
         const price = kind === "network" ? PRICES.nlb : kind === "application" ? PRICES.alb : undefined;
-        if (!price) none(lb, `no price for ${kind} load balancers`);
-        else fixed(lb, "load balancing", monthly(price), `${kind} load balancer ${money(price.usd)}/h x 730 h, plus capacity units (usage, unpriced)`);
+        if (!price) l.none(lb, `no price for ${kind} load balancers`);
+        else l.fixed(lb, "load balancing", monthly(price), `${kind} load balancer ${money(price.usd)}/h x 730 h, plus capacity units (usage, unpriced)`);
     }
+}
 
-    const nats = natGateways(all);
+/** NAT gateways, interface endpoints and Elastic IPs: network charges paid by the hour whether traffic flows or not. */
+function priceNetwork(l: Ledger, all: ResourceView[], nats: ReturnType<typeof natGateways>): void {
     // A standalone NAT gateway's address is its Elastic IP, priced above; an awsx VPC's gateways hide theirs.
     for (const n of nats) {
         const hidden = n.resource.type === T.awsxVpc;
         const hourly = PRICES.natGateway.usd + (hidden ? PRICES.publicIpv4.usd : 0);
-        fixed(n.resource, "network", n.count * hourly * HOURS_PER_MONTH, `${n.count} NAT gateway(s) (${n.basis}) x ${money(PRICES.natGateway.usd)}/h${hidden ? ` + its public IPv4 ${money(PRICES.publicIpv4.usd)}/h` : ""} x 730 h`);
+        l.fixed(n.resource, "network", n.count * hourly * HOURS_PER_MONTH, `${n.count} NAT gateway(s) (${n.basis}) x ${money(PRICES.natGateway.usd)}/h${hidden ? ` + its public IPv4 ${money(PRICES.publicIpv4.usd)}/h` : ""} x 730 h`);
     }
 
     for (const ep of ofType(all, T.vpcEndpoint)) {
         if ((ep.props.vpcEndpointType ?? "Gateway") !== "Interface") continue;
         const azs = (ep.props.subnetIds ?? []).length || 1;
-        fixed(ep, "network", azs * monthly(PRICES.interfaceEndpoint), `interface endpoint in ${azs} AZ(s) x ${money(PRICES.interfaceEndpoint.usd)}/h x 730 h`);
+        l.fixed(ep, "network", azs * monthly(PRICES.interfaceEndpoint), `interface endpoint in ${azs} AZ(s) x ${money(PRICES.interfaceEndpoint.usd)}/h x 730 h`);
     }
 
     // Elastic IPs (a NAT gateway's among them) are billed around the clock, attached or not.
-    for (const eip of ofType(all, T.eip)) fixed(eip, "network", monthly(PRICES.publicIpv4), `public IPv4 address ${money(PRICES.publicIpv4.usd)}/h x 730 h`);
+    for (const eip of ofType(all, T.eip)) l.fixed(eip, "network", monthly(PRICES.publicIpv4), `public IPv4 address ${money(PRICES.publicIpv4.usd)}/h x 730 h`);
+}
 
+/** EC2 instances (the access instance): instance hours and public address under office hours, the volume always. */
+function priceInstances(l: Ledger, all: ResourceView[]): void {
     // Instance hours and an instance's own public address follow office hours (EC2 releases the address while the
     // instance is stopped); its volume is billed around the clock.
     for (const vm of ofType(all, T.ec2Instance)) {
@@ -246,34 +278,38 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         const price = EC2[type];
         const gb = Number(vm.props.rootBlockDevice?.volumeSize ?? 8);
         if (!price) {
-            none(vm, `no price for instance type ${type || "(unset)"}`);
+            l.none(vm, `no price for instance type ${type || "(unset)"}`);
             continue;
         }
         const on = runningShare(vm, all);
-        const hours = on.hours === undefined ? "730 h" : `730 h x ${on.hours}/${HOURS_PER_WEEK} (office hours)`;
         const ipv4 = String(vm.props.associatePublicIpAddress) === "true";
         const hourly = price.usd + (ipv4 ? PRICES.publicIpv4.usd : 0);
-        fixed(
+        l.fixed(
             vm,
             "network",
             hourly * HOURS_PER_MONTH * on.share + gb * PRICES.ebsGp3.usd,
-            `(${type} ${money(price.usd)}/h${ipv4 ? ` + public IPv4 ${money(PRICES.publicIpv4.usd)}/h` : ""}) x ${hours} + ${gb} GB gp3 x ${money(PRICES.ebsGp3.usd)}`,
+            `(${type} ${money(price.usd)}/h${ipv4 ? ` + public IPv4 ${money(PRICES.publicIpv4.usd)}/h` : ""}) x ${hoursBasis(on)} + ${gb} GB gp3 x ${money(PRICES.ebsGp3.usd)}`,
             price.uncertain,
         );
     }
+}
 
-    for (const k of ofType(all, T.kmsKey)) fixed(k, "security", PRICES.kmsKey.usd, `customer-managed key ${money(PRICES.kmsKey.usd)}/month, plus requests`);
-    for (const sec of ofType(all, T.secret)) fixed(sec, "security", PRICES.secret.usd, `secret ${money(PRICES.secret.usd)}/month`);
-    for (const prm of ofType(all, T.ssmParameter)) if (prm.props.tier === "Advanced") fixed(prm, "security", PRICES.ssmAdvancedParameter.usd, "advanced parameter");
+/** KMS keys, secrets, advanced parameters, alarms and dashboards: flat monthly prices; Contributor Insights unpriced. */
+function priceSecurityAndMonitoring(l: Ledger, all: ResourceView[]): void {
+    for (const k of ofType(all, T.kmsKey)) l.fixed(k, "security", PRICES.kmsKey.usd, `customer-managed key ${money(PRICES.kmsKey.usd)}/month, plus requests`);
+    for (const sec of ofType(all, T.secret)) l.fixed(sec, "security", PRICES.secret.usd, `secret ${money(PRICES.secret.usd)}/month`);
+    for (const prm of ofType(all, T.ssmParameter)) if (prm.props.tier === "Advanced") l.fixed(prm, "security", PRICES.ssmAdvancedParameter.usd, "advanced parameter");
     // Alarms cost cents each: one line for all of them keeps the table readable.
     const alarms = ofType(all, T.metricAlarm);
     if (alarms.length) {
-        items.push({ resource: "CloudWatch alarms", type: T.metricAlarm, category: "monitoring", kind: "fixed", monthlyUsd: alarms.length * PRICES.alarm.usd, basis: `${alarms.length} standard alarm(s) x ${money(PRICES.alarm.usd)}/month` });
+        l.items.push({ resource: "CloudWatch alarms", type: T.metricAlarm, category: "monitoring", kind: "fixed", monthlyUsd: alarms.length * PRICES.alarm.usd, basis: `${alarms.length} standard alarm(s) x ${money(PRICES.alarm.usd)}/month` });
     }
-    for (const d of ofType(all, T.dashboard)) fixed(d, "monitoring", PRICES.dashboard.usd, `dashboard ${money(PRICES.dashboard.usd)}/month`);
-    for (const r of ofType(all, T.contributorInsightRule)) none(r, "Contributor Insights: charged per rule-month and per matched log event, no price in the shared reference");
+    for (const d of ofType(all, T.dashboard)) l.fixed(d, "monitoring", PRICES.dashboard.usd, `dashboard ${money(PRICES.dashboard.usd)}/month`);
+    for (const r of ofType(all, T.contributorInsightRule)) l.none(r, "Contributor Insights: charged per rule-month and per matched log event, no price in the shared reference");
+}
 
-    const ces = ofType(all, T.computeEnvironment);
+/** Batch compute environments with minvCpus above 0: those vCPUs run all month, at the cheapest listed type (or Fargate). */
+function priceAlwaysOnBatch(l: Ledger, ces: ResourceView[], s: PolicySettings): void {
     for (const ce of ces) {
         const min = Number(ce.props.computeResources?.minVcpus ?? 0);
         if (min <= 0) continue;
@@ -281,36 +317,46 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         const types: string[] = ((cr.instanceTypes ?? []) as string[]).map((t) => (t === "optimal" ? "c4" : t));
         const prices = types.map(perVcpuHour).filter((x): x is { usd: number; type: string } => x !== undefined);
         if (String(cr.type).startsWith("FARGATE")) {
-            fixed(ce, "batch", min * monthly(PRICES.fargateVcpu), `minvCpus ${min} on Fargate x ${money(PRICES.fargateVcpu.usd)}/vCPU-h x 730 h (memory extra)`);
+            l.fixed(ce, "batch", min * monthly(PRICES.fargateVcpu), `minvCpus ${min} on Fargate x ${money(PRICES.fargateVcpu.usd)}/vCPU-h x 730 h (memory extra)`);
             continue;
         }
         if (!prices.length) {
-            none(ce, `minvCpus ${min} keeps instances running, but no price for ${types.join(", ") || "its instance types"}`);
+            l.none(ce, `minvCpus ${min} keeps instances running, but no price for ${types.join(", ") || "its instance types"}`);
             continue;
         }
         const cheapest = prices.reduce((a, b) => (b.usd < a.usd ? b : a));
         const factor = isSpotComputeEnvironment(ce) ? s.usage.spotFactor : 1;
-        fixed(ce, "batch", min * cheapest.usd * HOURS_PER_MONTH * factor, `minvCpus ${min} always on, at ${cheapest.type} ${money(cheapest.usd)}/vCPU-h x 730 h${factor !== 1 ? ` x spot factor ${factor}` : ""}`);
+        l.fixed(ce, "batch", min * cheapest.usd * HOURS_PER_MONTH * factor, `minvCpus ${min} always on, at ${cheapest.type} ${money(cheapest.usd)}/vCPU-h x 730 h${factor !== 1 ? ` x spot factor ${factor}` : ""}`);
     }
+}
+
+/** ECR repositories and pull-through cache templates: the storage their lifecycle policy bounds, or unpriced without one. */
+function priceEcrStorage(l: Ledger, all: ResourceView[]): void {
     // ECR: storage only, bounded by each repository's lifecycle policy (the newest N images); sizes are assumptions.
     const lifecycles = ofType(all, "aws:ecr/lifecyclePolicy:LifecyclePolicy");
     for (const r of ofType(all, "aws:ecr/repository:Repository", "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate")) {
         const template = r.type.endsWith("RepositoryCreationTemplate");
-        const policy = template ? r.props.lifecyclePolicy : lifecycles.find((l) => l.props.repository === r.props.name || referenced(l, "repository", [r]).length)?.props.policy;
+        const policy = template ? r.props.lifecyclePolicy : lifecycles.find((lc) => lc.props.repository === r.props.name || referenced(lc, "repository", [r]).length)?.props.policy;
         const keep = keptImages(policy);
         const gb = template ? ECR_ASSUMED_GB.cached : ECR_ASSUMED_GB.own;
-        if (keep === undefined) none(r, "no lifecycle policy bounds its images: ECR storage grows with every push");
-        else fixed(r, "storage", keep * gb * PRICES.ecrStorage.usd, `${template ? "pull-through cache: " : ""}lifecycle keeps at most ${keep} images x ${gb} GB (assumed) x ${money(PRICES.ecrStorage.usd)}/GB-month`, true);
+        if (keep === undefined) l.none(r, "no lifecycle policy bounds its images: ECR storage grows with every push");
+        else l.fixed(r, "storage", keep * gb * PRICES.ecrStorage.usd, `${template ? "pull-through cache: " : ""}lifecycle keeps at most ${keep} images x ${gb} GB (assumed) x ${money(PRICES.ecrStorage.usd)}/GB-month`, true);
     }
-    for (const r of ofType(all, T.budget)) none(r, "AWS Budgets: an account's first two budgets are free, each further one $0.02/day; the count is account-wide");
-    for (const r of ofType(all, T.efsFileSystem)) none(r, "EFS storage is billed by usage");
-    for (const r of ofType(all, T.dynamoTable)) none(r, "on-demand DynamoDB is billed per request (negligible for Metaflow's foreach state)");
-    for (const r of ofType(all, "aws:apigateway/restApi:RestApi", "aws:apigatewayv2/api:Api")) none(r, "API Gateway is billed per request");
+}
 
-    // The typical month: the usage scenario, for the kinds of resources the stack has.
+/** Budgets, EFS, DynamoDB and API Gateway: billed per use or account-wide, so listed as unpriced with the reason. */
+function listUsageBilled(l: Ledger, all: ResourceView[]): void {
+    for (const r of ofType(all, T.budget)) l.none(r, "AWS Budgets: an account's first two budgets are free, each further one $0.02/day; the count is account-wide");
+    for (const r of ofType(all, T.efsFileSystem)) l.none(r, "EFS storage is billed by usage");
+    for (const r of ofType(all, T.dynamoTable)) l.none(r, "on-demand DynamoDB is billed per request (negligible for Metaflow's foreach state)");
+    for (const r of ofType(all, "aws:apigateway/restApi:RestApi", "aws:apigatewayv2/api:Api")) l.none(r, "API Gateway is billed per request");
+}
+
+/** The typical month: the settings' usage scenario (Batch hours, S3, logs, NAT traffic), for the kinds of resources the stack has. */
+function priceUsageScenario(l: Ledger, all: ResourceView[], s: PolicySettings, ces: ResourceView[], nats: ReturnType<typeof natGateways>): void {
     const u = s.usage;
     const usage = (resource: string, category: CostCategory, usd: number, basis: string, uncertain?: boolean) =>
-        items.push({ resource, category, kind: "usage", monthlyUsd: usd, basis, ...(uncertain ? { uncertain } : {}) });
+        l.items.push({ resource, category, kind: "usage", monthlyUsd: usd, basis, ...(uncertain ? { uncertain } : {}) });
     const mix = u.onDemandShare + (1 - u.onDemandShare) * u.spotFactor;
     const mixBasis = `${Math.round(u.onDemandShare * 100)}% on-demand, the rest spot at ${u.spotFactor} x on-demand`;
     for (const [kind, hours, type, present] of [
@@ -319,7 +365,7 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
     ] as const) {
         if (!present || hours <= 0) continue;
         const row = EC2[type];
-        if (!row) unpriced.push({ resource: `Batch ${kind} usage`, reason: `no price for ${type}` });
+        if (!row) l.unpriced.push({ resource: `Batch ${kind} usage`, reason: `no price for ${type}` });
         else usage(`Batch ${kind} jobs`, "batch", hours * row.usd * mix, `${hours} h of ${type} ${money(row.usd)}/h, ${mixBasis}`, true);
     }
     if (ofType(all, T.bucket).length && u.s3Gb > 0) usage("S3 storage", "storage", u.s3Gb * PRICES.s3Standard.usd, `${u.s3Gb} GB x ${money(PRICES.s3Standard.usd)}/GB-month (Standard; lifecycle tiers cost less)`);
@@ -327,7 +373,11 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         usage("CloudWatch Logs", "logs", u.logGb * (PRICES.logsIngestion.usd + PRICES.logsStorage.usd), `${u.logGb} GB x (${money(PRICES.logsIngestion.usd)} ingestion + ${money(PRICES.logsStorage.usd)} storage)`);
     }
     if (nats.length && u.natGb > 0) usage("NAT data processing", "network", u.natGb * PRICES.natGb.usd, `${u.natGb} GB x ${money(PRICES.natGb.usd)}/GB`);
+}
 
+/** The idle and typical totals, rounded for display and exact for comparisons, with every item rounded. */
+function summarise(l: Ledger): CostEstimate {
+    const { items, unpriced } = l;
     const idle = items.filter((i) => i.kind === "fixed").reduce((a, i) => a + i.monthlyUsd, 0);
     const typical = items.reduce((a, i) => a + i.monthlyUsd, 0);
     return {
@@ -338,6 +388,27 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
         items: items.map((i) => ({ ...i, monthlyUsd: roundEstimate(i.monthlyUsd) })),
         unpriced,
     };
+}
+
+/**
+ * Prices a resource list: the fixed costs resource kind by resource kind (the idle month), then the usage scenario
+ * (the typical month). The order of the steps is the order of the items in the estimate.
+ */
+export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstimate {
+    const l = newLedger();
+    const nats = natGateways(all);
+    const ces = ofType(all, T.computeEnvironment);
+    priceDatabases(l, all);
+    priceFargateServices(l, all);
+    priceLoadBalancers(l, all);
+    priceNetwork(l, all, nats);
+    priceInstances(l, all);
+    priceSecurityAndMonitoring(l, all);
+    priceAlwaysOnBatch(l, ces, s);
+    priceEcrStorage(l, all);
+    listUsageBilled(l, all);
+    priceUsageScenario(l, all, s, ces, nats);
+    return summarise(l);
 }
 
 /** The estimate as a table by resource and category, with idle and typical totals. */

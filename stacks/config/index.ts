@@ -181,16 +181,10 @@ export interface ConfigContext {
     secretKeys?: readonly string[];
 }
 
-/**
- * Validates raw configuration (`<namespace>:<key>` -> string, as `pulumi.runtime.allConfig()` returns it).
- * Reports every problem at once.
- */
-export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): LoadResult {
-    const project = ctx.project ?? PROJECT;
-    const problems: ConfigProblem[] = [];
+/** The raw keys split by namespace: the project's and the aws ones the provider gets; unknown keys and likely typos are problems. */
+function splitNamespaces(raw: Record<string, string>, project: string, problems: ConfigProblem[]): { given: Record<string, string>; aws: Record<string, string> } {
     const given: Record<string, string> = {};
     const aws: Record<string, string> = {};
-
     for (const [fullKey, value] of Object.entries(raw)) {
         const sep = fullKey.indexOf(":");
         const ns = sep < 0 ? project : fullKey.slice(0, sep);
@@ -213,18 +207,21 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             if (meant) problems.push({ key: fullKey, given: show(value), allowed: `unknown namespace "${ns}": nothing reads this key; did you mean ${meant}?` });
         }
     }
-    if (ctx.secretKeys) {
-        for (const [key, spec] of Object.entries(PROJECT_KEYS) as Array<[KeyName, KeySpec]>) {
-            const fullKey = `${project}:${key}`;
-            if (spec.secret && key in given && !ctx.secretKeys.includes(fullKey)) {
-                problems.push({ key: fullKey, given: "a plain-text value", allowed: `must be encrypted as it's secret: pulumi config set --secret ${fullKey} <value>` });
-            }
+    return { given, aws };
+}
+
+/** Refuses a secret key given in plain text, as the Pulumi CLI refuses it for keys Pulumi.yaml declares secret. */
+function plainSecretProblems(given: Record<string, string>, secretKeys: readonly string[], project: string, problems: ConfigProblem[]): void {
+    for (const [key, spec] of Object.entries(PROJECT_KEYS) as Array<[KeyName, KeySpec]>) {
+        const fullKey = `${project}:${key}`;
+        if (spec.secret && key in given && !secretKeys.includes(fullKey)) {
+            problems.push({ key: fullKey, given: "a plain-text value", allowed: `must be encrypted as it's secret: pulumi config set --secret ${fullKey} <value>` });
         }
     }
+}
 
-    const envRaw = given.environment;
-    const environment: Environment = ENVIRONMENTS.includes(envRaw as Environment) ? (envRaw as Environment) : "dev";
-
+/** Every project key's value: parsed when given, else the environment profile's default; a missing required key is a problem. */
+function resolveValues(given: Record<string, string>, environment: Environment, project: string, problems: ConfigProblem[]): KeyValues {
     const values: Record<string, unknown> = {};
     for (const [key, spec] of Object.entries(PROJECT_KEYS) as Array<[KeyName, KeySpec]>) {
         const fullKey = `${project}:${key}`;
@@ -232,9 +229,11 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
         else if (spec.required) problems.push({ key: fullKey, given: "nothing", allowed: `required: ${spec.description}` });
         else values[key] = profileValue(spec.default, environment);
     }
-    const v = values as KeyValues;
+    return values as KeyValues;
+}
 
-    // aws namespace
+/** The aws namespace: the region (required, and a real one) and the optional guard of allowed account IDs. */
+function awsSettings(aws: Record<string, string>, problems: ConfigProblem[]): { region?: string; allowedAccountIds?: string[] } {
     const region = aws.region;
     if (region === undefined) problems.push({ key: "aws:region", given: "nothing", allowed: "required: the AWS region, e.g. us-east-1" });
     else if (!(AWS_REGIONS as readonly string[]).includes(region)) {
@@ -250,10 +249,12 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             problems,
         ) as string[] | undefined;
     }
+    return { region, allowedAccountIds };
+}
 
-    // rules between keys
-    const key = (k: KeyName) => `${project}:${k}`;
-    if (environment !== "dev" && v.foundationStack === undefined && envRaw === environment) {
+/** The rules between the foundation and the network keys: only dev builds its own VPC, and the keys of one exclude the other. */
+function networkProblems(v: KeyValues, given: Record<string, string>, environment: Environment, key: (k: KeyName) => string, problems: ConfigProblem[]): void {
+    if (environment !== "dev" && v.foundationStack === undefined && given.environment === environment) {
         problems.push({ key: key("foundationStack"), given: "nothing", allowed: `required in ${environment}: only dev may build its own network` });
     }
     if (v.vpcCidr !== undefined) {
@@ -272,6 +273,10 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
     if (v.daskStack !== undefined && v.foundationStack === undefined) {
         problems.push({ key: key("daskStack"), given: show(v.daskStack), allowed: "needs foundationStack too: the Dask cluster runs in the foundation's VPC, which a standalone network is not" });
     }
+}
+
+/** How long data is kept: a log retention CloudWatch accepts, and an artifact lifecycle whose days fit together. */
+function retentionProblems(v: KeyValues, key: (k: KeyName) => string, problems: ConfigProblem[]): void {
     if (v.logRetentionDays !== undefined && !LOG_RETENTION_DAYS.includes(v.logRetentionDays)) {
         problems.push({ key: key("logRetentionDays"), given: show(v.logRetentionDays), allowed: `CloudWatch accepts only ${LOG_RETENTION_DAYS.join(", ")}` });
     }
@@ -292,19 +297,30 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
             problems.push({ key: p.fields.map((f) => key(lifecycleKeys[f])).join(", "), given: p.fields.map((f) => String(lifecycle[f])).join(" and "), allowed: p.message });
         }
     }
+}
+
+/** The Batch queues: the profile's, with the stack's overrides applied, and a default queue that names one of them. */
+function batchQueues(v: KeyValues, environment: Environment, key: (k: KeyName) => string, problems: ConfigProblem[]): QueueSpec[] {
     const queues = resolveQueues(environment, (v.queues ?? []) as QueueOverride[], key("queues"), problems);
     if (v.defaultQueue !== undefined && queues.length && !queues.some((q) => q.name === v.defaultQueue)) {
         problems.push({ key: key("defaultQueue"), given: show(v.defaultQueue), allowed: `must name a queue: ${queues.map((q) => q.name).join(", ")}` });
     }
+    return queues;
+}
 
-    serviceProblems(v, environment, key, problems);
+/** Running the stack: prod keeps no office hours, and an alarm email needs monitoring on. */
+function operationProblems(v: KeyValues, environment: Environment, key: (k: KeyName) => string, problems: ConfigProblem[]): void {
     if (environment === "prod" && v.officeHours !== false && v.officeHours !== undefined) {
         problems.push({ key: key("officeHours"), given: show(v.officeHours), allowed: "false in prod: its service and database stay available around the clock" });
     }
     if (v.alarmEmail !== undefined && v.monitoring === false) {
         problems.push({ key: key("alarmEmail"), given: show(v.alarmEmail), allowed: `has no effect while ${key("monitoring")} is false: remove it, or turn monitoring on` });
     }
-    const stateMachinePrefix = v.sfnStateMachinePrefix ?? v.namePrefix ?? defaultNamePrefix(ctx.stack);
+}
+
+/** The Step Functions settings: a state machine prefix with a hyphen, and valid, distinct triggers that monitoring watches. */
+function sfnSettings(v: KeyValues, stack: string, key: (k: KeyName) => string, problems: ConfigProblem[]): PlatformConfig["sfn"] {
+    const stateMachinePrefix = v.sfnStateMachinePrefix ?? v.namePrefix ?? defaultNamePrefix(stack);
     if (!stateMachinePrefix.includes("-")) {
         const from = v.sfnStateMachinePrefix !== undefined ? "sfnStateMachinePrefix" : "namePrefix";
         problems.push({ key: key(from), given: show(stateMachinePrefix), allowed: `${from === "namePrefix" ? "the default state machine prefix (set sfnStateMachinePrefix to choose another): " : ""}${PREFIX_WITHOUT_HYPHEN(stateMachinePrefix)}` });
@@ -325,58 +341,93 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
     if (v.artifactEventBridge === false && triggers.some((t) => t.s3Prefix !== undefined)) {
         problems.push({ key: key("artifactEventBridge"), given: "false", allowed: "must be true while a trigger watches an s3Prefix: S3 sends object events to EventBridge only when enabled" });
     }
+    return { stateMachinePrefix, triggers };
+}
+
+/** What `assemble` takes besides the key values: the stack's identity and the aws namespace, already validated. */
+interface StackIdentity {
+    project: string;
+    stack: string;
+    environment: Environment;
+    region: string;
+    awsProfile?: string;
+    allowedAccountIds?: string[];
+}
+
+/** The typed configuration, once every key and rule has passed: each section mapped from its keys. */
+function assemble(id: StackIdentity, v: KeyValues, queues: QueueSpec[], sfn: PlatformConfig["sfn"]): PlatformConfig {
+    const { project, stack, environment } = id;
+    return {
+        project,
+        stack,
+        environment,
+        region: id.region,
+        awsProfile: id.awsProfile,
+        allowedAccountIds: id.allowedAccountIds,
+        namePrefix: v.namePrefix ?? defaultNamePrefix(stack),
+        tags: {
+            project,
+            stack,
+            environment,
+            owner: v.owner,
+            "cost-center": v.costCenter,
+            "managed-by": "pulumi",
+        },
+        protect: v.protectStatefulResources,
+        logRetentionDays: v.logRetentionDays,
+        monthlyBudgetUsd: v.monthlyBudgetUsd,
+        costPolicy: v.costPolicy,
+        references: { foundation: v.foundationStack, dask: v.daskStack },
+        engineerRoleNames: v.engineerRoleNames,
+        flowDeploy: v.flowDeploy,
+        accessInstance: v.accessInstance,
+        network: { vpcCidr: v.vpcCidr, egress: v.egress as EgressMode },
+        artifacts: {
+            noncurrentVersionDays: v.artifactNoncurrentVersionDays,
+            infrequentAccessDays: v.artifactInfrequentAccessDays,
+            glacierDays: v.artifactGlacierDays,
+            expirationDays: v.artifactExpirationDays,
+            accessLogging: v.artifactAccessLogging,
+            eventBridge: v.artifactEventBridge,
+        },
+        batch: {
+            queues,
+            defaultQueue: v.defaultQueue,
+            rootVolumeGiB: v.batchRootVolumeGiB,
+            runnableTimeLimitMinutes: v.batchRunnableTimeLimitMinutes,
+            rootVolumePlatformKey: v.batchRootVolumePlatformKey,
+        },
+        service: serviceSettings(v),
+        officeHours: v.officeHours as OfficeHoursSettings | false,
+        sfn,
+        monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail, models: v.modelMonitoring },
+    };
+}
+
+/**
+ * Validates raw configuration (`<namespace>:<key>` -> string, as `pulumi.runtime.allConfig()` returns it).
+ * Reports every problem at once.
+ */
+export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): LoadResult {
+    const project = ctx.project ?? PROJECT;
+    const problems: ConfigProblem[] = [];
+    const { given, aws } = splitNamespaces(raw, project, problems);
+    if (ctx.secretKeys) plainSecretProblems(given, ctx.secretKeys, project, problems);
+    const environment: Environment = ENVIRONMENTS.includes(given.environment as Environment) ? (given.environment as Environment) : "dev";
+    const v = resolveValues(given, environment, project, problems);
+    const { region, allowedAccountIds } = awsSettings(aws, problems);
+
+    // rules between keys
+    const key = (k: KeyName) => `${project}:${k}`;
+    networkProblems(v, given, environment, key, problems);
+    retentionProblems(v, key, problems);
+    const queues = batchQueues(v, environment, key, problems);
+    serviceProblems(v, environment, key, problems);
+    operationProblems(v, environment, key, problems);
+    const sfn = sfnSettings(v, ctx.stack, key, problems);
 
     if (problems.length) return { ok: false, problems };
-
-    const namePrefix = v.namePrefix ?? defaultNamePrefix(ctx.stack);
-    return {
-        ok: true,
-        config: {
-            project,
-            stack: ctx.stack,
-            environment,
-            region: region!,
-            awsProfile: aws.profile,
-            allowedAccountIds,
-            namePrefix,
-            tags: {
-                project,
-                stack: ctx.stack,
-                environment,
-                owner: v.owner,
-                "cost-center": v.costCenter,
-                "managed-by": "pulumi",
-            },
-            protect: v.protectStatefulResources,
-            logRetentionDays: v.logRetentionDays,
-            monthlyBudgetUsd: v.monthlyBudgetUsd,
-            costPolicy: v.costPolicy,
-            references: { foundation: v.foundationStack, dask: v.daskStack },
-            engineerRoleNames: v.engineerRoleNames,
-            flowDeploy: v.flowDeploy,
-            accessInstance: v.accessInstance,
-            network: { vpcCidr: v.vpcCidr, egress: v.egress as EgressMode },
-            artifacts: {
-                noncurrentVersionDays: v.artifactNoncurrentVersionDays,
-                infrequentAccessDays: v.artifactInfrequentAccessDays,
-                glacierDays: v.artifactGlacierDays,
-                expirationDays: v.artifactExpirationDays,
-                accessLogging: v.artifactAccessLogging,
-                eventBridge: v.artifactEventBridge,
-            },
-            batch: {
-                queues,
-                defaultQueue: v.defaultQueue,
-                rootVolumeGiB: v.batchRootVolumeGiB,
-                runnableTimeLimitMinutes: v.batchRunnableTimeLimitMinutes,
-                rootVolumePlatformKey: v.batchRootVolumePlatformKey,
-            },
-            service: serviceSettings(v),
-            officeHours: v.officeHours as OfficeHoursSettings | false,
-            sfn: { stateMachinePrefix, triggers },
-            monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail, models: v.modelMonitoring },
-        },
-    };
+    return { ok: true, config: assemble({ project, stack: ctx.stack, environment, region: region!, awsProfile: aws.profile, allowedAccountIds }, v, queues, sfn) };
 }
 
 const OIDC_KEYS: Record<(typeof OIDC_FIELDS)[number], KeyName> = {
