@@ -27,6 +27,7 @@ describe("commands in the README and docs/", () => {
             if (script === "plan") expect(() => parseArgs(args)).to.not.throw();
             if (script === "policy") expect(["check", "config"]).to.include(args[0]);
             if (script === "recovery") expect(["import-file", "database-urn"]).to.include(args[0]);
+            if (script === "config-doc") expect(args.every((a) => a === "--write")).to.equal(true);
             if (script === "gate") expect(args.filter((a) => a.startsWith("--")).every((a) => ["--dir", "--stack", "--references"].includes(a))).to.equal(true);
         });
     }

@@ -14,7 +14,7 @@ export const artifactKeys = {
         min: 30,
         max: 3650,
         default: { dev: 30, staging: 60, prod: 90 },
-        description: "Days after which artifacts move to S3 Standard-IA (S3 requires at least 30).",
+        description: "Days after which artifacts move to S3 Standard-IA (S3 requires at least 30); objects under 128 KiB stay in Standard, where they cost less.",
     },
     artifactGlacierDays: {
         type: "integer",

@@ -33,7 +33,7 @@ export const coreKeys = {
     daskStack: {
         type: "string",
         pattern: STACK_NAME,
-        description: "The A02 Dask cluster stack, when flows should reach the shared Dask cluster.",
+        description: "The A02 Dask cluster stack, when flows should reach the shared Dask cluster; needs foundationStack (the cluster runs in the foundation's VPC).",
     },
     owner: {
         type: "string",
@@ -57,7 +57,7 @@ export const coreKeys = {
     protectStatefulResources: {
         type: "boolean",
         default: { dev: false, staging: false, prod: true },
-        description: "Mark the datastore bucket, database and state tables `protect` and `retainOnDelete`.",
+        description: "Mark the datastore bucket, database, state tables and platform KMS key `protect` and `retainOnDelete`.",
     },
     logRetentionDays: {
         type: "integer",
@@ -71,13 +71,13 @@ export const coreKeys = {
         pattern: { regex: /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, describe: "an IPv4 CIDR from /16 to /24" },
         // Octets, host bits and the foundation rule: stacks/config/index.ts (components/network-rules.ts).
         default: "10.40.0.0/16",
-        description: "CIDR of the VPC the stack builds for itself when no foundation stack is configured (dev only).",
+        description: "CIDR of the VPC the stack builds for itself when no foundation stack is configured (dev only): private subnets a quarter of it each, public ones a sixteenth, in two zones. No host bits; refused with a foundationStack, where it would have no effect.",
     },
     egress: {
         type: "string",
         oneOf: EGRESS_MODES,
         default: "nat-instance",
-        description: "How the private subnets of the VPC a stack without a foundation builds reach the internet: nat-instance (one t4g.nano, about $7.4 a month, burstable bandwidth, stopped with office hours) or nat-gateway (AWS's managed gateway, about $36 a month before data).",
+        description: "How the private subnets of the VPC a stack without a foundation builds reach the internet: nat-instance (one t4g.nano, about $7.4 a month, burstable bandwidth, stopped with office hours) or nat-gateway (AWS's managed gateway, about $36 a month plus $0.045/GB, up to 100 Gbit/s). S3 and ECR image layers bypass both through the S3 gateway endpoint. Refused with a foundationStack.",
     },
 } satisfies KeySpecs;
 

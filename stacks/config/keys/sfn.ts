@@ -20,7 +20,7 @@ export const sfnKeys = {
     sfnStateMachinePrefix: {
         type: "string",
         pattern: { regex: new RegExp(`^[A-Za-z0-9][A-Za-z0-9_-]{0,${MAX_STATE_MACHINE_PREFIX_LENGTH - 1}}$`), describe: `1-${MAX_STATE_MACHINE_PREFIX_LENGTH} letters, digits, hyphens or underscores, starting with a letter or digit` },
-        description: "Prefix of the state machines Metaflow deploys (<prefix>_<FlowName>, METAFLOW_SFN_STATE_MACHINE_PREFIX); the events role may start only these. Default: namePrefix.",
+        description: "Prefix of the state machines Metaflow deploys (<prefix>_<FlowName>, METAFLOW_SFN_STATE_MACHINE_PREFIX); the events role may start only these. Needs a hyphen: Metaflow omits a prefix that a flow or project name starts with. Default: namePrefix.",
     },
     triggers: {
         type: "object",
