@@ -23,7 +23,7 @@ export function formatProblem(p: ConfigProblem): string {
 export type Profile<T> = T | { [E in Environment]: T };
 
 interface BaseSpec<T> {
-    /** What the key controls, for Pulumi.yaml and the README's configuration reference. */
+    /** What the key controls, for Pulumi.yaml and docs/configuration.md (generated from these specifications by scripts/config-doc.ts). */
     description: string;
     /** The default per environment (or one default for all); absent means the key is optional with no value. */
     default?: Profile<T>;
