@@ -63,6 +63,140 @@ export function validateStandaloneNetworkArgs(args: StandaloneNetworkArgs): stri
     return problems;
 }
 
+/** What every step of the network shares: its name and arguments, the parent, and the Name tag of a role. */
+interface NetworkContext {
+    name: string;
+    args: StandaloneNetworkArgs;
+    parent: { parent: pulumi.Resource };
+    /** `{ Name: <namePrefix>-<role> }`. */
+    tag: (role: string) => { Name: string };
+}
+
+/** The two private and two public subnets, one of each per availability zone. */
+interface Subnets {
+    privates: aws.ec2.Subnet[];
+    publics: aws.ec2.Subnet[];
+}
+
+/** The internet gateway and the two route tables: public (to the gateway) and private (egress added by the mode). */
+interface Routing {
+    igw: aws.ec2.InternetGateway;
+    publicTable: aws.ec2.RouteTable;
+    privateTable: aws.ec2.RouteTable;
+}
+
+/** The VPC, with DNS, and its default security group emptied. */
+function vpcWithEmptyDefaultGroup(ctx: NetworkContext): aws.ec2.Vpc {
+    const { name, args, parent, tag } = ctx;
+    const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: tag("vpc") }, parent);
+    // No rule: nothing may use the default group by accident (CIS AWS Foundations 5.4).
+    new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: tag("default-unused") }, parent);
+    return vpc;
+}
+
+/** A private and a public subnet in each of the first two available zones (no opt-in zones), none mapping public IPs. */
+function subnets(ctx: NetworkContext, vpc: aws.ec2.Vpc): Subnets {
+    const { name, parent, tag } = ctx;
+    const layout = subnetLayout(ctx.args.cidrBlock);
+    const zones = aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, parent).names;
+    const subnet = (kind: "private" | "public", i: 0 | 1) =>
+        new aws.ec2.Subnet(
+            `${name}-${kind}-${i + 1}`,
+            { vpcId: vpc.id, cidrBlock: layout[kind][i], availabilityZone: zones.apply((z) => z[i]), mapPublicIpOnLaunch: false, tags: tag(`${kind}-${i + 1}`) },
+            parent,
+        );
+    const privates = [subnet("private", 0), subnet("private", 1)];
+    const publics = [subnet("public", 0), subnet("public", 1)];
+    return { privates, publics };
+}
+
+/** The internet gateway, the public route table with its default route to it, the private route table, and their subnets. */
+function routing(ctx: NetworkContext, vpc: aws.ec2.Vpc, s: Subnets): Routing {
+    const { name, parent, tag } = ctx;
+    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tag("igw") }, parent);
+    const publicTable = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: tag("public") }, parent);
+    new aws.ec2.Route(`${name}-public-internet`, { routeTableId: publicTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, parent);
+    const privateTable = new aws.ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, tags: tag("private") }, parent);
+    s.publics.forEach((sn, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i + 1}`, { subnetId: sn.id, routeTableId: publicTable.id }, parent));
+    s.privates.forEach((sn, i) => new aws.ec2.RouteTableAssociation(`${name}-private-${i + 1}`, { subnetId: sn.id, routeTableId: privateTable.id }, parent));
+    return { igw, publicTable, privateTable };
+}
+
+/** Egress `nat-gateway`: one NAT gateway with an Elastic IP in the first public subnet, the private tables' default route. */
+function natGatewayEgress(ctx: NetworkContext, s: Subnets, r: Routing): void {
+    const { name, parent, tag } = ctx;
+    const eip = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: tag("nat") }, parent);
+    const nat = new aws.ec2.NatGateway(`${name}-nat`, { allocationId: eip.id, subnetId: s.publics[0].id, connectivityType: "public", tags: tag("nat") }, { ...parent, dependsOn: [r.igw] });
+    new aws.ec2.Route(`${name}-private-egress`, { routeTableId: r.privateTable.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, parent);
+}
+
+/** Egress `nat-instance`: a t4g.nano forwarding HTTPS only, in the first public subnet, the private tables' default route. */
+function natInstanceEgress(ctx: NetworkContext, vpc: aws.ec2.Vpc, s: Subnets, r: Routing): aws.ec2.Instance {
+    const { name, args, parent, tag } = ctx;
+    const sg = new aws.ec2.SecurityGroup(`${name}-nat-sg`, { vpcId: vpc.id, description: "NAT instance: HTTPS from the VPC out to the internet", tags: tag("nat") }, parent);
+    for (const port of NAT_FORWARDED_PORTS) {
+        new aws.vpc.SecurityGroupIngressRule(`${name}-nat-in-${port}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.cidrBlock, description: `Port ${port} from the VPC, to be translated` }, parent);
+        new aws.vpc.SecurityGroupEgressRule(`${name}-nat-out-${port}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `Port ${port} to the internet` }, parent);
+    }
+    // No instance profile (a NAT needs no AWS permission, so a compromised one holds no credentials), no key
+    // pair, no inbound port but the forwarded ones. Its public address is EC2's, released while it is stopped
+    // (an Elastic IP would be billed then too). Standard CPU credits: it can never cost more than its hourly
+    // price. On a failed host, EC2's simplified automatic recovery should restart it (default for supported types; not checked against AWS for t4g here).
+    const instance = new aws.ec2.Instance(
+        `${name}-nat`,
+        {
+            ami: NAT_INSTANCE_AMI,
+            instanceType: NAT_INSTANCE_TYPE,
+            subnetId: s.publics[0].id,
+            vpcSecurityGroupIds: [sg.id],
+            associatePublicIpAddress: true,
+            sourceDestCheck: false,
+            creditSpecification: { cpuCredits: "standard" },
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            rootBlockDevice: { volumeType: "gp3", volumeSize: NAT_ROOT_VOLUME_GIB, encrypted: true },
+            userData: natInstanceUserData(args.cidrBlock),
+            userDataReplaceOnChange: true,
+            tags: tag("nat"),
+        },
+        { ...parent, dependsOn: [r.igw] },
+    );
+    new aws.ec2.Route(`${name}-private-egress`, { routeTableId: r.privateTable.id, destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: instance.primaryNetworkInterfaceId }, parent);
+    return instance;
+}
+
+/** The free S3 gateway endpoint on both route tables, so artifact and image-layer traffic bypasses the NAT. */
+function s3Endpoint(ctx: NetworkContext, vpc: aws.ec2.Vpc, r: Routing): void {
+    new aws.ec2.VpcEndpoint(
+        `${ctx.name}-s3-endpoint`,
+        { vpcId: vpc.id, serviceName: `com.amazonaws.${ctx.args.region}.s3`, vpcEndpointType: "Gateway", routeTableIds: [r.privateTable.id, r.publicTable.id], tags: ctx.tag("s3") },
+        ctx.parent,
+    );
+}
+
+/** VPC flow logs of all traffic to an encrypted log group, delivered with a role that may write only there. */
+function flowLogs(ctx: NetworkContext, vpc: aws.ec2.Vpc): void {
+    const { name, args, parent } = ctx;
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent);
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const role = new aws.iam.Role(
+        `${name}-flow-logs`,
+        { description: "VPC flow logs delivery to CloudWatch Logs", assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", account) },
+        parent,
+    );
+    new aws.iam.RolePolicy(
+        `${name}-flow-logs`,
+        {
+            role: role.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`] }],
+            }),
+        },
+        parent,
+    );
+    new aws.ec2.FlowLog(`${name}-flow-log`, { vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: logGroup.arn, iamRoleArn: role.arn }, parent);
+}
+
 /**
  * A network for a stack without a foundation (dev in a fresh account): a VPC with a private and a public subnet in
  * each of two availability zones, egress through a NAT instance or one NAT gateway in the first zone, a free S3
@@ -83,97 +217,20 @@ export class StandaloneNetwork extends pulumi.ComponentResource {
         super("metaflow:network:StandaloneNetwork", name, {}, opts);
         const problems = validateStandaloneNetworkArgs(args);
         if (problems.length) throw new Error(`StandaloneNetwork ${name}: ${problems.join("; ")}`);
-        const parent = { parent: this };
-        const tag = (role: string) => ({ Name: `${args.namePrefix}-${role}` });
-        const layout = subnetLayout(args.cidrBlock);
+        const ctx: NetworkContext = { name, args, parent: { parent: this }, tag: (role) => ({ Name: `${args.namePrefix}-${role}` }) };
 
-        const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: tag("vpc") }, parent);
-        // No rule: nothing may use the default group by accident (CIS AWS Foundations 5.4).
-        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: tag("default-unused") }, parent);
-
-        const zones = aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, parent).names;
-        const subnet = (kind: "private" | "public", i: 0 | 1) =>
-            new aws.ec2.Subnet(
-                `${name}-${kind}-${i + 1}`,
-                { vpcId: vpc.id, cidrBlock: layout[kind][i], availabilityZone: zones.apply((z) => z[i]), mapPublicIpOnLaunch: false, tags: tag(`${kind}-${i + 1}`) },
-                parent,
-            );
-        const privates = [subnet("private", 0), subnet("private", 1)];
-        const publics = [subnet("public", 0), subnet("public", 1)];
-
-        const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tag("igw") }, parent);
-        const publicTable = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: tag("public") }, parent);
-        new aws.ec2.Route(`${name}-public-internet`, { routeTableId: publicTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, parent);
-        const privateTable = new aws.ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, tags: tag("private") }, parent);
-        publics.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i + 1}`, { subnetId: s.id, routeTableId: publicTable.id }, parent));
-        privates.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-private-${i + 1}`, { subnetId: s.id, routeTableId: privateTable.id }, parent));
-
-        if (args.egress === "nat-gateway") {
-            const eip = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: tag("nat") }, parent);
-            const nat = new aws.ec2.NatGateway(`${name}-nat`, { allocationId: eip.id, subnetId: publics[0].id, connectivityType: "public", tags: tag("nat") }, { parent: this, dependsOn: [igw] });
-            new aws.ec2.Route(`${name}-private-egress`, { routeTableId: privateTable.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, parent);
-        } else {
-            const sg = new aws.ec2.SecurityGroup(`${name}-nat-sg`, { vpcId: vpc.id, description: "NAT instance: HTTPS from the VPC out to the internet", tags: tag("nat") }, parent);
-            for (const port of NAT_FORWARDED_PORTS) {
-                new aws.vpc.SecurityGroupIngressRule(`${name}-nat-in-${port}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.cidrBlock, description: `Port ${port} from the VPC, to be translated` }, parent);
-                new aws.vpc.SecurityGroupEgressRule(`${name}-nat-out-${port}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `Port ${port} to the internet` }, parent);
-            }
-            // No instance profile (a NAT needs no AWS permission, so a compromised one holds no credentials), no key
-            // pair, no inbound port but the forwarded ones. Its public address is EC2's, released while it is stopped
-            // (an Elastic IP would be billed then too). Standard CPU credits: it can never cost more than its hourly
-            // price. On a failed host, EC2's simplified automatic recovery should restart it (default for supported types; not checked against AWS for t4g here).
-            const instance = new aws.ec2.Instance(
-                `${name}-nat`,
-                {
-                    ami: NAT_INSTANCE_AMI,
-                    instanceType: NAT_INSTANCE_TYPE,
-                    subnetId: publics[0].id,
-                    vpcSecurityGroupIds: [sg.id],
-                    associatePublicIpAddress: true,
-                    sourceDestCheck: false,
-                    creditSpecification: { cpuCredits: "standard" },
-                    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-                    rootBlockDevice: { volumeType: "gp3", volumeSize: NAT_ROOT_VOLUME_GIB, encrypted: true },
-                    userData: natInstanceUserData(args.cidrBlock),
-                    userDataReplaceOnChange: true,
-                    tags: tag("nat"),
-                },
-                { parent: this, dependsOn: [igw] },
-            );
-            new aws.ec2.Route(`${name}-private-egress`, { routeTableId: privateTable.id, destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: instance.primaryNetworkInterfaceId }, parent);
-            this.natInstanceId = instance.id;
-        }
-
-        new aws.ec2.VpcEndpoint(
-            `${name}-s3-endpoint`,
-            { vpcId: vpc.id, serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway", routeTableIds: [privateTable.id, publicTable.id], tags: tag("s3") },
-            parent,
-        );
-
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent);
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
-        const role = new aws.iam.Role(
-            `${name}-flow-logs`,
-            { description: "VPC flow logs delivery to CloudWatch Logs", assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", account) },
-            parent,
-        );
-        new aws.iam.RolePolicy(
-            `${name}-flow-logs`,
-            {
-                role: role.id,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`] }],
-                }),
-            },
-            parent,
-        );
-        new aws.ec2.FlowLog(`${name}-flow-log`, { vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: logGroup.arn, iamRoleArn: role.arn }, parent);
+        const vpc = vpcWithEmptyDefaultGroup(ctx);
+        const s = subnets(ctx, vpc);
+        const r = routing(ctx, vpc, s);
+        if (args.egress === "nat-gateway") natGatewayEgress(ctx, s, r);
+        else this.natInstanceId = natInstanceEgress(ctx, vpc, s, r).id;
+        s3Endpoint(ctx, vpc, r);
+        flowLogs(ctx, vpc);
 
         this.vpcId = vpc.id;
         this.vpcCidr = pulumi.output(args.cidrBlock);
-        this.privateSubnetIds = pulumi.all(privates.map((s) => s.id));
-        this.publicSubnetIds = pulumi.all(publics.map((s) => s.id));
+        this.privateSubnetIds = pulumi.all(s.privates.map((sn) => sn.id));
+        this.publicSubnetIds = pulumi.all(s.publics.map((sn) => sn.id));
         this.egress = args.egress;
         this.registerOutputs({ vpcId: this.vpcId, vpcCidr: this.vpcCidr, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds, natInstanceId: this.natInstanceId });
     }

@@ -56,6 +56,166 @@ export function validateBatchComputeArgs(args: BatchComputeArgs): string[] {
     return problems;
 }
 
+/** What every step of the compute shares: its name and arguments, the parent, the account and its ARNs. */
+interface ComputeContext {
+    name: string;
+    args: BatchComputeArgs;
+    parent: pulumi.Resource;
+    account: pulumi.Output<string>;
+    /** ARNs in the stack's region and account. */
+    arn: (service: string, resource: string) => pulumi.Output<string>;
+}
+
+/** What instances and Fargate tasks pull and write: the image repositories, the pull-through cache, the job log group. */
+interface JobGrants {
+    imageRepositories: pulumi.Input<string>[];
+    jobLogs: pulumi.Output<string>;
+    /** The pull-through cache statement, or none. */
+    pullThrough: object[];
+}
+
+/** The compute security group: nothing in but itself (multi-node jobs), out only to itself, HTTPS and, with EFS, NFS. */
+function computeSecurityGroup(ctx: ComputeContext): aws.ec2.SecurityGroup {
+    const { name, args } = ctx;
+    const opts = { parent: ctx.parent };
+    const sg = new aws.ec2.SecurityGroup(
+        `${name}-sg`,
+        {
+            vpcId: args.vpcId,
+            description: `Metaflow Batch compute (${args.namePrefix}): no inbound except from itself`,
+            revokeRulesOnDelete: true,
+            tags: { Name: `${args.namePrefix}-batch-compute` },
+        },
+        opts,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+        `${name}-from-self`,
+        { securityGroupId: sg.id, referencedSecurityGroupId: sg.id, ipProtocol: "-1", description: "Multi-node (@parallel) jobs talk to each other" },
+        opts,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-to-self`,
+        { securityGroupId: sg.id, referencedSecurityGroupId: sg.id, ipProtocol: "-1", description: "Multi-node (@parallel) jobs talk to each other" },
+        opts,
+    );
+    // DNS needs no rule: security groups do not filter traffic to the VPC's Amazon-provided DNS resolver.
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-https`,
+        { securityGroupId: sg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS: S3, ECR, ECS/Batch/AWS APIs and package indexes" },
+        opts,
+    );
+    if (args.efsSecurityGroupId !== undefined) {
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-nfs`,
+            { securityGroupId: sg.id, referencedSecurityGroupId: args.efsSecurityGroupId, ipProtocol: "tcp", fromPort: 2049, toPort: 2049, description: "NFS to the EFS mount targets of the foundation (@batch efs_volumes)" },
+            opts,
+        );
+    }
+    return sg;
+}
+
+/** The repositories jobs pull from (this account's in this region, the extra ones, the pull-through cache) and their log group. */
+function jobGrants(ctx: ComputeContext): JobGrants {
+    const { args, arn } = ctx;
+    return {
+        imageRepositories: [arn("ecr", "repository/*"), ...(args.extraImageRepositoryArns ?? [])],
+        jobLogs: arn("logs", `log-group:${BATCH_JOB_LOG_GROUP}:*`),
+        pullThrough: args.pullThroughCacheRepositoryArns?.length
+            ? [{ Sid: "PullThroughCache", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"], Resource: args.pullThroughCacheRepositoryArns }]
+            : [],
+    };
+}
+
+/** What the ECS agent on a container instance needs: AmazonEC2ContainerServiceforEC2Role, narrowed to this account and region. */
+function instancePolicy(ctx: ComputeContext, grants: JobGrants): pulumi.Output<string> {
+    const { arn } = ctx;
+    return pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "EcsAgentClusters",
+                Effect: "Allow",
+                Action: ["ecs:RegisterContainerInstance", "ecs:DeregisterContainerInstance", "ecs:SubmitAttachmentStateChanges", "ecs:SubmitContainerStateChange", "ecs:SubmitTaskStateChange"],
+                Resource: arn("ecs", "cluster/*"),
+            },
+            {
+                Sid: "EcsAgentContainerInstances",
+                Effect: "Allow",
+                Action: ["ecs:Poll", "ecs:StartTelemetrySession", "ecs:UpdateContainerInstancesState", "ecs:TagResource"],
+                Resource: arn("ecs", "container-instance/*"),
+            },
+            {
+                // DiscoverPollEndpoint, DescribeTags and GetAuthorizationToken have no resource-level permissions.
+                Sid: "NoResourceLevelPermissions",
+                Effect: "Allow",
+                Action: ["ecs:DiscoverPollEndpoint", "ec2:DescribeTags", "ecr:GetAuthorizationToken"],
+                Resource: "*",
+            },
+            {
+                Sid: "PullImages",
+                Effect: "Allow",
+                Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                Resource: grants.imageRepositories,
+            },
+            ...grants.pullThrough,
+            { Sid: "JobLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: grants.jobLogs },
+        ],
+    });
+}
+
+/** The ECS instance role with {@link instancePolicy}, and the instance profile the compute environments launch with. */
+function instanceRoleAndProfile(ctx: ComputeContext, grants: JobGrants): { role: aws.iam.Role; profile: aws.iam.InstanceProfile } {
+    const { name, args } = ctx;
+    const opts = { parent: ctx.parent };
+    const role = new aws.iam.Role(
+        `${name}-instance-role`,
+        {
+            name: physicalName(args.namePrefix, "batch-instance", NAME_LIMITS.iamRole),
+            description: "ECS container instances of the Metaflow Batch compute environments",
+            assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", ctx.account),
+        },
+        opts,
+    );
+    // The permissions of AmazonEC2ContainerServiceforEC2Role, narrowed to this account and region. Batch names
+    // its ECS clusters itself, so clusters and container instances are matched by account and region.
+    new aws.iam.RolePolicy(`${name}-instance-policy`, { role: role.id, policy: instancePolicy(ctx, grants) }, opts);
+    const profile = new aws.iam.InstanceProfile(`${name}-instance-profile`, { name: physicalName(args.namePrefix, "batch-instance", NAME_LIMITS.iamRole), role: role.name }, opts);
+    return { role, profile };
+}
+
+/** The ECS task execution role of Fargate jobs (METAFLOW_ECS_FARGATE_EXECUTION_ROLE): image pulls and job logs only. */
+function fargateExecutionRole(ctx: ComputeContext, grants: JobGrants): aws.iam.Role {
+    const { name } = ctx;
+    const opts = { parent: ctx.parent };
+    const execution = new aws.iam.Role(
+        `${name}-fargate-execution`,
+        {
+            name: physicalName(ctx.args.namePrefix, "batch-fargate-exec", NAME_LIMITS.iamRole),
+            description: "ECS task execution role of Metaflow's Fargate Batch jobs (image pulls, logs)",
+            assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.account),
+        },
+        opts,
+    );
+    new aws.iam.RolePolicy(
+        `${name}-fargate-execution`,
+        {
+            role: execution.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    // GetAuthorizationToken has no resource-level permissions.
+                    { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                    { Sid: "PullImages", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: grants.imageRepositories },
+                    ...grants.pullThrough,
+                    { Sid: "JobLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: grants.jobLogs },
+                ],
+            }),
+        },
+        opts,
+    );
+    return execution;
+}
+
 /**
  * What every Batch queue of a stack shares: the compute security group (no inbound rule except from itself, egress
  * only for HTTPS, NFS to EFS and what the caller adds), the ECS instance role and instance profile (what the ECS
@@ -76,139 +236,19 @@ export class BatchCompute extends pulumi.ComponentResource {
         const problems = validateBatchComputeArgs(args);
         if (problems.length) throw new Error(`BatchCompute ${name}: ${problems.join("; ")}`);
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const arn = regionalArns(args.region, account);
+        const ctx: ComputeContext = { name, args, parent: this, account, arn: regionalArns(args.region, account) };
 
-        const sg = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
-            {
-                vpcId: args.vpcId,
-                description: `Metaflow Batch compute (${args.namePrefix}): no inbound except from itself`,
-                revokeRulesOnDelete: true,
-                tags: { Name: `${args.namePrefix}-batch-compute` },
-            },
-            { parent: this },
-        );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-from-self`,
-            { securityGroupId: sg.id, referencedSecurityGroupId: sg.id, ipProtocol: "-1", description: "Multi-node (@parallel) jobs talk to each other" },
-            { parent: this },
-        );
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-to-self`,
-            { securityGroupId: sg.id, referencedSecurityGroupId: sg.id, ipProtocol: "-1", description: "Multi-node (@parallel) jobs talk to each other" },
-            { parent: this },
-        );
-        // DNS needs no rule: security groups do not filter traffic to the VPC's Amazon-provided DNS resolver.
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-https`,
-            { securityGroupId: sg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS: S3, ECR, ECS/Batch/AWS APIs and package indexes" },
-            { parent: this },
-        );
-        if (args.efsSecurityGroupId !== undefined) {
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-nfs`,
-                { securityGroupId: sg.id, referencedSecurityGroupId: args.efsSecurityGroupId, ipProtocol: "tcp", fromPort: 2049, toPort: 2049, description: "NFS to the EFS mount targets of the foundation (@batch efs_volumes)" },
-                { parent: this },
-            );
-        }
+        const sg = computeSecurityGroup(ctx);
         this.componentName = name;
         this.securityGroupId = sg.id;
         (args.egress ?? []).forEach((e, i) => this.allowEgress(`egress-${i}`, e));
 
-        const imageRepositories = [arn("ecr", "repository/*"), ...(args.extraImageRepositoryArns ?? [])];
-        const jobLogs = arn("logs", `log-group:${BATCH_JOB_LOG_GROUP}:*`);
-        const pullThrough = args.pullThroughCacheRepositoryArns?.length
-            ? [{ Sid: "PullThroughCache", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"], Resource: args.pullThroughCacheRepositoryArns }]
-            : [];
+        const grants = jobGrants(ctx);
+        const instance = instanceRoleAndProfile(ctx, grants);
+        if (args.fargate) this.fargateExecutionRoleArn = fargateExecutionRole(ctx, grants).arn;
 
-        const instanceRole = new aws.iam.Role(
-            `${name}-instance-role`,
-            {
-                name: physicalName(args.namePrefix, "batch-instance", NAME_LIMITS.iamRole),
-                description: "ECS container instances of the Metaflow Batch compute environments",
-                assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", account),
-            },
-            { parent: this },
-        );
-        // The permissions of AmazonEC2ContainerServiceforEC2Role, narrowed to this account and region. Batch names
-        // its ECS clusters itself, so clusters and container instances are matched by account and region.
-        new aws.iam.RolePolicy(
-            `${name}-instance-policy`,
-            {
-                role: instanceRole.id,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Sid: "EcsAgentClusters",
-                            Effect: "Allow",
-                            Action: ["ecs:RegisterContainerInstance", "ecs:DeregisterContainerInstance", "ecs:SubmitAttachmentStateChanges", "ecs:SubmitContainerStateChange", "ecs:SubmitTaskStateChange"],
-                            Resource: arn("ecs", "cluster/*"),
-                        },
-                        {
-                            Sid: "EcsAgentContainerInstances",
-                            Effect: "Allow",
-                            Action: ["ecs:Poll", "ecs:StartTelemetrySession", "ecs:UpdateContainerInstancesState", "ecs:TagResource"],
-                            Resource: arn("ecs", "container-instance/*"),
-                        },
-                        {
-                            // DiscoverPollEndpoint, DescribeTags and GetAuthorizationToken have no resource-level permissions.
-                            Sid: "NoResourceLevelPermissions",
-                            Effect: "Allow",
-                            Action: ["ecs:DiscoverPollEndpoint", "ec2:DescribeTags", "ecr:GetAuthorizationToken"],
-                            Resource: "*",
-                        },
-                        {
-                            Sid: "PullImages",
-                            Effect: "Allow",
-                            Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                            Resource: imageRepositories,
-                        },
-                        ...pullThrough,
-                        { Sid: "JobLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: jobLogs },
-                    ],
-                }),
-            },
-            { parent: this },
-        );
-        const profile = new aws.iam.InstanceProfile(
-            `${name}-instance-profile`,
-            { name: physicalName(args.namePrefix, "batch-instance", NAME_LIMITS.iamRole), role: instanceRole.name },
-            { parent: this },
-        );
-
-        if (args.fargate) {
-            const execution = new aws.iam.Role(
-                `${name}-fargate-execution`,
-                {
-                    name: physicalName(args.namePrefix, "batch-fargate-exec", NAME_LIMITS.iamRole),
-                    description: "ECS task execution role of Metaflow's Fargate Batch jobs (image pulls, logs)",
-                    assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", account),
-                },
-                { parent: this },
-            );
-            new aws.iam.RolePolicy(
-                `${name}-fargate-execution`,
-                {
-                    role: execution.id,
-                    policy: pulumi.jsonStringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            // GetAuthorizationToken has no resource-level permissions.
-                            { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-                            { Sid: "PullImages", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: imageRepositories },
-                            ...pullThrough,
-                            { Sid: "JobLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: jobLogs },
-                        ],
-                    }),
-                },
-                { parent: this },
-            );
-            this.fargateExecutionRoleArn = execution.arn;
-        }
-
-        this.instanceRoleArn = instanceRole.arn;
-        this.instanceProfileArn = profile.arn;
+        this.instanceRoleArn = instance.role.arn;
+        this.instanceProfileArn = instance.profile.arn;
         this.registerOutputs({
             securityGroupId: this.securityGroupId,
             instanceRoleArn: this.instanceRoleArn,

@@ -42,6 +42,151 @@ export function validateMetaflowJobRoleArgs(args: MetaflowJobRoleArgs): string[]
     return problems;
 }
 
+/** What every step of the job role shares: its name and arguments, the parent, the account and its ARNs. */
+interface JobRoleContext {
+    name: string;
+    args: MetaflowJobRoleArgs;
+    parent: pulumi.Resource;
+    account: pulumi.Output<string>;
+    /** ARNs in the stack's region and account. */
+    arn: (service: string, resource: string) => pulumi.Output<string>;
+    /** `<bucket ARN>/*`: the datastore's objects. */
+    objects: pulumi.Output<string>;
+}
+
+/** The role Metaflow tasks on Batch run as, trusted by ECS tasks of this account only (its policy comes last). */
+function taskRole(ctx: JobRoleContext): aws.iam.Role {
+    return new aws.iam.Role(
+        `${ctx.name}-role`,
+        {
+            name: physicalName(ctx.args.namePrefix, "batch-job", NAME_LIMITS.iamRole),
+            description: "Metaflow tasks on AWS Batch (METAFLOW_ECS_S3_ACCESS_IAM_ROLE)",
+            assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.account),
+        },
+        { parent: ctx.parent },
+    );
+}
+
+/** The execution role SageMaker training jobs and models run as: the datastore, the platform key, logs, images, metrics. */
+function sagemakerExecutionRole(ctx: JobRoleContext): aws.iam.Role {
+    const { name, args, arn } = ctx;
+    const sagemakerRole = new aws.iam.Role(
+        `${name}-sagemaker`,
+        {
+            name: physicalName(args.namePrefix, "sagemaker-exec", NAME_LIMITS.iamRole),
+            description: "SageMaker training jobs and models started from Metaflow tasks",
+            assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com", ctx.account),
+        },
+        { parent: ctx.parent },
+    );
+    new aws.iam.RolePolicy(
+        `${name}-sagemaker`,
+        {
+            role: sagemakerRole.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: ctx.objects },
+                    { Sid: "DatastoreList", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: args.bucketArn },
+                    { Sid: "PlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
+                    {
+                        Sid: "TrainingLogs",
+                        Effect: "Allow",
+                        Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        Resource: arn("logs", "log-group:/aws/sagemaker/*"),
+                    },
+                    // GetAuthorizationToken has no resource-level permissions.
+                    { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                    { Sid: "PullImages", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: arn("ecr", "repository/*") },
+                    {
+                        // PutMetricData has no resource-level permissions; the namespace condition narrows it.
+                        Sid: "TrainingMetrics",
+                        Effect: "Allow",
+                        Action: "cloudwatch:PutMetricData",
+                        Resource: "*",
+                        Condition: { StringLike: { "cloudwatch:namespace": "/aws/sagemaker/*" } },
+                    },
+                ],
+            }),
+        },
+        { parent: ctx.parent },
+    );
+    return sagemakerRole;
+}
+
+/** What every task may do: the datastore, the keys, the Step Functions table, the platform's parameters, metrics and secrets. */
+function taskStatements(ctx: JobRoleContext): unknown[] {
+    const { args, arn } = ctx;
+    const p = args.namePrefix;
+    return [
+        { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: ctx.objects },
+        { Sid: "DatatoolsCleanup", Effect: "Allow", Action: "s3:DeleteObject", Resource: pulumi.interpolate`${args.bucketArn}/${DATATOOLS_PREFIX}/*` },
+        { Sid: "DatastoreList", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: args.bucketArn },
+        { Sid: "PlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
+        ...(args.decryptKeyArns?.length ? [{ Sid: "DecryptOnly", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: args.decryptKeyArns }] : []),
+        { Sid: "StepFunctionsState", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: args.dynamoTableArn },
+        {
+            // Settings, hyperparameters and the Dask address; not the profile (tasks have their configuration,
+            // and the profile may hold the public API's key). By-path reads are authorised on the path itself.
+            Sid: "PlatformParameters",
+            Effect: "Allow",
+            Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+            Resource: (["settings", "params", "dask"] as const).flatMap((part) => [arn("ssm", parameterResources(p)[part]), arn("ssm", parameterResources(p)[part].slice(0, -2))]),
+        },
+        ...(args.metricNamespace
+            ? [
+                  {
+                      // PutMetricData has no resource-level permissions; the namespace condition narrows it.
+                      Sid: "ModelMetrics",
+                      Effect: "Allow",
+                      Action: "cloudwatch:PutMetricData",
+                      Resource: "*",
+                      Condition: { StringEquals: { "cloudwatch:namespace": args.metricNamespace } },
+                  },
+              ]
+            : []),
+        // @secrets(sources=["<namePrefix>/<name>"]): GetSecretValue on the stack's namespace only (Secrets Manager
+        // appends 6 random characters to a secret's ARN, which the trailing * covers).
+        { Sid: "PlatformSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsNamespaceArn(arn, p) },
+    ];
+}
+
+/** SageMaker work from a task: resources named `<namePrefix>-*` only, and the SageMaker role passed to SageMaker only. */
+function sagemakerStatements(ctx: JobRoleContext, sagemakerRole: aws.iam.Role): unknown[] {
+    const sagemakerResources = ["training-job", "model", "endpoint-config", "endpoint"].map((t) => ctx.arn("sagemaker", `${t}/${ctx.args.namePrefix}-*`));
+    return [
+        {
+            Sid: "SageMakerPrefixedResources",
+            Effect: "Allow",
+            Action: [
+                "sagemaker:CreateTrainingJob",
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:StopTrainingJob",
+                "sagemaker:CreateModel",
+                "sagemaker:DescribeModel",
+                "sagemaker:DeleteModel",
+                "sagemaker:CreateEndpointConfig",
+                "sagemaker:DescribeEndpointConfig",
+                "sagemaker:DeleteEndpointConfig",
+                "sagemaker:CreateEndpoint",
+                "sagemaker:DescribeEndpoint",
+                "sagemaker:UpdateEndpoint",
+                "sagemaker:DeleteEndpoint",
+                "sagemaker:InvokeEndpoint",
+                "sagemaker:AddTags",
+            ],
+            Resource: sagemakerResources,
+        },
+        {
+            Sid: "PassSageMakerRole",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: sagemakerRole.arn,
+            Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        },
+    ];
+}
+
 /**
  * The role every Metaflow task on Batch runs as (METAFLOW_ECS_S3_ACCESS_IAM_ROLE), trusted by ECS tasks of this
  * account only: the datastore's objects (read, write, abort uploads; delete only under the datatools root: Metaflow
@@ -64,130 +209,11 @@ export class MetaflowJobRole extends pulumi.ComponentResource {
         const problems = validateMetaflowJobRoleArgs(args);
         if (problems.length) throw new Error(`MetaflowJobRole ${name}: ${problems.join("; ")}`);
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const arn = regionalArns(args.region, account);
-        const p = args.namePrefix;
-        const objects = pulumi.interpolate`${args.bucketArn}/*`;
+        const ctx: JobRoleContext = { name, args, parent: this, account, arn: regionalArns(args.region, account), objects: pulumi.interpolate`${args.bucketArn}/*` };
 
-        const role = new aws.iam.Role(
-            `${name}-role`,
-            {
-                name: physicalName(p, "batch-job", NAME_LIMITS.iamRole),
-                description: "Metaflow tasks on AWS Batch (METAFLOW_ECS_S3_ACCESS_IAM_ROLE)",
-                assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", account),
-            },
-            { parent: this },
-        );
-
-        let sagemakerRole: aws.iam.Role | undefined;
-        if (args.sagemaker ?? true) {
-            sagemakerRole = new aws.iam.Role(
-                `${name}-sagemaker`,
-                {
-                    name: physicalName(p, "sagemaker-exec", NAME_LIMITS.iamRole),
-                    description: "SageMaker training jobs and models started from Metaflow tasks",
-                    assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com", account),
-                },
-                { parent: this },
-            );
-            new aws.iam.RolePolicy(
-                `${name}-sagemaker`,
-                {
-                    role: sagemakerRole.id,
-                    policy: pulumi.jsonStringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: objects },
-                            { Sid: "DatastoreList", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: args.bucketArn },
-                            { Sid: "PlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
-                            {
-                                Sid: "TrainingLogs",
-                                Effect: "Allow",
-                                Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                                Resource: arn("logs", "log-group:/aws/sagemaker/*"),
-                            },
-                            // GetAuthorizationToken has no resource-level permissions.
-                            { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-                            { Sid: "PullImages", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], Resource: arn("ecr", "repository/*") },
-                            {
-                                // PutMetricData has no resource-level permissions; the namespace condition narrows it.
-                                Sid: "TrainingMetrics",
-                                Effect: "Allow",
-                                Action: "cloudwatch:PutMetricData",
-                                Resource: "*",
-                                Condition: { StringLike: { "cloudwatch:namespace": "/aws/sagemaker/*" } },
-                            },
-                        ],
-                    }),
-                },
-                { parent: this },
-            );
-        }
-
-        const sagemakerResources = ["training-job", "model", "endpoint-config", "endpoint"].map((t) => arn("sagemaker", `${t}/${p}-*`));
-        const statements: unknown[] = [
-            { Sid: "DatastoreObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: objects },
-            { Sid: "DatatoolsCleanup", Effect: "Allow", Action: "s3:DeleteObject", Resource: pulumi.interpolate`${args.bucketArn}/${DATATOOLS_PREFIX}/*` },
-            { Sid: "DatastoreList", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: args.bucketArn },
-            { Sid: "PlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
-            ...(args.decryptKeyArns?.length ? [{ Sid: "DecryptOnly", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: args.decryptKeyArns }] : []),
-            { Sid: "StepFunctionsState", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: args.dynamoTableArn },
-            {
-                // Settings, hyperparameters and the Dask address; not the profile (tasks have their configuration,
-                // and the profile may hold the public API's key). By-path reads are authorised on the path itself.
-                Sid: "PlatformParameters",
-                Effect: "Allow",
-                Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
-                Resource: (["settings", "params", "dask"] as const).flatMap((part) => [arn("ssm", parameterResources(p)[part]), arn("ssm", parameterResources(p)[part].slice(0, -2))]),
-            },
-            ...(args.metricNamespace
-                ? [
-                      {
-                          // PutMetricData has no resource-level permissions; the namespace condition narrows it.
-                          Sid: "ModelMetrics",
-                          Effect: "Allow",
-                          Action: "cloudwatch:PutMetricData",
-                          Resource: "*",
-                          Condition: { StringEquals: { "cloudwatch:namespace": args.metricNamespace } },
-                      },
-                  ]
-                : []),
-            // @secrets(sources=["<namePrefix>/<name>"]): GetSecretValue on the stack's namespace only (Secrets Manager
-            // appends 6 random characters to a secret's ARN, which the trailing * covers).
-            { Sid: "PlatformSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsNamespaceArn(arn, p) },
-        ];
-        if (sagemakerRole) {
-            statements.push(
-                {
-                    Sid: "SageMakerPrefixedResources",
-                    Effect: "Allow",
-                    Action: [
-                        "sagemaker:CreateTrainingJob",
-                        "sagemaker:DescribeTrainingJob",
-                        "sagemaker:StopTrainingJob",
-                        "sagemaker:CreateModel",
-                        "sagemaker:DescribeModel",
-                        "sagemaker:DeleteModel",
-                        "sagemaker:CreateEndpointConfig",
-                        "sagemaker:DescribeEndpointConfig",
-                        "sagemaker:DeleteEndpointConfig",
-                        "sagemaker:CreateEndpoint",
-                        "sagemaker:DescribeEndpoint",
-                        "sagemaker:UpdateEndpoint",
-                        "sagemaker:DeleteEndpoint",
-                        "sagemaker:InvokeEndpoint",
-                        "sagemaker:AddTags",
-                    ],
-                    Resource: sagemakerResources,
-                },
-                {
-                    Sid: "PassSageMakerRole",
-                    Effect: "Allow",
-                    Action: "iam:PassRole",
-                    Resource: sagemakerRole.arn,
-                    Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
-                },
-            );
-        }
+        const role = taskRole(ctx);
+        const sagemakerRole = (args.sagemaker ?? true) ? sagemakerExecutionRole(ctx) : undefined;
+        const statements = [...taskStatements(ctx), ...(sagemakerRole ? sagemakerStatements(ctx, sagemakerRole) : [])];
         new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) }, { parent: this });
 
         this.roleArn = role.arn;

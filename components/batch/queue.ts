@@ -95,6 +95,103 @@ export function ecsUserData(): string {
     ].join("\n");
 }
 
+/** What every step of the queue shares: its name and arguments, the parent, the platform and the base of physical names. */
+interface QueueContext {
+    name: string;
+    args: BatchQueueArgs;
+    parent: pulumi.Resource;
+    /** The queue runs on Fargate (else on EC2 instances). */
+    fargate: boolean;
+    /** `<namePrefix>-<queue.name>`. */
+    base: string;
+}
+
+/** EC2 queues' launch template: IMDSv2 only, an encrypted gp3 root volume of the queue's size, spot draining. */
+function instanceLaunchTemplate(ctx: QueueContext): aws.ec2.LaunchTemplate {
+    const { args } = ctx;
+    const q = args.queue;
+    return new aws.ec2.LaunchTemplate(
+        `${ctx.name}-lt`,
+        {
+            description: `Metaflow Batch ${q.name} instances: IMDSv2, encrypted gp3 root, spot draining`,
+            // Hop limit 1: only the instance (the ECS agent) reaches IMDS; jobs get their job role's credentials from the
+            // ECS agent's credential endpoint and their region from AWS_DEFAULT_REGION (set by Metaflow).
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            blockDeviceMappings: [
+                {
+                    // The root device of the ECS-optimized AL2023 AMIs.
+                    deviceName: "/dev/xvda",
+                    ebs: {
+                        volumeSize: q.rootVolumeGiB ?? args.rootVolumeGiB ?? 100,
+                        volumeType: "gp3",
+                        encrypted: "true",
+                        kmsKeyId: args.rootVolumeKmsKeyArn,
+                        deleteOnTermination: "true",
+                    },
+                },
+            ],
+            userData: Buffer.from(ecsUserData()).toString("base64"),
+        },
+        { parent: ctx.parent },
+    );
+}
+
+/** One managed compute environment of the plan (spot or on-demand), scaling to zero in the private subnets. */
+function computeEnvironment(ctx: QueueContext, env: EnvironmentPlan, launchTemplate: aws.ec2.LaunchTemplate | undefined): aws.batch.ComputeEnvironment {
+    const { args, fargate, base } = ctx;
+    const q = args.queue;
+    return new aws.batch.ComputeEnvironment(
+        `${ctx.name}-${env.role}`,
+        {
+            // A name prefix, so that a replacement can be created before the old environment is deleted.
+            namePrefix: `${physicalName(base, env.role, NAME_LIMITS.batchName - 27)}-`,
+            type: "MANAGED",
+            state: "ENABLED",
+            // No serviceRole: Batch uses its service-linked role AWSServiceRoleForBatch.
+            computeResources: fargate
+                ? { type: env.type, maxVcpus: q.maxVcpus, subnets: args.subnetIds, securityGroupIds: [args.securityGroupId] }
+                : {
+                      type: env.type,
+                      allocationStrategy: env.allocationStrategy,
+                      minVcpus: 0,
+                      maxVcpus: q.maxVcpus,
+                      instanceTypes: q.instanceTypes,
+                      subnets: args.subnetIds,
+                      securityGroupIds: [args.securityGroupId],
+                      instanceRole: args.instanceProfileArn,
+                      launchTemplate: { launchTemplateId: launchTemplate!.id, version: launchTemplate!.latestVersion.apply((v) => `${v}`) },
+                      ec2Configurations: [{ imageType: q.kind === "gpu" ? "ECS_AL2023_NVIDIA" : "ECS_AL2023" }],
+                      tags: { Name: `${base}-${env.role}` },
+                  },
+            // Infrastructure updates replace instances gradually and let running jobs finish (up to 30 min).
+            ...(fargate ? {} : { updatePolicy: { terminateJobsOnUpdate: false, jobExecutionTimeoutMinutes: 30 } }),
+        },
+        { parent: ctx.parent },
+    );
+}
+
+/** The job queue over the environments in order, cancelling RUNNABLE jobs that can never run or wait too long for capacity. */
+function jobQueue(ctx: QueueContext, environments: aws.batch.ComputeEnvironment[]): aws.batch.JobQueue {
+    const { args } = ctx;
+    const q = args.queue;
+    const capacitySeconds = (q.runnableTimeLimitMinutes ?? args.runnableTimeLimitMinutes ?? 60) * 60;
+    const misconfigurationSeconds = (args.misconfigurationTimeLimitMinutes ?? RUNNABLE_TIME_LIMIT_MINUTES.min) * 60;
+    return new aws.batch.JobQueue(
+        `${ctx.name}-queue`,
+        {
+            name: physicalName(args.namePrefix, q.name, NAME_LIMITS.batchName),
+            state: "ENABLED",
+            priority: args.priority ?? 1,
+            computeEnvironmentOrders: environments.map((ce, order) => ({ order, computeEnvironment: ce.arn })),
+            jobStateTimeLimitActions: [
+                ...MISCONFIGURATION_REASONS.map((reason) => ({ reason, state: "RUNNABLE", action: "CANCEL", maxTimeSeconds: misconfigurationSeconds })),
+                ...CAPACITY_REASONS.map((reason) => ({ reason, state: "RUNNABLE", action: "CANCEL", maxTimeSeconds: capacitySeconds })),
+            ],
+        },
+        { parent: ctx.parent },
+    );
+}
+
 /**
  * One Metaflow job queue (`@batch(queue=...)`) and its compute environments, in order: spot first
  * (SPOT_PRICE_CAPACITY_OPTIMIZED) and on-demand second (BEST_FIT_PROGRESSIVE) as the fallback, or only one of them.
@@ -119,83 +216,11 @@ export class BatchQueue extends pulumi.ComponentResource {
         const envs = args.environments ?? planEnvironments(q);
         const fargate = (q.platform ?? "ec2") === "fargate";
         const base = `${args.namePrefix}-${q.name}`;
+        const ctx: QueueContext = { name, args, parent: this, fargate, base };
 
-        let launchTemplate: aws.ec2.LaunchTemplate | undefined;
-        if (!fargate) {
-            launchTemplate = new aws.ec2.LaunchTemplate(
-                `${name}-lt`,
-                {
-                    description: `Metaflow Batch ${q.name} instances: IMDSv2, encrypted gp3 root, spot draining`,
-                    // Hop limit 1: only the instance (the ECS agent) reaches IMDS; jobs get their job role's credentials from the
-                    // ECS agent's credential endpoint and their region from AWS_DEFAULT_REGION (set by Metaflow).
-                    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-                    blockDeviceMappings: [
-                        {
-                            // The root device of the ECS-optimized AL2023 AMIs.
-                            deviceName: "/dev/xvda",
-                            ebs: {
-                                volumeSize: q.rootVolumeGiB ?? args.rootVolumeGiB ?? 100,
-                                volumeType: "gp3",
-                                encrypted: "true",
-                                kmsKeyId: args.rootVolumeKmsKeyArn,
-                                deleteOnTermination: "true",
-                            },
-                        },
-                    ],
-                    userData: Buffer.from(ecsUserData()).toString("base64"),
-                },
-                { parent: this },
-            );
-        }
-
-        const environments = envs.map(
-            (env) =>
-                new aws.batch.ComputeEnvironment(
-                    `${name}-${env.role}`,
-                    {
-                        // A name prefix, so that a replacement can be created before the old environment is deleted.
-                        namePrefix: `${physicalName(base, env.role, NAME_LIMITS.batchName - 27)}-`,
-                        type: "MANAGED",
-                        state: "ENABLED",
-                        // No serviceRole: Batch uses its service-linked role AWSServiceRoleForBatch.
-                        computeResources: fargate
-                            ? { type: env.type, maxVcpus: q.maxVcpus, subnets: args.subnetIds, securityGroupIds: [args.securityGroupId] }
-                            : {
-                                  type: env.type,
-                                  allocationStrategy: env.allocationStrategy,
-                                  minVcpus: 0,
-                                  maxVcpus: q.maxVcpus,
-                                  instanceTypes: q.instanceTypes,
-                                  subnets: args.subnetIds,
-                                  securityGroupIds: [args.securityGroupId],
-                                  instanceRole: args.instanceProfileArn,
-                                  launchTemplate: { launchTemplateId: launchTemplate!.id, version: launchTemplate!.latestVersion.apply((v) => `${v}`) },
-                                  ec2Configurations: [{ imageType: q.kind === "gpu" ? "ECS_AL2023_NVIDIA" : "ECS_AL2023" }],
-                                  tags: { Name: `${base}-${env.role}` },
-                              },
-                        // Infrastructure updates replace instances gradually and let running jobs finish (up to 30 min).
-                        ...(fargate ? {} : { updatePolicy: { terminateJobsOnUpdate: false, jobExecutionTimeoutMinutes: 30 } }),
-                    },
-                    { parent: this },
-                ),
-        );
-
-        const capacitySeconds = (q.runnableTimeLimitMinutes ?? args.runnableTimeLimitMinutes ?? 60) * 60;
-        const misconfigurationSeconds = (args.misconfigurationTimeLimitMinutes ?? RUNNABLE_TIME_LIMIT_MINUTES.min) * 60;
-        const queue = new aws.batch.JobQueue(
-            `${name}-queue`,
-            {
-                name: physicalName(args.namePrefix, q.name, NAME_LIMITS.batchName),
-                state: "ENABLED",
-                priority: args.priority ?? 1,
-                computeEnvironmentOrders: environments.map((ce, order) => ({ order, computeEnvironment: ce.arn })),
-                jobStateTimeLimitActions: [
-                    ...MISCONFIGURATION_REASONS.map((reason) => ({ reason, state: "RUNNABLE", action: "CANCEL", maxTimeSeconds: misconfigurationSeconds })),
-                    ...CAPACITY_REASONS.map((reason) => ({ reason, state: "RUNNABLE", action: "CANCEL", maxTimeSeconds: capacitySeconds })),
-                ],
-            },
-            { parent: this },
-        );
+        const launchTemplate = fargate ? undefined : instanceLaunchTemplate(ctx);
+        const environments = envs.map((env) => computeEnvironment(ctx, env, launchTemplate));
+        const queue = jobQueue(ctx, environments);
 
         this.queueArn = queue.arn;
         this.queueName = queue.name;

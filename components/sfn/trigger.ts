@@ -39,6 +39,128 @@ export function validatePipelineTriggerArgs(args: PipelineTriggerArgs): string[]
     return validateTrigger(args.trigger, args.stateMachinePrefix).map((p) => `trigger.${p.field}: ${p.message}`);
 }
 
+/** What every step of the trigger shares: its name and arguments, the parent, the account and the flow's state machine. */
+interface TriggerContext {
+    name: string;
+    args: PipelineTriggerArgs;
+    parent: pulumi.Resource;
+    account: pulumi.Output<string>;
+    /** The ARN of the flow's state machine (`<stateMachinePrefix>_<flow>`), deployed by `step-functions create`. */
+    target: pulumi.Output<string>;
+}
+
+/** The EventBridge rule: new objects under the prefix, the schedule, or the given event pattern. */
+function triggerRule(ctx: TriggerContext): aws.cloudwatch.EventRule {
+    const { args } = ctx;
+    const t = args.trigger;
+    const source = t.s3Prefix !== undefined ? `new objects under ${t.s3Prefix}` : t.schedule !== undefined ? t.schedule : "an event pattern";
+    return new aws.cloudwatch.EventRule(
+        `${ctx.name}-rule`,
+        {
+            // Named, not auto-named: EventBridge rule names stop at 64 characters.
+            name: physicalName(args.namePrefix, `trigger-${triggerName(t)}`, NAME_LIMITS.eventRule),
+            description: `Starts Metaflow flow ${t.flow} on ${source}`.slice(0, 512),
+            state: "ENABLED",
+            ...(t.schedule !== undefined
+                ? { scheduleExpression: t.schedule }
+                : {
+                      eventPattern:
+                          t.s3Prefix !== undefined
+                              ? pulumi.output(args.bucketName).apply((bucket) => JSON.stringify(s3EventPattern(bucket, t.s3Prefix!)))
+                              : JSON.stringify(t.eventPattern),
+                  }),
+        },
+        { parent: ctx.parent },
+    );
+}
+
+/** The role EventBridge starts the target with, trusted for this rule only (its start-only policy comes after the relay). */
+function eventsRole(ctx: TriggerContext, rule: aws.cloudwatch.EventRule): aws.iam.Role {
+    const { args } = ctx;
+    const t = args.trigger;
+    return new aws.iam.Role(
+        `${ctx.name}-role`,
+        {
+            name: physicalName(args.namePrefix, `trigger-${triggerName(t)}`, NAME_LIMITS.iamRole),
+            description: `EventBridge starts ${stateMachineName(args.stateMachinePrefix, t.flow)}`.slice(0, 1000),
+            assumeRolePolicy: serviceTrustPolicy("events.amazonaws.com", ctx.account, { ArnEquals: { "aws:SourceArn": rule.arn } }),
+        },
+        { parent: ctx.parent },
+    );
+}
+
+/** The relay for triggers that pass the object key: an Express state machine, with a role that may start only the flow. */
+function relayStateMachine(ctx: TriggerContext): aws.sfn.StateMachine {
+    const { name, args, target } = ctx;
+    const t = args.trigger;
+    const relayRole = new aws.iam.Role(
+        `${name}-relay-role`,
+        {
+            name: physicalName(args.namePrefix, `relay-${triggerName(t)}`, NAME_LIMITS.iamRole),
+            description: `Step Functions relay starts ${stateMachineName(args.stateMachinePrefix, t.flow)} with the object key encoded`.slice(0, 1000),
+            assumeRolePolicy: serviceTrustPolicy("states.amazonaws.com", ctx.account),
+        },
+        { parent: ctx.parent },
+    );
+    const relayPolicy = new aws.iam.RolePolicy(
+        `${name}-relay-start`,
+        {
+            role: relayRole.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: target },
+                    // CloudWatch Logs vended delivery has no resource-level permissions.
+                    ...(args.executionLogGroupArn ? [{ Sid: "ExecutionLogDelivery", Effect: "Allow", Action: LOG_DELIVERY_ACTIONS, Resource: "*" }] : []),
+                ],
+            }),
+        },
+        { parent: ctx.parent },
+    );
+    return new aws.sfn.StateMachine(
+        `${name}-relay`,
+        {
+            // Outside `<stateMachinePrefix>_*` (a hyphen follows the name prefix): not a Metaflow flow.
+            name: physicalName(args.namePrefix, `trigger-${triggerName(t)}`, NAME_LIMITS.stateMachine),
+            type: "EXPRESS",
+            roleArn: relayRole.arn,
+            definition: target.apply((arn) => relayDefinition(t, arn)),
+            // Errors only, without execution data: a failed start is visible, object keys are not logged.
+            loggingConfiguration: args.executionLogGroupArn ? { level: "ERROR", includeExecutionData: false, logDestination: args.executionLogGroupArn } : undefined,
+        },
+        { parent: ctx.parent, dependsOn: [relayPolicy] },
+    );
+}
+
+/**
+ * The rule's delivery: the role's permission to start the relay (or the flow) and nothing else, the dead-letter queue,
+ * and the target, retried for an hour. Returns the dead-letter queue.
+ */
+function deliverEvents(ctx: TriggerContext, rule: aws.cloudwatch.EventRule, role: aws.iam.Role, relay: aws.sfn.StateMachine | undefined): { deadLetterConfig: { arn: pulumi.Output<string> } } {
+    const { name, args, target } = ctx;
+    const t = args.trigger;
+    const startOnly = (arn: pulumi.Input<string>, sid: string) =>
+        pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Sid: sid, Effect: "Allow", Action: "states:StartExecution", Resource: arn }] });
+    const policy = new aws.iam.RolePolicy(`${name}-start`, { role: role.id, policy: startOnly(relay ? relay.arn : target, relay ? "StartThisRelay" : "StartThisFlow") }, { parent: ctx.parent });
+
+    const dead = deadLetterQueue(`${name}`, { namePrefix: args.namePrefix, role: `trigger-${triggerName(t)}`, ruleArn: rule.arn, account: ctx.account }, { parent: ctx.parent });
+    const input = triggerInput(t);
+    new aws.cloudwatch.EventTarget(
+        `${name}-target`,
+        {
+            rule: rule.name,
+            arn: relay ? relay.arn : target,
+            roleArn: role.arn,
+            // The relay takes the whole event; flows without the key get their static parameters directly.
+            inputTransformer: relay ? undefined : { inputTemplate: input.template },
+            retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+            deadLetterConfig: dead.deadLetterConfig,
+        },
+        { parent: ctx.parent, dependsOn: [policy] },
+    );
+    return dead;
+}
+
 /**
  * Starts a deployed flow's state machine from EventBridge, with no code in between: a rule (new objects under a
  * prefix of the datastore bucket, a schedule, or a given pattern), a target on the state machine Metaflow deploys
@@ -69,97 +191,12 @@ export class PipelineTrigger extends pulumi.ComponentResource {
         const t = args.trigger;
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
         const target = pulumi.interpolate`arn:aws:states:${args.region}:${account}:stateMachine:${stateMachineName(args.stateMachinePrefix, t.flow)}`;
+        const ctx: TriggerContext = { name, args, parent: this, account, target };
 
-        const source = t.s3Prefix !== undefined ? `new objects under ${t.s3Prefix}` : t.schedule !== undefined ? t.schedule : "an event pattern";
-        const rule = new aws.cloudwatch.EventRule(
-            `${name}-rule`,
-            {
-                // Named, not auto-named: EventBridge rule names stop at 64 characters.
-                name: physicalName(args.namePrefix, `trigger-${triggerName(t)}`, NAME_LIMITS.eventRule),
-                description: `Starts Metaflow flow ${t.flow} on ${source}`.slice(0, 512),
-                state: "ENABLED",
-                ...(t.schedule !== undefined
-                    ? { scheduleExpression: t.schedule }
-                    : {
-                          eventPattern:
-                              t.s3Prefix !== undefined
-                                  ? pulumi.output(args.bucketName).apply((bucket) => JSON.stringify(s3EventPattern(bucket, t.s3Prefix!)))
-                                  : JSON.stringify(t.eventPattern),
-                      }),
-            },
-            { parent: this },
-        );
-
-        const role = new aws.iam.Role(
-            `${name}-role`,
-            {
-                name: physicalName(args.namePrefix, `trigger-${triggerName(t)}`, NAME_LIMITS.iamRole),
-                description: `EventBridge starts ${stateMachineName(args.stateMachinePrefix, t.flow)}`.slice(0, 1000),
-                assumeRolePolicy: serviceTrustPolicy("events.amazonaws.com", account, { ArnEquals: { "aws:SourceArn": rule.arn } }),
-            },
-            { parent: this },
-        );
-        const startOnly = (arn: pulumi.Input<string>, sid: string) =>
-            pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Sid: sid, Effect: "Allow", Action: "states:StartExecution", Resource: arn }] });
-
-        let relay: aws.sfn.StateMachine | undefined;
-        if (passesObjectKey(t)) {
-            const relayRole = new aws.iam.Role(
-                `${name}-relay-role`,
-                {
-                    name: physicalName(args.namePrefix, `relay-${triggerName(t)}`, NAME_LIMITS.iamRole),
-                    description: `Step Functions relay starts ${stateMachineName(args.stateMachinePrefix, t.flow)} with the object key encoded`.slice(0, 1000),
-                    assumeRolePolicy: serviceTrustPolicy("states.amazonaws.com", account),
-                },
-                { parent: this },
-            );
-            const relayPolicy = new aws.iam.RolePolicy(
-                `${name}-relay-start`,
-                {
-                    role: relayRole.id,
-                    policy: pulumi.jsonStringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            { Sid: "StartThisFlow", Effect: "Allow", Action: "states:StartExecution", Resource: target },
-                            // CloudWatch Logs vended delivery has no resource-level permissions.
-                            ...(args.executionLogGroupArn ? [{ Sid: "ExecutionLogDelivery", Effect: "Allow", Action: LOG_DELIVERY_ACTIONS, Resource: "*" }] : []),
-                        ],
-                    }),
-                },
-                { parent: this },
-            );
-            relay = new aws.sfn.StateMachine(
-                `${name}-relay`,
-                {
-                    // Outside `<stateMachinePrefix>_*` (a hyphen follows the name prefix): not a Metaflow flow.
-                    name: physicalName(args.namePrefix, `trigger-${triggerName(t)}`, NAME_LIMITS.stateMachine),
-                    type: "EXPRESS",
-                    roleArn: relayRole.arn,
-                    definition: target.apply((arn) => relayDefinition(t, arn)),
-                    // Errors only, without execution data: a failed start is visible, object keys are not logged.
-                    loggingConfiguration: args.executionLogGroupArn ? { level: "ERROR", includeExecutionData: false, logDestination: args.executionLogGroupArn } : undefined,
-                },
-                { parent: this, dependsOn: [relayPolicy] },
-            );
-        }
-
-        const policy = new aws.iam.RolePolicy(`${name}-start`, { role: role.id, policy: startOnly(relay ? relay.arn : target, relay ? "StartThisRelay" : "StartThisFlow") }, { parent: this });
-
-        const dead = deadLetterQueue(`${name}`, { namePrefix: args.namePrefix, role: `trigger-${triggerName(t)}`, ruleArn: rule.arn, account }, { parent: this });
-        const input = triggerInput(t);
-        new aws.cloudwatch.EventTarget(
-            `${name}-target`,
-            {
-                rule: rule.name,
-                arn: relay ? relay.arn : target,
-                roleArn: role.arn,
-                // The relay takes the whole event; flows without the key get their static parameters directly.
-                inputTransformer: relay ? undefined : { inputTemplate: input.template },
-                retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
-                deadLetterConfig: dead.deadLetterConfig,
-            },
-            { parent: this, dependsOn: [policy] },
-        );
+        const rule = triggerRule(ctx);
+        const role = eventsRole(ctx, rule);
+        const relay = passesObjectKey(t) ? relayStateMachine(ctx) : undefined;
+        const dead = deliverEvents(ctx, rule, role, relay);
 
         this.relayArn = relay?.arn;
         this.ruleArn = rule.arn;
