@@ -42,81 +42,92 @@ export class PlatformKey extends pulumi.ComponentResource {
         if (problems.length) throw new Error(`PlatformKey ${name}: ${problems.join("; ")}`);
 
         const identity = aws.getCallerIdentityOutput({}, { parent: this });
-        const policy = identity.accountId.apply((account) => {
-            const autoScaling = `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-            return JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "AccountAdministersThroughIam",
-                        Effect: "Allow",
-                        Principal: { AWS: `arn:aws:iam::${account}:root` },
-                        Action: "kms:*",
-                        Resource: "*",
-                    },
-                    {
-                        Sid: "CloudWatchLogsForThisAccount",
-                        Effect: "Allow",
-                        Principal: { Service: `logs.${args.region}.amazonaws.com` },
-                        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                        Resource: "*",
-                        Condition: {
-                            ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${args.region}:${account}:log-group:*` },
-                        },
-                    },
-                    ...(args.autoScalingEbs
-                        ? [
-                              {
-                                  Sid: "AutoScalingEbsVolumes",
-                                  Effect: "Allow",
-                                  Principal: { AWS: autoScaling },
-                                  Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                                  Resource: "*",
-                              },
-                              {
-                                  Sid: "AutoScalingEbsGrants",
-                                  Effect: "Allow",
-                                  Principal: { AWS: autoScaling },
-                                  Action: "kms:CreateGrant",
-                                  Resource: "*",
-                                  Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
-                              },
-                          ]
-                        : []),
-                    ...(args.alarmPublishers
-                        ? [
-                              {
-                                  Sid: "AlarmPublishersToEncryptedTopic",
-                                  Effect: "Allow",
-                                  Principal: { Service: [...ALARM_PUBLISHERS] },
-                                  Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-                                  Resource: "*",
-                                  Condition: { StringEquals: { "aws:SourceAccount": account } },
-                              },
-                          ]
-                        : []),
-                ],
-            });
-        });
-
-        const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
-        const key = new aws.kms.Key(
-            `${name}-key`,
-            {
-                description: `Metaflow platform key (${args.namePrefix}): datastore, logs, secrets, parameters, state`,
-                enableKeyRotation: true,
-                deletionWindowInDays: args.deletionWindowInDays ?? 30,
-                policy,
-            },
-            stateful,
-        );
-        const alias = new aws.kms.Alias(`${name}-alias`, { name: `alias/${physicalName(args.namePrefix, "platform", 200)}`, targetKeyId: key.keyId }, { parent: this });
+        const policy = identity.accountId.apply((account) => JSON.stringify({ Version: "2012-10-17", Statement: keyPolicyStatements(args, account) }));
+        const { key, alias } = keyWithAlias(this, name, args, policy);
 
         this.keyArn = key.arn;
         this.keyId = key.keyId;
         this.aliasName = alias.name;
         this.registerOutputs({ keyArn: this.keyArn, keyId: this.keyId, aliasName: this.aliasName });
     }
+}
+
+/** The key policy's statements: IAM administers, this account's log groups encrypt, and the optional service users. */
+function keyPolicyStatements(args: PlatformKeyArgs, account: string): object[] {
+    return [
+        {
+            Sid: "AccountAdministersThroughIam",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${account}:root` },
+            Action: "kms:*",
+            Resource: "*",
+        },
+        {
+            Sid: "CloudWatchLogsForThisAccount",
+            Effect: "Allow",
+            Principal: { Service: `logs.${args.region}.amazonaws.com` },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: {
+                ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${args.region}:${account}:log-group:*` },
+            },
+        },
+        ...(args.autoScalingEbs ? autoScalingEbsStatements(account) : []),
+        ...(args.alarmPublishers ? alarmPublisherStatements(account) : []),
+    ];
+}
+
+/** EC2 Auto Scaling's service-linked role may encrypt the EBS volumes it launches, and grant that to EC2. */
+function autoScalingEbsStatements(account: string): object[] {
+    const autoScaling = `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    return [
+        {
+            Sid: "AutoScalingEbsVolumes",
+            Effect: "Allow",
+            Principal: { AWS: autoScaling },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            Resource: "*",
+        },
+        {
+            Sid: "AutoScalingEbsGrants",
+            Effect: "Allow",
+            Principal: { AWS: autoScaling },
+            Action: "kms:CreateGrant",
+            Resource: "*",
+            Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+        },
+    ];
+}
+
+/** The alarm publishers of this account may deliver to a topic encrypted with the key (see ALARM_PUBLISHERS). */
+function alarmPublisherStatements(account: string): object[] {
+    return [
+        {
+            Sid: "AlarmPublishersToEncryptedTopic",
+            Effect: "Allow",
+            Principal: { Service: [...ALARM_PUBLISHERS] },
+            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": account } },
+        },
+    ];
+}
+
+/** The rotating key (protected when asked: losing it loses every object it encrypts) and its alias. */
+function keyWithAlias(parent: pulumi.Resource, name: string, args: PlatformKeyArgs, policy: pulumi.Output<string>): { key: aws.kms.Key; alias: aws.kms.Alias } {
+    const stateful = { parent, protect: args.protect, retainOnDelete: args.protect };
+    const key = new aws.kms.Key(
+        `${name}-key`,
+        {
+            description: `Metaflow platform key (${args.namePrefix}): datastore, logs, secrets, parameters, state`,
+            enableKeyRotation: true,
+            deletionWindowInDays: args.deletionWindowInDays ?? 30,
+            policy,
+        },
+        stateful,
+    );
+    const alias = new aws.kms.Alias(`${name}-alias`, { name: `alias/${physicalName(args.namePrefix, "platform", 200)}`, targetKeyId: key.keyId }, { parent });
+    return { key, alias };
 }
 
 /**

@@ -25,13 +25,35 @@ export interface ComputeSection {
     outputs: Record<string, unknown>;
 }
 
+/** The section's resources, which its Metaflow configuration and stack outputs name. */
+type ComputeParts = Omit<ComputeSection, "metaflow" | "outputs">;
+
+/** The shared Batch pieces, the queues, the scheduler on them and the role tasks run as; then what they provide. */
 export function buildCompute(ctx: PlatformContext): ComputeSection {
-    const { config, network, key, bucket, opts } = ctx;
+    const images = buildImages(ctx);
+    const compute = buildBatchCompute(ctx, images);
+    const queues = buildQueues(ctx, compute);
+    const queueArns = Object.values(queues).map((q) => q.queueArn);
+    const scheduler = buildScheduler(ctx, queueArns);
+    const jobRole = buildJobRole(ctx, scheduler);
+    const parts: ComputeParts = { compute, images, queues, queueArns, scheduler, jobRole };
+    const defaultQueue = queues[ctx.config.batch.defaultQueue] ?? Object.values(queues)[0];
+    return { ...parts, metaflow: computeMetaflowConfig(ctx, parts, defaultQueue), outputs: computeOutputs(ctx, parts, defaultQueue) };
+}
+
+/** The image path without Docker Hub: the ECR pull-through cache of ECR Public and the platform's own repository. */
+function buildImages(ctx: PlatformContext): BatchImages {
+    const { config, key, opts } = ctx;
+    const p = config.namePrefix;
+    return new BatchImages(`${p}-images`, { namePrefix: p, region: config.region, kmsKeyArn: key.keyArn, protect: config.protect }, opts);
+}
+
+/** What every queue shares: the compute security group, the ECS instance profile, and the Fargate execution role. */
+function buildBatchCompute(ctx: PlatformContext, images: BatchImages): BatchCompute {
+    const { config, network, opts } = ctx;
     const p = config.namePrefix;
     const fargate = config.batch.queues.some((q) => q.platform === "fargate");
-
-    const images = new BatchImages(`${p}-images`, { namePrefix: p, region: config.region, kmsKeyArn: key.keyArn, protect: config.protect }, opts);
-    const compute = new BatchCompute(
+    return new BatchCompute(
         `${p}-batch`,
         {
             namePrefix: p,
@@ -43,7 +65,12 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
         },
         opts,
     );
+}
 
+/** One BatchQueue per configured queue, in the configuration's order, by queue name. */
+function buildQueues(ctx: PlatformContext, compute: BatchCompute): Record<string, BatchQueue> {
+    const { config, network, key, opts } = ctx;
+    const p = config.namePrefix;
     const queues: Record<string, BatchQueue> = {};
     for (const q of config.batch.queues) {
         queues[q.name] = new BatchQueue(
@@ -61,9 +88,14 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
             opts,
         );
     }
+    return queues;
+}
 
-    const queueArns = Object.values(queues).map((q) => q.queueArn);
-    const scheduler = new SfnScheduler(
+/** The Step Functions scheduler on the platform's queues, with the event-driven triggers. */
+function buildScheduler(ctx: PlatformContext, queueArns: pulumi.Output<string>[]): SfnScheduler {
+    const { config, key, bucket, opts } = ctx;
+    const p = config.namePrefix;
+    return new SfnScheduler(
         `${p}-sfn`,
         {
             namePrefix: p,
@@ -79,9 +111,14 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
         },
         opts,
     );
+}
 
+/** The role Metaflow tasks run as: the datastore, the scheduler's table, model metrics, and the foundation's key. */
+function buildJobRole(ctx: PlatformContext, scheduler: SfnScheduler): MetaflowJobRole {
+    const { config, key, bucket, opts } = ctx;
+    const p = config.namePrefix;
     const foundationKey = ctx.references.foundation?.kmsKeyArn;
-    const jobRole = new MetaflowJobRole(
+    return new MetaflowJobRole(
         `${p}-job`,
         {
             namePrefix: p,
@@ -94,53 +131,53 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
         },
         opts,
     );
+}
 
-    const defaultQueue = queues[config.batch.defaultQueue] ?? Object.values(queues)[0];
+/** The Metaflow configuration keys of Batch, Step Functions and secrets that this section provides. */
+function computeMetaflowConfig(ctx: PlatformContext, parts: ComputeParts, defaultQueue: BatchQueue): Partial<MetaflowConfigParts> {
+    const { images, jobRole, compute, scheduler } = parts;
     return {
-        compute,
-        images,
-        queues,
-        queueArns,
-        scheduler,
-        jobRole,
-        metaflow: {
-            BATCH_JOB_QUEUE: defaultQueue.queueArn,
-            // Every image without a registry (Metaflow's default python:<version> included) comes from the ECR
-            // pull-through cache of ECR Public, never from Docker Hub (batch_decorator.py:148-173).
-            BATCH_CONTAINER_REGISTRY: images.defaultRegistry,
-            ECS_S3_ACCESS_IAM_ROLE: jobRole.roleArn,
-            ...(compute.fargateExecutionRoleArn ? { ECS_FARGATE_EXECUTION_ROLE: compute.fargateExecutionRoleArn } : {}),
-            SFN_IAM_ROLE: scheduler.executionRoleArn,
-            EVENTS_SFN_ACCESS_IAM_ROLE: scheduler.eventsRoleArn,
-            SFN_DYNAMO_DB_TABLE: scheduler.tableName,
-            SFN_STATE_MACHINE_PREFIX: scheduler.stateMachinePrefix,
-            SFN_EXECUTION_LOG_GROUP_ARN: scheduler.executionLogGroupArn,
-            SFN_S3_DISTRIBUTED_MAP_OUTPUT_PATH: pulumi.interpolate`s3://${bucket.bucketName}/${SFN_MAP_OUTPUT_PREFIX}`,
-            DEFAULT_SECRETS_BACKEND_TYPE: "aws-secrets-manager",
-            AWS_SECRETS_MANAGER_DEFAULT_REGION: config.region,
+        BATCH_JOB_QUEUE: defaultQueue.queueArn,
+        // Every image without a registry (Metaflow's default python:<version> included) comes from the ECR
+        // pull-through cache of ECR Public, never from Docker Hub (batch_decorator.py:148-173).
+        BATCH_CONTAINER_REGISTRY: images.defaultRegistry,
+        ECS_S3_ACCESS_IAM_ROLE: jobRole.roleArn,
+        ...(compute.fargateExecutionRoleArn ? { ECS_FARGATE_EXECUTION_ROLE: compute.fargateExecutionRoleArn } : {}),
+        SFN_IAM_ROLE: scheduler.executionRoleArn,
+        EVENTS_SFN_ACCESS_IAM_ROLE: scheduler.eventsRoleArn,
+        SFN_DYNAMO_DB_TABLE: scheduler.tableName,
+        SFN_STATE_MACHINE_PREFIX: scheduler.stateMachinePrefix,
+        SFN_EXECUTION_LOG_GROUP_ARN: scheduler.executionLogGroupArn,
+        SFN_S3_DISTRIBUTED_MAP_OUTPUT_PATH: pulumi.interpolate`s3://${ctx.bucket.bucketName}/${SFN_MAP_OUTPUT_PREFIX}`,
+        DEFAULT_SECRETS_BACKEND_TYPE: "aws-secrets-manager",
+        AWS_SECRETS_MANAGER_DEFAULT_REGION: ctx.config.region,
+    };
+}
+
+/** The section's stack outputs: queues and roles of Batch, the scheduler's settings, the compute security group. */
+function computeOutputs(ctx: PlatformContext, parts: ComputeParts, defaultQueue: BatchQueue): Record<string, unknown> {
+    const { compute, images, queues, scheduler, jobRole } = parts;
+    return {
+        batch: {
+            queueArns: pulumi.all(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.queueArn]))),
+            queueNames: pulumi.all(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.queueName]))),
+            computeEnvironmentArns: pulumi.all(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.computeEnvironmentArns]))),
+            defaultQueue: ctx.config.batch.defaultQueue,
+            defaultQueueArn: defaultQueue.queueArn,
+            jobRoleArn: jobRole.roleArn,
+            sagemakerRoleArn: jobRole.sagemakerRoleArn,
+            fargateExecutionRoleArn: compute.fargateExecutionRoleArn,
+            imageRegistry: images.defaultRegistry,
+            imageRepositoryUrl: images.repositoryUrl,
         },
-        outputs: {
-            batch: {
-                queueArns: pulumi.all(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.queueArn]))),
-                queueNames: pulumi.all(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.queueName]))),
-                computeEnvironmentArns: pulumi.all(Object.fromEntries(Object.entries(queues).map(([n, q]) => [n, q.computeEnvironmentArns]))),
-                defaultQueue: config.batch.defaultQueue,
-                defaultQueueArn: defaultQueue.queueArn,
-                jobRoleArn: jobRole.roleArn,
-                sagemakerRoleArn: jobRole.sagemakerRoleArn,
-                fargateExecutionRoleArn: compute.fargateExecutionRoleArn,
-                imageRegistry: images.defaultRegistry,
-                imageRepositoryUrl: images.repositoryUrl,
-            },
-            stepFunctions: {
-                executionRoleArn: scheduler.executionRoleArn,
-                eventsRoleArn: scheduler.eventsRoleArn,
-                dynamoDbTable: scheduler.tableName,
-                executionLogGroupArn: scheduler.executionLogGroupArn,
-                stateMachinePrefix: scheduler.stateMachinePrefix,
-                triggers: pulumi.all(Object.fromEntries(Object.entries(scheduler.triggers).map(([n, t]) => [n, t.stateMachineArn]))),
-            },
-            computeSecurityGroupId: compute.securityGroupId,
+        stepFunctions: {
+            executionRoleArn: scheduler.executionRoleArn,
+            eventsRoleArn: scheduler.eventsRoleArn,
+            dynamoDbTable: scheduler.tableName,
+            executionLogGroupArn: scheduler.executionLogGroupArn,
+            stateMachinePrefix: scheduler.stateMachinePrefix,
+            triggers: pulumi.all(Object.fromEntries(Object.entries(scheduler.triggers).map(([n, t]) => [n, t.stateMachineArn]))),
         },
+        computeSecurityGroupId: compute.securityGroupId,
     };
 }

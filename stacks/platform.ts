@@ -282,7 +282,6 @@ export function buildParameters(ctx: PlatformContext, compute: ComputeSection, p
     );
 }
 
-/** Builds every component of the stack and returns the stack outputs. */
 /**
  * The metadata service's certificate: the stack's own (`serviceCertificateArn` and `serviceDomainName`) when set, else
  * the one the foundation offers (optional outputs of the same names), else none (plain HTTP inside the VPC; see
@@ -294,9 +293,38 @@ export function serviceTls(config: Pick<PlatformConfig, "service">, references: 
     return f ? { certificateArn: f.arn, domainName: f.domainName } : {};
 }
 
+/** Builds every component of the stack and returns the stack outputs. */
 export function buildPlatform(config: PlatformConfig, references: References, opts: pulumi.ComponentResourceOptions): Record<string, unknown> {
+    const key = buildPlatformKey(config, references, opts);
+    const network = buildNetwork(config, references, key, opts);
+    const bucket = buildArtifactBucket(config, key, opts);
+    const ctx: PlatformContext = { config, references, network, key, bucket, opts };
+    const compute = buildCompute(ctx);
+
+    // `@batch` tasks record metadata: the service's load balancer admits the compute security group, whose egress
+    // (closed by default) opens to exactly that load balancer on its listener port.
+    const metadata = buildMetadataService(ctx, [compute.compute.securityGroupId]);
+    letBatchReachMetadata(ctx, compute, metadata);
+
+    const dask = buildDaskBridge(ctx, compute);
+    const metaflowRoles = metaflowRoleArns(compute);
+    const engineers = buildEngineerAccess(ctx, compute, metaflowRoles);
+
+    const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
+    const dashboard = config.monitoring.enabled ? buildDashboard(ctx, metadata, compute) : undefined;
+    const pipelineEvents = monitoring ? buildPipelineEvents(ctx, compute, monitoring) : undefined;
+    const deploy = buildFlowDeployRole(ctx, metaflowRoles);
+    const officeHours = buildOfficeHours(ctx, metadata, monitoring, deploy ? [deploy.roleName] : []);
+
+    const profile = metaflowProfile(ctx, compute, metadata);
+    const parameters = buildParameters(ctx, compute, profile);
+    return platformOutputs(ctx, { compute, metadata, engineers, officeHours, monitoring, dashboard, pipelineEvents, dask, deploy, parameters, profile });
+}
+
+/** The platform key, protected with the stack; it admits the alarm publishers when the stack's own topic needs it. */
+function buildPlatformKey(config: PlatformConfig, references: References, opts: pulumi.ComponentResourceOptions): PlatformKey {
     const p = config.namePrefix;
-    const key = new PlatformKey(
+    return new PlatformKey(
         `${p}-kms`,
         {
             namePrefix: p,
@@ -309,9 +337,12 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         },
         opts,
     );
-    const network = buildNetwork(config, references, key, opts);
-    const bucket = new ArtifactBucket(
-        `${p}-artifacts`,
+}
+
+/** The datastore bucket under the platform key, with the configured lifecycle, access logs and EventBridge events. */
+function buildArtifactBucket(config: PlatformConfig, key: PlatformKey, opts: pulumi.ComponentResourceOptions): ArtifactBucket {
+    return new ArtifactBucket(
+        `${config.namePrefix}-artifacts`,
         {
             kmsKeyArn: key.keyArn,
             lifecycle: config.artifacts,
@@ -322,76 +353,93 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         },
         opts,
     );
-    const ctx: PlatformContext = { config, references, network, key, bucket, opts };
-    const compute = buildCompute(ctx);
+}
 
-    // `@batch` tasks record metadata: the service's load balancer admits the compute security group, whose egress
-    // (closed by default) opens to exactly that load balancer on its listener port.
-    const metadata = buildMetadataService(ctx, [compute.compute.securityGroupId]);
+/** Opens the compute security group's egress to the metadata service's load balancer, on its listener port only. */
+function letBatchReachMetadata(ctx: PlatformContext, compute: ComputeSection, metadata: MetaflowService): void {
     compute.compute.allowEgress("metadata", {
-        port: servicePort(serviceTls(config, references).certificateArn),
+        port: servicePort(serviceTls(ctx.config, ctx.references).certificateArn),
         securityGroupId: metadata.loadBalancerSecurityGroupId,
         description: "Metaflow metadata service (internal load balancer)",
     });
+}
 
-    const dask = references.dask
+/** The bridge to the foundation's Dask scheduler, when the stack references one. */
+function buildDaskBridge(ctx: PlatformContext, compute: ComputeSection): DaskBridge | undefined {
+    const dask = ctx.references.dask;
+    const p = ctx.config.namePrefix;
+    return dask
         ? new DaskBridge(
               `${p}-dask`,
               {
                   namePrefix: p,
                   computeSecurityGroupId: compute.compute.securityGroupId,
-                  schedulerAddress: references.dask.schedulerAddress,
-                  schedulerSecurityGroupId: references.dask.schedulerSecurityGroupId,
-                  dashboardUrl: references.dask.dashboardUrl,
+                  schedulerAddress: dask.schedulerAddress,
+                  schedulerSecurityGroupId: dask.schedulerSecurityGroupId,
+                  dashboardUrl: dask.dashboardUrl,
               },
-              opts,
+              ctx.opts,
           )
         : undefined;
+}
 
+/** The roles engineers and the deploy role may pass: exactly the ones a deployed flow names. */
+function metaflowRoleArns(compute: ComputeSection): pulumi.Output<string>[] {
     // The roles a deployed flow names, which whoever runs or deploys flows passes: task, Step Functions, @schedule.
-    const metaflowRoles = [
+    return [
         compute.jobRole.roleArn,
         compute.scheduler.executionRoleArn,
         compute.scheduler.eventsRoleArn,
         ...(compute.compute.fargateExecutionRoleArn ? [compute.compute.fargateExecutionRoleArn] : []),
     ];
-    const engineers = new EngineerAccess(
+}
+
+/** The engineers' policy (datastore, queues, this stack's state machines, model metrics), attached to their roles. */
+function buildEngineerAccess(ctx: PlatformContext, compute: ComputeSection, metaflowRoles: pulumi.Output<string>[]): EngineerAccess {
+    const { config } = ctx;
+    const p = config.namePrefix;
+    return new EngineerAccess(
         `${p}-engineers`,
         {
             namePrefix: p,
             region: config.region,
-            bucketArn: bucket.bucketArn,
-            kmsKeyArn: key.keyArn,
+            bucketArn: ctx.bucket.bucketArn,
+            kmsKeyArn: ctx.key.keyArn,
             jobQueueArns: compute.queueArns,
             passRoleArns: metaflowRoles,
             stateMachinePrefix: config.sfn.stateMachinePrefix,
             attachToRoles: config.engineerRoleNames,
             metricNamespace: config.monitoring.models.namespace,
         },
-        opts,
+        ctx.opts,
     );
+}
 
-    const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
-    const dashboard = config.monitoring.enabled ? buildDashboard(ctx, metadata, compute) : undefined;
-    const pipelineEvents = monitoring ? buildPipelineEvents(ctx, compute, monitoring) : undefined;
-    const deploy = config.flowDeploy
+/** The CI role that deploys flows (through the OIDC provider), when `flowDeploy` is configured. */
+function buildFlowDeployRole(ctx: PlatformContext, metaflowRoles: pulumi.Output<string>[]): FlowDeployRole | undefined {
+    const { config } = ctx;
+    const p = config.namePrefix;
+    return config.flowDeploy
         ? new FlowDeployRole(
               `${p}-flow-deploy`,
               {
                   ...config.flowDeploy,
                   namePrefix: p,
                   region: config.region,
-                  bucketArn: bucket.bucketArn,
-                  kmsKeyArn: key.keyArn,
+                  bucketArn: ctx.bucket.bucketArn,
+                  kmsKeyArn: ctx.key.keyArn,
                   stateMachinePrefix: config.sfn.stateMachinePrefix,
                   passRoleArns: metaflowRoles,
               },
-              opts,
+              ctx.opts,
           )
         : undefined;
-    const officeHours = buildOfficeHours(ctx, metadata, monitoring, deploy ? [deploy.roleName] : []);
+}
 
-    const profile = metaflowConfig({
+/** The Metaflow profile engineers and CI bootstrap from: datastore, metadata service, UI, and the compute section's keys. */
+function metaflowProfile(ctx: PlatformContext, compute: ComputeSection, metadata: MetaflowService): pulumi.Output<Record<string, string>> {
+    const { bucket } = ctx;
+    return metaflowConfig({
         DATASTORE_SYSROOT_S3: bucket.datastoreRoot,
         DATATOOLS_S3ROOT: bucket.datatoolsRoot,
         // Never the public API's key: Metaflow 2.19.38 turns SERVICE_AUTH_KEY into the x-api-key header
@@ -406,13 +454,31 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         BATCH_EMIT_TAGS: "true",
         ...compute.metaflow,
     });
-    const parameters = buildParameters(ctx, compute, profile);
+}
 
+/** The components the stack outputs name, besides the context's network, key and bucket. */
+interface PlatformSections {
+    compute: ComputeSection;
+    metadata: MetaflowService;
+    engineers: EngineerAccess;
+    officeHours?: OfficeHours;
+    monitoring?: Monitoring;
+    dashboard?: PlatformDashboard;
+    pipelineEvents?: PipelineEvents;
+    dask?: DaskBridge;
+    deploy?: FlowDeployRole;
+    parameters: PlatformParameters;
+    profile: pulumi.Output<Record<string, string>>;
+}
 
+/** The stack outputs: where everything is, for engineers, CI, other stacks and operators; optional parts only when built. */
+function platformOutputs(ctx: PlatformContext, s: PlatformSections): Record<string, unknown> {
+    const { config, key, bucket } = ctx;
+    const { metadata, officeHours, monitoring, dashboard, pipelineEvents, dask, deploy, parameters } = s;
     return {
         environment: config.environment,
         region: config.region,
-        network: { source: ctx.network.source, vpcId: ctx.network.vpcId, vpcCidr: ctx.network.vpcCidr, privateSubnetIds: ctx.network.privateSubnetIds, ...(ctx.network.accessInstanceId ? { accessInstanceId: ctx.network.accessInstanceId } : {}), ...(ctx.network.egress ? { egress: ctx.network.egress } : {}), ...(ctx.network.natInstanceId ? { natInstanceId: ctx.network.natInstanceId } : {}) },
+        network: networkOutputs(ctx.network),
         kmsKeyArn: key.keyArn,
         artifactBucket: bucket.bucketName,
         artifactBucketArn: bucket.bucketArn,
@@ -424,13 +490,26 @@ export function buildPlatform(config: PlatformConfig, references: References, op
         metaflowUiUrl: metadata.uiUrl,
         metadataDatabaseSecretArn: metadata.databaseSecretArn,
         metadataLogGroup: metadata.logGroupName,
-        ...compute.outputs,
-        engineerPolicyArn: engineers.policyArn,
+        ...s.compute.outputs,
+        engineerPolicyArn: s.engineers.policyArn,
         ...(officeHours ? { officeHours: { ...config.officeHours, weeklyHours: officeHours.weeklyHours, schedules: officeHours.scheduleNames, wakeCommand: officeHours.wakeCommand, wakePolicyArn: officeHours.wakePolicyArn } } : {}),
         ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineJobLog: pipelineEvents?.jobLogGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
         parameters: { profile: parameters.profileParameterName, settings: parameters.settingsPath, params: parameters.paramsPath },
-        metaflowConfig: profile,
+        metaflowConfig: s.profile,
+    };
+}
+
+/** The network output: its source and ids, and the access instance, egress and NAT instance when there are some. */
+function networkOutputs(n: NetworkContext): Record<string, unknown> {
+    return {
+        source: n.source,
+        vpcId: n.vpcId,
+        vpcCidr: n.vpcCidr,
+        privateSubnetIds: n.privateSubnetIds,
+        ...(n.accessInstanceId ? { accessInstanceId: n.accessInstanceId } : {}),
+        ...(n.egress ? { egress: n.egress } : {}),
+        ...(n.natInstanceId ? { natInstanceId: n.natInstanceId } : {}),
     };
 }

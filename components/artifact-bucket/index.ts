@@ -65,69 +65,16 @@ export class ArtifactBucket extends pulumi.ComponentResource {
         if (problems.length) throw new Error(`ArtifactBucket ${name}: ${problems.join("; ")}`);
         const accessLogging = args.accessLogging ?? false;
         const eventBridge = args.eventBridge ?? true;
-        const stateful: pulumi.CustomResourceOptions = { parent: this, protect: args.protect, retainOnDelete: args.protect };
 
-        const bucket = new aws.s3.Bucket(name, { forceDestroy: false }, stateful);
-        const children = { parent: this, dependsOn: [bucket] };
+        const bucket = datastoreBucket(this, name, args);
+        const ctx: BucketContext = { name, parent: this, bucket, children: { parent: this, dependsOn: [bucket] } };
         privateBucket(name, bucket, this);
-
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-sse`,
-            {
-                bucket: bucket.id,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
-            },
-            children,
-        );
-        const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, children);
-
-        const l = args.lifecycle;
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-lifecycle`,
-            {
-                bucket: bucket.id,
-                // Objects under 128 KiB cost more in IA/Glacier IR than in Standard: leave them where they are.
-                transitionDefaultMinimumObjectSize: "all_storage_classes_128K",
-                rules: [
-                    {
-                        id: "abort-incomplete-multipart-uploads",
-                        status: "Enabled",
-                        filter: {},
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-                    },
-                    {
-                        id: "expire-noncurrent-versions",
-                        status: "Enabled",
-                        filter: {},
-                        noncurrentVersionExpiration: { noncurrentDays: l.noncurrentVersionDays },
-                        expiration: { expiredObjectDeleteMarker: true },
-                    },
-                    {
-                        id: "tier-old-artifacts",
-                        status: "Enabled",
-                        filter: {},
-                        transitions: [
-                            { days: l.infrequentAccessDays, storageClass: "STANDARD_IA" },
-                            { days: l.glacierDays, storageClass: "GLACIER_IR" },
-                        ],
-                        ...(l.expirationDays !== undefined ? { expiration: { days: l.expirationDays } } : {}),
-                    },
-                ],
-            },
-            { parent: this, dependsOn: [versioning] },
-        );
-
-        new aws.s3.BucketPolicy(`${name}-policy`, { bucket: bucket.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: tlsOnlyStatements(bucket.arn) }) }, children);
-
-        if (eventBridge) {
-            new aws.s3.BucketNotification(`${name}-events`, { bucket: bucket.id, eventbridge: true }, children);
-        }
-
-        if (accessLogging) {
-            const logs = new LogBucket(`${name}-logs`, { retentionDays: args.accessLogRetentionDays ?? 365, s3AccessLogSources: [bucket.arn], protect: args.protect }, { parent: this });
-            new aws.s3.BucketLogging(`${name}-access-logging`, { bucket: bucket.id, targetBucket: logs.bucketName, targetPrefix: "datastore/" }, { parent: this, dependsOn: [bucket, logs.policy] });
-            this.logBucketName = logs.bucketName;
-        }
+        encryptWithKey(ctx, args.kmsKeyArn);
+        const versioning = enableVersioning(ctx);
+        tierAndExpire(ctx, args.lifecycle, versioning);
+        requireTls(ctx);
+        if (eventBridge) sendEventsToEventBridge(ctx);
+        if (accessLogging) this.logBucketName = logAccess(ctx, args);
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
@@ -143,4 +90,92 @@ export class ArtifactBucket extends pulumi.ComponentResource {
             logBucketName: this.logBucketName,
         });
     }
+}
+
+/** What every step of the constructor needs: the component's name, the component as parent, the bucket. */
+interface BucketContext {
+    name: string;
+    parent: pulumi.Resource;
+    bucket: aws.s3.Bucket;
+    /** Options of the bucket's settings: children of the component, created after the bucket. */
+    children: pulumi.CustomResourceOptions;
+}
+
+/** The bucket itself, protected and retained on delete when asked: a stack deletion leaves the artifacts in place. */
+function datastoreBucket(parent: pulumi.Resource, name: string, args: ArtifactBucketArgs): aws.s3.Bucket {
+    const stateful: pulumi.CustomResourceOptions = { parent, protect: args.protect, retainOnDelete: args.protect };
+    return new aws.s3.Bucket(name, { forceDestroy: false }, stateful);
+}
+
+/** SSE-KMS with the customer-managed key by default, with an S3 bucket key to cut KMS request costs. */
+function encryptWithKey(ctx: BucketContext, kmsKeyArn: pulumi.Input<string>): void {
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${ctx.name}-sse`,
+        {
+            bucket: ctx.bucket.id,
+            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true }],
+        },
+        ctx.children,
+    );
+}
+
+/** Versioning, so an overwritten or deleted artifact can be recovered until its noncurrent version expires. */
+function enableVersioning(ctx: BucketContext): aws.s3.BucketVersioning {
+    return new aws.s3.BucketVersioning(`${ctx.name}-versioning`, { bucket: ctx.bucket.id, versioningConfiguration: { status: "Enabled" } }, ctx.children);
+}
+
+/** Lifecycle rules: abort stale uploads, expire noncurrent versions, move old artifacts to cheaper storage. */
+function tierAndExpire(ctx: BucketContext, l: ArtifactLifecycle, versioning: aws.s3.BucketVersioning): void {
+    new aws.s3.BucketLifecycleConfiguration(
+        `${ctx.name}-lifecycle`,
+        {
+            bucket: ctx.bucket.id,
+            // Objects under 128 KiB cost more in IA/Glacier IR than in Standard: leave them where they are.
+            transitionDefaultMinimumObjectSize: "all_storage_classes_128K",
+            rules: [
+                {
+                    id: "abort-incomplete-multipart-uploads",
+                    status: "Enabled",
+                    filter: {},
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                },
+                {
+                    id: "expire-noncurrent-versions",
+                    status: "Enabled",
+                    filter: {},
+                    noncurrentVersionExpiration: { noncurrentDays: l.noncurrentVersionDays },
+                    expiration: { expiredObjectDeleteMarker: true },
+                },
+                {
+                    id: "tier-old-artifacts",
+                    status: "Enabled",
+                    filter: {},
+                    transitions: [
+                        { days: l.infrequentAccessDays, storageClass: "STANDARD_IA" },
+                        { days: l.glacierDays, storageClass: "GLACIER_IR" },
+                    ],
+                    ...(l.expirationDays !== undefined ? { expiration: { days: l.expirationDays } } : {}),
+                },
+            ],
+        },
+        { parent: ctx.parent, dependsOn: [versioning] },
+    );
+}
+
+/** The bucket policy: denies any request without TLS, or with TLS older than 1.2. */
+function requireTls(ctx: BucketContext): void {
+    new aws.s3.BucketPolicy(`${ctx.name}-policy`, { bucket: ctx.bucket.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: tlsOnlyStatements(ctx.bucket.arn) }) }, ctx.children);
+}
+
+/** Object events to EventBridge, so rules can start pipelines on new data. */
+function sendEventsToEventBridge(ctx: BucketContext): void {
+    new aws.s3.BucketNotification(`${ctx.name}-events`, { bucket: ctx.bucket.id, eventbridge: true }, ctx.children);
+}
+
+/** S3 server access logs to a log bucket of their own, under `datastore/`; returns that bucket's name. */
+function logAccess(ctx: BucketContext, args: ArtifactBucketArgs): pulumi.Output<string> {
+    const { name, parent, bucket } = ctx;
+    const logs = new LogBucket(`${name}-logs`, { retentionDays: args.accessLogRetentionDays ?? 365, s3AccessLogSources: [bucket.arn], protect: args.protect }, { parent });
+    new aws.s3.BucketLogging(`${name}-access-logging`, { bucket: bucket.id, targetBucket: logs.bucketName, targetPrefix: "datastore/" }, { parent, dependsOn: [bucket, logs.policy] });
+    return logs.bucketName;
 }

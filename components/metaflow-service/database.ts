@@ -100,21 +100,36 @@ export function externalDatabase(ctx: DatabaseContext, db: ExternalDatabaseArgs)
     };
 }
 
+/** A dedicated RDS PostgreSQL instance of this stack: its own security group, subnets, parameters and log groups. */
 export function dedicatedDatabase(ctx: DatabaseContext, db: DedicatedDatabaseArgs): DatabaseConnection {
-    const { name, parent } = ctx;
     const identifier = physicalName(ctx.namePrefix, "metadata-db", NAME_LIMITS.rdsIdentifier);
-
-    const sg = new aws.ec2.SecurityGroup(
-        `${name}-db-sg`,
-        { vpcId: ctx.vpcId, description: "Metaflow metadata database: PostgreSQL from the metadata service tasks only", tags: { Name: `${identifier}` } },
-        { parent },
-    );
+    const sg = databaseSecurityGroup(ctx, identifier);
     admitClients(ctx, sg.id, PORTS.postgres);
+    const subnets = databaseSubnets(ctx);
+    const params = tlsOnlyParameters(ctx);
+    const logGroups = databaseLogGroups(ctx, identifier);
+    const instance = postgresInstance(ctx, db, identifier, { sg, subnets, params, logGroups });
+    return dedicatedConnection(ctx, instance, sg);
+}
 
-    const subnets = new aws.rds.SubnetGroup(`${name}-db-subnets`, { subnetIds: ctx.subnetIds, description: "Private subnets of the Metaflow metadata database" }, { parent });
+/** The database's security group: nothing in until admitClients adds the metadata tasks. */
+function databaseSecurityGroup(ctx: DatabaseContext, identifier: string): aws.ec2.SecurityGroup {
+    return new aws.ec2.SecurityGroup(
+        `${ctx.name}-db-sg`,
+        { vpcId: ctx.vpcId, description: "Metaflow metadata database: PostgreSQL from the metadata service tasks only", tags: { Name: `${identifier}` } },
+        { parent: ctx.parent },
+    );
+}
 
-    const params = new aws.rds.ParameterGroup(
-        `${name}-db-params`,
+/** The private subnets the instance (and its standby) may be placed in. */
+function databaseSubnets(ctx: DatabaseContext): aws.rds.SubnetGroup {
+    return new aws.rds.SubnetGroup(`${ctx.name}-db-subnets`, { subnetIds: ctx.subnetIds, description: "Private subnets of the Metaflow metadata database" }, { parent: ctx.parent });
+}
+
+/** PostgreSQL 16 parameters: TLS required, and statements slower than a second logged. */
+function tlsOnlyParameters(ctx: DatabaseContext): aws.rds.ParameterGroup {
+    return new aws.rds.ParameterGroup(
+        `${ctx.name}-db-params`,
         {
             family: "postgres16",
             description: "Metaflow metadata database: TLS required",
@@ -123,21 +138,35 @@ export function dedicatedDatabase(ctx: DatabaseContext, db: DedicatedDatabaseArg
                 { name: "log_min_duration_statement", value: "1000" },
             ],
         },
-        { parent },
+        { parent: ctx.parent },
     );
+}
 
+/** The log groups of the exported logs, with retention and the platform key. */
+function databaseLogGroups(ctx: DatabaseContext, identifier: string): aws.cloudwatch.LogGroup[] {
     // RDS would create these log groups itself, without retention or encryption: create them first.
-    const logGroups = DB_LOG_EXPORTS.map(
+    return DB_LOG_EXPORTS.map(
         (type) =>
             new aws.cloudwatch.LogGroup(
-                `${name}-db-log-${type}`,
+                `${ctx.name}-db-log-${type}`,
                 { name: `/aws/rds/instance/${identifier}/${type}`, retentionInDays: ctx.logRetentionDays, kmsKeyId: ctx.kmsKeyArn },
-                { parent },
+                { parent: ctx.parent },
             ),
     );
+}
 
-    const instance = new aws.rds.Instance(
-        `${name}-db`,
+/** What the instance is placed in and created after. */
+interface InstanceDependencies {
+    sg: aws.ec2.SecurityGroup;
+    subnets: aws.rds.SubnetGroup;
+    params: aws.rds.ParameterGroup;
+    logGroups: aws.cloudwatch.LogGroup[];
+}
+
+/** The encrypted, private instance with an RDS-managed password; protected, with a final snapshot, when asked. */
+function postgresInstance(ctx: DatabaseContext, db: DedicatedDatabaseArgs, identifier: string, s: InstanceDependencies): aws.rds.Instance {
+    return new aws.rds.Instance(
+        `${ctx.name}-db`,
         {
             identifier,
             engine: "postgres",
@@ -154,9 +183,9 @@ export function dedicatedDatabase(ctx: DatabaseContext, db: DedicatedDatabaseArg
             // passes through this program, its state or its outputs.
             manageMasterUserPassword: true,
             masterUserSecretKmsKeyId: ctx.kmsKeyArn,
-            dbSubnetGroupName: subnets.name,
-            vpcSecurityGroupIds: [sg.id],
-            parameterGroupName: params.name,
+            dbSubnetGroupName: s.subnets.name,
+            vpcSecurityGroupIds: [s.sg.id],
+            parameterGroupName: s.params.name,
             publiclyAccessible: false,
             multiAz: db.multiAz,
             backupRetentionPeriod: db.backupDays,
@@ -172,16 +201,19 @@ export function dedicatedDatabase(ctx: DatabaseContext, db: DedicatedDatabaseArg
             finalSnapshotIdentifier: ctx.protect ? `${identifier}-final` : undefined,
             deleteAutomatedBackups: !ctx.protect,
         },
-        { parent, protect: ctx.protect, retainOnDelete: ctx.protect, dependsOn: logGroups },
+        { parent: ctx.parent, protect: ctx.protect, retainOnDelete: ctx.protect, dependsOn: s.logGroups },
     );
+}
 
+/** The connection to the instance: the secret is the one RDS manages, under the platform key. */
+function dedicatedConnection(ctx: DatabaseContext, instance: aws.rds.Instance, sg: aws.ec2.SecurityGroup): DatabaseConnection {
     return {
         host: instance.address,
         port: instance.port,
         name: DB_NAME,
         secretArn: instance.masterUserSecrets.apply((s) => {
             const arn = s?.[0]?.secretArn;
-            if (!arn) throw new Error(`${name}-db: RDS returned no managed master user secret`);
+            if (!arn) throw new Error(`${ctx.name}-db: RDS returned no managed master user secret`);
             return arn;
         }),
         secretKmsKeyArns: [ctx.kmsKeyArn],

@@ -62,15 +62,34 @@ function q(value: string): string {
     return `"${value}"`;
 }
 
+/** A metric widget before it is placed on the grid. */
+interface Panel {
+    title: string;
+    metrics: MetricRow[];
+    stat?: string;
+    period?: number;
+    stacked?: boolean;
+    annotations?: object;
+}
+
 /** The dashboard's widgets, laid out two per row under a full-width heading. */
 export function dashboardWidgets(spec: DashboardSpec): Widget[] {
-    const region = spec.region;
-    const sfnPrefix = `arn:aws:states:${region}:${spec.account}:stateMachine:${spec.stateMachinePrefix}_`;
-    const s = spec.service;
-    const lb = ["LoadBalancer", s.loadBalancer];
-    const tg = ["LoadBalancer", s.loadBalancer, "TargetGroup", s.targetGroup];
-    const ecs = ["ClusterName", s.cluster, "ServiceName", s.service];
-    const panels: Array<{ title: string; metrics: MetricRow[]; stat?: string; period?: number; stacked?: boolean; annotations?: object }> = [
+    const panels: Panel[] = [
+        ...executionPanels(spec),
+        batchJobsPanel(spec),
+        ...(spec.pipelineNamespace ? jobsByEngineerAndFlowPanels(spec.pipelineNamespace) : []),
+        ec2VcpuPanel(),
+        ...servicePanels(spec.service),
+        ...(spec.database ? databasePanels(spec.database) : []),
+        ...(spec.monthlyBudgetUsd !== undefined ? [spendPanel(spec.monthlyBudgetUsd)] : []),
+    ];
+    return [headingWidget(spec.title), ...panels.map((p, i) => placedPanel(p, i, spec.region))];
+}
+
+/** Executions started and succeeded, then failed, timed out or aborted, of this stack's state machines (by ARN prefix). */
+function executionPanels(spec: DashboardSpec): Panel[] {
+    const sfnPrefix = `arn:aws:states:${spec.region}:${spec.account}:stateMachine:${spec.stateMachinePrefix}_`;
+    return [
         {
             title: `Pipeline executions started and succeeded, by state machine (${spec.stateMachinePrefix}_*)`,
             metrics: EXECUTION_METRICS.started.map((m, i) => search(`s${i}`, m, `{AWS/States,StateMachineArn} MetricName=${q(m)} ${q(sfnPrefix)}`, "Sum", 300)),
@@ -79,28 +98,47 @@ export function dashboardWidgets(spec: DashboardSpec): Widget[] {
             title: `Pipeline executions failed, timed out or aborted, by state machine (${spec.stateMachinePrefix}_*)`,
             metrics: EXECUTION_METRICS.failed.map((m, i) => search(`f${i}`, m, `{AWS/States,StateMachineArn} MetricName=${q(m)} ${q(sfnPrefix)}`, "Sum", 300)),
         },
+    ];
+}
+
+/** Batch jobs entering each state, per queue of this stack, stacked. */
+function batchJobsPanel(spec: DashboardSpec): Panel {
+    return {
+        title: "Batch jobs by queue and state (jobs entering each state; RUNNABLE without STARTING is the backlog)",
+        metrics: spec.queues.map((queue, i) => search(`b${i}`, queue.id, `{AWS/Batch,JobQueueName} JobQueueName=${q(queue.name)}`, "Sum", 300)),
+        stacked: true,
+    };
+}
+
+/** Daily job counts per engineer and per flow, from the pipeline event log's metrics in `namespace`. */
+function jobsByEngineerAndFlowPanels(namespace: string): Panel[] {
+    return [
         {
-            title: "Batch jobs by queue and state (jobs entering each state; RUNNABLE without STARTING is the backlog)",
-            metrics: spec.queues.map((queue, i) => search(`b${i}`, queue.id, `{AWS/Batch,JobQueueName} JobQueueName=${q(queue.name)}`, "Sum", 300)),
-            stacked: true,
+            title: "Batch jobs per engineer and day: started (RUNNING), SUCCEEDED, FAILED (SFN: deployed flows; from the job name)",
+            metrics: [search("e0", "jobs", `{${namespace},Engineer,Status} MetricName="JobsByEngineer"`, "Sum", 86400)],
         },
-        ...(spec.pipelineNamespace
-            ? [
-                  {
-                      title: "Batch jobs per engineer and day: started (RUNNING), SUCCEEDED, FAILED (SFN: deployed flows; from the job name)",
-                      metrics: [search("e0", "jobs", `{${spec.pipelineNamespace},Engineer,Status} MetricName="JobsByEngineer"`, "Sum", 86400)],
-                  },
-                  {
-                      title: "Batch jobs per flow and day: started (RUNNING), SUCCEEDED, FAILED (local runs and deployed flows)",
-                      metrics: [search("g0", "jobs", `{${spec.pipelineNamespace},Flow,Status} MetricName="JobsByFlow"`, "Sum", 86400)],
-                  },
-              ]
-            : []),
         {
-            title: "Running EC2 vCPUs, on-demand and spot by instance class (account-wide: Batch instances of every stack)",
-            metrics: [search("u0", "vCPUs", `{AWS/Usage,Class,Resource,Service,Type} Service="EC2" Resource="vCPU" Type="Resource"`, "Maximum", 300)],
-            stacked: true,
+            title: "Batch jobs per flow and day: started (RUNNING), SUCCEEDED, FAILED (local runs and deployed flows)",
+            metrics: [search("g0", "jobs", `{${namespace},Flow,Status} MetricName="JobsByFlow"`, "Sum", 86400)],
         },
+    ];
+}
+
+/** Running EC2 vCPUs of the account, on-demand and spot, stacked: the Batch instances' footprint. */
+function ec2VcpuPanel(): Panel {
+    return {
+        title: "Running EC2 vCPUs, on-demand and spot by instance class (account-wide: Batch instances of every stack)",
+        metrics: [search("u0", "vCPUs", `{AWS/Usage,Class,Resource,Service,Type} Service="EC2" Resource="vCPU" Type="Resource"`, "Maximum", 300)],
+        stacked: true,
+    };
+}
+
+/** The metadata service: requests and 5XX, response time percentiles, tasks' health, CPU and memory. */
+function servicePanels(s: DashboardSpec["service"]): Panel[] {
+    const lb = ["LoadBalancer", s.loadBalancer];
+    const tg = ["LoadBalancer", s.loadBalancer, "TargetGroup", s.targetGroup];
+    const ecs = ["ClusterName", s.cluster, "ServiceName", s.service];
+    return [
         {
             title: "Metadata service: requests and 5XX responses",
             metrics: [
@@ -124,66 +162,71 @@ export function dashboardWidgets(spec: DashboardSpec): Widget[] {
             ],
         },
     ];
-    const d = spec.database;
-    if (d) {
-        const db = ["DBInstanceIdentifier", d.identifier];
-        panels.push(
-            {
-                title: "Metadata database: CPU (%) and connections",
-                metrics: [
-                    ["AWS/RDS", "CPUUtilization", ...db, { stat: "Average", label: "CPU %" }],
-                    ["AWS/RDS", "DatabaseConnections", ...db, { stat: "Maximum", label: "connections", yAxis: "right" }],
-                ],
-            },
-            {
-                title: "Metadata database: free storage (bytes)",
-                metrics: [["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum", label: "free storage" }]],
-                annotations: { horizontal: [{ label: "alarm threshold", value: d.freeStorageThresholdBytes }] },
-            },
-        );
-    }
-    if (spec.monthlyBudgetUsd !== undefined) {
-        panels.push({
-            title: `Spend this month (account-wide estimate, USD) against this stack's budget of $${spec.monthlyBudgetUsd}`,
-            // Billing metrics exist in us-east-1 only, whatever the stack's region.
-            metrics: [["AWS/Billing", "EstimatedCharges", "Currency", "USD", { stat: "Maximum", label: "estimated charges", region: "us-east-1" }]],
-            period: 21600,
-            annotations: { horizontal: [{ label: "monthly budget (AWS Budgets tracks the stack's tagged cost)", value: spec.monthlyBudgetUsd }] },
-        });
-    }
+}
 
-    const widgets: Widget[] = [
+/** The dedicated database: CPU and connections, and free storage against the alarm's threshold. */
+function databasePanels(d: NonNullable<DashboardSpec["database"]>): Panel[] {
+    const db = ["DBInstanceIdentifier", d.identifier];
+    return [
         {
-            type: "text",
-            x: 0,
-            y: 0,
-            width: GRID,
-            height: 2,
-            properties: {
-                markdown: `# ${spec.title}\nManaged by Pulumi (components/monitoring/dashboard.ts): edits in the console are overwritten by the next \`pulumi up\`. What each graph means: docs/operations.md.`,
-            },
+            title: "Metadata database: CPU (%) and connections",
+            metrics: [
+                ["AWS/RDS", "CPUUtilization", ...db, { stat: "Average", label: "CPU %" }],
+                ["AWS/RDS", "DatabaseConnections", ...db, { stat: "Maximum", label: "connections", yAxis: "right" }],
+            ],
+        },
+        {
+            title: "Metadata database: free storage (bytes)",
+            metrics: [["AWS/RDS", "FreeStorageSpace", ...db, { stat: "Minimum", label: "free storage" }]],
+            annotations: { horizontal: [{ label: "alarm threshold", value: d.freeStorageThresholdBytes }] },
         },
     ];
-    panels.forEach((p, i) => {
-        widgets.push({
-            type: "metric",
-            x: (i % 2) * (GRID / 2),
-            y: 2 + Math.floor(i / 2) * 6,
-            width: GRID / 2,
-            height: 6,
-            properties: {
-                title: p.title,
-                view: "timeSeries",
-                region,
-                stacked: p.stacked ?? false,
-                period: p.period ?? 300,
-                ...(p.stat ? { stat: p.stat } : {}),
-                metrics: p.metrics,
-                ...(p.annotations ? { annotations: p.annotations } : {}),
-            },
-        });
-    });
-    return widgets;
+}
+
+/** The account's estimated charges this month, with the stack's budget as a line. */
+function spendPanel(monthlyBudgetUsd: number): Panel {
+    return {
+        title: `Spend this month (account-wide estimate, USD) against this stack's budget of $${monthlyBudgetUsd}`,
+        // Billing metrics exist in us-east-1 only, whatever the stack's region.
+        metrics: [["AWS/Billing", "EstimatedCharges", "Currency", "USD", { stat: "Maximum", label: "estimated charges", region: "us-east-1" }]],
+        period: 21600,
+        annotations: { horizontal: [{ label: "monthly budget (AWS Budgets tracks the stack's tagged cost)", value: monthlyBudgetUsd }] },
+    };
+}
+
+/** The full-width heading: the stack's title, and a warning that console edits do not last. */
+function headingWidget(title: string): Widget {
+    return {
+        type: "text",
+        x: 0,
+        y: 0,
+        width: GRID,
+        height: 2,
+        properties: {
+            markdown: `# ${title}\nManaged by Pulumi (components/monitoring/dashboard.ts): edits in the console are overwritten by the next \`pulumi up\`. What each graph means: docs/operations.md.`,
+        },
+    };
+}
+
+/** The `i`th panel as a time-series widget, two per row of height 6 under the heading. */
+function placedPanel(p: Panel, i: number, region: string): Widget {
+    return {
+        type: "metric",
+        x: (i % 2) * (GRID / 2),
+        y: 2 + Math.floor(i / 2) * 6,
+        width: GRID / 2,
+        height: 6,
+        properties: {
+            title: p.title,
+            view: "timeSeries",
+            region,
+            stacked: p.stacked ?? false,
+            period: p.period ?? 300,
+            ...(p.stat ? { stat: p.stat } : {}),
+            metrics: p.metrics,
+            ...(p.annotations ? { annotations: p.annotations } : {}),
+        },
+    };
 }
 
 /** The dashboard body, as PutDashboard takes it. */

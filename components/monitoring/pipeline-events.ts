@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { eventDeadLetter } from "../event-dead-letter";
 import { regionalArns } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
-import { contributorRules, JOB_RECORD_TRANSFORMER, PIPELINE_METRIC_FILTERS, PIPELINE_QUERIES, pipelineEventPatterns, pipelineLogGroupNames, pipelineNamespace, QUERY_LOGS } from "./pipeline-events-rules";
+import { contributorRules, JOB_RECORD_TRANSFORMER, PIPELINE_METRIC_FILTERS, PIPELINE_QUERIES, pipelineEventPatterns, PipelineLog, pipelineLogGroupNames, pipelineNamespace, QUERY_LOGS } from "./pipeline-events-rules";
 
 /** Arguments of {@link PipelineEvents}. */
 export interface PipelineEventsArgs {
@@ -53,90 +53,18 @@ export class PipelineEvents extends pulumi.ComponentResource {
         super("metaflow:observability:PipelineEvents", name, {}, opts);
         const problems = validatePipelineEventsArgs(args);
         if (problems.length) throw new Error(`PipelineEvents ${name}: ${problems.join("; ")}`);
-        const parent = { parent: this };
-        const p = args.namePrefix;
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
-        const arn = regionalArns(args.region, account);
+        const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const ctx: EventsContext = { name, args, namePrefix: args.namePrefix, parent: this, account };
 
-        // EventBridge lists only /aws/events/ log groups as targets in its console; the names keep that convention.
-        // Executions and jobs have a log group each: the jobs' transformer (below) must not meet execution events.
-        const names = pipelineLogGroupNames(p);
-        const logs = {
-            executions: new aws.cloudwatch.LogGroup(`${name}-log`, { name: names.executions, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent),
-            jobs: new aws.cloudwatch.LogGroup(`${name}-job-log`, { name: names.jobs, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent),
-        };
-
-        // At ingestion, the job log keeps each event and adds `mf.user`, `mf.flow`, `mf.step` split from the job name
-        // (pipeline-events-rules.ts). Transformers need the Standard log class, the default.
-        const transformer = new aws.cloudwatch.LogTransformer(
-            `${name}-job-record`,
-            { logGroupArn: logs.jobs.arn, transformerConfigs: JOB_RECORD_TRANSFORMER.map((proc) => ("parseJSON" in proc ? { parseJsons: [{ ...proc.parseJSON }] } : { grok: { ...proc.grok } })) },
-            parent,
-        );
-
-        // EventBridge writes to CloudWatch Logs under a resource policy of the log group's account, not a role
-        // (EventBridge user guide, "Using resource-based policies": CloudWatch Logs permissions). One policy for both
-        // groups: an account has few resource policies per region.
-        new aws.cloudwatch.LogResourcePolicy(
-            `${name}-delivery`,
-            {
-                policyName: physicalName(p, "pipeline-events", 255),
-                policyDocument: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Sid: "EventBridgeWritesPipelineEvents",
-                            Effect: "Allow",
-                            Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
-                            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                            Resource: [pulumi.interpolate`${logs.executions.arn}:*`, pulumi.interpolate`${logs.jobs.arn}:*`],
-                        },
-                    ],
-                }),
-            },
-            parent,
-        );
-
-        const stateMachineArnPrefix = arn("states", `stateMachine:${args.stateMachinePrefix}_`);
-        const rules = {
-            executions: { description: `Step Functions execution status changes of ${args.stateMachinePrefix}_* state machines, to the pipeline event log` },
-            jobs: { description: "Batch job state changes of the platform's job queues, to the pipeline event log" },
-        } as const;
-        for (const [role, r] of Object.entries(rules) as Array<[keyof typeof rules, (typeof rules)[keyof typeof rules]]>) {
-            const pattern = pulumi.all([stateMachineArnPrefix, args.jobQueueArns]).apply(([prefix, queues]) => JSON.stringify(pipelineEventPatterns(prefix, queues)[role]));
-            const ruleRole = `events-${role}`;
-            const rule = new aws.cloudwatch.EventRule(`${name}-${role}`, { name: physicalName(p, ruleRole, NAME_LIMITS.eventRule), description: r.description, eventPattern: pattern }, parent);
-            const dead = eventDeadLetter(`${name}-${role}`, { namePrefix: p, role: ruleRole, ruleArn: rule.arn, ruleName: rule.name, alarmTopicArn: args.alarmTopicArn, account }, parent);
-            new aws.cloudwatch.EventTarget(`${name}-${role}`, { rule: rule.name, arn: logs[role].arn, deadLetterConfig: dead.deadLetterConfig }, parent);
-        }
-
-        const namespace = pipelineNamespace(p);
-        for (const f of PIPELINE_METRIC_FILTERS) {
-            new aws.cloudwatch.LogMetricFilter(
-                `${name}-${f.role}`,
-                {
-                    name: physicalName(p, `pipeline-${f.role}`, 512),
-                    logGroupName: logs[f.log].name,
-                    pattern: f.pattern,
-                    applyOnTransformedLogs: f.applyOnTransformedLogs,
-                    metricTransformation: { namespace, name: f.metricName, value: "1", unit: "Count", dimensions: f.dimensions },
-                },
-                // A filter on transformed events is created once the transformer exists (the API accepts the flag
-                // only for a log group with an active transformer).
-                f.applyOnTransformedLogs ? { parent: this, dependsOn: [transformer] } : parent,
-            );
-        }
-
-        for (const c of contributorRules(names.executions)) {
-            new aws.cloudwatch.ContributorInsightRule(`${name}-${c.role}`, { ruleName: physicalName(p, c.role, 128), ruleState: "ENABLED", ruleDefinition: JSON.stringify(c.definition) }, { parent: this, dependsOn: [logs.executions] });
-        }
-
-        const queryNames: string[] = [];
-        for (const [query, text] of Object.entries(PIPELINE_QUERIES)) {
-            const queryName = `${p}/${query}`;
-            queryNames.push(queryName);
-            new aws.cloudwatch.QueryDefinition(`${name}-${query}`, { name: queryName, logGroupNames: [logs[QUERY_LOGS[query]].name], queryString: text }, parent);
-        }
+        const names = pipelineLogGroupNames(ctx.namePrefix);
+        const logs = pipelineLogGroups(ctx, names);
+        const transformer = jobRecordTransformer(ctx, logs.jobs);
+        letEventBridgeWrite(ctx, logs);
+        routeEventsToLogs(ctx, logs);
+        const namespace = pipelineNamespace(ctx.namePrefix);
+        countEvents(ctx, logs, namespace, transformer);
+        rankContributors(ctx, names.executions, logs.executions);
+        const queryNames = saveQueries(ctx, logs);
 
         this.logGroupName = logs.executions.name;
         this.jobLogGroupName = logs.jobs.name;
@@ -144,4 +72,124 @@ export class PipelineEvents extends pulumi.ComponentResource {
         this.queryNames = queryNames;
         this.registerOutputs({ logGroupName: this.logGroupName, jobLogGroupName: this.jobLogGroupName, metricNamespace: namespace, queryNames });
     }
+}
+
+/** What every step of the constructor needs: the component's name and arguments, the component as parent, the account. */
+interface EventsContext {
+    name: string;
+    args: PipelineEventsArgs;
+    /** Short prefix of physical names (`args.namePrefix`). */
+    namePrefix: string;
+    parent: pulumi.Resource;
+    account: pulumi.Output<string>;
+}
+
+/** The two log groups of the event log, by the events they receive. */
+type PipelineLogGroups = Record<PipelineLog, aws.cloudwatch.LogGroup>;
+
+/** The execution log and the job log, encrypted with the platform key and kept `logRetentionDays`. */
+function pipelineLogGroups(ctx: EventsContext, names: Record<PipelineLog, string>): PipelineLogGroups {
+    const { name, args } = ctx;
+    const parent = { parent: ctx.parent };
+    // EventBridge lists only /aws/events/ log groups as targets in its console; the names keep that convention.
+    // Executions and jobs have a log group each: the jobs' transformer (jobRecordTransformer) must not meet execution
+    // events.
+    return {
+        executions: new aws.cloudwatch.LogGroup(`${name}-log`, { name: names.executions, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent),
+        jobs: new aws.cloudwatch.LogGroup(`${name}-job-log`, { name: names.jobs, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent),
+    };
+}
+
+/** The job log's transformer, which splits Metaflow's job name into the fields the per-engineer and per-flow figures count. */
+function jobRecordTransformer(ctx: EventsContext, jobLog: aws.cloudwatch.LogGroup): aws.cloudwatch.LogTransformer {
+    // At ingestion, the job log keeps each event and adds `mf.user`, `mf.flow`, `mf.step` split from the job name
+    // (pipeline-events-rules.ts). Transformers need the Standard log class, the default.
+    return new aws.cloudwatch.LogTransformer(
+        `${ctx.name}-job-record`,
+        { logGroupArn: jobLog.arn, transformerConfigs: JOB_RECORD_TRANSFORMER.map((proc) => ("parseJSON" in proc ? { parseJsons: [{ ...proc.parseJSON }] } : { grok: { ...proc.grok } })) },
+        { parent: ctx.parent },
+    );
+}
+
+/** The log resource policy that lets EventBridge write to both log groups. */
+function letEventBridgeWrite(ctx: EventsContext, logs: PipelineLogGroups): void {
+    // EventBridge writes to CloudWatch Logs under a resource policy of the log group's account, not a role
+    // (EventBridge user guide, "Using resource-based policies": CloudWatch Logs permissions). One policy for both
+    // groups: an account has few resource policies per region.
+    new aws.cloudwatch.LogResourcePolicy(
+        `${ctx.name}-delivery`,
+        {
+            policyName: physicalName(ctx.namePrefix, "pipeline-events", 255),
+            policyDocument: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "EventBridgeWritesPipelineEvents",
+                        Effect: "Allow",
+                        Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
+                        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        Resource: [pulumi.interpolate`${logs.executions.arn}:*`, pulumi.interpolate`${logs.jobs.arn}:*`],
+                    },
+                ],
+            }),
+        },
+        { parent: ctx.parent },
+    );
+}
+
+/** One EventRule per log (this stack's executions, its queues' jobs), each target with a dead-letter queue and alarm. */
+function routeEventsToLogs(ctx: EventsContext, logs: PipelineLogGroups): void {
+    const { name, args, namePrefix: p, account } = ctx;
+    const parent = { parent: ctx.parent };
+    const arn = regionalArns(args.region, account);
+    const stateMachineArnPrefix = arn("states", `stateMachine:${args.stateMachinePrefix}_`);
+    const rules = {
+        executions: { description: `Step Functions execution status changes of ${args.stateMachinePrefix}_* state machines, to the pipeline event log` },
+        jobs: { description: "Batch job state changes of the platform's job queues, to the pipeline event log" },
+    } as const;
+    for (const [role, r] of Object.entries(rules) as Array<[keyof typeof rules, (typeof rules)[keyof typeof rules]]>) {
+        const pattern = pulumi.all([stateMachineArnPrefix, args.jobQueueArns]).apply(([prefix, queues]) => JSON.stringify(pipelineEventPatterns(prefix, queues)[role]));
+        const ruleRole = `events-${role}`;
+        const rule = new aws.cloudwatch.EventRule(`${name}-${role}`, { name: physicalName(p, ruleRole, NAME_LIMITS.eventRule), description: r.description, eventPattern: pattern }, parent);
+        const dead = eventDeadLetter(`${name}-${role}`, { namePrefix: p, role: ruleRole, ruleArn: rule.arn, ruleName: rule.name, alarmTopicArn: args.alarmTopicArn, account }, parent);
+        new aws.cloudwatch.EventTarget(`${name}-${role}`, { rule: rule.name, arn: logs[role].arn, deadLetterConfig: dead.deadLetterConfig }, parent);
+    }
+}
+
+/** The metric filters that count runs per flow, jobs per queue, and jobs per engineer and per flow, in `namespace`. */
+function countEvents(ctx: EventsContext, logs: PipelineLogGroups, namespace: string, transformer: aws.cloudwatch.LogTransformer): void {
+    const { name, namePrefix: p } = ctx;
+    for (const f of PIPELINE_METRIC_FILTERS) {
+        new aws.cloudwatch.LogMetricFilter(
+            `${name}-${f.role}`,
+            {
+                name: physicalName(p, `pipeline-${f.role}`, 512),
+                logGroupName: logs[f.log].name,
+                pattern: f.pattern,
+                applyOnTransformedLogs: f.applyOnTransformedLogs,
+                metricTransformation: { namespace, name: f.metricName, value: "1", unit: "Count", dimensions: f.dimensions },
+            },
+            // A filter on transformed events is created once the transformer exists (the API accepts the flag
+            // only for a log group with an active transformer).
+            f.applyOnTransformedLogs ? { parent: ctx.parent, dependsOn: [transformer] } : { parent: ctx.parent },
+        );
+    }
+}
+
+/** Contributor Insights rules on the execution log: the most active and the most failing flows. */
+function rankContributors(ctx: EventsContext, executionLogName: string, executionLog: aws.cloudwatch.LogGroup): void {
+    for (const c of contributorRules(executionLogName)) {
+        new aws.cloudwatch.ContributorInsightRule(`${ctx.name}-${c.role}`, { ruleName: physicalName(ctx.namePrefix, c.role, 128), ruleState: "ENABLED", ruleDefinition: JSON.stringify(c.definition) }, { parent: ctx.parent, dependsOn: [executionLog] });
+    }
+}
+
+/** The saved Logs Insights queries (adoption figures, durations), named `<namePrefix>/<query>`; returns their names. */
+function saveQueries(ctx: EventsContext, logs: PipelineLogGroups): string[] {
+    const queryNames: string[] = [];
+    for (const [query, text] of Object.entries(PIPELINE_QUERIES)) {
+        const queryName = `${ctx.namePrefix}/${query}`;
+        queryNames.push(queryName);
+        new aws.cloudwatch.QueryDefinition(`${ctx.name}-${query}`, { name: queryName, logGroupNames: [logs[QUERY_LOGS[query]].name], queryString: text }, { parent: ctx.parent });
+    }
+    return queryNames;
 }
