@@ -5,7 +5,7 @@
  * over CrossGuard's analyzer gRPC protocol: the policies it announces, and a resource it must reject.
  */
 import { expect } from "chai";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -18,6 +18,7 @@ import { PACKS } from "../../policies/packs";
 import { AWS_RULES } from "../../policies/aws/rules";
 import { SECURITY_RULES } from "../../policies/security/rules/index";
 import { ROOT } from "../harness";
+import { startTracked, stopAll, waitForOutput } from "../processes";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js");
@@ -31,8 +32,16 @@ interface Pack {
     client: any;
 }
 
+/**
+ * What starting a pack may cost: ts-node type-checks the pack's sources and their declarations, about 3.5 s of CPU
+ * on the 2-core machine; 60 s of CPU is far beyond that and still fails a pack that spins. Wall time is not bounded
+ * by mocha (a machine whose cores are busy with other work takes longer, for the same CPU), only by the generous last
+ * resort below.
+ */
+const READY = { cpuSeconds: 60, wallSeconds: 600 };
+
 /** Starts a pack the way the CLI does and connects to the port it prints. */
-function startPack(name: string): Promise<Pack> {
+async function startPack(name: string): Promise<Pack> {
     const launch = policyPackLaunch(path.join(ROOT, "policies", name), {
         engineAddress: "127.0.0.1:0",
         project: "metaflow-platform",
@@ -40,21 +49,9 @@ function startPack(name: string): Promise<Pack> {
         dryRun: true,
         config: { "aws:region": "us-east-1", "metaflow-platform:environment": "prod" },
     });
-    return new Promise((resolve, reject) => {
-        const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: launch.env });
-        let stdout = "";
-        let stderr = "";
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("exit", (code) => reject(new Error(`pack ${name} exited with ${code} before serving: ${stderr}`)));
-        child.stdout.on("data", (d) => {
-            stdout += d;
-            const port = /^(\d+)\s*$/m.exec(stdout)?.[1];
-            if (port) {
-                child.removeAllListeners("exit");
-                resolve({ process: child, client: new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) });
-            }
-        });
-    });
+    const child = startTracked(launch.command, launch.args, { cwd: launch.cwd, env: launch.env });
+    const [, port] = await waitForOutput(child, /^(\d+)\s*$/m, READY, `policy pack ${name}`);
+    return { process: child, client: new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) };
 }
 
 function call<T>(client: any, method: string, request: unknown): Promise<T> {
@@ -64,15 +61,15 @@ function call<T>(client: any, method: string, request: unknown): Promise<T> {
 describe("policy packs over CrossGuard's analyzer protocol", function () {
     this.timeout(30000);
     const packs: Record<string, Pack> = {};
-    before(async () => {
+    before(async function () {
+        this.timeout(0); // bounded by the packs' CPU time instead (READY)
         const [security, cost, aws] = await Promise.all([startPack("security"), startPack("cost"), startPack("aws")]);
         Object.assign(packs, { security, cost, aws });
     });
     after(() => {
-        for (const p of Object.values(packs)) {
-            p.client.close();
-            p.process.kill();
-        }
+        for (const p of Object.values(packs)) p.client.close();
+        // Every pack started, also those still starting when a hook failed, with anything they started.
+        stopAll();
     });
 
     for (const pack of ["security", "cost", "aws"]) {
