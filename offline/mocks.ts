@@ -67,116 +67,129 @@ function service(type: string): string {
     return type.split(":")[1]?.split("/")[0] ?? "mock";
 }
 
+/** What a mocked resource's state is computed from. */
+interface StateContext {
+    /** The resource's logical name. */
+    name: string;
+    inputs: Record<string, any>;
+    /** The name Pulumi would generate for the resource (logical name and a random suffix). */
+    autoName: string;
+    /** The resource's physical name: its `name` input, else the generated one. */
+    physical: string;
+    /** The generic state: an id from the logical name, the physical name and an ARN of the type's shape. */
+    base: MockedState;
+}
+
+interface MockedState {
+    id: string;
+    state: Record<string, any>;
+}
+
+/** Per type, the state a real provider would compute (a type not listed gets the generic `base`). */
+const STATES: Record<string, (c: StateContext) => MockedState> = {
+    "aws:s3/bucket:Bucket": ({ inputs, autoName }) => {
+        const bucket = inputs.bucket ?? autoName;
+        return { id: bucket, state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
+    },
+    "aws:kms/key:Key": ({ name, inputs }) => {
+        const keyId = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0".replace(/^0f/, name.length.toString(16).padStart(2, "0"));
+        return { id: keyId, state: { ...inputs, keyId, arn: `arn:aws:kms:${REGION}:${MOCK_ACCOUNT}:key/${keyId}` } };
+    },
+    "aws:iam/role:Role": ({ inputs, physical }) => ({ id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`, uniqueId: "AROAMOCK" } }),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ({ inputs }) => {
+        // AWS names a provider by its URL's host: one provider per issuer and account.
+        const host = String(inputs.url ?? "").replace(/^https:\/\//, "");
+        const arn = `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${host}`;
+        return { id: arn, state: { ...inputs, arn } };
+    },
+    "aws:iam/policy:Policy": ({ inputs, physical }) => ({ id: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}` } }),
+    "aws:cloudwatch/logGroup:LogGroup": ({ inputs, physical }) => ({ id: physical, state: { ...inputs, name: physical, arn: `arn:aws:logs:${REGION}:${MOCK_ACCOUNT}:log-group:${physical}` } }),
+    "aws:lb/loadBalancer:LoadBalancer": ({ inputs, autoName }) => {
+        const lbName = inputs.name ?? autoName;
+        const kind = inputs.loadBalancerType === "network" ? "net" : "app";
+        return {
+            id: `arn:aws:elasticloadbalancing:${REGION}:${MOCK_ACCOUNT}:loadbalancer/${kind}/${lbName}/50dc6c495c0c9188`,
+            state: {
+                ...inputs,
+                name: lbName,
+                arn: `arn:aws:elasticloadbalancing:${REGION}:${MOCK_ACCOUNT}:loadbalancer/${kind}/${lbName}/50dc6c495c0c9188`,
+                arnSuffix: `${kind}/${lbName}/50dc6c495c0c9188`,
+                dnsName: `internal-${lbName}-1234567890.${REGION}.elb.amazonaws.com`,
+                zoneId: "Z35SXDOTRQ7X7K",
+            },
+        };
+    },
+    "aws:lb/targetGroup:TargetGroup": ({ name, inputs, autoName }) => {
+        const tgName = inputs.name ?? autoName;
+        const suffix = `targetgroup/${tgName}/${hex(name, 16)}`;
+        const tgArn = `arn:aws:elasticloadbalancing:${REGION}:${MOCK_ACCOUNT}:${suffix}`;
+        return { id: tgArn, state: { ...inputs, name: tgName, arn: tgArn, arnSuffix: suffix } };
+    },
+    "aws:sns/topic:Topic": ({ inputs, physical }) => {
+        const topicArn = `arn:aws:sns:${REGION}:${MOCK_ACCOUNT}:${physical}`;
+        return { id: topicArn, state: { ...inputs, name: physical, arn: topicArn } };
+    },
+    "aws:rds/instance:Instance": ({ inputs, autoName }) => {
+        const identifier = inputs.identifier ?? autoName;
+        const address = `${identifier}.c9akciq32.${REGION}.rds.amazonaws.com`;
+        return {
+            id: identifier,
+            state: {
+                ...inputs,
+                identifier,
+                address,
+                port: inputs.port ?? 5432,
+                endpoint: `${address}:5432`,
+                arn: `arn:aws:rds:${REGION}:${MOCK_ACCOUNT}:db:${identifier}`,
+                masterUserSecrets: inputs.manageMasterUserPassword
+                    ? [{ secretArn: `arn:aws:secretsmanager:${REGION}:${MOCK_ACCOUNT}:secret:rds!db-${identifier}-AbCdEf`, kmsKeyId: inputs.masterUserSecretKmsKeyId, secretStatus: "active" }]
+                    : [],
+            },
+        };
+    },
+    "aws:apigateway/restApi:RestApi": ({ inputs }) => ({ id: "a1b2c3d4e5", state: { ...inputs, arn: `arn:aws:apigateway:${REGION}::/restapis/a1b2c3d4e5`, rootResourceId: "r00tres0ur", executionArn: `arn:aws:execute-api:${REGION}:${MOCK_ACCOUNT}:a1b2c3d4e5` } }),
+    "aws:apigateway/stage:Stage": ({ name, inputs }) => ({ id: `${name}-id`, state: { ...inputs, invokeUrl: `https://a1b2c3d4e5.execute-api.${REGION}.amazonaws.com/${inputs.stageName}`, arn: `arn:aws:apigateway:${REGION}::/restapis/a1b2c3d4e5/stages/${inputs.stageName}` } }),
+    "random:index/randomPassword:RandomPassword": ({ name, inputs }) => {
+        // Deterministic, so tests can look for it in places it must never appear.
+        return { id: `${name}-id`, state: { ...inputs, result: `MockGeneratedSecret${name.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, inputs.length ?? 40) } };
+    },
+    "aws:ec2/securityGroup:SecurityGroup": ({ name, inputs }) => ({ id: `sg-0${hex(name, 16)}`, state: { ...inputs, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:security-group/sg-0${hex(name, 16)}` } }),
+    "aws:ec2/launchTemplate:LaunchTemplate": ({ name, inputs }) => ({ id: `lt-0${hex(name, 16)}`, state: { ...inputs, latestVersion: 1, defaultVersion: 1, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:launch-template/lt-0${hex(name, 16)}` } }),
+    "aws:iam/instanceProfile:InstanceProfile": ({ inputs, physical }) => ({ id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile/${physical}` } }),
+    "aws:batch/computeEnvironment:ComputeEnvironment": ({ name, inputs }) => {
+        const ceName = inputs.name ?? `${inputs.namePrefix ?? `${name}-`}20261126000000000000000001`;
+        const ceArn = `arn:aws:batch:${REGION}:${MOCK_ACCOUNT}:compute-environment/${ceName}`;
+        return { id: ceArn, state: { ...inputs, name: ceName, arn: ceArn, ecsClusterArn: `arn:aws:ecs:${REGION}:${MOCK_ACCOUNT}:cluster/${ceName}_Batch_mock` } };
+    },
+    "aws:batch/jobQueue:JobQueue": ({ inputs, physical }) => {
+        const queueArn = `arn:aws:batch:${REGION}:${MOCK_ACCOUNT}:job-queue/${physical}`;
+        return { id: queueArn, state: { ...inputs, name: physical, arn: queueArn } };
+    },
+    "aws:dynamodb/table:Table": ({ inputs, physical }) => ({ id: physical, state: { ...inputs, name: physical, arn: `arn:aws:dynamodb:${REGION}:${MOCK_ACCOUNT}:table/${physical}` } }),
+    "aws:sfn/stateMachine:StateMachine": ({ inputs, physical }) => {
+        // Step Functions' ARNs: service "states", resource "stateMachine:<name>" (not the generic shape below).
+        const smArn = `arn:aws:states:${REGION}:${MOCK_ACCOUNT}:stateMachine:${physical}`;
+        return { id: smArn, state: { ...inputs, name: physical, arn: smArn } };
+    },
+    "aws:cloudwatch/eventRule:EventRule": ({ inputs, physical }) => ({ id: physical, state: { ...inputs, name: physical, arn: `arn:aws:events:${REGION}:${MOCK_ACCOUNT}:rule/${physical}` } }),
+    "aws:appautoscaling/target:Target": ({ name, inputs, base }) => {
+        // Application Auto Scaling names its targets by a generated id (IAM: scalable-target/${ScalableTargetId}).
+        return { id: base.id, state: { ...inputs, arn: `arn:aws:application-autoscaling:${REGION}:${MOCK_ACCOUNT}:scalable-target/${hex(name, 28)}` } };
+    },
+    "aws:ec2/instance:Instance": ({ physical, base }) => {
+        // The primary network interface, which a NAT instance's route targets.
+        return { id: base.id, state: { ...base.state, primaryNetworkInterfaceId: `eni-${physical.replace(/[^a-z0-9]/g, "").slice(-17)}`, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:instance/${base.id}` } };
+    },
+};
+
 /** State that a real provider would compute: ids, names, ARNs, endpoints. Inputs always win. */
-function mockState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+function mockState(type: string, name: string, inputs: Record<string, any>): MockedState {
     const autoName = `${name}-${"a1b2c3d"}`;
     const physical = inputs.name ?? autoName;
     const arn = `arn:aws:${service(type)}:${REGION}:${MOCK_ACCOUNT}:${type.split("/")[1]?.split(":")[0] ?? "resource"}/${physical}`;
     const base = { id: `${name}-id`, state: { arn, name: physical, ...inputs } };
-    switch (type) {
-        case "aws:s3/bucket:Bucket": {
-            const bucket = inputs.bucket ?? autoName;
-            return { id: bucket, state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
-        }
-        case "aws:kms/key:Key": {
-            const keyId = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0".replace(/^0f/, name.length.toString(16).padStart(2, "0"));
-            return { id: keyId, state: { ...inputs, keyId, arn: `arn:aws:kms:${REGION}:${MOCK_ACCOUNT}:key/${keyId}` } };
-        }
-        case "aws:iam/role:Role":
-            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`, uniqueId: "AROAMOCK" } };
-        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
-            // AWS names a provider by its URL's host: one provider per issuer and account.
-            const host = String(inputs.url ?? "").replace(/^https:\/\//, "");
-            const arn = `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${host}`;
-            return { id: arn, state: { ...inputs, arn } };
-        }
-        case "aws:iam/policy:Policy":
-            return { id: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}`, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physical}` } };
-        case "aws:cloudwatch/logGroup:LogGroup":
-            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:logs:${REGION}:${MOCK_ACCOUNT}:log-group:${physical}` } };
-        case "aws:lb/loadBalancer:LoadBalancer": {
-            const lbName = inputs.name ?? autoName;
-            const kind = inputs.loadBalancerType === "network" ? "net" : "app";
-            return {
-                id: `arn:aws:elasticloadbalancing:${REGION}:${MOCK_ACCOUNT}:loadbalancer/${kind}/${lbName}/50dc6c495c0c9188`,
-                state: {
-                    ...inputs,
-                    name: lbName,
-                    arn: `arn:aws:elasticloadbalancing:${REGION}:${MOCK_ACCOUNT}:loadbalancer/${kind}/${lbName}/50dc6c495c0c9188`,
-                    arnSuffix: `${kind}/${lbName}/50dc6c495c0c9188`,
-                    dnsName: `internal-${lbName}-1234567890.${REGION}.elb.amazonaws.com`,
-                    zoneId: "Z35SXDOTRQ7X7K",
-                },
-            };
-        }
-        case "aws:lb/targetGroup:TargetGroup": {
-            const tgName = inputs.name ?? autoName;
-            const suffix = `targetgroup/${tgName}/${hex(name, 16)}`;
-            const tgArn = `arn:aws:elasticloadbalancing:${REGION}:${MOCK_ACCOUNT}:${suffix}`;
-            return { id: tgArn, state: { ...inputs, name: tgName, arn: tgArn, arnSuffix: suffix } };
-        }
-        case "aws:sns/topic:Topic": {
-            const topicArn = `arn:aws:sns:${REGION}:${MOCK_ACCOUNT}:${physical}`;
-            return { id: topicArn, state: { ...inputs, name: physical, arn: topicArn } };
-        }
-        case "aws:rds/instance:Instance": {
-            const identifier = inputs.identifier ?? autoName;
-            const address = `${identifier}.c9akciq32.${REGION}.rds.amazonaws.com`;
-            return {
-                id: identifier,
-                state: {
-                    ...inputs,
-                    identifier,
-                    address,
-                    port: inputs.port ?? 5432,
-                    endpoint: `${address}:5432`,
-                    arn: `arn:aws:rds:${REGION}:${MOCK_ACCOUNT}:db:${identifier}`,
-                    masterUserSecrets: inputs.manageMasterUserPassword
-                        ? [{ secretArn: `arn:aws:secretsmanager:${REGION}:${MOCK_ACCOUNT}:secret:rds!db-${identifier}-AbCdEf`, kmsKeyId: inputs.masterUserSecretKmsKeyId, secretStatus: "active" }]
-                        : [],
-                },
-            };
-        }
-        case "aws:apigateway/restApi:RestApi":
-            return { id: "a1b2c3d4e5", state: { ...inputs, arn: `arn:aws:apigateway:${REGION}::/restapis/a1b2c3d4e5`, rootResourceId: "r00tres0ur", executionArn: `arn:aws:execute-api:${REGION}:${MOCK_ACCOUNT}:a1b2c3d4e5` } };
-        case "aws:apigateway/stage:Stage":
-            return { id: `${name}-id`, state: { ...inputs, invokeUrl: `https://a1b2c3d4e5.execute-api.${REGION}.amazonaws.com/${inputs.stageName}`, arn: `arn:aws:apigateway:${REGION}::/restapis/a1b2c3d4e5/stages/${inputs.stageName}` } };
-        case "random:index/randomPassword:RandomPassword":
-            // Deterministic, so tests can look for it in places it must never appear.
-            return { id: `${name}-id`, state: { ...inputs, result: `MockGeneratedSecret${name.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, inputs.length ?? 40) } };
-        case "aws:ec2/securityGroup:SecurityGroup":
-            return { id: `sg-0${hex(name, 16)}`, state: { ...inputs, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:security-group/sg-0${hex(name, 16)}` } };
-        case "aws:ec2/launchTemplate:LaunchTemplate":
-            return { id: `lt-0${hex(name, 16)}`, state: { ...inputs, latestVersion: 1, defaultVersion: 1, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:launch-template/lt-0${hex(name, 16)}` } };
-        case "aws:iam/instanceProfile:InstanceProfile":
-            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile/${physical}` } };
-        case "aws:batch/computeEnvironment:ComputeEnvironment": {
-            const ceName = inputs.name ?? `${inputs.namePrefix ?? `${name}-`}20261126000000000000000001`;
-            const ceArn = `arn:aws:batch:${REGION}:${MOCK_ACCOUNT}:compute-environment/${ceName}`;
-            return { id: ceArn, state: { ...inputs, name: ceName, arn: ceArn, ecsClusterArn: `arn:aws:ecs:${REGION}:${MOCK_ACCOUNT}:cluster/${ceName}_Batch_mock` } };
-        }
-        case "aws:batch/jobQueue:JobQueue": {
-            const queueArn = `arn:aws:batch:${REGION}:${MOCK_ACCOUNT}:job-queue/${physical}`;
-            return { id: queueArn, state: { ...inputs, name: physical, arn: queueArn } };
-        }
-        case "aws:dynamodb/table:Table":
-            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:dynamodb:${REGION}:${MOCK_ACCOUNT}:table/${physical}` } };
-        case "aws:sfn/stateMachine:StateMachine": {
-            // Step Functions' ARNs: service "states", resource "stateMachine:<name>" (not the generic shape below).
-            const smArn = `arn:aws:states:${REGION}:${MOCK_ACCOUNT}:stateMachine:${physical}`;
-            return { id: smArn, state: { ...inputs, name: physical, arn: smArn } };
-        }
-        case "aws:cloudwatch/eventRule:EventRule":
-            return { id: physical, state: { ...inputs, name: physical, arn: `arn:aws:events:${REGION}:${MOCK_ACCOUNT}:rule/${physical}` } };
-        case "aws:appautoscaling/target:Target":
-            // Application Auto Scaling names its targets by a generated id (IAM: scalable-target/${ScalableTargetId}).
-            return { id: base.id, state: { ...inputs, arn: `arn:aws:application-autoscaling:${REGION}:${MOCK_ACCOUNT}:scalable-target/${hex(name, 28)}` } };
-        case "aws:ec2/instance:Instance":
-            // The primary network interface, which a NAT instance's route targets.
-            return { id: base.id, state: { ...base.state, primaryNetworkInterfaceId: `eni-${physical.replace(/[^a-z0-9]/g, "").slice(-17)}`, arn: `arn:aws:ec2:${REGION}:${MOCK_ACCOUNT}:instance/${base.id}` } };
-        default:
-            return base;
-    }
+    const compute = STATES[type];
+    return compute ? compute({ name, inputs, autoName, physical, base }) : base;
 }
 
 /** Answers for the invokes the program makes. */
