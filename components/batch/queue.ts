@@ -198,9 +198,8 @@ function jobQueue(ctx: QueueContext, environments: aws.batch.ComputeEnvironment[
  * Every environment scales to zero (minvCpus 0) and runs in private subnets behind the shared compute security
  * group; EC2 environments use a launch template with IMDSv2 required (hop limit 1: containers take credentials from
  * the ECS agent, not IMDS), an encrypted gp3 root volume and spot draining, on the ECS AL2023 AMI (its NVIDIA variant
- * for GPU queues). Jobs stuck
- * RUNNABLE because no environment can run them are cancelled after 10 minutes, those waiting for capacity after the
- * configured limit.
+ * for GPU queues). Jobs stuck RUNNABLE because no environment can run them are cancelled after 10 minutes, those
+ * waiting for capacity after the configured limit.
  */
 export class BatchQueue extends pulumi.ComponentResource {
     public readonly queueArn: pulumi.Output<string>;
