@@ -7,6 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import "./mock-runtime";
+
 export const MOCK_ACCOUNT = "123456789012";
 export const SECRET_MASK = "[secret]";
 

@@ -45,10 +45,10 @@ const STEPS: Step[] = [
     // pulumi up's load path from Pulumi.yaml's runtime options (issue 11: about 7 s type-checking, under 2 s without).
     { name: "program load (pulumi up's runtime path)", args: [path.join(ROOT, "scripts/pulumi-runtime-check.js")], target: 2 },
     { name: "tests (mocha, transpile-only)", args: [path.join(ROOT, "node_modules/mocha/bin/mocha.js")], inTest: true },
-    ...["dev", "staging", "prod"].map((stack) => ({ name: `plan --stack ${stack}`, args: ["-r", "sucrase/register/ts", path.join(ROOT, "scripts/plan.ts"), "--stack", stack, "--json"], target: 3 })),
+    ...["dev", "staging", "prod"].map((stack) => ({ name: `plan --stack ${stack}`, args: ["-r", path.join(ROOT, "scripts/register-ts.js"), path.join(ROOT, "scripts/plan.ts"), "--stack", stack, "--json"], target: 3 })),
     {
         name: `policy check (stack export, ${EXPORT_RESOURCES.toLocaleString("en")} resources)`,
-        args: ["-r", "sucrase/register/ts", path.join(ROOT, "scripts/policy.ts"), "check", EXPORT_FILE, "--config", path.join(ROOT, "policies/config/prod.json"), "--json"],
+        args: ["-r", path.join(ROOT, "scripts/register-ts.js"), path.join(ROOT, "scripts/policy.ts"), "check", EXPORT_FILE, "--config", path.join(ROOT, "policies/config/prod.json"), "--json"],
         target: 3,
         targetMiB: 500,
         okCodes: [0, 1],

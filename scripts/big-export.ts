@@ -4,7 +4,7 @@
  * one provider, as a real export of many stacks' worth of resources would look. Generated on demand by the bench;
  * never committed.
  *
- *   node -r sucrase/register/ts scripts/big-export.ts <resources> <file>
+ *   node -r ./scripts/register-ts.js scripts/big-export.ts <resources> <file>
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -92,7 +92,7 @@ function main(out: string | undefined): number {
     try {
         for (const v of VARIANTS) {
             const file = variantFile(v, scratch);
-            const args = ["-r", "sucrase/register/ts", path.join(ROOT, "scripts/plan.ts"), "--config", file, "--json", "--show-secrets"];
+            const args = ["-r", path.join(ROOT, "scripts/register-ts.js"), path.join(ROOT, "scripts/plan.ts"), "--config", file, "--json", "--show-secrets"];
             const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
             // Exit 1 (a mandatory violation) still prints the plan, which is part of what must not change.
             if (run.status !== 0 && run.status !== 1) throw new Error(`${v.name}: plan exited ${run.status}: ${run.stderr}`);

@@ -27,7 +27,7 @@ function sandbox(): string {
     fs.writeFileSync(path.join(dir, "my-outputs.json"), JSON.stringify(refs));
     fs.writeFileSync(path.join(dir, "a01.json"), JSON.stringify(refs["acme/a01-foundation/staging"]));
     fs.writeFileSync(path.join(dir, "a02.json"), JSON.stringify(refs["acme/a02-dask/staging"]));
-    const planned = execFileSync(process.execPath, ["-r", "sucrase/register/ts", "scripts/plan.ts", "--stack", "prod", "--json"], { cwd: dir, maxBuffer: 1 << 28 }).toString();
+    const planned = execFileSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/plan.ts", "--stack", "prod", "--json"], { cwd: dir, maxBuffer: 1 << 28 }).toString();
     fs.writeFileSync(path.join(dir, "state.json"), planned);
     const doc = JSON.parse(planned);
     const exported = { deployment: { resources: doc.resources.map((r: any) => ({ urn: r.urn, type: r.type, id: r.id, parent: r.parent ?? undefined, provider: r.provider ?? undefined, dependencies: r.dependencies, outputs: r.outputs })) } };

@@ -18,7 +18,7 @@ interface Exec {
 /** The real command in a child process: exit code and streams as a shell sees them. */
 function child(args: string[]): Promise<Exec> {
     return new Promise((resolve) => {
-        execFile(process.execPath, ["-r", "sucrase/register/ts", path.join(ROOT, "scripts/plan.ts"), ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+        execFile(process.execPath, ["-r", path.join(ROOT, "scripts/register-ts.js"), path.join(ROOT, "scripts/plan.ts"), ...args], { cwd: ROOT }, (err, stdout, stderr) => {
             resolve({ code: err ? ((err as any).code as number) : 0, stdout, stderr });
         });
     });
