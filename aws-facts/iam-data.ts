@@ -62,7 +62,19 @@ export function wildcardRegex(pattern: string): RegExp {
  * The real actions an action string names, as `service:Name` in AWS's spelling: itself when it exists, every match of
  * a wildcard, nothing for an unknown service or action. A bare `*` is returned as is (other rules forbid it).
  */
-export function expandAction(action: string): string[] {
+export function expandAction(action: string): readonly string[] {
+    // Pure over the data, and asked for the same actions in every statement of every document: computed once each.
+    let known = expansions.get(action);
+    if (!known) {
+        known = Object.freeze(expand(action));
+        expansions.set(action, known);
+    }
+    return known;
+}
+
+const expansions = new Map<string, readonly string[]>();
+
+function expand(action: string): string[] {
     if (action === "*") return ["*"];
     const at = action.indexOf(":");
     if (at <= 0) return [];
@@ -82,9 +94,14 @@ export function expandAction(action: string): string[] {
 
 /** AWS's data for one action (`service:Name`, any case); undefined when it does not exist. */
 export function actionData(action: string): ActionData | undefined {
-    const [service, name = ""] = action.split(":");
-    return actionsOf(service)?.[name.toLowerCase()];
+    if (!actionDataMemo.has(action)) {
+        const [service, name = ""] = action.split(":");
+        actionDataMemo.set(action, actionsOf(service)?.[name.toLowerCase()]);
+    }
+    return actionDataMemo.get(action);
 }
+
+const actionDataMemo = new Map<string, ActionData | undefined>();
 
 /**
  * True when the action has no resource-level permissions (the reference lists no resource type for it), so `"*"`

@@ -144,58 +144,74 @@ export type PolicyKind = "identity" | "resource" | "key" | "trust";
  * policies, where it means the key itself); every condition operator and key exists. `where` prefixes each message.
  */
 export function iamDataProblems(doc: unknown, where: string, kind: PolicyKind): string[] {
+    return (statementsOf(doc) ?? []).flatMap((s, i) => statementProblems(s, kind).map((message) => `${where} statement ${s.Sid ?? i}: ${message}`));
+}
+
+/**
+ * Problems of one statement (see iamDataProblems). A stack repeats the same statements in many documents, and an
+ * audit of a large export in thousands: a statement's problems depend only on its text and the document's kind, so
+ * each is judged once per process.
+ */
+const statementMemo = new Map<string, readonly string[]>();
+
+function statementProblems(s: Statement, kind: PolicyKind): readonly string[] {
+    const key = `${kind}\u0001${JSON.stringify(s)}`;
+    let known = statementMemo.get(key);
+    if (!known) {
+        known = Object.freeze(judgeStatement(s, kind));
+        statementMemo.set(key, known);
+    }
+    return known;
+}
+
+function judgeStatement(s: Statement, kind: PolicyKind): string[] {
     const out: string[] = [];
-    const statements = statementsOf(doc);
-    if (!statements) return out;
-    statements.forEach((s, i) => {
-        const at = `${where} statement ${s.Sid ?? i}`;
-        const named = [...list(s.Action), ...list(s.NotAction)];
-        const real: string[] = [];
-        for (const action of named) {
-            // A value not known until the update (a preview of new resources) is judged when it is known.
-            if (typeof action !== "string" || isUnknown(action)) continue;
-            const service = action.split(":")[0];
-            if (action !== "*" && !serviceExists(service)) {
-                out.push(`${at}: "${action}" names no AWS service ("${service}" is not a service prefix in AWS's IAM data)`);
-                continue;
-            }
-            const expanded = expandAction(action);
-            if (!expanded.length) out.push(`${at}: "${action}" ${/[*?]/.test(action) ? "matches" : "is"} no ${service} action in AWS's IAM data`);
-            real.push(...expanded.filter((a) => a !== "*"));
+    const named = [...list(s.Action), ...list(s.NotAction)];
+    const real: string[] = [];
+    for (const action of named) {
+        // A value not known until the update (a preview of new resources) is judged when it is known.
+        if (typeof action !== "string" || isUnknown(action)) continue;
+        const service = action.split(":")[0];
+        if (action !== "*" && !serviceExists(service)) {
+            out.push(`"${action}" names no AWS service ("${service}" is not a service prefix in AWS's IAM data)`);
+            continue;
         }
-        const scoped = real.filter((a) => !isWildcardOnly(a));
-        const needsNamedResource = scoped.filter((a) => !starIsScope(s, a));
-        for (const resource of [...list(s.Resource), ...list(s.NotResource)]) {
-            if (typeof resource !== "string" || isUnknown(resource)) continue;
-            if (resource === "*") {
-                if (kind === "key" || s.Effect !== "Allow" || s.Action === undefined) continue;
-                if (needsNamedResource.length) {
-                    out.push(`${at}: "*" as the Resource of ${unique(needsNamedResource).join(", ")}, which support${needsNamedResource.length === 1 ? "s" : ""} resource-level permissions: name the resources`);
-                }
-                continue;
+        const expanded = expandAction(action);
+        if (!expanded.length) out.push(`"${action}" ${/[*?]/.test(action) ? "matches" : "is"} no ${service} action in AWS's IAM data`);
+        real.push(...expanded.filter((a) => a !== "*"));
+    }
+    const scoped = real.filter((a) => !isWildcardOnly(a));
+    const needsNamedResource = scoped.filter((a) => !starIsScope(s, a));
+    for (const resource of [...list(s.Resource), ...list(s.NotResource)]) {
+        if (typeof resource !== "string" || isUnknown(resource)) continue;
+        if (resource === "*") {
+            if (kind === "key" || s.Effect !== "Allow" || s.Action === undefined) continue;
+            if (needsNamedResource.length) {
+                out.push(`"*" as the Resource of ${unique(needsNamedResource).join(", ")}, which support${needsNamedResource.length === 1 ? "s" : ""} resource-level permissions: name the resources`);
             }
-            if (!resource.startsWith("arn:")) {
-                out.push(`${at}: Resource "${resource}" is not an ARN`);
-                continue;
-            }
-            if (!real.length) continue;
-            if (!scoped.length) {
-                out.push(`${at}: ${unique(real).join(", ")} ${real.length === 1 ? "has" : "have"} no resource-level permissions, so Resource "${resource}" grants nothing: use "*"`);
-                continue;
-            }
-            const templates = unique(scoped).flatMap((a) => resourceTypesFor(a));
-            if (!templates.some((t) => arnMatchesTemplate(resource, t.arn))) {
-                const formats = unique(templates.map((t) => t.arn));
-                out.push(`${at}: Resource "${resource}" has the format of no resource type of ${unique(scoped).join(", ")} (AWS's formats: ${formats.join(", ")})`);
-            }
+            continue;
         }
-        for (const [operator, keys] of Object.entries(s.Condition ?? {})) {
-            if (!operatorExists(operator)) out.push(`${at}: condition operator "${operator}" does not exist`);
-            for (const key of Object.keys((keys ?? {}) as object)) {
-                if (!conditionKeyExists(key)) out.push(`${at}: condition key "${key}" is neither a global aws: key nor a key of its service in AWS's IAM data`);
-            }
+        if (!resource.startsWith("arn:")) {
+            out.push(`Resource "${resource}" is not an ARN`);
+            continue;
         }
-    });
+        if (!real.length) continue;
+        if (!scoped.length) {
+            out.push(`${unique(real).join(", ")} ${real.length === 1 ? "has" : "have"} no resource-level permissions, so Resource "${resource}" grants nothing: use "*"`);
+            continue;
+        }
+        const templates = unique(scoped).flatMap((a) => resourceTypesFor(a));
+        if (!templates.some((t) => arnMatchesTemplate(resource, t.arn))) {
+            const formats = unique(templates.map((t) => t.arn));
+            out.push(`Resource "${resource}" has the format of no resource type of ${unique(scoped).join(", ")} (AWS's formats: ${formats.join(", ")})`);
+        }
+    }
+    for (const [operator, keys] of Object.entries(s.Condition ?? {})) {
+        if (!operatorExists(operator)) out.push(`condition operator "${operator}" does not exist`);
+        for (const key of Object.keys((keys ?? {}) as object)) {
+            if (!conditionKeyExists(key)) out.push(`condition key "${key}" is neither a global aws: key nor a key of its service in AWS's IAM data`);
+        }
+    }
     return out;
 }
 

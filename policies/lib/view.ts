@@ -52,17 +52,40 @@ export interface ResourceView {
     propertyDependencies?: Record<string, string[]>;
 }
 
-/** Decodes a value that a source may hold as JSON text (IAM policies, container definitions, provider inputs). */
+/**
+ * Decodes a value that a source may hold as JSON text (IAM policies, container definitions, provider inputs). Several
+ * rules read the same document, so each text is parsed once: the result is deep-frozen and shared (a rule that tried
+ * to change it would throw), and the memo is emptied when it holds more than MEMO_LIMIT texts.
+ */
 export function parseJsonish<T = any>(value: unknown): T | undefined {
     if (typeof value !== "string") return value as T | undefined;
+    if (PARSED.has(value)) return PARSED.get(value) as T | undefined;
+    if (PARSED.size >= MEMO_LIMIT) PARSED.clear();
+    const parsed = parseText(value);
+    PARSED.set(value, parsed);
+    return parsed as T | undefined;
+}
+
+const MEMO_LIMIT = 50_000;
+const PARSED = new Map<string, unknown>();
+
+function parseText(value: string): unknown {
     if (isUnknown(value)) return undefined;
     const t = value.trim();
     if (!t.startsWith("{") && !t.startsWith("[")) return undefined;
     try {
-        return JSON.parse(t) as T;
+        return deepFreeze(JSON.parse(t));
     } catch {
         return undefined;
     }
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object") {
+        for (const v of Object.values(value)) deepFreeze(v);
+        Object.freeze(value);
+    }
+    return value;
 }
 
 /** True for a value a source marked secret (masked text, or a Pulumi secret envelope in a stack export). */
@@ -71,14 +94,27 @@ export function isSecretValue(value: unknown): boolean {
     return value !== null && typeof value === "object" && SECRET_SIG in (value as object);
 }
 
-/** Replaces Pulumi's serialized secrets (stack exports) with `[secret]`; rules never need the plaintext. */
+/**
+ * Replaces Pulumi's serialized secrets (stack exports) with `[secret]`; rules never need the plaintext. Copies only
+ * what holds a secret: a value without one is returned as it is (views never change the values they read).
+ */
 export function maskSecrets(value: any): any {
-    if (Array.isArray(value)) return value.map(maskSecrets);
-    if (value !== null && typeof value === "object") {
-        if (SECRET_SIG in value) return SECRET_TEXT;
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
+    if (value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) {
+        let copy: any[] | undefined;
+        value.forEach((v, i) => {
+            const masked = maskSecrets(v);
+            if (masked !== v) (copy ??= [...value])[i] = masked;
+        });
+        return copy ?? value;
     }
-    return value;
+    if (SECRET_SIG in value) return SECRET_TEXT;
+    let copy: Record<string, any> | undefined;
+    for (const [k, v] of Object.entries(value)) {
+        const masked = maskSecrets(v);
+        if (masked !== v) (copy ??= { ...value })[k] = masked;
+    }
+    return copy ?? value;
 }
 
 /** `urn::id` (how state and the engine name a provider reference) -> urn. */
@@ -244,6 +280,8 @@ interface ListIndex {
     types: Map<string, ResourceView[]>;
     referrers: Map<string, { byUrn: Map<string, ResourceView[]>; byValue: Map<unknown, ResourceView[]>; order: Map<ResourceView, number> }>;
     identities: { byUrn: Map<string, ResourceView[]>; byValue: Map<unknown, ResourceView[]>; order: Map<ResourceView, number> } | undefined;
+    /** Each resource's place in the list, built when first needed. */
+    position: Map<ResourceView, number> | undefined;
 }
 
 const INDEXES = new WeakMap<ResourceView[], ListIndex>();
@@ -257,10 +295,15 @@ function indexOf(list: ResourceView[]): ListIndex {
             if (bucket) bucket.push(r);
             else byType.set(r.type, [r]);
         }
-        ix = { length: list.length, byType, types: new Map(), referrers: new Map(), identities: undefined };
+        ix = { length: list.length, byType, types: new Map(), referrers: new Map(), identities: undefined, position: undefined };
         INDEXES.set(list, ix);
     }
     return ix;
+}
+
+function positionsOf(list: ResourceView[], ix: ListIndex): Map<ResourceView, number> {
+    ix.position ??= new Map(list.map((r, i) => [r, i]));
+    return ix.position;
 }
 
 /** The resources of `types`, in list order. */
@@ -270,20 +313,32 @@ export function ofType(resources: ResourceView[], ...types: string[]): ResourceV
     const key = types.join("\n");
     let found = ix.types.get(key);
     if (!found) {
-        const wanted = new Set(types);
-        found = resources.filter((r) => wanted.has(r.type));
+        // From the per-type lists (each in list order), merged back into list order: no scan of the whole list.
+        const lists = [...new Set(types)].map((t) => ix.byType.get(t) ?? []).filter((l) => l.length);
+        found = lists.length === 1 ? lists[0] : lists.flat();
+        if (lists.length > 1) {
+            const position = positionsOf(resources, ix);
+            found.sort((a, b) => position.get(a)! - position.get(b)!);
+        }
         ix.types.set(key, found);
     }
     return found;
 }
 
+/** Identities computed once per view: stack rules ask for the same target's again and again. */
+const IDENTITIES = new WeakMap<ResourceView, Set<unknown>>();
+
 /** Values by which other resources may refer to `target`: id, name, ARN, bucket name, vpc id. */
 function identities(target: ResourceView): Set<unknown> {
-    const o = target.outputs ?? {};
-    const p = target.props ?? {};
-    return new Set(
-        [target.id, o.id, o.arn, o.bucket, o.name, o.vpcId, o.keyId, o.arnSuffix, p.bucket, p.name].filter((v) => typeof v === "string" && v !== "" && v !== SECRET_TEXT),
-    );
+    let ids = IDENTITIES.get(target);
+    if (!ids) {
+        const o = target.outputs ?? {};
+        const p = target.props ?? {};
+        const values = [target.id, o.id, o.arn, o.bucket, o.name, o.vpcId, o.keyId, o.arnSuffix, p.bucket, p.name];
+        ids = new Set(values.filter((v) => typeof v === "string" && v !== "" && v !== SECRET_TEXT));
+        IDENTITIES.set(target, ids);
+    }
+    return ids;
 }
 
 /**

@@ -4,7 +4,45 @@ import { allowsAnyone, statementsOf } from "../../lib/iam";
 import { looksLikeSecretName, looksLikeSecretValue } from "../../lib/secrets";
 import { Rule, StackRule } from "../../lib/rule";
 import { T } from "../../lib/types";
-import { isSecretValue, isUnknown, ofType, referenced } from "../../lib/view";
+import { isSecretValue, isUnknown, ofType, referenced, ResourceView } from "../../lib/view";
+
+/** The alarms with actions that watch one kind of thing, by the name in a dimension or by the resource it came from. */
+class Watched {
+    private readonly names = new Set<unknown>();
+    private readonly urns = new Set<string>();
+    private any = false;
+
+    add(dimension: unknown, dependencies: string[]): void {
+        if (isUnknown(dimension)) this.any = true;
+        else this.names.add(dimension);
+        for (const urn of dependencies) this.urns.add(urn);
+    }
+
+    /** Whether an alarm watches the thing named `name` (or made from `urn`), or one whose dimension is not known yet. */
+    matches(name: unknown, urn: string | undefined): boolean {
+        return this.any || (name !== undefined && this.names.has(name)) || (urn !== undefined && this.urns.has(urn));
+    }
+}
+
+const EVENTS_FAILURE_METRICS = ["FailedInvocations", "InvocationsSentToDlq", "InvocationsFailedToBeSentToDlq"];
+
+/**
+ * The alarms with actions on EventBridge rules' delivery failures (AWS/Events, by RuleName) and on queues (AWS/SQS, by
+ * QueueName), indexed once per stack: a stack export of thousands of targets and alarms is then judged in linear time.
+ */
+function alarmWatches(all: ResourceView[]): { events: Watched; queues: Watched } {
+    const events = new Watched();
+    const queues = new Watched();
+    for (const a of ofType(all, T.metricAlarm)) {
+        const actions = Array.isArray(a.props.alarmActions) ? a.props.alarmActions.length > 0 : isUnknown(a.props.alarmActions);
+        if (!actions) continue;
+        const dims = a.props.dimensions ?? {};
+        const deps = a.propertyDependencies?.dimensions ?? [];
+        if (a.props.namespace === "AWS/Events" && EVENTS_FAILURE_METRICS.includes(a.props.metricName)) events.add(dims.RuleName, deps);
+        if (a.props.namespace === "AWS/SQS") queues.add(dims.QueueName, deps);
+    }
+    return { events, queues };
+}
 
 /** AWS managed keys (`alias/aws/...`, by alias or alias ARN) are not customer keys. */
 export const isCustomerKey = (k: unknown) => typeof k === "string" && k !== "" && !/alias\/aws\//.test(k);
@@ -72,7 +110,7 @@ export const dataRules: Rule[] = [
         check: (all) => {
             const rules = ofType(all, T.eventRule);
             const queues = ofType(all, T.sqsQueue);
-            const alarms = ofType(all, T.metricAlarm).filter((a) => Array.isArray(a.props.alarmActions) ? a.props.alarmActions.length > 0 : isUnknown(a.props.alarmActions));
+            const watches = alarmWatches(all);
             return ofType(all, T.eventTarget).flatMap((t) => {
                 const out: string[] = [];
                 const dlq = t.props.deadLetterConfig?.arn;
@@ -80,16 +118,7 @@ export const dataRules: Rule[] = [
                 const rule = referenced(t, "rule", rules)[0];
                 const ruleName = rule ? rule.props.name ?? rule.outputs?.name : t.props.rule;
                 const dlqQueues = dlq ? referenced(t, "deadLetterConfig.arn", queues) : [];
-                const watched = alarms.some((a) => {
-                    const dims = a.props.dimensions ?? {};
-                    if (a.props.namespace === "AWS/Events" && ["FailedInvocations", "InvocationsSentToDlq", "InvocationsFailedToBeSentToDlq"].includes(a.props.metricName)) {
-                        return isUnknown(dims.RuleName) || (ruleName !== undefined && dims.RuleName === ruleName) || (rule !== undefined && (a.propertyDependencies?.dimensions ?? []).includes(rule.urn));
-                    }
-                    if (a.props.namespace === "AWS/SQS" && dlqQueues.length) {
-                        return isUnknown(dims.QueueName) || dlqQueues.some((q) => dims.QueueName === (q.props.name ?? q.outputs?.name) || (a.propertyDependencies?.dimensions ?? []).includes(q.urn));
-                    }
-                    return false;
-                });
+                const watched = watches.events.matches(ruleName, rule?.urn) || (dlqQueues.length > 0 && dlqQueues.some((q) => watches.queues.matches(q.props.name ?? q.outputs?.name, q.urn)));
                 if (!watched) out.push(`no alarm with actions on AWS/Events FailedInvocations of rule ${ruleName ?? "?"} (nor on its dead-letter queue)`);
                 return out.map((message) => ({ urn: t.urn, message: `event target ${t.name}: ${message}` }));
             });
