@@ -27,13 +27,14 @@ async function gone(pid: number): Promise<boolean> {
     return !alive(pid);
 }
 
-const NODE = process.execPath;
+/** Children are small shell scripts: the behaviour under test is the parent's, and a shell starts in a millisecond. */
+const sh = (script: string) => startTracked("sh", ["-c", script], {});
 
 describe("child processes the tests start (test/processes.ts)", () => {
     afterEach(stopAll);
 
     it("resolves with the child's ready line", async () => {
-        const child = startTracked(NODE, ["-e", "console.log('listening'); console.log('4242'); setInterval(() => {}, 1000)"], {});
+        const child = sh("echo listening; echo 4242; exec sleep 1000");
         const [, port] = await waitForOutput(child, /^(\d+)$/m, { cpuSeconds: 30, wallSeconds: 60 }, "server");
         expect(port).to.equal("4242");
         stop(child);
@@ -42,7 +43,7 @@ describe("child processes the tests start (test/processes.ts)", () => {
 
     it("a child still starting when the test gives up is stopped by stopAll, with the processes it started", async () => {
         // The child starts a grandchild and never becomes ready, as a pack type-checking on a busy machine.
-        const child = startTracked(NODE, ["-e", "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); console.log('grandchild ' + c.pid); setInterval(() => {}, 1000)"], {});
+        const child = sh("sleep 1000 & echo grandchild $!; wait");
         const [, grandchild] = await waitForOutput(child, /^grandchild (\d+)$/m, { cpuSeconds: 30, wallSeconds: 60 }, "parent");
         const notReady = await waitForOutput(child, /^never$/m, { cpuSeconds: 30, wallSeconds: 0.2 }, "parent").catch((e: Error) => e);
         expect(notReady).to.be.instanceOf(Error).with.property("message").that.contains("parent was not ready after");
@@ -52,10 +53,10 @@ describe("child processes the tests start (test/processes.ts)", () => {
     });
 
     it("bounds readiness by the child's CPU time: a child that spins fails with what it printed", async () => {
-        const child = startTracked(NODE, ["-e", "console.error('type-checking'); for (;;) {}"], {});
-        const err = await waitForOutput(child, /^(\d+)$/m, { cpuSeconds: 0.3, wallSeconds: 60 }, "spinner").catch((e: Error) => e);
+        const child = sh("echo type-checking >&2; while :; do :; done");
+        const err = await waitForOutput(child, /^(\d+)$/m, { cpuSeconds: 0.1, wallSeconds: 60 }, "spinner").catch((e: Error) => e);
         expect(err).to.be.instanceOf(Error);
-        expect((err as Error).message).to.match(/^spinner used \d+\.\d s of CPU without becoming ready \(bound 0\.3 s\):\ntype-checking/);
+        expect((err as Error).message).to.match(/^spinner used \d+\.\d s of CPU without becoming ready \(bound 0\.1 s\):\ntype-checking/);
     });
 
     it("reads a process's CPU time from /proc, and nothing for a process that is not there", () => {
@@ -65,7 +66,7 @@ describe("child processes the tests start (test/processes.ts)", () => {
     });
 
     it("says so when the child exits before it is ready", async () => {
-        const child = startTracked(NODE, ["-e", "console.error('cannot load index.ts'); process.exit(3)"], {});
+        const child = sh("echo cannot load index.ts >&2; exit 3");
         const err = await waitForOutput(child, /^(\d+)$/m, { cpuSeconds: 30, wallSeconds: 60 }, "pack").catch((e: Error) => e);
         expect((err as Error).message).to.equal("pack exited (3) before it was ready:\ncannot load index.ts\n");
     });
