@@ -18,13 +18,14 @@
 const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
-const { transform } = require("sucrase");
 
 const SUCRASE_VERSION = require("sucrase/package.json").version;
 const CACHE = path.join(__dirname, "..", "node_modules", ".cache", "metaflow-platform", `sucrase-${SUCRASE_VERSION}`);
 
 /** What sucrase/register/ts returns for a file: the transformed code and its source map inline. */
 function sucraseRegisterOutput(code, filePath) {
+    // Loaded on the first miss only: a process whose files are all cached never loads the transformer.
+    const { transform } = require("sucrase");
     const out = transform(code, { transforms: ["imports", "typescript"], sourceMapOptions: { compiledFilename: filePath }, filePath });
     const map = Buffer.from(JSON.stringify(out.sourceMap)).toString("base64");
     return `${out.code}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${map}`;
