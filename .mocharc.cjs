@@ -9,7 +9,6 @@ const fs = require("fs");
 const path = require("path");
 
 const FIRST = [
-    "test/policies/packs-grpc.test.ts", // starts the three policy packs as the Pulumi CLI does (ts-node type-checks each)
     "test/stacks/plan.test.ts", // runs the plan command in a child process
     "test/policies/gate.test.ts", // plans every stack and every stack file the docs show
     "test/components/metaflow-service.test.ts",

@@ -3,6 +3,9 @@
  * starts it (offline/pulumi-cli/policy-pack.ts: Pulumi's run-policy-pack with the pack's directory as the working
  * directory, ts-node type-checking the pack, the stack's configuration in the environment), and the test talks to it
  * over CrossGuard's analyzer gRPC protocol: the policies it announces, and a resource it must reject.
+ *
+ * In the integration suite: each pack serves gRPC on 127.0.0.1, and `npm test` starts no server. The rules themselves
+ * are tested in process by test/policies/ (the same rule objects the packs are built from).
  */
 import { expect } from "chai";
 import { ChildProcess } from "child_process";
