@@ -345,14 +345,7 @@ function sfnSettings(v: KeyValues, stack: string, key: (k: KeyName) => string, p
 }
 
 /** What `assemble` takes besides the key values: the stack's identity and the aws namespace, already validated. */
-interface StackIdentity {
-    project: string;
-    stack: string;
-    environment: Environment;
-    region: string;
-    awsProfile?: string;
-    allowedAccountIds?: string[];
-}
+type StackIdentity = Pick<PlatformConfig, "project" | "stack" | "environment" | "region" | "awsProfile" | "allowedAccountIds">;
 
 /** The typed configuration, once every key and rule has passed: each section mapped from its keys. */
 function assemble(id: StackIdentity, v: KeyValues, queues: QueueSpec[], sfn: PlatformConfig["sfn"]): PlatformConfig {
