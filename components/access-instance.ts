@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { regionalArns, serviceTrustPolicy } from "./iam";
+import { regionalArns, serviceRole } from "./iam";
 import { NAME_LIMITS, physicalName } from "./naming";
 
 /** The cheapest instance that runs the SSM agent: Graviton, 2 vCPU burstable, 0.5 GiB. */
@@ -57,13 +57,9 @@ function accessSecurityGroup(ctx: AccessContext): aws.ec2.SecurityGroup {
 function agentProfile(ctx: AccessContext): aws.iam.InstanceProfile {
     const { name, args } = ctx;
     const opts = { parent: ctx.parent };
-    const role = new aws.iam.Role(
+    const role = serviceRole(
         `${name}-role`,
-        {
-            name: physicalName(args.namePrefix, "access-instance", NAME_LIMITS.iamRole),
-            description: "Session Manager access instance (port forwarding to the metadata service)",
-            assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", ctx.account),
-        },
+        { namePrefix: args.namePrefix, nameSuffix: "access-instance", description: "Session Manager access instance (port forwarding to the metadata service)", service: "ec2.amazonaws.com", account: ctx.account },
         opts,
     );
     // What the SSM agent calls for Session Manager (the session-related part of AmazonSSMManagedInstanceCore).

@@ -1,9 +1,11 @@
 /**
  * IAM documents shared by the components.
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { NO_SOURCE_ACCOUNT_SERVICES } from "../aws-facts/iam-services";
+import { NAME_LIMITS, physicalName } from "./naming";
 
 /**
  * The trust policy of a role one AWS service assumes on behalf of this account only (`aws:SourceAccount`), with
@@ -24,6 +26,34 @@ export function serviceTrustPolicy(service: string, account: pulumi.Input<string
             },
         ],
     });
+}
+
+/** Arguments of {@link serviceRole}. */
+export interface ServiceRoleArgs {
+    /** The stack's name prefix and the role's part of the name: the role is named `<namePrefix>-<nameSuffix>` (see physicalName). */
+    namePrefix: string;
+    nameSuffix: string;
+    /** None: the role gets no description input at all. */
+    description?: string;
+    /** The service principal that assumes the role, e.g. `states.amazonaws.com`. */
+    service: string;
+    account: pulumi.Input<string>;
+}
+
+/**
+ * A role one AWS service assumes on behalf of this account ({@link serviceTrustPolicy}), with a deterministic physical
+ * name under IAM's length limit. Its permissions are the caller's: usually an inline `aws.iam.RolePolicy` right after.
+ */
+export function serviceRole(logicalName: string, args: ServiceRoleArgs, opts: pulumi.CustomResourceOptions): aws.iam.Role {
+    return new aws.iam.Role(
+        logicalName,
+        {
+            name: physicalName(args.namePrefix, args.nameSuffix, NAME_LIMITS.iamRole),
+            ...(args.description !== undefined ? { description: args.description } : {}),
+            assumeRolePolicy: serviceTrustPolicy(args.service, args.account),
+        },
+        opts,
+    );
 }
 
 /** Builds ARNs of this account and region: `arn("states", "stateMachine:mf-dev_*")`. */

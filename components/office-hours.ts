@@ -17,7 +17,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { serviceTrustPolicy } from "./iam";
+import { serviceRole } from "./iam";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { ALARM_GRACE_MINUTES, cronAt, DB_LEAD_MINUTES, OfficeHoursSettings, officeHoursProblems, wakeCommand, weeklyOfficeHours } from "./office-hours-rules";
 
@@ -160,7 +160,7 @@ function scheduledCalls(ctx: OfficeHoursContext): ScheduledCalls {
 /** The role the schedules call the AWS API with, allowed exactly the scheduled calls (no policy when there are none). */
 function schedulerRole(ctx: OfficeHoursContext, statements: object[]): aws.iam.Role {
     const { name, parent } = ctx;
-    const role = new aws.iam.Role(`${name}-scheduler`, { name: physicalName(ctx.args.namePrefix, "office-hours", NAME_LIMITS.iamRole), assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", ctx.account) }, parent);
+    const role = serviceRole(`${name}-scheduler`, { namePrefix: ctx.args.namePrefix, nameSuffix: "office-hours", service: "scheduler.amazonaws.com", account: ctx.account }, parent);
     if (statements.length) new aws.iam.RolePolicy(`${name}-scheduler`, { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) }, parent);
     return role;
 }

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { regionalArns, serviceTrustPolicy } from "../iam";
+import { regionalArns, serviceRole } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 
 /** The log group the awslogs driver of Batch jobs writes to (Batch's default, which Metaflow keeps). */
@@ -167,13 +167,9 @@ function instancePolicy(ctx: ComputeContext, grants: JobGrants): pulumi.Output<s
 function instanceRoleAndProfile(ctx: ComputeContext, grants: JobGrants): { role: aws.iam.Role; profile: aws.iam.InstanceProfile } {
     const { name, args } = ctx;
     const opts = { parent: ctx.parent };
-    const role = new aws.iam.Role(
+    const role = serviceRole(
         `${name}-instance-role`,
-        {
-            name: physicalName(args.namePrefix, "batch-instance", NAME_LIMITS.iamRole),
-            description: "ECS container instances of the Metaflow Batch compute environments",
-            assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", ctx.account),
-        },
+        { namePrefix: args.namePrefix, nameSuffix: "batch-instance", description: "ECS container instances of the Metaflow Batch compute environments", service: "ec2.amazonaws.com", account: ctx.account },
         opts,
     );
     // The permissions of AmazonEC2ContainerServiceforEC2Role, narrowed to this account and region. Batch names
@@ -187,13 +183,9 @@ function instanceRoleAndProfile(ctx: ComputeContext, grants: JobGrants): { role:
 function fargateExecutionRole(ctx: ComputeContext, grants: JobGrants): aws.iam.Role {
     const { name } = ctx;
     const opts = { parent: ctx.parent };
-    const execution = new aws.iam.Role(
+    const execution = serviceRole(
         `${name}-fargate-execution`,
-        {
-            name: physicalName(ctx.args.namePrefix, "batch-fargate-exec", NAME_LIMITS.iamRole),
-            description: "ECS task execution role of Metaflow's Fargate Batch jobs (image pulls, logs)",
-            assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.account),
-        },
+        { namePrefix: ctx.args.namePrefix, nameSuffix: "batch-fargate-exec", description: "ECS task execution role of Metaflow's Fargate Batch jobs (image pulls, logs)", service: "ecs-tasks.amazonaws.com", account: ctx.account },
         opts,
     );
     new aws.iam.RolePolicy(

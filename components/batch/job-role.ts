@@ -3,8 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { DATATOOLS_PREFIX } from "../artifact-bucket";
 import { parameterResources } from "../parameter-store";
-import { regionalArns, serviceTrustPolicy } from "../iam";
-import { NAME_LIMITS, physicalName } from "../naming";
+import { regionalArns, serviceRole } from "../iam";
 
 /** Arguments of {@link MetaflowJobRole}. */
 export interface MetaflowJobRoleArgs {
@@ -56,13 +55,9 @@ interface JobRoleContext {
 
 /** The role Metaflow tasks on Batch run as, trusted by ECS tasks of this account only (its policy comes last). */
 function taskRole(ctx: JobRoleContext): aws.iam.Role {
-    return new aws.iam.Role(
+    return serviceRole(
         `${ctx.name}-role`,
-        {
-            name: physicalName(ctx.args.namePrefix, "batch-job", NAME_LIMITS.iamRole),
-            description: "Metaflow tasks on AWS Batch (METAFLOW_ECS_S3_ACCESS_IAM_ROLE)",
-            assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.account),
-        },
+        { namePrefix: ctx.args.namePrefix, nameSuffix: "batch-job", description: "Metaflow tasks on AWS Batch (METAFLOW_ECS_S3_ACCESS_IAM_ROLE)", service: "ecs-tasks.amazonaws.com", account: ctx.account },
         { parent: ctx.parent },
     );
 }
@@ -70,13 +65,9 @@ function taskRole(ctx: JobRoleContext): aws.iam.Role {
 /** The execution role SageMaker training jobs and models run as: the datastore, the platform key, logs, images, metrics. */
 function sagemakerExecutionRole(ctx: JobRoleContext): aws.iam.Role {
     const { name, args, arn } = ctx;
-    const sagemakerRole = new aws.iam.Role(
+    const sagemakerRole = serviceRole(
         `${name}-sagemaker`,
-        {
-            name: physicalName(args.namePrefix, "sagemaker-exec", NAME_LIMITS.iamRole),
-            description: "SageMaker training jobs and models started from Metaflow tasks",
-            assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com", ctx.account),
-        },
+        { namePrefix: args.namePrefix, nameSuffix: "sagemaker-exec", description: "SageMaker training jobs and models started from Metaflow tasks", service: "sagemaker.amazonaws.com", account: ctx.account },
         { parent: ctx.parent },
     );
     new aws.iam.RolePolicy(

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { SFN_MAP_OUTPUT_PREFIX } from "../artifact-bucket";
-import { regionalArns, serviceTrustPolicy } from "../iam";
+import { regionalArns, serviceRole } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { duplicateTriggerNames, TriggerSpec, triggerName, validateStateMachinePrefix } from "./rules";
 import { LOG_DELIVERY_ACTIONS, PipelineTrigger, validatePipelineTriggerArgs } from "./trigger";
@@ -161,13 +161,9 @@ function executionPolicy(ctx: SfnContext, table: aws.dynamodb.Table): pulumi.Out
 /** The role the state machines run as (METAFLOW_SFN_IAM_ROLE), with {@link executionPolicy}. */
 function executionRole(ctx: SfnContext, table: aws.dynamodb.Table): aws.iam.Role {
     const { name } = ctx;
-    const role = new aws.iam.Role(
+    const role = serviceRole(
         `${name}-execution`,
-        {
-            name: physicalName(ctx.args.namePrefix, "sfn-execution", NAME_LIMITS.iamRole),
-            description: "Metaflow state machines (METAFLOW_SFN_IAM_ROLE)",
-            assumeRolePolicy: serviceTrustPolicy("states.amazonaws.com", ctx.account),
-        },
+        { namePrefix: ctx.args.namePrefix, nameSuffix: "sfn-execution", description: "Metaflow state machines (METAFLOW_SFN_IAM_ROLE)", service: "states.amazonaws.com", account: ctx.account },
         { parent: ctx.parent },
     );
     new aws.iam.RolePolicy(`${name}-execution`, { role: role.id, policy: executionPolicy(ctx, table) }, { parent: ctx.parent });
@@ -177,13 +173,9 @@ function executionRole(ctx: SfnContext, table: aws.dynamodb.Table): aws.iam.Role
 /** The role EventBridge starts `@schedule` runs with (METAFLOW_EVENTS_SFN_ACCESS_IAM_ROLE): this stack's state machines only. */
 function eventsRole(ctx: SfnContext): aws.iam.Role {
     const { name } = ctx;
-    const role = new aws.iam.Role(
+    const role = serviceRole(
         `${name}-events`,
-        {
-            name: physicalName(ctx.args.namePrefix, "sfn-events", NAME_LIMITS.iamRole),
-            description: "EventBridge starts this stack's Metaflow state machines on @schedule (METAFLOW_EVENTS_SFN_ACCESS_IAM_ROLE)",
-            assumeRolePolicy: serviceTrustPolicy("events.amazonaws.com", ctx.account),
-        },
+        { namePrefix: ctx.args.namePrefix, nameSuffix: "sfn-events", description: "EventBridge starts this stack's Metaflow state machines on @schedule (METAFLOW_EVENTS_SFN_ACCESS_IAM_ROLE)", service: "events.amazonaws.com", account: ctx.account },
         { parent: ctx.parent },
     );
     new aws.iam.RolePolicy(
