@@ -58,7 +58,7 @@ const STEPS: Step[] = [
     { name: "type-check (TypeScript 6, for reference)", command: [NODE, path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", ROOT] },
     // pulumi up's load path from Pulumi.yaml's runtime options (issue 11: about 7 s type-checking, under 2 s without).
     { name: "program load (pulumi up's runtime path)", command: [NODE, path.join(ROOT, "scripts/pulumi-runtime-check.js")], targetSeconds: 2 },
-    { name: "npm test (type-check and every test)", command: [NODE, fs.existsSync(NPM_CLI) ? NPM_CLI : "npm", "test", "--silent"], targetRatio: 12 },
+    { name: "npm test (type-check and every test)", command: fs.existsSync(NPM_CLI) ? [NODE, NPM_CLI, "test", "--silent"] : ["npm", "test", "--silent"], targetRatio: 12 },
     ...["dev", "staging", "prod"].map((stack) => ({ name: `plan --stack ${stack}`, command: [NODE, "-r", REGISTER, path.join(ROOT, "scripts/plan.ts"), "--stack", stack, "--json"], targetRatio: 2 })),
     {
         name: `policy check (stack export, ${EXPORT_RESOURCES.toLocaleString("en")} resources)`,
