@@ -31,6 +31,8 @@ export interface AwsConstraintData {
     s3Lifecycle: { minimumDays: Record<string, number>; source: string };
     eventPattern: { maxLength: number; source: string };
     instanceTypes: { source: string; types: string[] };
+    /** Instance types SageMaker Studio apps (JupyterLab, Code Editor, ...) run on: "ml.t3.medium"; the enum also lists "system". */
+    sagemakerAppInstanceTypes: { source: string; types: string[] };
     batchInstanceKeywords: { keywords: string[]; source: string };
     userData: { maxBytes: number; source: string };
     rdsWindows: { minMinutes: number; source: string };

@@ -16,6 +16,7 @@ export const AWS_DATA: AwsConstraintData = JSON.parse(fs.readFileSync(path.join(
 
 const TYPES = new Set(AWS_DATA.instanceTypes.types);
 const FAMILIES = new Set(AWS_DATA.instanceTypes.types.map((t) => t.split(".")[0]));
+const STUDIO_TYPES = new Set(AWS_DATA.sagemakerAppInstanceTypes.types);
 
 /** Values Batch accepts in `instanceTypes` besides types and families ("optimal", "default_x86_64", ...). */
 export const BATCH_INSTANCE_KEYWORDS: readonly string[] = AWS_DATA.batchInstanceKeywords.keywords;
@@ -23,6 +24,11 @@ export const BATCH_INSTANCE_KEYWORDS: readonly string[] = AWS_DATA.batchInstance
 /** True when `name` is an EC2 instance type ("c7i.2xlarge") or family ("c7i") in the EC2 model. */
 export function instanceTypeExists(name: string): boolean {
     return name.includes(".") ? TYPES.has(name) : FAMILIES.has(name);
+}
+
+/** True when `name` is an instance type a SageMaker Studio app (JupyterLab) accepts ("ml.t3.medium"), per the SageMaker model. */
+export function sagemakerAppInstanceTypeExists(name: string): boolean {
+    return STUDIO_TYPES.has(name);
 }
 
 /** The sizes of a family that EC2 lists ("large", "2xlarge", "metal-24xl", ...). */

@@ -30,6 +30,13 @@ export const NAME_LIMITS = {
     s3Bucket: awsMax("aws:s3/bucket:Bucket", "bucket"),
     secret: awsMax("aws:secretsmanager/secret:Secret"),
     kmsAlias: awsMax("aws:kms/alias:Alias"),
+    sagemakerDomain: awsMax("aws:sagemaker/domain:Domain", "domainName"),
+    sagemakerUserProfile: awsMax("aws:sagemaker/userProfile:UserProfile", "userProfileName"),
+    sagemakerStudioLifecycleConfig: awsMax("aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig", "studioLifecycleConfigName"),
+    sagemakerModelPackageGroup: awsMax("aws:sagemaker/modelPackageGroup:ModelPackageGroup", "modelPackageGroupName"),
+    sagemakerModel: awsMax("aws:sagemaker/model:Model"),
+    sagemakerEndpointConfig: awsMax("aws:sagemaker/endpointConfiguration:EndpointConfiguration"),
+    sagemakerEndpoint: awsMax("aws:sagemaker/endpoint:Endpoint"),
 };
 
 /**

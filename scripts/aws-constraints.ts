@@ -226,6 +226,22 @@ const IP_PROTOCOL: Source = {
     gives: { pattern: "^(tcp|udp|icmp|icmpv6|-1|[0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])$" },
 };
 
+/**
+ * A member of a SageMaker API structure. botocore rather than cfn-lint for every SageMaker fact: its name patterns are
+ * anchored (the CloudFormation Domain and StudioLifecycleConfig name patterns are not: they match anywhere), and it
+ * states the serverless ranges the EndpointConfig schema leaves out.
+ */
+const sagemaker = (structure: string, member: string): Source => ({ botocore: "sagemaker", structure, member });
+
+/**
+ * JupyterLab's idle shutdown, which a domain's default user settings and a user profile's settings hold in the same
+ * shape (`<at>.jupyterLabAppSettings.appLifecycleManagement.idleSettings`, botocore `IdleSettings`).
+ */
+function idleSettings(at: string): Record<string, { from: Source }> {
+    const members = ["LifecycleManagement", "IdleTimeoutInMinutes", "MinIdleTimeoutInMinutes", "MaxIdleTimeoutInMinutes"];
+    return Object.fromEntries(members.map((m) => [`${at}.jupyterLabAppSettings.appLifecycleManagement.idleSettings.${m[0].toLowerCase()}${m.slice(1)}`, { from: sagemaker("IdleSettings", m) }]));
+}
+
 /** Pulumi type token -> input path -> the model that constrains it (and the auto-name suffix when Pulumi names it). */
 const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>> = {
     "aws:lb/loadBalancer:LoadBalancer": {
@@ -549,10 +565,52 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
     "aws:s3/bucket:Bucket": {
         bucket: { autoName: AUTO, from: { cfn: "AWS::S3::Bucket", prop: "BucketName" } },
     },
+    // SageMaker Studio workspaces and serverless serving (docs/design/workspaces-and-serving.md). The Studio names are
+    // required inputs; Model, EndpointConfiguration and Endpoint take an optional `name`, which Pulumi auto-names.
+    "aws:sagemaker/domain:Domain": {
+        domainName: { from: sagemaker("CreateDomainRequest", "DomainName") },
+        authMode: { from: sagemaker("CreateDomainRequest", "AuthMode") },
+        appNetworkAccessType: { from: sagemaker("CreateDomainRequest", "AppNetworkAccessType") },
+        ...idleSettings("defaultUserSettings"),
+    },
+    "aws:sagemaker/userProfile:UserProfile": {
+        userProfileName: { from: sagemaker("CreateUserProfileRequest", "UserProfileName") },
+        ...idleSettings("userSettings"),
+    },
+    "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig": {
+        studioLifecycleConfigName: { from: sagemaker("CreateStudioLifecycleConfigRequest", "StudioLifecycleConfigName") },
+        studioLifecycleConfigAppType: { from: sagemaker("CreateStudioLifecycleConfigRequest", "StudioLifecycleConfigAppType") },
+        studioLifecycleConfigContent: { from: sagemaker("CreateStudioLifecycleConfigRequest", "StudioLifecycleConfigContent") },
+    },
+    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": {
+        modelPackageGroupName: { from: sagemaker("CreateModelPackageGroupInput", "ModelPackageGroupName") },
+    },
+    "aws:sagemaker/model:Model": {
+        name: { autoName: AUTO, from: sagemaker("CreateModelInput", "ModelName") },
+    },
+    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": {
+        name: { autoName: AUTO, from: sagemaker("CreateEndpointConfigInput", "EndpointConfigName") },
+        "productionVariants[].variantName": { from: sagemaker("ProductionVariant", "VariantName") },
+        // The shape says 1024-6144; the documentation narrows it to whole gigabytes.
+        "productionVariants[].serverlessConfig.memorySizeInMb": {
+            from: {
+                botocore: "sagemaker",
+                structure: "ProductionVariantServerlessConfig",
+                member: "MemorySizeInMB",
+                says: ["Valid values are in 1 GB increments: 1024 MB, 2048 MB, 3072 MB, 4096 MB, 5120 MB, or 6144 MB."],
+                gives: { enum: [1024, 2048, 3072, 4096, 5120, 6144] },
+            },
+        },
+        "productionVariants[].serverlessConfig.maxConcurrency": { from: sagemaker("ProductionVariantServerlessConfig", "MaxConcurrency") },
+        "productionVariants[].serverlessConfig.provisionedConcurrency": { from: sagemaker("ProductionVariantServerlessConfig", "ProvisionedConcurrency") },
+    },
+    "aws:sagemaker/endpoint:Endpoint": {
+        name: { autoName: AUTO, from: sagemaker("CreateEndpointInput", "EndpointName") },
+    },
 };
 
 /** `namePrefix` inputs: the name's constraint with the provider's 26-character unique suffix. */
-const NAME_PREFIXES: Record<string, string> = { "aws:batch/computeEnvironment:ComputeEnvironment": "name" };
+const NAME_PREFIXES: Record<string, string> = { "aws:batch/computeEnvironment:ComputeEnvironment": "name", "aws:sagemaker/endpointConfiguration:EndpointConfiguration": "name" };
 
 /** Fargate task sizes, parsed from the ECS model's documentation of RegisterTaskDefinition `memory`. */
 function fargateSizes(models: Models): { pairs: Record<string, number[]>; source: string } {
@@ -620,6 +678,7 @@ export function extract(dirs: SourceDirs): AwsConstraintData {
     }
     for (const [type, input] of Object.entries(NAME_PREFIXES)) fields[type].namePrefix = { ...fields[type][input], autoNameSuffix: PREFIX };
     const ec2 = models.service("ec2");
+    const studioType = models.member("sagemaker", "ResourceSpec", "InstanceType");
     const eventPattern = models.member("events", "PutRuleRequest", "EventPattern").shape;
     const facts = {
         fields,
@@ -628,6 +687,10 @@ export function extract(dirs: SourceDirs): AwsConstraintData {
         s3Lifecycle: lifecycleMinimums(models),
         eventPattern: { maxLength: eventPattern.max, source: "botocore events EventPattern" },
         instanceTypes: { source: `botocore ec2 ${ec2.version} InstanceType enum`, types: [...ec2.model.shapes.InstanceType.enum].sort() },
+        sagemakerAppInstanceTypes: {
+            source: `botocore sagemaker ${models.service("sagemaker").version} ResourceSpec.InstanceType (${studioType.shapeName} enum: the instance types of Studio apps, JupyterLab's included)`,
+            types: [...studioType.shape.enum].sort(),
+        },
         batchInstanceKeywords: batchKeywords(models),
         userData: { maxBytes: 16 * 1024, source: documented(models, "ec2", "RequestLaunchTemplateData", "UserData", ["You must provide base64-encoded text.", "User data is limited to 16 KB."]) },
         rdsWindows: {

@@ -24,6 +24,9 @@ function num(v: unknown): number | undefined {
 
 const fieldTypes = Object.keys(AWS_DATA.fields);
 
+/** A value as a violation shows it: long text (a base64 lifecycle script, an event input) cut to its start. */
+const shown = (v: unknown) => (typeof v === "string" && v.length > 100 ? `${JSON.stringify(v.slice(0, 60)).slice(0, -1)}..."` : JSON.stringify(v));
+
 /** The values at a path whose `[]` steps run over a list's items, each with the concrete path it was found at. */
 export function valuesAt(obj: unknown, path: string): Array<{ at: string; value: unknown }> {
     let found: Array<{ at: string; value: unknown }> = [{ at: "", value: obj }];
@@ -54,7 +57,7 @@ const inputConstraints = awsRule(
                 for (const { at, value } of valuesAt(r.props, path)) {
                     if (!decided(value)) continue;
                     const v = typeof c.enum?.[0] === "number" || c.minimum !== undefined || c.maximum !== undefined ? num(value) ?? value : value;
-                    for (const p of fieldProblems(v, c)) out.push(`${at} ${JSON.stringify(v)} ${p} (${c.source})`);
+                    for (const p of fieldProblems(v, c)) out.push(`${at} ${shown(v)} ${p} (${c.source})`);
                 }
                 continue;
             }
@@ -67,7 +70,7 @@ const inputConstraints = awsRule(
                 continue;
             }
             if (typeof c.enum?.[0] === "number" || c.minimum !== undefined || c.maximum !== undefined) value = num(value) ?? value;
-            for (const p of fieldProblems(value, c)) out.push(`${path} ${JSON.stringify(value)} ${p} (${c.source})`);
+            for (const p of fieldProblems(value, c)) out.push(`${path} ${shown(value)} ${p} (${c.source})`);
         }
         return out;
     },

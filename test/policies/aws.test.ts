@@ -6,7 +6,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 
 import { INSTANCE_FAMILIES } from "../../aws-facts/instance-types";
-import { AWS_DATA, instanceTypeExists, sizesOf } from "../../aws-facts/data";
+import { AWS_DATA, instanceTypeExists, sagemakerAppInstanceTypeExists, sizesOf } from "../../aws-facts/data";
 import { DATA_FILE, extract, findSources, render } from "../../scripts/aws-constraints";
 
 describe("AWS constraints pack: data", function () {
@@ -40,6 +40,14 @@ describe("AWS constraints pack: data", function () {
             for (const size of ours) expect(instanceTypeExists(`${family}.${size}`), `${family}.${size}`).to.equal(true);
         }
         expect(INSTANCE_FAMILIES.m7i.sizes).to.not.have.property("32xlarge");
+    });
+
+    it("knows the instance types SageMaker Studio apps (JupyterLab) accept, from the SageMaker model", () => {
+        expect(sagemakerAppInstanceTypeExists("ml.t3.medium")).to.equal(true);
+        expect(sagemakerAppInstanceTypeExists("ml.g4dn.xlarge")).to.equal(true);
+        expect(sagemakerAppInstanceTypeExists("ml.t99.medium")).to.equal(false);
+        expect(sagemakerAppInstanceTypeExists("t3.medium"), "an EC2 type is not a Studio type").to.equal(false);
+        expect(AWS_DATA.sources).to.include.keys("botocore sagemaker");
     });
 
     // dev, staging and prod: the CI gate (gate.test.ts) plans each with zero mandatory violations of the three packs.
