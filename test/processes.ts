@@ -55,10 +55,13 @@ function installHandlers(): void {
     }
 }
 
-/** Spawns a child in a process group of its own and tracks it until `stop`/`stopAll`. */
-export function startTracked(command: string, args: string[], opts: SpawnOptions): ChildProcess {
+/**
+ * Spawns a child in a process group of its own and tracks it until `stop`/`stopAll`; its stdout and stderr are pipes,
+ * and its stdin too when `stdin` is "pipe" (a child that reads requests).
+ */
+export function startTracked(command: string, args: string[], opts: SpawnOptions, stdin: "ignore" | "pipe" = "ignore"): ChildProcess {
     installHandlers();
-    const child = spawn(command, args, { ...opts, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { ...opts, detached: true, stdio: [stdin, "pipe", "pipe"] });
     running.add(child);
     child.once("exit", () => running.delete(child));
     return child;

@@ -1,12 +1,19 @@
 /**
  * moto 5 in server mode on 127.0.0.1 and a free port: answers the AWS calls the real software makes, offline. Each
- * server is started by a test file and stopped by it (or when the process exits).
+ * server is started by a test file and stopped by it, or when the test process exits or is told to terminate
+ * (test/processes.ts tracks it from the moment it is spawned).
  */
-import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
 import * as net from "net";
+import * as path from "path";
 
-import { atExit } from "./env";
+import { startTracked, stop } from "../../processes";
+
+/**
+ * moto's server with UpdateEndpoint added (support/moto_sagemaker.py), which moto 5.2.1 lacks and the deploy flow
+ * calls; it takes moto.server's own options.
+ */
+export const MOTO_WITH_SAGEMAKER = path.join(__dirname, "moto_sagemaker.py");
 
 export interface MotoServer {
     url: string;
@@ -36,20 +43,22 @@ function ping(url: string): Promise<boolean> {
     });
 }
 
-/** Starts `python -m moto.server`; rejects after `timeoutMs` without an answer. */
-export async function startMoto(python: string, timeoutMs = 20000): Promise<MotoServer> {
+/**
+ * Starts `python -m moto.server`, or `python <launcher>` with the same options (MOTO_WITH_SAGEMAKER); rejects after
+ * `timeoutMs` without an answer.
+ */
+export async function startMoto(python: string, timeoutMs = 20000, launcher?: string): Promise<MotoServer> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child: ChildProcess = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+    const server = launcher ? [launcher] : ["-m", "moto.server"];
+    const child = startTracked(python, [...server, "-H", "127.0.0.1", "-p", String(port)], {});
     let stderr = "";
+    child.stdout!.resume();
     child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
-    const kill = () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    };
-    atExit(kill);
+    const kill = () => stop(child);
     // The server must not keep the test process alive: mocha exits when its work is done, and "exit" stops the server.
     child.unref();
-    (child.stderr as unknown as { unref(): void }).unref();
+    for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref(): void }).unref();
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`moto exited (${child.exitCode}): ${stderr}`);
