@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { regionalArns, serviceRole } from "./iam";
+import { StepContext } from "./step-context";
 import { NAME_LIMITS, physicalName } from "./naming";
 
 /** The cheapest instance that runs the SSM agent: Graviton, 2 vCPU burstable, 0.5 GiB. */
@@ -26,14 +27,7 @@ export interface AccessInstanceArgs {
 }
 
 /** What every step of the access instance shares: its name and arguments, the parent, the account and its ARNs. */
-interface AccessContext {
-    name: string;
-    args: AccessInstanceArgs;
-    parent: pulumi.Resource;
-    account: pulumi.Output<string>;
-    /** ARNs in the stack's region and account. */
-    arn: (service: string, resource: string) => pulumi.Output<string>;
-}
+type AccessContext = StepContext<AccessInstanceArgs>;
 
 /** The instance's security group: nothing in; out only HTTPS (Session Manager) and HTTP to the load balancer in the VPC. */
 function accessSecurityGroup(ctx: AccessContext): aws.ec2.SecurityGroup {

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { regionalArns, serviceRole } from "../iam";
+import { StepContext } from "../step-context";
 import { NAME_LIMITS, physicalName } from "../naming";
 
 /** The log group the awslogs driver of Batch jobs writes to (Batch's default, which Metaflow keeps). */
@@ -57,14 +58,7 @@ export function validateBatchComputeArgs(args: BatchComputeArgs): string[] {
 }
 
 /** What every step of the compute shares: its name and arguments, the parent, the account and its ARNs. */
-interface ComputeContext {
-    name: string;
-    args: BatchComputeArgs;
-    parent: pulumi.Resource;
-    account: pulumi.Output<string>;
-    /** ARNs in the stack's region and account. */
-    arn: (service: string, resource: string) => pulumi.Output<string>;
-}
+type ComputeContext = StepContext<BatchComputeArgs>;
 
 /** What instances and Fargate tasks pull and write: the image repositories, the pull-through cache, the job log group. */
 interface JobGrants {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { SFN_MAP_OUTPUT_PREFIX } from "../artifact-bucket";
 import { regionalArns, serviceRole } from "../iam";
+import { StepContext } from "../step-context";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { duplicateTriggerNames, TriggerSpec, triggerName, validateStateMachinePrefix } from "./rules";
 import { LOG_DELIVERY_ACTIONS, PipelineTrigger, validatePipelineTriggerArgs } from "./trigger";
@@ -56,13 +57,7 @@ export function validateSfnSchedulerArgs(args: SfnSchedulerArgs): string[] {
 const document = (...statements: unknown[]) => pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
 
 /** What every step of the scheduler shares: its name and arguments, the parent, the account and this stack's state machines. */
-interface SfnContext {
-    name: string;
-    args: SfnSchedulerArgs;
-    parent: pulumi.Resource;
-    account: pulumi.Output<string>;
-    /** ARNs in the stack's region and account. */
-    arn: (service: string, resource: string) => pulumi.Output<string>;
+interface SfnContext extends StepContext<SfnSchedulerArgs> {
     /** `<stateMachinePrefix>_*`: the state machines of this stack. */
     machines: pulumi.Output<string>;
 }
