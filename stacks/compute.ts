@@ -5,8 +5,9 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { SFN_MAP_OUTPUT_PREFIX } from "../components/artifact-bucket";
-import { BatchCompute, BatchImages, BatchQueue, MetaflowJobRole } from "../components/batch";
+import { BatchCompute, BatchImages, BatchQueue, MetaflowJobRole, ServerlessCaps } from "../components/batch";
 import { SfnScheduler } from "../components/sfn";
+import { Profile, profileValue } from "./config/spec";
 import { MetaflowConfigParts } from "./metaflow-config";
 import type { PlatformContext } from "./platform";
 
@@ -113,6 +114,17 @@ function buildScheduler(ctx: PlatformContext, queueArns: pulumi.Output<string>[]
     );
 }
 
+/**
+ * The environment profile of model serving: the largest serverless endpoint config a flow's task may create (memory
+ * per variant in MB, concurrent invocations). Flows deploy serverless endpoints only (pay per request, nothing idle);
+ * an instance-backed endpoint config is refused by the job role (docs/compute.md).
+ */
+export const SERVERLESS_CAPS: Profile<ServerlessCaps> = {
+    dev: { memorySizeMb: 2048, maxConcurrency: 5 },
+    staging: { memorySizeMb: 3072, maxConcurrency: 10 },
+    prod: { memorySizeMb: 6144, maxConcurrency: 50 },
+};
+
 /** The role Metaflow tasks run as: the datastore, the scheduler's table, model metrics, and the foundation's key. */
 function buildJobRole(ctx: PlatformContext, scheduler: SfnScheduler): MetaflowJobRole {
     const { config, key, bucket, opts } = ctx;
@@ -128,6 +140,7 @@ function buildJobRole(ctx: PlatformContext, scheduler: SfnScheduler): MetaflowJo
             decryptKeyArns: foundationKey ? [foundationKey] : undefined,
             dynamoTableArn: scheduler.tableArn,
             metricNamespace: config.monitoring.models.namespace,
+            serverlessCaps: profileValue(SERVERLESS_CAPS, config.environment),
         },
         opts,
     );

@@ -21,11 +21,28 @@ export interface MetaflowJobRoleArgs {
     decryptKeyArns?: pulumi.Input<string>[];
     /** The Step Functions DynamoDB table (foreach cardinalities). */
     dynamoTableArn: pulumi.Input<string>;
-    /** Grant SageMaker training jobs, models and endpoints named `<namePrefix>-*`. Default true. */
+    /** Grant SageMaker training jobs, models, model registry and serverless endpoints named `<namePrefix>-*`. Default true. */
     sagemaker?: boolean;
+    /**
+     * The largest serverless endpoint config a task may create (the environment profile's, stacks/compute.ts). Tasks
+     * may create serverless endpoint configs only: an instance-backed config sends no serverless keys and is refused.
+     * Default {@link DEFAULT_SERVERLESS_CAPS}.
+     */
+    serverlessCaps?: ServerlessCaps;
     /** A CloudWatch namespace tasks may publish metrics to (the model-monitoring metrics); none when absent. */
     metricNamespace?: string;
 }
+
+/** Caps on the serverless endpoint configs tasks may create (`sagemaker:ServerlessMemorySize`, `ServerlessMaxConcurrency`). */
+export interface ServerlessCaps {
+    /** Memory of one serverless variant, MB (SageMaker accepts 1024-6144 in steps of 1024). */
+    memorySizeMb: number;
+    /** Concurrent invocations of one serverless variant. */
+    maxConcurrency: number;
+}
+
+/** The smallest environment's caps (dev). */
+export const DEFAULT_SERVERLESS_CAPS: ServerlessCaps = { memorySizeMb: 2048, maxConcurrency: 5 };
 
 /**
  * The stack's namespace of secrets for Metaflow's `@secrets`: secrets named `<namePrefix>/<name>`
@@ -38,6 +55,9 @@ export function secretsNamespaceArn(arn: (service: string, resource: string) => 
 export function validateMetaflowJobRoleArgs(args: MetaflowJobRoleArgs): string[] {
     const problems: string[] = [];
     if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.namePrefix)) problems.push(`namePrefix "${args.namePrefix}" must be 2-31 lowercase letters, digits or hyphens (SageMaker names are scoped by it)`);
+    const caps = args.serverlessCaps;
+    if (caps && !(Number.isInteger(caps.memorySizeMb / 1024) && caps.memorySizeMb >= 1024 && caps.memorySizeMb <= 6144)) problems.push(`serverlessCaps.memorySizeMb ${caps.memorySizeMb} must be 1024-6144 in steps of 1024 (SageMaker serverless memory sizes)`);
+    if (caps && !(Number.isInteger(caps.maxConcurrency) && caps.maxConcurrency >= 1 && caps.maxConcurrency <= 200)) problems.push(`serverlessCaps.maxConcurrency ${caps.maxConcurrency} must be an integer 1-200 (SageMaker's limit per endpoint)`);
     return problems;
 }
 
@@ -142,33 +162,71 @@ function taskStatements(ctx: JobRoleContext): unknown[] {
     ];
 }
 
-/** SageMaker work from a task: resources named `<namePrefix>-*` only, and the SageMaker role passed to SageMaker only. */
-function sagemakerStatements(ctx: JobRoleContext, sagemakerRole: aws.iam.Role): unknown[] {
-    const sagemakerResources = ["training-job", "model", "endpoint-config", "endpoint"].map((t) => ctx.arn("sagemaker", `${t}/${ctx.args.namePrefix}-*`));
+/** SageMaker training jobs and models from a task, and tags on its SageMaker resources: `<namePrefix>-*` only. */
+function sagemakerTrainingStatements(ctx: JobRoleContext): unknown[] {
+    const sm = (type: string) => ctx.arn("sagemaker", `${type}/${ctx.args.namePrefix}-*`);
+    const tagged = ["training-job", "model", "model-package-group", "model-package", "endpoint-config", "endpoint"].map(sm);
+    return [
+        { Sid: "SageMakerTrainingJobs", Effect: "Allow", Action: ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"], Resource: sm("training-job") },
+        { Sid: "SageMakerModels", Effect: "Allow", Action: ["sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel"], Resource: sm("model") },
+        // Creating a resource with tags is authorised as AddTags on it too.
+        { Sid: "SageMakerTags", Effect: "Allow", Action: "sagemaker:AddTags", Resource: tagged },
+    ];
+}
+
+/**
+ * The model registry: groups named `<namePrefix>-*` and their versions (`model-package/<group>/<n>`, which
+ * `model-package/<namePrefix>-*` covers). A task registers a version only pending manual approval and may mark one
+ * rejected (the deploy flow's rollback); no statement lets it approve one: approval is a person's.
+ */
+function modelRegistryStatements(ctx: JobRoleContext): unknown[] {
+    const sm = (type: string) => ctx.arn("sagemaker", `${type}/${ctx.args.namePrefix}-*`);
+    const status = (s: string) => ({ StringEquals: { "sagemaker:ModelApprovalStatus": s } });
+    return [
+        { Sid: "ModelPackageGroups", Effect: "Allow", Action: ["sagemaker:CreateModelPackageGroup", "sagemaker:DescribeModelPackageGroup"], Resource: sm("model-package-group") },
+        // ListModelPackages' resource type is optional and it has no condition key: scoped to the prefix, not "*".
+        { Sid: "ModelPackagesRead", Effect: "Allow", Action: ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], Resource: sm("model-package") },
+        { Sid: "RegisterPendingModelPackage", Effect: "Allow", Action: "sagemaker:CreateModelPackage", Resource: sm("model-package"), Condition: status("PendingManualApproval") },
+        { Sid: "RejectModelPackage", Effect: "Allow", Action: "sagemaker:UpdateModelPackage", Resource: sm("model-package"), Condition: status("Rejected") },
+    ];
+}
+
+/**
+ * Serving: endpoint configs of a prefixed model, serverless only and within the caps (an instance-backed config sends
+ * no serverless keys, so the numeric conditions fail; a config mixing in an instance variant is denied outright), and
+ * endpoints under the prefix created or updated only from configs under the prefix.
+ */
+function servingStatements(ctx: JobRoleContext): unknown[] {
+    const sm = (type: string) => ctx.arn("sagemaker", `${type}/${ctx.args.namePrefix}-*`);
+    const caps = ctx.args.serverlessCaps ?? DEFAULT_SERVERLESS_CAPS;
     return [
         {
-            Sid: "SageMakerPrefixedResources",
+            Sid: "ServerlessEndpointConfigs",
             Effect: "Allow",
-            Action: [
-                "sagemaker:CreateTrainingJob",
-                "sagemaker:DescribeTrainingJob",
-                "sagemaker:StopTrainingJob",
-                "sagemaker:CreateModel",
-                "sagemaker:DescribeModel",
-                "sagemaker:DeleteModel",
-                "sagemaker:CreateEndpointConfig",
-                "sagemaker:DescribeEndpointConfig",
-                "sagemaker:DeleteEndpointConfig",
-                "sagemaker:CreateEndpoint",
-                "sagemaker:DescribeEndpoint",
-                "sagemaker:UpdateEndpoint",
-                "sagemaker:DeleteEndpoint",
-                "sagemaker:InvokeEndpoint",
-                "sagemaker:AddTags",
-            ],
-            Resource: sagemakerResources,
+            Action: "sagemaker:CreateEndpointConfig",
+            Resource: sm("endpoint-config"),
+            Condition: {
+                ArnLike: { "sagemaker:ModelArn": sm("model") },
+                NumericLessThanEquals: { "sagemaker:ServerlessMemorySize": String(caps.memorySizeMb), "sagemaker:ServerlessMaxConcurrency": String(caps.maxConcurrency) },
+            },
         },
+        { Sid: "NoInstanceEndpointConfigs", Effect: "Deny", Action: "sagemaker:CreateEndpointConfig", Resource: sm("endpoint-config"), Condition: { "ForAnyValue:StringLike": { "sagemaker:InstanceTypes": "*" } } },
+        // CreateEndpoint and UpdateEndpoint are authorised on the endpoint and on its endpoint config.
+        { Sid: "PrefixedEndpoints", Effect: "Allow", Action: ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"], Resource: [sm("endpoint"), sm("endpoint-config")] },
+        { Sid: "EndpointConfigs", Effect: "Allow", Action: ["sagemaker:DescribeEndpointConfig", "sagemaker:DeleteEndpointConfig"], Resource: sm("endpoint-config") },
+        { Sid: "EndpointUse", Effect: "Allow", Action: ["sagemaker:DescribeEndpoint", "sagemaker:DeleteEndpoint", "sagemaker:InvokeEndpoint"], Resource: sm("endpoint") },
+    ];
+}
+
+/** SageMaker work from a task: resources named `<namePrefix>-*` only, and the SageMaker role passed to SageMaker only. */
+function sagemakerStatements(ctx: JobRoleContext, sagemakerRole: aws.iam.Role): unknown[] {
+    return [
+        ...sagemakerTrainingStatements(ctx),
+        ...modelRegistryStatements(ctx),
+        ...servingStatements(ctx),
         {
+            // Training jobs and models (endpoints included) run as the SageMaker execution role, which reads the whole
+            // datastore. Next slice: a dedicated endpoint role per model that reads only that model's artifacts.
             Sid: "PassSageMakerRole",
             Effect: "Allow",
             Action: "iam:PassRole",
@@ -183,7 +241,8 @@ function sagemakerStatements(ctx: JobRoleContext, sagemakerRole: aws.iam.Role): 
  * account only: the datastore's objects (read, write, abort uploads; delete only under the datatools root: Metaflow
  * never deletes, and artifacts are content-addressed blobs shared by every run that produced the same value), the
  * platform key, the Step Functions table, the platform's parameter namespace, its secrets namespace (Metaflow's
- * `@secrets` with the AWS Secrets Manager provider), and SageMaker resources named with the platform prefix. No
+ * `@secrets` with the AWS Secrets Manager provider), and SageMaker resources named with the platform prefix (training jobs, models,
+ * model versions registered pending approval, serverless endpoints within the caps). No
  * CloudWatch Logs permission: a task's output reaches its log group through the awslogs driver, with the container
  * instance's (or Fargate execution) role, and Metaflow reads task logs from the datastore. SageMaker cannot assume a
  * role that trusts only ECS tasks, so SageMaker work runs as a separate execution role that this role may pass to

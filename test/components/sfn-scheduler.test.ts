@@ -85,7 +85,17 @@ for (const stack of ["dev", "prod"]) {
             const ssm = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/mf-${stack}`;
             expect(s.PlatformParameters.Resource).to.have.members(["settings", "params", "dask"].flatMap((part) => [`${ssm}/${part}`, `${ssm}/${part}/*`]));
             expect(s.ModelMetrics).to.deep.include({ Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "Metaflow/Models" } } });
-            for (const r of s.SageMakerPrefixedResources.Resource) expect(r).to.match(new RegExp(`^arn:aws:sagemaker:us-east-1:${ACCOUNT}:(training-job|model|endpoint-config|endpoint)/mf-${stack}-\\*$`));
+            // SageMaker: every resource named with the prefix; versions registered pending approval, serverless configs within the caps.
+            const sm = `arn:aws:sagemaker:us-east-1:${ACCOUNT}`;
+            for (const st of Object.values(s) as any[]) {
+                if ([].concat(st.Action).some((a: string) => a.startsWith("sagemaker:"))) for (const r of [].concat(st.Resource)) expect(r, st.Sid).to.match(new RegExp(`^${sm}:[a-z-]+/mf-${stack}-\\*$`));
+            }
+            expect(s.RegisterPendingModelPackage.Condition).to.deep.equal({ StringEquals: { "sagemaker:ModelApprovalStatus": "PendingManualApproval" } });
+            expect(s.RejectModelPackage.Condition).to.deep.equal({ StringEquals: { "sagemaker:ModelApprovalStatus": "Rejected" } });
+            expect(s.ServerlessEndpointConfigs.Condition).to.deep.equal({
+                ArnLike: { "sagemaker:ModelArn": `${sm}:model/mf-${stack}-*` },
+                NumericLessThanEquals: stack === "prod" ? { "sagemaker:ServerlessMemorySize": "6144", "sagemaker:ServerlessMaxConcurrency": "50" } : { "sagemaker:ServerlessMemorySize": "2048", "sagemaker:ServerlessMaxConcurrency": "5" },
+            });
             expect(s.PassSageMakerRole).to.deep.include({
                 Action: "iam:PassRole",
                 Resource: `arn:aws:iam::${ACCOUNT}:role/mf-${stack}-sagemaker-exec`,
