@@ -22,6 +22,7 @@ import { coreKeys } from "../stacks/config/keys/core";
 import { COST_POLICY_LIMITS, costPolicyKeys } from "../stacks/config/keys/cost-policy";
 import { monitoringKeys } from "../stacks/config/keys/monitoring";
 import { serviceKeys } from "../stacks/config/keys/service";
+import { servingKeys } from "../stacks/config/keys/serving";
 import { sfnKeys } from "../stacks/config/keys/sfn";
 import { ENVIRONMENTS, KeySpec, profileValue } from "../stacks/config/spec";
 import type { QUEUE_CAPACITIES } from "../components/batch/queue-rules";
@@ -46,6 +47,7 @@ export const SECTIONS: Array<{ id: string; keys: string[] }> = [
     { id: "sfn", keys: Object.keys(sfnKeys) },
     { id: "service", keys: Object.keys(serviceKeys) },
     { id: "monitoring", keys: Object.keys(monitoringKeys) },
+    { id: "serving", keys: Object.keys(servingKeys) },
 ];
 
 /** Every key the reference must document: the project's keys, and the `aws:` keys the program reads. */

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { SFN_MAP_OUTPUT_PREFIX } from "../components/artifact-bucket";
 import { BatchCompute, BatchImages, BatchQueue, MetaflowJobRole, ServerlessCaps } from "../components/batch";
+import { ModelServing } from "../components/serving";
 import { SfnScheduler } from "../components/sfn";
 import { Profile, profileValue } from "./config/spec";
 import { MetaflowConfigParts } from "./metaflow-config";
@@ -20,6 +21,8 @@ export interface ComputeSection {
     queueArns: pulumi.Output<string>[];
     scheduler: SfnScheduler;
     jobRole: MetaflowJobRole;
+    /** Model package groups and endpoint roles of the served models, when `serving` is set. */
+    serving?: ModelServing;
     /** The Metaflow configuration keys this section provides. */
     metaflow: Partial<MetaflowConfigParts>;
     /** Stack outputs of this section. */
@@ -36,8 +39,9 @@ export function buildCompute(ctx: PlatformContext): ComputeSection {
     const queues = buildQueues(ctx, compute);
     const queueArns = Object.values(queues).map((q) => q.queueArn);
     const scheduler = buildScheduler(ctx, queueArns);
-    const jobRole = buildJobRole(ctx, scheduler);
-    const parts: ComputeParts = { compute, images, queues, queueArns, scheduler, jobRole };
+    const serving = buildServing(ctx, images);
+    const jobRole = buildJobRole(ctx, scheduler, serving);
+    const parts: ComputeParts = { compute, images, queues, queueArns, scheduler, jobRole, ...(serving ? { serving } : {}) };
     const defaultQueue = queues[ctx.config.batch.defaultQueue] ?? Object.values(queues)[0];
     return { ...parts, metaflow: computeMetaflowConfig(ctx, parts, defaultQueue), outputs: computeOutputs(ctx, parts, defaultQueue) };
 }
@@ -125,8 +129,26 @@ export const SERVERLESS_CAPS: Profile<ServerlessCaps> = {
     prod: { memorySizeMb: 6144, maxConcurrency: 50 },
 };
 
-/** The role Metaflow tasks run as: the datastore, the scheduler's table, model metrics, and the foundation's key. */
-function buildJobRole(ctx: PlatformContext, scheduler: SfnScheduler): MetaflowJobRole {
+/**
+ * With `serving`: per model a model package group and an endpoint role reading only that model's artifacts, pulling
+ * images only from the platform's repository.
+ */
+function buildServing(ctx: PlatformContext, images: BatchImages): ModelServing | undefined {
+    const { config, key, bucket, opts } = ctx;
+    if (!config.serving) return undefined;
+    const p = config.namePrefix;
+    return new ModelServing(
+        `${p}-serving`,
+        { namePrefix: p, region: config.region, models: config.serving.models, bucketArn: bucket.bucketArn, kmsKeyArn: key.keyArn, imageRepositoryArn: images.repositoryArn },
+        opts,
+    );
+}
+
+/**
+ * The role Metaflow tasks run as: the datastore, the scheduler's table, model metrics, the foundation's key, and the
+ * served models' endpoint roles it may pass to SageMaker.
+ */
+function buildJobRole(ctx: PlatformContext, scheduler: SfnScheduler, serving: ModelServing | undefined): MetaflowJobRole {
     const { config, key, bucket, opts } = ctx;
     const p = config.namePrefix;
     const foundationKey = ctx.references.foundation?.kmsKeyArn;
@@ -141,6 +163,7 @@ function buildJobRole(ctx: PlatformContext, scheduler: SfnScheduler): MetaflowJo
             dynamoTableArn: scheduler.tableArn,
             metricNamespace: config.monitoring.models.namespace,
             serverlessCaps: profileValue(SERVERLESS_CAPS, config.environment),
+            ...(serving ? { endpointRoleArns: serving.endpointRoleArns } : {}),
         },
         opts,
     );
@@ -192,5 +215,11 @@ function computeOutputs(ctx: PlatformContext, parts: ComputeParts, defaultQueue:
             triggers: pulumi.all(Object.fromEntries(Object.entries(scheduler.triggers).map(([n, t]) => [n, t.stateMachineArn]))),
         },
         computeSecurityGroupId: compute.securityGroupId,
+        ...(parts.serving ? { serving: servingOutputs(parts.serving) } : {}),
     };
+}
+
+/** Per served model: its model package group and the endpoint role its models run as. */
+function servingOutputs(serving: ModelServing): pulumi.Output<Record<string, Record<string, string>>> {
+    return pulumi.all(Object.fromEntries(Object.entries(serving.models).map(([model, m]) => [model, pulumi.all({ group: m.groupName, groupArn: m.groupArn, endpointRoleArn: m.endpointRoleArn })])));
 }

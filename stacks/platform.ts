@@ -276,9 +276,24 @@ export function buildParameters(ctx: PlatformContext, compute: ComputeSection, p
                 "drift-psi-threshold": String(m.psiThreshold),
                 "drift-ks-threshold": String(m.ksThreshold),
                 "min-accuracy": String(m.minAccuracy),
+                ...servingSettings(compute),
             },
         },
         ctx.opts,
+    );
+}
+
+/**
+ * Per served model, what a deploy flow reads: the model package group it registers versions in
+ * (`serving-<model>-group`) and the endpoint role it passes to CreateModel (`serving-<model>-endpoint-role`).
+ */
+function servingSettings(compute: ComputeSection): Record<string, pulumi.Input<string>> {
+    const models = compute.serving?.models ?? {};
+    return Object.fromEntries(
+        Object.entries(models).flatMap(([model, m]) => [
+            [`serving-${model}-group`, m.groupName],
+            [`serving-${model}-endpoint-role`, m.endpointRoleArn],
+        ]),
     );
 }
 

@@ -29,6 +29,11 @@ export interface MetaflowJobRoleArgs {
      * Default {@link DEFAULT_SERVERLESS_CAPS}.
      */
     serverlessCaps?: ServerlessCaps;
+    /**
+     * The endpoint roles of the served models (ModelServing): tasks may pass them, and no other role, to SageMaker for
+     * CreateModel, besides the SageMaker execution role. None when absent.
+     */
+    endpointRoleArns?: pulumi.Input<string>[];
     /** A CloudWatch namespace tasks may publish metrics to (the model-monitoring metrics); none when absent. */
     metricNamespace?: string;
 }
@@ -225,14 +230,26 @@ function sagemakerStatements(ctx: JobRoleContext, sagemakerRole: aws.iam.Role): 
         ...modelRegistryStatements(ctx),
         ...servingStatements(ctx),
         {
-            // Training jobs and models (endpoints included) run as the SageMaker execution role, which reads the whole
-            // datastore. Next slice: a dedicated endpoint role per model that reads only that model's artifacts.
+            // Training jobs (and models of no served model) run as the SageMaker execution role, which reads the whole
+            // datastore; a served model's endpoints run as its own endpoint role (PassEndpointRoles).
             Sid: "PassSageMakerRole",
             Effect: "Allow",
             Action: "iam:PassRole",
             Resource: sagemakerRole.arn,
             Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
         },
+        ...(ctx.args.endpointRoleArns?.length
+            ? [
+                  {
+                      // A served model's models run as its endpoint role, which reads only that model's artifacts.
+                      Sid: "PassEndpointRoles",
+                      Effect: "Allow",
+                      Action: "iam:PassRole",
+                      Resource: ctx.args.endpointRoleArns,
+                      Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+                  },
+              ]
+            : []),
     ];
 }
 

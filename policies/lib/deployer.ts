@@ -416,6 +416,13 @@ export const DEPLOYER_GRANTS: Record<string, Grant[]> = {
     "aws:budgets/budget:Budget": [
         { actions: ["budgets:ModifyBudget", "budgets:ViewBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ListTagsForResource"], arns: named("budgets", (n) => `budget/${n}`, "name", { region: false }) },
     ],
+    // Model serving (components/serving): a model's group, named `<namePrefix>-<model>` by the program.
+    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": [
+        {
+            actions: ["sagemaker:CreateModelPackageGroup", "sagemaker:DescribeModelPackageGroup", "sagemaker:DeleteModelPackageGroup", "sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:ListTags"],
+            arns: named("sagemaker", (n) => `model-package-group/${n}`, "modelPackageGroupName"),
+        },
+    ],
     "aws:ecr/repository:Repository": [
         {
             actions: ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:TagResource", "ecr:UntagResource", ...ECR_READ],

@@ -22,6 +22,7 @@ import {
     taskCountProblems,
 } from "../../components/metaflow-service/rules";
 import { EgressMode, ipv4CidrProblem } from "../../components/network-rules";
+import { ServingSettings, servingNameProblems } from "../../components/serving/rules";
 import { duplicateTriggerNames, PREFIX_WITHOUT_HYPHEN, TriggerSpec, validateTrigger } from "../../components/sfn/rules";
 import { accessKeys } from "./keys/access";
 import { artifactKeys } from "./keys/artifacts";
@@ -30,6 +31,7 @@ import { coreKeys, LOG_RETENTION_DAYS } from "./keys/core";
 import { CostPolicyLimits, costPolicyKeys } from "./keys/cost-policy";
 import { monitoringKeys } from "./keys/monitoring";
 import { serviceKeys } from "./keys/service";
+import { servingKeys } from "./keys/serving";
 import type { OfficeHoursSettings } from "../../components/office-hours-rules";
 import { sfnKeys } from "./keys/sfn";
 import { AWS_REGIONS } from "./regions";
@@ -52,7 +54,7 @@ export { ConfigProblem, Environment, formatProblem } from "./spec";
 export const PROJECT = "metaflow-platform";
 
 /** Every key of the project namespace. Adding a section: spread its keys here and map them in `assemble`. */
-export const PROJECT_KEYS = { ...coreKeys, ...costPolicyKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys, ...monitoringKeys } as const;
+export const PROJECT_KEYS = { ...coreKeys, ...costPolicyKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys, ...monitoringKeys, ...servingKeys } as const;
 export type KeyName = keyof typeof PROJECT_KEYS;
 type KeyValues = Values<typeof PROJECT_KEYS>;
 
@@ -146,6 +148,8 @@ export interface PlatformConfig {
         /** Namespace and thresholds of the model metrics: alarms, and the settings flows read. */
         models: ModelMonitoringSettings;
     };
+    /** Models served on SageMaker (components/serving); none when absent. */
+    serving?: ServingSettings;
     sfn: {
         /** `<prefix>_<FlowName>` state machines: METAFLOW_SFN_STATE_MACHINE_PREFIX. */
         stateMachinePrefix: string;
@@ -344,6 +348,14 @@ function sfnSettings(v: KeyValues, stack: string, key: (k: KeyName) => string, p
     return { stateMachinePrefix, triggers };
 }
 
+/** Serving: every model's group `<namePrefix>-<model>` within SageMaker's name limit. */
+function servingConfigProblems(v: KeyValues, stack: string, key: (k: KeyName) => string, problems: ConfigProblem[]): void {
+    if (!v.serving) return;
+    for (const p of servingNameProblems(v.serving, v.namePrefix ?? defaultNamePrefix(stack))) {
+        problems.push({ key: `${key("serving")}.${p.field}`, given: show(p.given), allowed: p.message });
+    }
+}
+
 /** What `assemble` takes besides the key values: the stack's identity and the aws namespace, already validated. */
 type StackIdentity = Pick<PlatformConfig, "project" | "stack" | "environment" | "region" | "awsProfile" | "allowedAccountIds">;
 
@@ -394,6 +406,7 @@ function assemble(id: StackIdentity, v: KeyValues, queues: QueueSpec[], sfn: Pla
         officeHours: v.officeHours as OfficeHoursSettings | false,
         sfn,
         monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail, models: v.modelMonitoring },
+        ...(v.serving ? { serving: v.serving } : {}),
     };
 }
 
@@ -418,6 +431,7 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
     serviceProblems(v, environment, key, problems);
     operationProblems(v, environment, key, problems);
     const sfn = sfnSettings(v, ctx.stack, key, problems);
+    servingConfigProblems(v, ctx.stack, key, problems);
 
     if (problems.length) return { ok: false, problems };
     return { ok: true, config: assemble({ project, stack: ctx.stack, environment, region: region!, awsProfile: aws.profile, allowedAccountIds }, v, queues, sfn) };

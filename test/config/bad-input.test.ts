@@ -118,4 +118,21 @@ describe("bad input: refused with the key, the value and what is allowed", () =>
         const ok = await planWith(DEV, "  metaflow-platform:serviceDbStorageGb: 100\n  metaflow-platform:serviceDbMaxStorageGb: 110\n", ["--json"]);
         expect(ok.code, ok.stderr).to.equal(0);
     });
+    it("serving: an unknown field, a model name SageMaker or the roles cannot take, a duplicate model", async () => {
+        expectRefused(
+            await planWith(DEV, "  metaflow-platform:serving:\n    models: [churn, Churn_2, churn]\n    memory: 2048\n"),
+            'metaflow-platform:serving.memory: got 2048; unknown field; allowed: models',
+            'metaflow-platform:serving.models[1]: got "Churn_2"; expected a model name: 1-21 lowercase letters, digits or hyphens, starting with a letter',
+            'metaflow-platform:serving.models[2]: got "churn"; duplicate model name',
+        );
+        expectRefused(await planWith(DEV, `  metaflow-platform:serving:\n    models: [${"a".repeat(22)}]\n`), `metaflow-platform:serving.models[0]: got "${"a".repeat(22)}"; expected a model name: 1-21`);
+        expectRefused(await planWith(DEV, "  metaflow-platform:serving: [churn]\n"), 'metaflow-platform:serving: got ["churn"]; expected an object {models}');
+        const ok = await planWith(DEV, "  metaflow-platform:serving:\n    models: [churn, fraud-2]\n", ["--json"]);
+        expect(ok.code, ok.stderr).to.equal(0);
+    });
+
+    it("serving: more than 20 models", async () => {
+        const models = Array.from({ length: 21 }, (_, i) => `m${i}`);
+        expectRefused(await planWith(DEV, `  metaflow-platform:serving:\n    models: [${models.join(", ")}]\n`), "metaflow-platform:serving.models: got", "21 models; at most 20 per stack");
+    });
 });

@@ -46,6 +46,8 @@ export const MAXIMAL: Record<string, unknown> = {
         { name: "gpu", kind: "gpu", instanceTypes: ["g6", "p4d"], maxVcpus: 384, capacity: "spot-first", maxGpusPerJob: 8 },
     ],
     defaultQueue: "a-twenty-char-queue0",
+    // The longest model names (21 characters) under the longest prefix: groups, endpoint roles and settings within AWS's limits.
+    serving: { models: ["a-twenty-one-char-mdl", "churn"] },
     triggers: [
         { flow: "A".repeat(40), s3Prefix: "data/incoming/", keyParameter: "key", parameters: { alpha: 1, beta: "two" } },
         { name: "nightly", flow: "NightlyTrainingFlow", schedule: "cron(0 6 * * ? *)" },
