@@ -12,6 +12,7 @@ import { FlowDeployRole } from "../components/flow-deploy-role";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
 import { PlatformDashboard } from "../components/monitoring/dashboard";
+import { endpointName } from "../components/serving/rules";
 import { PipelineEvents } from "../components/monitoring/pipeline-events";
 import { pipelineNamespace } from "../components/monitoring/pipeline-events-rules";
 import { OfficeHours } from "../components/office-hours";
@@ -167,9 +168,15 @@ export function buildMonitoring(ctx: PlatformContext, metadata: MetaflowService,
             budget: { monthlyUsd: config.monthlyBudgetUsd, tagKey: "stack", tagValue: config.tags.stack },
             eventRules: Object.fromEntries(Object.entries(compute.scheduler.triggers).map(([id, t]) => [`trigger-${id}`, t.ruleName])),
             models: config.monitoring.models,
+            ...(config.serving ? { servingEndpoints: servingEndpoints(config.namePrefix, config.serving.models) } : {}),
         },
         ctx.opts,
     );
+}
+
+/** Served models' endpoints by model, named by the convention flows deploy them under (components/serving `endpointName`). */
+function servingEndpoints(namePrefix: string, models: string[]): Record<string, string> {
+    return Object.fromEntries(models.map((m) => [m, endpointName(namePrefix, m)]));
 }
 
 /**
@@ -196,6 +203,7 @@ export function buildDashboard(ctx: PlatformContext, metadata: MetaflowService, 
             monthlyBudgetUsd: config.monthlyBudgetUsd,
             // The pipeline event log exists whenever monitoring does (buildPipelineEvents).
             pipelineNamespace: pipelineNamespace(config.namePrefix),
+            ...(config.serving ? { servingEndpoints: servingEndpoints(config.namePrefix, config.serving.models) } : {}),
         },
         ctx.opts,
     );

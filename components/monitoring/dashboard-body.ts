@@ -12,6 +12,8 @@
  * a redeploy.
  */
 
+import { SERVING_VARIANT } from "../serving/rules";
+
 /** Widgets per dashboard (Dashboard Body Structure: "an array of between 0 and 500 widget objects"). */
 export const MAX_WIDGETS = 500;
 /** Metrics per widget (CloudWatch service quotas, dashboards: up to 500 widgets per dashboard, 500 metrics per widget). */
@@ -39,6 +41,8 @@ export interface DashboardSpec {
     monthlyBudgetUsd?: number;
     /** Namespace of the pipeline event log's metrics (`Metaflow/Pipelines/<namePrefix>`), when the stack has the log. */
     pipelineNamespace?: string;
+    /** Served models' endpoints (`<namePrefix>-<model>`, variant `AllTraffic`), when the stack serves models. */
+    servingEndpoints?: string[];
 }
 
 type MetricRow = Array<string | Record<string, unknown>>;
@@ -82,6 +86,7 @@ export function dashboardWidgets(spec: DashboardSpec): Widget[] {
         ...servicePanels(spec.service),
         ...(spec.database ? databasePanels(spec.database) : []),
         ...(spec.monthlyBudgetUsd !== undefined ? [spendPanel(spec.monthlyBudgetUsd)] : []),
+        ...(spec.servingEndpoints?.length ? [servingPanel(spec.servingEndpoints)] : []),
     ];
     return [headingWidget(spec.title), ...panels.map((p, i) => placedPanel(p, i, spec.region))];
 }
@@ -191,6 +196,27 @@ function spendPanel(monthlyBudgetUsd: number): Panel {
         metrics: [["AWS/Billing", "EstimatedCharges", "Currency", "USD", { stat: "Maximum", label: "estimated charges", region: "us-east-1" }]],
         period: 21600,
         annotations: { horizontal: [{ label: "monthly budget (AWS Budgets tracks the stack's tagged cost)", value: monthlyBudgetUsd }] },
+    };
+}
+
+/**
+ * Served models: per endpoint (variant AllTraffic), invocations, 4XX and 5XX errors (left axis), model latency p90 in
+ * microseconds (right axis). AWS/SageMaker, dimensions EndpointName and VariantName ("SageMaker AI endpoint invocation
+ * metrics"). A serverless endpoint without traffic publishes nothing: gaps are idle, not failure.
+ */
+function servingPanel(endpoints: string[]): Panel {
+    const variant = SERVING_VARIANT;
+    return {
+        title: "Model serving: invocations, 4XX/5XX errors, model latency p90 (microseconds, right) per endpoint",
+        metrics: endpoints.flatMap((e) => {
+            const dims = ["EndpointName", e, "VariantName", variant];
+            return [
+                ["AWS/SageMaker", "Invocations", ...dims, { stat: "Sum", label: `${e} invocations` }],
+                ["AWS/SageMaker", "Invocation4XXErrors", ...dims, { stat: "Sum", label: `${e} 4XX` }],
+                ["AWS/SageMaker", "Invocation5XXErrors", ...dims, { stat: "Sum", label: `${e} 5XX` }],
+                ["AWS/SageMaker", "ModelLatency", ...dims, { stat: "p90", label: `${e} model latency p90`, yAxis: "right" }],
+            ];
+        }),
     };
 }
 

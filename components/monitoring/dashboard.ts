@@ -39,6 +39,8 @@ export interface PlatformDashboardArgs {
     monthlyBudgetUsd?: number;
     /** Namespace of the pipeline event log's metrics: adds the per-engineer and per-flow job graphs. */
     pipelineNamespace?: string;
+    /** Served models' endpoint names, by model (`<namePrefix>-<model>`, variant `AllTraffic`): adds the Model serving panel. */
+    servingEndpoints?: Record<string, string>;
 }
 
 export function validatePlatformDashboardArgs(args: PlatformDashboardArgs): string[] {
@@ -77,6 +79,7 @@ export class PlatformDashboard extends pulumi.ComponentResource {
                     database: args.database && identifier ? { identifier, freeStorageThresholdBytes: freeStorageThresholdBytes(args.database.allocatedStorageGb) } : undefined,
                     monthlyBudgetUsd: args.monthlyBudgetUsd,
                     pipelineNamespace: args.pipelineNamespace,
+                    servingEndpoints: args.servingEndpoints ? Object.values(args.servingEndpoints) : undefined,
                 }),
             );
         const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: physicalName(args.namePrefix, "platform", 255), dashboardBody: body }, { parent: this });

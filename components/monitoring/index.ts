@@ -11,7 +11,8 @@ import { eventDeadLetter, failedInvocationsAlarm } from "../event-dead-letter";
 import { regionalArns } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { ALARM_PUBLISHERS } from "../platform-key";
-import { anomalyImpactThresholdUsd, connectionsThreshold, emailProblem, FAILED_EXECUTION_STATES, freeStorageThresholdBytes, MODEL_METRICS, ModelMonitoringSettings, modelMonitoringProblems, tagCostFilterValue, THRESHOLDS } from "./rules";
+import { SERVING_VARIANT } from "../serving/rules";
+import { anomalyImpactThresholdUsd, connectionsThreshold, emailProblem, FAILED_EXECUTION_STATES, freeStorageThresholdBytes, MODEL_METRICS, ModelMonitoringSettings, modelMonitoringProblems, SERVING_THRESHOLDS, tagCostFilterValue, THRESHOLDS } from "./rules";
 
 export * from "./rules";
 
@@ -66,6 +67,11 @@ export interface MonitoringArgs {
      * this namespace, without dimensions), with the thresholds the flows read from Parameter Store.
      */
     models?: ModelMonitoringSettings;
+    /**
+     * Served models' endpoints, by model: endpoint names (`<namePrefix>-<model>`, components/serving `endpointName`),
+     * variant `AllTraffic`. Flows create the endpoints; each gets a 5XX alarm and a model-latency alarm.
+     */
+    servingEndpoints?: Record<string, string>;
 }
 
 export function validateMonitoringArgs(args: MonitoringArgs): string[] {
@@ -91,7 +97,8 @@ interface AlarmSpec {
     namespace: string;
     metricName: string;
     dimensions: Record<string, pulumi.Input<string>>;
-    statistic: "Average" | "Sum" | "Minimum" | "Maximum";
+    /** A statistic, or a percentile (`p90`), which the alarm sets as its extended statistic. */
+    statistic: "Average" | "Sum" | "Minimum" | "Maximum" | `p${number}`;
     comparisonOperator: "GreaterThanThreshold" | "LessThanThreshold";
     threshold: number;
     period: number;
@@ -272,6 +279,28 @@ function modelAlarms(m: ModelMonitoringSettings): AlarmSpec[] {
     ];
 }
 
+/**
+ * A served model's alarms (AWS/SageMaker, dimensions EndpointName and VariantName): any 5XX response, and model latency
+ * p90 above the threshold for 15 minutes. ModelLatency is in microseconds (AWS, "SageMaker AI endpoint invocation
+ * metrics": https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html#cloudwatch-metrics-endpoint-invocation;
+ * the unit row itself was not retrievable here, while Inference Recommender's own ModelLatency result is in
+ * milliseconds, a different figure: confirm on the page before changing the threshold).
+ * A serverless endpoint sends nothing without traffic ("Alarms and logs for tracking metrics from serverless
+ * endpoints": https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-monitoring.html lists the metrics
+ * it publishes), so missing data is "notBreaching". Cold starts count in OverheadLatency, not ModelLatency (same page),
+ * so the latency alarm measures the model itself.
+ */
+function servingAlarms(endpoints: Record<string, string>): AlarmSpec[] {
+    const t = SERVING_THRESHOLDS;
+    return Object.entries(endpoints).flatMap(([model, endpoint]) => {
+        const dimensions = { EndpointName: endpoint, VariantName: SERVING_VARIANT };
+        return [
+            { role: `serving-${model}-5xx`, description: `Model ${model}: endpoint ${endpoint} answered with a 5XX error (the model's container failed) within 5 minutes`, namespace: "AWS/SageMaker", metricName: "Invocation5XXErrors", dimensions, statistic: "Sum", comparisonOperator: "GreaterThanThreshold", threshold: 0, period: 300, evaluationPeriods: 1, treatMissingData: "notBreaching" },
+            { role: `serving-${model}-latency`, description: `Model ${model}: endpoint ${endpoint}'s model latency p90 above ${t.modelLatencyP90Ms} ms for 15 minutes`, namespace: "AWS/SageMaker", metricName: "ModelLatency", dimensions, statistic: "p90", comparisonOperator: "GreaterThanThreshold", threshold: t.modelLatencyP90Ms * 1000, period: 300, evaluationPeriods: 3, treatMissingData: "notBreaching" },
+        ] satisfies AlarmSpec[];
+    });
+}
+
 /** Creates the metric alarms, each notifying the topic when it fires and when it recovers; returns their names by role. */
 function createAlarms(ctx: MonitoringContext, alarms: AlarmSpec[]): Record<string, pulumi.Output<string>> {
     const names: Record<string, pulumi.Output<string>> = {};
@@ -284,7 +313,7 @@ function createAlarms(ctx: MonitoringContext, alarms: AlarmSpec[]): Record<strin
                 namespace: a.namespace,
                 metricName: a.metricName,
                 dimensions: Object.keys(a.dimensions).length ? a.dimensions : undefined,
-                statistic: a.statistic,
+                ...(a.statistic.startsWith("p") ? { extendedStatistic: a.statistic } : { statistic: a.statistic }),
                 comparisonOperator: a.comparisonOperator,
                 threshold: a.threshold,
                 period: a.period,
@@ -373,7 +402,7 @@ export class Monitoring extends pulumi.ComponentResource {
         if (args.alarmEmail) {
             new aws.sns.TopicSubscription(`${name}-email`, { topic: topicArn, protocol: "email", endpoint: args.alarmEmail }, parent);
         }
-        const alarms = [...serviceAlarms(args.service), ...(args.database ? databaseAlarms(args.database) : []), ...(args.models ? modelAlarms(args.models) : [])];
+        const alarms = [...serviceAlarms(args.service), ...(args.database ? databaseAlarms(args.database) : []), ...(args.models ? modelAlarms(args.models) : []), ...servingAlarms(args.servingEndpoints ?? {})];
         const names = createAlarms(ctx, alarms);
         const budget = args.budget ? createBudget(ctx, args.budget) : undefined;
         if (args.budget) watchCostAnomalies(ctx, args.budget, topicPolicy);

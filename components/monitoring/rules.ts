@@ -34,6 +34,17 @@ export const THRESHOLDS = {
     anomalyImpactMinimumUsd: 5,
 } as const;
 
+/**
+ * Served models' alarm thresholds (docs/operations.md, "Model serving alarms"). p90 rather than Average: an average
+ * hides the slow tail a caller waits on, and p99 pages on a handful of slow requests at low traffic. One second: a
+ * tabular model (the platform's typical churn or fraud scorer) answers in tens of milliseconds; a p90 above 1 s for
+ * 15 minutes means the model or its container degraded, not noise.
+ */
+export const SERVING_THRESHOLDS = {
+    /** ModelLatency p90, milliseconds (the alarm compares microseconds: x 1000). */
+    modelLatencyP90Ms: 1000,
+} as const;
+
 /** The absolute total impact (USD) from which a cost anomaly of the stack is reported. */
 export function anomalyImpactThresholdUsd(monthlyBudgetUsd: number): number {
     return Math.max(THRESHOLDS.anomalyImpactMinimumUsd, Math.round(monthlyBudgetUsd * THRESHOLDS.anomalyImpactShareOfBudget));

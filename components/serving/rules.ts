@@ -31,6 +31,21 @@ export function modelGroupName(namePrefix: string, model: string): string {
     return `${namePrefix}-${model}`;
 }
 
+/**
+ * The variant every model endpoint serves: flows deploy one production variant named `AllTraffic` (the name SageMaker's
+ * own SDK gives a single variant), so alarms and dashboards can name the endpoint's metrics before it exists.
+ */
+export const SERVING_VARIANT = "AllTraffic";
+
+/**
+ * The endpoint of a model, by convention `<namePrefix>-<model>` (the same name as its model package group): flows
+ * create and update it (the job role may create only `<namePrefix>-*` endpoints); the stack only names it in alarms,
+ * the dashboard and the docs (docs/compute.md, "Model serving").
+ */
+export function endpointName(namePrefix: string, model: string): string {
+    return `${namePrefix}-${model}`;
+}
+
 /** Problems with the shape of `serving` (fields, names, duplicates, count); needs no name prefix. */
 export function servingShapeProblems(value: unknown): ServingProblem[] {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return [{ field: "", given: value, message: `expected an object {${SERVING_FIELDS.join(", ")}}` }];

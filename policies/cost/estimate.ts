@@ -14,7 +14,7 @@ import { LOAD_BALANCERS, T } from "../lib/types";
 import { ofType, referenced, ResourceView } from "../lib/view";
 import { EC2, HOURS_PER_MONTH, perVcpuHour, Price, PRICES, RDS } from "./prices";
 
-export type CostCategory = "database" | "containers" | "batch" | "network" | "load balancing" | "security" | "monitoring" | "storage" | "logs";
+export type CostCategory = "serving" | "database" | "containers" | "batch" | "network" | "load balancing" | "security" | "monitoring" | "storage" | "logs";
 
 export interface CostItem {
     /** Logical name of the resource, or the usage line. */
@@ -352,6 +352,33 @@ function listUsageBilled(l: Ledger, all: ResourceView[]): void {
     for (const r of ofType(all, "aws:apigateway/restApi:RestApi", "aws:apigatewayv2/api:Api")) l.none(r, "API Gateway is billed per request");
 }
 
+/**
+ * Serving's usage assumption per model and environment: requests a month x seconds each x the endpoint's memory (GB).
+ * dev: 10k requests (tests); staging: 50k; prod: 1M (about one every 3 s), each 0.2 s at 2 GB, the platform's default
+ * serverless memory. Written next to the figure in the estimate's basis.
+ */
+export const SERVING_USAGE: Record<PolicySettings["environment"], { requests: number; seconds: number; memoryGb: number }> = {
+    dev: { requests: 10_000, seconds: 0.2, memoryGb: 2 },
+    staging: { requests: 50_000, seconds: 0.2, memoryGb: 2 },
+    prod: { requests: 1_000_000, seconds: 0.2, memoryGb: 2 },
+};
+
+/**
+ * Served models (one model package group each): the endpoint flows deploy is serverless, $0 while idle, and a model
+ * package group has no charge of its own (only its artifacts' S3 storage, counted under S3); the typical month adds
+ * SERVING_USAGE per model at the serverless GB-second price.
+ */
+function priceServing(l: Ledger, all: ResourceView[], s: PolicySettings): void {
+    const u = SERVING_USAGE[s.environment];
+    const price = PRICES.serverlessInferenceGbSecond;
+    for (const g of ofType(all, "aws:sagemaker/modelPackageGroup:ModelPackageGroup")) {
+        const name = String(g.props.modelPackageGroupName ?? g.name);
+        l.fixed(g, "serving", 0, `serverless endpoint ${name} (deployed by flows): $0 while idle (billed per request); model package group: no charge`);
+        const gbSeconds = u.requests * u.seconds * u.memoryGb;
+        l.items.push({ resource: `Serving ${name}`, category: "serving", kind: "usage", monthlyUsd: gbSeconds * price.usd, basis: `${u.requests} requests x ${u.seconds} s x ${u.memoryGb} GB = ${gbSeconds} GB-s x ${money(price.usd)}/GB-s (serverless inference; data processing extra)`, uncertain: price.uncertain });
+    }
+}
+
 /** The typical month: the settings' usage scenario (Batch hours, S3, logs, NAT traffic), for the kinds of resources the stack has. */
 function priceUsageScenario(l: Ledger, all: ResourceView[], s: PolicySettings, ces: ResourceView[], nats: ReturnType<typeof natGateways>): void {
     const u = s.usage;
@@ -407,6 +434,7 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
     priceAlwaysOnBatch(l, ces, s);
     priceEcrStorage(l, all);
     listUsageBilled(l, all);
+    priceServing(l, all, s);
     priceUsageScenario(l, all, s, ces, nats);
     return summarise(l);
 }

@@ -78,6 +78,14 @@ export const PRICES = {
     secret: p(0.4, "secret-month"),
     ssmAdvancedParameter: p(0.05, "parameter-month"),
     interfaceEndpoint: p(0.01, "hour per AZ"),
+    /**
+     * SageMaker Serverless Inference, on-demand, per GB-second of configured memory while a request runs ($0.0000200
+     * per second for 1024 MB, scaling linearly with memory, plus $0.016 per GB of data in and out). AWS's pricing
+     * page (https://aws.amazon.com/sagemaker/pricing/, "Serverless Inference") could not be read here: the figure is
+     * the commonly quoted us-east-1 rate, not confirmed against a source, hence uncertain. Idle: $0 (no charge between
+     * requests, https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html: "scales your endpoint down to 0").
+     */
+    serverlessInferenceGbSecond: p(0.00002, "GB-second", "AWS SageMaker pricing page, Serverless Inference (not read here; commonly quoted us-east-1 rate, 2026-12)", true),
 } as const;
 
 /** The cheapest on-demand $/vCPU-hour among the priced sizes of a family or an exact type; undefined when unpriced. */

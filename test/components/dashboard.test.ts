@@ -49,6 +49,8 @@ function realNames(run: StackRun) {
         service: run.one("aws:ecs/service:Service", "-metadata-service").state.name as string,
         queues: run.ofType("aws:batch/jobQueue:JobQueue").map((q) => q.state.name as string),
         db: run.ofType("aws:rds/instance:Instance").map((d) => d.state.identifier as string),
+        // Served models' endpoints, as the planned alarms name them (flows create the endpoints themselves).
+        endpoints: [...new Set(run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/SageMaker").map((a) => JSON.stringify(a.inputs.dimensions)))].map((d) => JSON.parse(d) as Record<string, string>),
     };
 }
 
@@ -76,6 +78,7 @@ function checkStack(run: StackRun) {
         "AWS/ApplicationELB": { RequestCount: lb, HTTPCode_ELB_5XX_Count: lb, HTTPCode_Target_5XX_Count: tg, TargetResponseTime: tg, HealthyHostCount: tg, UnHealthyHostCount: tg },
         "AWS/ECS": { CPUUtilization: { ClusterName: names.cluster, ServiceName: names.service }, MemoryUtilization: { ClusterName: names.cluster, ServiceName: names.service } },
         "AWS/Billing": { EstimatedCharges: { Currency: "USD" } },
+        ...(names.endpoints.length ? { "AWS/SageMaker": Object.fromEntries(["Invocations", "Invocation4XXErrors", "Invocation5XXErrors", "ModelLatency"].map((m) => [m, names.endpoints[0]])) } : {}),
         ...(names.db.length ? { "AWS/RDS": { CPUUtilization: { DBInstanceIdentifier: names.db[0] }, DatabaseConnections: { DBInstanceIdentifier: names.db[0] }, FreeStorageSpace: { DBInstanceIdentifier: names.db[0] } } } : {}),
     };
     for (const m of explicit) {
@@ -117,6 +120,13 @@ describe("PlatformDashboard", () => {
     for (const stack of ["dev", "staging", "prod"]) {
         it(`${stack}: every metric is this stack's, in its namespace with its dimensions`, async () => {
             checkStack(await runStack(stack));
+        });
+    }
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack} with serving: the Model serving metrics name the endpoint the planned alarms watch`, async () => {
+            const run = await runStack(stack, { set: { serving: { models: ["churn"] } } });
+            expect(realNames(run).endpoints).to.deep.equal([{ EndpointName: `${settingsOf(run).namePrefix}-churn`, VariantName: "AllTraffic" }]);
+            checkStack(run);
         });
     }
 
