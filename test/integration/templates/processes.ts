@@ -1,7 +1,7 @@
 /**
- * The processes the templates' integration tests start: moto (S3, SSM, CloudWatch, Batch, Step Functions, STS) and a
- * Dask scheduler and worker, each on 127.0.0.1 and a free port, stopped by the returned `close`; and Python commands
- * run to completion with a time limit.
+ * The processes the templates' integration tests start: moto (S3, SSM, CloudWatch, Batch, Step Functions, STS,
+ * SageMaker) and a Dask scheduler and worker, each on 127.0.0.1 and a free port, stopped by the returned `close`; and
+ * Python commands run to completion with a time limit.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
@@ -59,11 +59,15 @@ export interface Service {
     close(): Promise<void>;
 }
 
-/** moto 5 in server mode (the pyenv `python3`, which has it), on 127.0.0.1. */
-export async function startMoto(python: string): Promise<Service> {
+/**
+ * moto 5 in server mode (the pyenv `python3`, which has it), on 127.0.0.1; or `python <launcher>` with the same options
+ * (support/moto_sagemaker.py: moto with UpdateEndpoint).
+ */
+export async function startMoto(python: string, launcher?: string): Promise<Service> {
     const port = await freePort();
     let log = "";
-    const child = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    const server = launcher ? [launcher] : ["-m", "moto.server"];
+    const child = spawn(python, [...server, "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.on("data", (d) => (log += d));
     child.stderr!.on("data", (d) => (log += d));
     const endpoint = `http://127.0.0.1:${port}`;

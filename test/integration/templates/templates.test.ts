@@ -5,7 +5,9 @@
  *   hyperparameters from Parameter Store (moto) or, offline, from templates/local/;
  * - Dask features on a real scheduler and worker whose address the flow reads from Parameter Store;
  * - the drift monitor's metrics read back from CloudWatch (moto), and a drifted sample failing the run;
- * - the scheduled and triggered flows compiled with `step-functions create --only-json` against each stack's
+ * - the deploy flow against moto's SageMaker (with the UpdateEndpoint of support/moto_sagemaker.py), the test acting
+ *   as the approver and queueing the endpoint's answers (support/sagemaker_review.py);
+ * - the scheduled, triggered and deploy flows compiled with `step-functions create --only-json` against each stack's
  *   profile, bootstrapped from the planned SecureString with the documented `aws ssm get-parameter`.
  * Everything runs in a temporary copy of templates/, removed afterwards.
  */
@@ -15,6 +17,7 @@ import * as path from "path";
 
 import { runStack } from "../../harness";
 import { hasCommand, hasPythonModules, ROOT, unavailable, vendored } from "../support/env";
+import { MOTO_WITH_SAGEMAKER } from "../support/moto";
 import { Command, run, Service, startDask, startMoto } from "./processes";
 
 const DEBIAN_PYTHON = "/usr/bin/python3";
@@ -23,6 +26,9 @@ const PYENV_PYTHON = "python3";
 const DASK_BIN = { scheduler: "/usr/bin/dask-scheduler", worker: "/usr/bin/dask-worker" };
 const PREFIX = "/mf-it";
 const INSPECT = path.join(__dirname, "inspect_runs.py");
+const SUPPORT = path.join(__dirname, "..", "support");
+/** What the platform writes for a served model `churn` (settings serving-churn-*), as the seed creates it. */
+const SERVING = { group: "mf-it-churn", role: "arn:aws:iam::123456789012:role/mf-it-serve-churn", image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/mf-it-images:serve" };
 
 describe("the ML pipeline templates, end to end with Metaflow 2.19.38", function () {
     this.timeout(120_000);
@@ -44,7 +50,7 @@ describe("the ML pipeline templates, end to end with Metaflow 2.19.38", function
         const idFile = path.join(work, `${file}-${Date.now()}-${Math.random().toString(36).slice(2)}.id`);
         const result = await run(DEBIAN_PYTHON, [file, "--datastore", "local", "--metadata", "local", "--quiet", "run", "--run-id-file", idFile, ...args], { cwd: path.join(work, "templates"), env: { ...baseEnv, ...env } });
         const runId = fs.existsSync(idFile) ? fs.readFileSync(idFile, "utf8").trim() : undefined;
-        const name = { "gpu_training.py": "GpuTrainingFlow", "dask_features.py": "DaskFeaturesFlow", "batch_inference.py": "BatchInferenceFlow", "retrain_on_data.py": "RetrainOnDataFlow", "model_monitoring.py": "ModelMonitoringFlow" }[file];
+        const name = { "gpu_training.py": "GpuTrainingFlow", "dask_features.py": "DaskFeaturesFlow", "batch_inference.py": "BatchInferenceFlow", "retrain_on_data.py": "RetrainOnDataFlow", "model_monitoring.py": "ModelMonitoringFlow", "deploy_model.py": "DeployModelFlow" }[file];
         return { ...result, runId, pathspec: runId ? `${name}/${runId}` : undefined };
     }
 
@@ -79,7 +85,7 @@ describe("the ML pipeline templates, end to end with Metaflow 2.19.38", function
 
         work = fs.mkdtempSync(path.join(require("os").tmpdir(), "mf-templates-"));
         fs.cpSync(path.join(ROOT, "templates"), path.join(work, "templates"), { recursive: true, filter: (src) => !/(\.data|\.metaflow|__pycache__)$/.test(src) });
-        [moto, dask] = await Promise.all([startMoto(PYENV_PYTHON), startDask(DASK_BIN)]);
+        [moto, dask] = await Promise.all([startMoto(PYENV_PYTHON, MOTO_WITH_SAGEMAKER), startDask(DASK_BIN)]);
         baseEnv = {
             PATH: process.env.PATH,
             HOME: work,
@@ -99,14 +105,15 @@ describe("the ML pipeline templates, end to end with Metaflow 2.19.38", function
             AWS_EC2_METADATA_DISABLED: "true",
         };
         // The stack's hierarchy as the platform writes it (settings) and an engineer would (hyperparameters, Dask).
-        const settings = { "data-root": `${work}/bucket/data`, "gpu-queue": "gpu", "default-queue": "cpu", region: "us-east-1", "metric-namespace": "Metaflow/IntegrationModels", "drift-psi-threshold": "0.2", "drift-ks-threshold": "0.2", "min-accuracy": "0.7" };
+        const settings = { "data-root": `${work}/bucket/data`, "gpu-queue": "gpu", "default-queue": "cpu", region: "us-east-1", "metric-namespace": "Metaflow/IntegrationModels", "drift-psi-threshold": "0.2", "drift-ks-threshold": "0.2", "min-accuracy": "0.7", "serving-churn-group": SERVING.group, "serving-churn-endpoint-role": SERVING.role };
         const params: Record<string, string> = {
             ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${PREFIX}/settings/${k}`, v])),
             [`${PREFIX}/params/RetrainOnDataFlow/epochs`]: "3",
             [`${PREFIX}/params/RetrainOnDataFlow/learning_rate`]: "0.05",
             [`${PREFIX}/dask/scheduler-address`]: dask.endpoint,
         };
-        await boto(`ssm = boto3.client("ssm")\nfor name, value in json.loads(${JSON.stringify(JSON.stringify(params))}).items(): ssm.put_parameter(Name=name, Value=value, Type="String")`);
+        await boto(`ssm = boto3.client("ssm")\nfor name, value in json.loads(${JSON.stringify(JSON.stringify(params))}).items(): ssm.put_parameter(Name=name, Value=value, Type="String")
+boto3.client("sagemaker").create_model_package_group(ModelPackageGroupName=${JSON.stringify(SERVING.group)})`);
 
         // pyright reads a copy of the templates of its own (the flows write .data/ and .metaflow/ into theirs).
         const typed = path.join(work, "typed");
@@ -230,7 +237,95 @@ print(json.dumps({"series": series, "stats": stats}))`);
         expect(stats.Accuracy[0].Minimum).to.be.above(0.7);
     });
 
-    it("compiles the scheduled and triggered flows for Step Functions with each stack's profile, bootstrapped from Parameter Store", async () => {
+    it("deploys the branch's model to a serverless endpoint after approval, rolls back a version failing its check, never deploys a rejected one", async () => {
+        const env = { MF_PLATFORM_PREFIX: PREFIX };
+        const args = ["--image", SERVING.image, "--poll_seconds", "1", "--approval_timeout_minutes", "1", "--check_rows", "20"];
+        // The labels of the rows the check sends: a good answer predicts them, a bad one inverts them.
+        const sample = await run(DEBIAN_PYTHON, ["-c", "import json, deploy_model, modeling; print(json.dumps(deploy_model.check_sample(20)[modeling.LABEL].tolist()))"], { cwd: path.join(work, "templates"), env: baseEnv });
+        expect(sample.code, sample.stderr).to.equal(0);
+        const labels: number[] = JSON.parse(sample.stdout);
+        const answer = (predictions: number[]) => ({ Body: predictions.map(String).join("\n") + "\n", ContentType: "text/csv", InvokedProductionVariant: "AllTraffic" });
+        // The reviewer's helpers (queue the endpoint's answers, approve), imported without writing bytecode into the repository.
+        const review = `import sys; sys.dont_write_bytecode = True; sys.path.insert(0, ${JSON.stringify(SUPPORT)}); import sagemaker_review`;
+
+        /** Runs the flow while a reviewer decides on version `n` as soon as it is registered (pending), after queueing the endpoint's answer. */
+        async function deploy(n: number, decision: "Approved" | "Rejected", result?: ReturnType<typeof answer>): Promise<Flow> {
+            if (result) await boto(`${review}; sagemaker_review.queue_results(json.loads(${JSON.stringify(JSON.stringify([result]))}))`);
+            const running = flow("deploy_model.py", args, env);
+            const decided = boto(`${review}; import time
+sm = boto3.client("sagemaker")
+arn = f"arn:aws:sagemaker:us-east-1:{boto3.client('sts').get_caller_identity()['Account']}:model-package/${SERVING.group}/${n}"
+deadline = time.time() + 40
+while not any(p["ModelPackageArn"] == arn for p in sm.list_model_packages(ModelPackageGroupName="${SERVING.group}")["ModelPackageSummaryList"]):
+    if time.time() > deadline: raise SystemExit("version ${n} was not registered")
+    time.sleep(0.2)
+assert sm.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "PendingManualApproval"
+if "${decision}" == "Approved":
+    sagemaker_review.approve(arn, "v${n} reviewed")
+else:
+    kept = sm.describe_model_package(ModelPackageName=arn)["CustomerMetadataProperties"]
+    sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Rejected", ApprovalDescription="v${n} not good enough", CustomerMetadataProperties=kept)`);
+            // A reviewer still waiting when the run ends (it failed before registering) fails with the run's output.
+            const failed = async (err: unknown): Promise<never> => {
+                const f = await running;
+                throw new Error(`${err}\n${f.stdout}\n${f.stderr}`);
+            };
+            const [f] = await Promise.all([running, decided.catch(failed)]);
+            return f;
+        }
+
+        /** What SageMaker (moto) holds: the endpoint, every version's package, model and endpoint config. */
+        const state = () => boto(`sm = boto3.client("sagemaker")
+def get(call, **name):
+    try:
+        out = call(**name); out.pop("ResponseMetadata", None); return out
+    except sm.exceptions.ClientError as e:
+        return {"missing": e.response["Error"]["Code"]}
+packages = {str(p["ModelPackageVersion"]): p["ModelPackageArn"] for p in sm.list_model_packages(ModelPackageGroupName="${SERVING.group}")["ModelPackageSummaryList"]}
+print(json.dumps({"endpoint": get(sm.describe_endpoint, EndpointName="${SERVING.group}"), "versions": {n: {"package": get(sm.describe_model_package, ModelPackageName=arn), "model": get(sm.describe_model, ModelName=f"${SERVING.group}-v{n}"), "config": get(sm.describe_endpoint_config, EndpointConfigName=f"${SERVING.group}-v{n}")} for n, arn in packages.items()}}, default=str))`);
+
+        // Offline (templates/local/settings.json) there is nothing to deploy to: the flow says so.
+        const [offline, v1] = await Promise.all([flow("deploy_model.py", ["--image", SERVING.image]), deploy(1, "Approved", answer(labels))]);
+        expect(offline.code).to.not.equal(0);
+        expect(offline.stdout + offline.stderr).to.contain("serving needs AWS");
+
+        // (1) A good answer: v1 serves, on a new endpoint.
+        succeeded(v1);
+        const r1 = (await inspect({ [v1.pathspec!]: ["model_run", "model_url", "version", "accuracy", "previous_config"] }))[v1.pathspec!];
+        const modelRunId = r1.data.model_run.split("/")[1];
+        expect(r1.data.model_url).to.equal(`${work}/bucket/data/models/churn/${modelRunId}/model.tar.gz`);
+        expect(fs.existsSync(r1.data.model_url)).to.equal(true);
+        expect(r1.data).to.deep.include({ version: 1, accuracy: 1, previous_config: null });
+        let s = await state();
+        expect(s.endpoint).to.deep.include({ EndpointStatus: "InService", EndpointConfigName: `${SERVING.group}-v1` });
+        expect(s.versions["1"].package).to.deep.include({ ModelApprovalStatus: "Approved", CustomerMetadataProperties: { "metaflow-run": r1.data.model_run, "deploy-run": v1.pathspec } });
+        expect(s.versions["1"].package.InferenceSpecification.Containers[0]).to.deep.include({ Image: SERVING.image, ModelDataUrl: r1.data.model_url });
+        expect(s.versions["1"].model.ExecutionRoleArn).to.equal(SERVING.role);
+        expect(s.versions["1"].config.ProductionVariants).to.deep.equal([{ VariantName: "AllTraffic", ModelName: `${SERVING.group}-v1`, ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } }]);
+
+        // (2) A bad answer for v2: the endpoint goes back to v1's config, v2 is rejected with the reason, the run fails.
+        const v2 = await deploy(2, "Approved", answer(labels.map((l) => 1 - l)));
+        expect(v2.code, v2.stdout + v2.stderr).to.not.equal(0);
+        expect(v2.stdout + v2.stderr).to.contain(`version 2 of churn failed its check (accuracy 0.000 < 0.7): endpoint ${SERVING.group} back on ${SERVING.group}-v1`);
+        s = await state();
+        expect(s.endpoint).to.deep.include({ EndpointStatus: "InService", EndpointConfigName: `${SERVING.group}-v1` });
+        expect(s.versions["2"].package).to.deep.include({ ModelApprovalStatus: "Rejected", ApprovalDescription: "check failed: accuracy 0.000 < 0.7" });
+        expect(s.versions["2"].package.CustomerMetadataProperties).to.have.property("deploy-run", v2.pathspec);
+        expect(s.versions["2"].config).to.deep.equal({ missing: "ValidationException" });
+        expect(s.versions["2"].model).to.deep.equal({ missing: "ValidationException" });
+        expect(s.versions["1"].config.EndpointConfigName).to.equal(`${SERVING.group}-v1`);
+
+        // (3) A version the reviewer rejects is never deployed: no model, no config, the endpoint untouched.
+        const v3 = succeeded(await deploy(3, "Rejected"));
+        expect(v3.stdout + v3.stderr).to.contain("version 3 is Rejected: nothing deployed");
+        s = await state();
+        expect(s.endpoint.EndpointConfigName).to.equal(`${SERVING.group}-v1`);
+        expect(s.versions["3"].package.ModelApprovalStatus).to.equal("Rejected");
+        expect(s.versions["3"].model).to.deep.equal({ missing: "ValidationException" });
+        expect(s.versions["3"].config).to.deep.equal({ missing: "ValidationException" });
+    });
+
+    it("compiles the scheduled, triggered and deploy flows for Step Functions with each stack's profile, bootstrapped from Parameter Store", async () => {
         // One stack and one flow at a time: the mock runtime is global to the process, and moto's server answered
         // concurrent Batch and Step Functions calls with an occasional error page.
         for (const stack of ["dev", "staging", "prod"]) await compileFor(stack, await runStack(stack));
@@ -277,14 +372,14 @@ for q in json.loads(${JSON.stringify(JSON.stringify(Object.values(queues)))}):
                 METAFLOW_SERVICE_VERSION_CHECK: "0",
             };
             const compiled: Command[] = [];
-            for (const file of ["batch_inference.py", "retrain_on_data.py", "gpu_training.py"]) compiled.push(await run(PYENV_PYTHON, [file, "step-functions", "create", "--only-json"], { cwd: path.join(work, "templates"), env }));
-            const [inference, retrain, gpu] = compiled.map((c, i) => {
+            for (const file of ["batch_inference.py", "retrain_on_data.py", "gpu_training.py", "deploy_model.py"]) compiled.push(await run(PYENV_PYTHON, [file, "step-functions", "create", "--only-json"], { cwd: path.join(work, "templates"), env }));
+            const [inference, retrain, gpu, deploy] = compiled.map((c, i) => {
                 expect(c.code, `${stack} ${i}: ${c.stderr}`).to.equal(0);
                 return { json: JSON.parse(c.stdout), log: c.stderr };
             });
             const prefix = mf.METAFLOW_SFN_STATE_MACHINE_PREFIX;
             expect(inference.log).to.contain(`Deploying ${prefix}_churn.user.integration.BatchInferenceFlow to AWS Step Functions`);
-            for (const { json } of [inference, retrain, gpu]) {
+            for (const { json } of [inference, retrain, gpu, deploy]) {
                 const tasks = Object.values(json.States as Record<string, any>).filter((s) => s.Type === "Task");
                 expect(tasks.length).to.be.at.least(3);
                 for (const t of tasks) {
@@ -295,6 +390,7 @@ for q in json.loads(${JSON.stringify(JSON.stringify(Object.values(queues)))}):
             }
             const jobQueues = (json: any) => Object.fromEntries(Object.entries(json.States as Record<string, any>).map(([name, s]) => [name, s.Parameters?.JobQueue]));
             expect(jobQueues(inference.json)).to.deep.include({ start: mf.METAFLOW_BATCH_JOB_QUEUE, score: mf.METAFLOW_BATCH_JOB_QUEUE });
+            expect(Object.keys(deploy.json.States)).to.include.members(["start", "register", "wait_approval", "deploy", "check", "end"]);
             // The GPU step goes to the GPU queue named in the stack's settings.
             expect(jobQueues(gpu.json).train).to.equal(settings.find((s) => s.Name.endsWith("/gpu-queue"))!.Value);
         }
