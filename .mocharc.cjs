@@ -1,4 +1,4 @@
-// Mocha's configuration for `npm test` (the integration suite has its own, .mocharc.integration.json).
+// Mocha's configuration for `npm test` (the integration suite has its own, .mocharc.integration.cjs).
 //
 // Every test/**/*.test.ts outside test/integration runs, once. Mocha's parallel mode hands the files to its two
 // workers in the order of `spec`, each worker taking the next file when it is free; so the files that take longest

@@ -67,7 +67,7 @@ const STEPS: Step[] = [
         targetMiB: 500,
         okCodes: [0, 1],
     },
-    { name: "integration suite (npm run test:integration)", command: [NODE, path.join(ROOT, "node_modules/mocha/bin/mocha.js"), "--config", path.join(ROOT, ".mocharc.integration.json")], targetSeconds: 150, runs: 1 },
+    { name: "integration suite (npm run test:integration)", command: [NODE, path.join(ROOT, "node_modules/mocha/bin/mocha.js"), "--config", path.join(ROOT, ".mocharc.integration.cjs")], targetSeconds: 150, runs: 1 },
 ];
 
 function measure(step: Step): { seconds: number; peakMiB: number; ok: boolean } {
