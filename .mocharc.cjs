@@ -2,11 +2,10 @@
 //
 // Every test/**/*.test.ts outside test/integration runs, once. Mocha's parallel mode hands the files to its two
 // workers in the order of `spec`, each worker taking the next file when it is free; so the files that take longest
-// (most of it in processes they start: the three policy packs, the plan command, Python) go first, and the short
+// (most of it in processes they start: the plan command, Python) go first, and the short
 // ones fill the end, where a long file would leave the other worker idle. The rest keep their path order.
 "use strict";
-const fs = require("fs");
-const path = require("path");
+const { specInOrder } = require("./test/spec-order.cjs");
 
 const FIRST = [
     "test/stacks/plan.test.ts", // runs the plan command in a child process
@@ -15,24 +14,10 @@ const FIRST = [
     "test/policies/aws.test.ts", // reads botocore's and cfn-lint's models through Python
 ];
 
-function testFiles(dir) {
-    return fs
-        .readdirSync(path.join(__dirname, dir), { withFileTypes: true })
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .flatMap((e) => {
-            const rel = `${dir}/${e.name}`;
-            if (e.isDirectory()) return rel === "test/integration" ? [] : testFiles(rel);
-            return e.name.endsWith(".test.ts") ? [rel] : [];
-        });
-}
-
-const all = testFiles("test");
-for (const f of FIRST) if (!all.includes(f)) throw new Error(`.mocharc.cjs: ${f} is listed first but is not a test file`);
-
 module.exports = {
     require: ["./scripts/register-ts.js", "./test/user-files.ts", "./test/hooks.ts"],
     extension: ["ts"],
-    spec: [...FIRST, ...all.filter((f) => !FIRST.includes(f))],
+    spec: specInOrder(".mocharc.cjs", "test", FIRST, "test/integration"),
     timeout: 20000,
     reporter: "./test/reporter.js",
     parallel: true,

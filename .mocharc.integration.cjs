@@ -6,8 +6,7 @@
 // commands 45 s; with the templates last, one worker ran 65 s after the other had finished). The rest keep their
 // path order.
 "use strict";
-const fs = require("fs");
-const path = require("path");
+const { specInOrder } = require("./test/spec-order.cjs");
 
 const FIRST = [
     "test/integration/templates/templates.test.ts", // every template flow with the real Metaflow, moto, Dask
@@ -15,24 +14,10 @@ const FIRST = [
     "test/integration/metaflow/step-functions.test.ts", // step-functions create --only-json per stack and flow
 ];
 
-function testFiles(dir) {
-    return fs
-        .readdirSync(path.join(__dirname, dir), { withFileTypes: true })
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .flatMap((e) => {
-            const rel = `${dir}/${e.name}`;
-            if (e.isDirectory()) return testFiles(rel);
-            return e.name.endsWith(".test.ts") ? [rel] : [];
-        });
-}
-
-const all = testFiles("test/integration");
-for (const f of FIRST) if (!all.includes(f)) throw new Error(`.mocharc.integration.cjs: ${f} is listed first but is not a test file`);
-
 module.exports = {
     require: ["./scripts/register-ts.js"],
     extension: ["ts"],
-    spec: [...FIRST, ...all.filter((f) => !FIRST.includes(f))],
+    spec: specInOrder(".mocharc.integration.cjs", "test/integration", FIRST, undefined),
     timeout: 150000,
     reporter: "./test/reporter.js",
     parallel: true,
