@@ -242,6 +242,12 @@ function idleSettings(at: string): Record<string, { from: Source }> {
     return Object.fromEntries(members.map((m) => [`${at}.jupyterLabAppSettings.appLifecycleManagement.idleSettings.${m[0].toLowerCase()}${m.slice(1)}`, { from: sagemaker("IdleSettings", m) }]));
 }
 
+/** A space's EBS volume, default and ceiling, in the same two places (botocore `DefaultEbsStorageSettings`, 5-16384 GB). */
+function spaceStorage(at: string): Record<string, { from: Source }> {
+    const members = ["DefaultEbsVolumeSizeInGb", "MaximumEbsVolumeSizeInGb"];
+    return Object.fromEntries(members.map((m) => [`${at}.spaceStorageSettings.defaultEbsStorageSettings.${m[0].toLowerCase()}${m.slice(1)}`, { from: sagemaker("DefaultEbsStorageSettings", m) }]));
+}
+
 /** Pulumi type token -> input path -> the model that constrains it (and the auto-name suffix when Pulumi names it). */
 const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>> = {
     "aws:lb/loadBalancer:LoadBalancer": {
@@ -572,10 +578,12 @@ const FIELDS: Record<string, Record<string, { from: Source; autoName?: number }>
         authMode: { from: sagemaker("CreateDomainRequest", "AuthMode") },
         appNetworkAccessType: { from: sagemaker("CreateDomainRequest", "AppNetworkAccessType") },
         ...idleSettings("defaultUserSettings"),
+        ...spaceStorage("defaultUserSettings"),
     },
     "aws:sagemaker/userProfile:UserProfile": {
         userProfileName: { from: sagemaker("CreateUserProfileRequest", "UserProfileName") },
         ...idleSettings("userSettings"),
+        ...spaceStorage("userSettings"),
     },
     "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig": {
         studioLifecycleConfigName: { from: sagemaker("CreateStudioLifecycleConfigRequest", "StudioLifecycleConfigName") },

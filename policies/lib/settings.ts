@@ -9,6 +9,7 @@
  */
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
+import { STUDIO_COST_LIMITS } from "../../components/workspaces/rules";
 import type { CostPolicyLimits } from "../../stacks/config/keys/cost-policy";
 
 export type Environment = "dev" | "staging" | "prod";
@@ -52,6 +53,10 @@ export interface PolicySettings {
     /** Fargate task size caps (task cpu units, MiB). */
     maxFargateCpu: number;
     maxFargateMemoryMiB: number;
+    /** Studio workspaces: JupyterLab instance types, the longest idle timeout, the largest space volume (GB). */
+    allowedStudioInstanceTypes: string[];
+    maxStudioIdleMinutes: number;
+    maxStudioSpaceGb: number;
     monthlyBudgetUsd: number;
     usage: UsageScenario;
     /** CIDRs an ingress rule may open to (besides security-group and prefix-list sources). */
@@ -92,6 +97,7 @@ export function defaultSettings(env: Environment): PolicySettings {
         maxLogRetentionDays: by({ dev: 90, staging: 365, prod: 1827 }),
         maxFargateCpu: by({ dev: 1024, staging: 2048, prod: 4096 }),
         maxFargateMemoryMiB: by({ dev: 4096, staging: 8192, prod: 16384 }),
+        ...STUDIO_COST_LIMITS[env],
         monthlyBudgetUsd: by({ dev: 300, staging: 600, prod: 3000 }),
         usage: DEFAULT_USAGE[env],
         allowedIngressCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
@@ -117,6 +123,9 @@ export const SETTING_SCHEMAS: Record<SettingKey, PolicyConfigJSONSchema> = {
     maxLogRetentionDays: int("Highest CloudWatch Logs retention, in days.", 1),
     maxFargateCpu: int("Highest Fargate task cpu units.", 256),
     maxFargateMemoryMiB: int("Highest Fargate task memory, MiB.", 512),
+    allowedStudioInstanceTypes: strings("JupyterLab instance types Studio workspaces may use."),
+    maxStudioIdleMinutes: int("Longest JupyterLab idle timeout a workspace may set, in minutes.", 60),
+    maxStudioSpaceGb: int("Largest EBS volume of a workspace's space, in GB.", 5),
     monthlyBudgetUsd: { type: "number", minimum: 1, description: "Monthly budget in USD for the estimated typical month." },
     usage: {
         type: "object",

@@ -6,7 +6,8 @@
  *
  * Pure module: no Pulumi import.
  */
-import { AWS_DATA, instanceTypeExists } from "../../../aws-facts/data";
+import { AWS_DATA, instanceTypeExists, sagemakerAppInstanceTypeExists } from "../../../aws-facts/data";
+import { IDLE_RANGE, SPACE_GB_RANGE } from "../../../components/workspaces/rules";
 import { ConfigProblem, KeySpecs, nearest, show } from "../spec";
 
 /**
@@ -25,6 +26,10 @@ export interface CostPolicyLimits {
     maxLogRetentionDays?: number;
     maxFargateCpu?: number;
     maxFargateMemoryMiB?: number;
+    /** Studio workspaces (components/workspaces/rules.ts `STUDIO_COST_LIMITS` has each environment's defaults). */
+    allowedStudioInstanceTypes?: string[];
+    maxStudioIdleMinutes?: number;
+    maxStudioSpaceGb?: number;
 }
 
 const INSTANCE_FAMILY = /^[a-z][a-z0-9-]*\d[a-z0-9-]*$/;
@@ -46,6 +51,15 @@ const instanceFamilies: Check = {
         return `${unknown.join(", ")} ${unknown.length > 1 ? "are not EC2 instance families" : "is not an EC2 instance family"}: the families are those of the EC2 instance types in the project's AWS data (aws-facts/constraints.json, from the ${AWS_DATA.instanceTypes.source}; npm run -s aws-constraints -- --write regenerates it)`;
     },
 };
+/** JupyterLab instance types of SageMaker's own model (aws-facts/constraints.json `sagemakerAppInstanceTypes`). */
+const studioTypes: Check = {
+    ...list(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, "SageMaker Studio instance types (ml.t3.medium, ...)"),
+    problem: (v) => {
+        const unknown = (v as string[]).filter((t) => !sagemakerAppInstanceTypeExists(t));
+        return unknown.length ? `${unknown.join(", ")}: not a JupyterLab instance type in SageMaker's model (${AWS_DATA.sagemakerAppInstanceTypes.source})` : undefined;
+    },
+};
+const between = (min: number, max: number, what: string): Check => ({ ok: (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max, allowed: `expected an integer of ${min}-${max} ${what}` });
 const int = (min: number): Check => ({ ok: (v) => Number.isInteger(v) && (v as number) >= min, allowed: `expected an integer of at least ${min}` });
 
 export const COST_POLICY_LIMITS = {
@@ -60,6 +74,9 @@ export const COST_POLICY_LIMITS = {
     maxLogRetentionDays: int(1),
     maxFargateCpu: int(256),
     maxFargateMemoryMiB: int(512),
+    allowedStudioInstanceTypes: studioTypes,
+    maxStudioIdleMinutes: between(IDLE_RANGE.min, IDLE_RANGE.max, "minutes (SageMaker's IdleSettings range)"),
+    maxStudioSpaceGb: between(SPACE_GB_RANGE.min, SPACE_GB_RANGE.max, "GB (SageMaker's space EBS range)"),
 } satisfies Record<keyof CostPolicyLimits, Check>;
 
 const FIELDS = Object.keys(COST_POLICY_LIMITS) as Array<keyof typeof COST_POLICY_LIMITS>;
