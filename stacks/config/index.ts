@@ -23,6 +23,7 @@ import {
 } from "../../components/metaflow-service/rules";
 import { EgressMode, ipv4CidrProblem } from "../../components/network-rules";
 import { ServingSettings, servingNameProblems } from "../../components/serving/rules";
+import { resolveWorkspaces, STUDIO_COST_LIMITS, StudioCostLimits, workspaceLimitProblems, WorkspacesInput, WorkspacesSettings } from "../../components/workspaces/rules";
 import { duplicateTriggerNames, PREFIX_WITHOUT_HYPHEN, TriggerSpec, validateTrigger } from "../../components/sfn/rules";
 import { accessKeys } from "./keys/access";
 import { artifactKeys } from "./keys/artifacts";
@@ -32,6 +33,7 @@ import { CostPolicyLimits, costPolicyKeys } from "./keys/cost-policy";
 import { monitoringKeys } from "./keys/monitoring";
 import { serviceKeys } from "./keys/service";
 import { servingKeys } from "./keys/serving";
+import { workspaceKeys } from "./keys/workspaces";
 import type { OfficeHoursSettings } from "../../components/office-hours-rules";
 import { sfnKeys } from "./keys/sfn";
 import { AWS_REGIONS } from "./regions";
@@ -54,7 +56,7 @@ export { ConfigProblem, Environment, formatProblem } from "./spec";
 export const PROJECT = "metaflow-platform";
 
 /** Every key of the project namespace. Adding a section: spread its keys here and map them in `assemble`. */
-export const PROJECT_KEYS = { ...coreKeys, ...costPolicyKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys, ...monitoringKeys, ...servingKeys } as const;
+export const PROJECT_KEYS = { ...coreKeys, ...costPolicyKeys, ...artifactKeys, ...batchKeys, ...sfnKeys, ...serviceKeys, ...accessKeys, ...monitoringKeys, ...servingKeys, ...workspaceKeys } as const;
 export type KeyName = keyof typeof PROJECT_KEYS;
 type KeyValues = Values<typeof PROJECT_KEYS>;
 
@@ -150,6 +152,8 @@ export interface PlatformConfig {
     };
     /** Models served on SageMaker (components/serving); none when absent. */
     serving?: ServingSettings;
+    /** SageMaker Studio workspaces (components/workspaces); none when absent. */
+    workspaces?: WorkspacesSettings;
     sfn: {
         /** `<prefix>_<FlowName>` state machines: METAFLOW_SFN_STATE_MACHINE_PREFIX. */
         stateMachinePrefix: string;
@@ -356,11 +360,33 @@ function servingConfigProblems(v: KeyValues, stack: string, key: (k: KeyName) =>
     }
 }
 
+/** The Studio limits of the stack: the environment's, with the stack's costPolicy overrides. */
+export function studioLimits(environment: Environment, costPolicy: CostPolicyLimits | undefined): StudioCostLimits {
+    const d = STUDIO_COST_LIMITS[environment];
+    const c = costPolicy ?? {};
+    return {
+        allowedStudioInstanceTypes: c.allowedStudioInstanceTypes ?? d.allowedStudioInstanceTypes,
+        maxStudioIdleMinutes: c.maxStudioIdleMinutes ?? d.maxStudioIdleMinutes,
+        maxStudioSpaceGb: c.maxStudioSpaceGb ?? d.maxStudioSpaceGb,
+    };
+}
+
+/** Workspaces: the environment's defaults filled in, then checked against the stack's Studio cost limits. */
+function workspaceSettings(v: KeyValues, environment: Environment, key: (k: KeyName) => string, problems: ConfigProblem[]): WorkspacesSettings | undefined {
+    if (!v.workspaces) return undefined;
+    const limits = studioLimits(environment, v.costPolicy);
+    const settings = resolveWorkspaces(v.workspaces as WorkspacesInput, environment, limits);
+    for (const p of workspaceLimitProblems(settings, environment, limits)) {
+        problems.push({ key: `${key("workspaces")}.${p.field}`, given: p.given === undefined ? "nothing" : show(p.given), allowed: p.message });
+    }
+    return settings;
+}
+
 /** What `assemble` takes besides the key values: the stack's identity and the aws namespace, already validated. */
 type StackIdentity = Pick<PlatformConfig, "project" | "stack" | "environment" | "region" | "awsProfile" | "allowedAccountIds">;
 
 /** The typed configuration, once every key and rule has passed: each section mapped from its keys. */
-function assemble(id: StackIdentity, v: KeyValues, queues: QueueSpec[], sfn: PlatformConfig["sfn"]): PlatformConfig {
+function assemble(id: StackIdentity, v: KeyValues, queues: QueueSpec[], sfn: PlatformConfig["sfn"], workspaces: WorkspacesSettings | undefined): PlatformConfig {
     const { project, stack, environment } = id;
     return {
         project,
@@ -407,6 +433,7 @@ function assemble(id: StackIdentity, v: KeyValues, queues: QueueSpec[], sfn: Pla
         sfn,
         monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail, models: v.modelMonitoring },
         ...(v.serving ? { serving: v.serving } : {}),
+        ...(workspaces ? { workspaces } : {}),
     };
 }
 
@@ -432,9 +459,10 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
     operationProblems(v, environment, key, problems);
     const sfn = sfnSettings(v, ctx.stack, key, problems);
     servingConfigProblems(v, ctx.stack, key, problems);
+    const workspaces = workspaceSettings(v, environment, key, problems);
 
     if (problems.length) return { ok: false, problems };
-    return { ok: true, config: assemble({ project, stack: ctx.stack, environment, region: region!, awsProfile: aws.profile, allowedAccountIds }, v, queues, sfn) };
+    return { ok: true, config: assemble({ project, stack: ctx.stack, environment, region: region!, awsProfile: aws.profile, allowedAccountIds }, v, queues, sfn, workspaces) };
 }
 
 const OIDC_KEYS: Record<(typeof OIDC_FIELDS)[number], KeyName> = {
