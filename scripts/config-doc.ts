@@ -23,6 +23,7 @@ import { COST_POLICY_LIMITS, costPolicyKeys } from "../stacks/config/keys/cost-p
 import { monitoringKeys } from "../stacks/config/keys/monitoring";
 import { serviceKeys } from "../stacks/config/keys/service";
 import { servingKeys } from "../stacks/config/keys/serving";
+import { workspaceKeys } from "../stacks/config/keys/workspaces";
 import { sfnKeys } from "../stacks/config/keys/sfn";
 import { ENVIRONMENTS, KeySpec, profileValue } from "../stacks/config/spec";
 import type { QUEUE_CAPACITIES } from "../components/batch/queue-rules";
@@ -48,6 +49,7 @@ export const SECTIONS: Array<{ id: string; keys: string[] }> = [
     { id: "service", keys: Object.keys(serviceKeys) },
     { id: "monitoring", keys: Object.keys(monitoringKeys) },
     { id: "serving", keys: Object.keys(servingKeys) },
+    { id: "workspaces", keys: Object.keys(workspaceKeys) },
 ];
 
 /** Every key the reference must document: the project's keys, and the `aws:` keys the program reads. */

@@ -3,13 +3,18 @@
  * (every path the platform opens is a rule resource), so the picture in docs/architecture.md is generated, and a test
  * keeps it equal to what the prod plan opens:
  *
- *   npm run -s network-diagram -- [--stack prod]
+ *   npm run -s network-diagram -- [--stack prod] [--workspaces]
+ *
+ * `--workspaces` draws the stack with Studio workspaces on (`EXAMPLE_WORKSPACES`), as docs/architecture.md shows it.
  */
 import { RecordedResource, ReferenceFixtures } from "../offline/mocks";
 
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
+
+/** The `workspaces` value the picture is drawn with: one engineer; the paths do not depend on how many. */
+export const EXAMPLE_WORKSPACES = { engineers: [{ id: "engineer@example.com" }] };
 
 /** Mermaid node id and label of each endpoint a rule can name. */
 function endpoints(resources: RecordedResource[], refs: { foundation?: Record<string, any>; dask?: Record<string, any> }, namePrefix: string): Map<string, [string, string]> {
@@ -61,12 +66,13 @@ if (require.main === module) {
     const root = path.resolve(__dirname, "..");
     const file = readStackFile(path.join(root, `Pulumi.${stack}.yaml`));
     const references: ReferenceFixtures = JSON.parse(require("fs").readFileSync(path.join(root, "fixtures", "references.json"), "utf8"));
-    const loaded = loadConfig(file.config, { stack });
+    const config = process.argv.includes("--workspaces") ? { ...file.config, "metaflow-platform:workspaces": JSON.stringify(EXAMPLE_WORKSPACES) } : file.config;
+    const loaded = loadConfig(config, { stack });
     if (!loaded.ok) {
         process.stderr.write(`Pulumi.${stack}.yaml is invalid\n`);
         process.exit(2);
     }
-    runProgram({ stack, config: file.config, secretKeys: file.secretKeys, references, showSecrets: false }).then((run) => {
+    runProgram({ stack, config, secretKeys: file.secretKeys, references, showSecrets: false }).then((run) => {
         process.stdout.write(`${networkDiagram(run.resources, references, loaded.config.references, loaded.config.namePrefix)}\n`);
     });
 }

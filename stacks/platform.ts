@@ -19,10 +19,12 @@ import { OfficeHours } from "../components/office-hours";
 import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
 import { EgressMode, StandaloneNetwork } from "../components/standalone-network";
+import { Workspaces } from "../components/workspaces";
 import { buildCompute, ComputeSection } from "./compute";
 import { PlatformConfig } from "./config";
 import { metaflowConfig } from "./metaflow-config";
 import { References } from "./references";
+import { buildWorkspaces, letWorkspacesReachMetadata } from "./workspaces";
 
 /** The network the platform runs in: the foundation's, or one the stack builds for itself (dev only). */
 export interface NetworkContext {
@@ -95,7 +97,7 @@ export function buildNetwork(config: PlatformConfig, references: References, key
  * The metadata service, its database, private API and the optional public API and UI. `batchComputeSecurityGroupIds`
  * are the security groups of the Batch compute environments, admitted by the service's load balancer.
  */
-export function buildMetadataService(ctx: PlatformContext, batchComputeSecurityGroupIds: pulumi.Input<string>[]): MetaflowService {
+export function buildMetadataService(ctx: PlatformContext, batchComputeSecurityGroupIds: pulumi.Input<string>[], workspaces?: Workspaces): MetaflowService {
     const { config, network } = ctx;
     const s = config.service;
     const sharedDb = ctx.references.foundation?.database;
@@ -122,6 +124,7 @@ export function buildMetadataService(ctx: PlatformContext, batchComputeSecurityG
             clientSecurityGroupIds: batchComputeSecurityGroupIds,
             userAccessSecurityGroupIds: network.userAccessSecurityGroupIds,
             userAccessCidrs: network.userAccessCidrs,
+            ...(workspaces ? { workspaceSecurityGroupId: workspaces.securityGroupId } : {}),
             ...serviceTls(config, ctx.references),
             database: sharedDb
                 ? { external: { endpoint: sharedDb.endpoint, port: sharedDb.port, securityGroupId: sharedDb.securityGroupId, secretArn: sharedDb.secretArn, secretKmsKeyArn: ctx.references.foundation!.kmsKeyArn } }
@@ -323,15 +326,17 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     const bucket = buildArtifactBucket(config, key, opts);
     const ctx: PlatformContext = { config, references, network, key, bucket, opts };
     const compute = buildCompute(ctx);
-
-    // `@batch` tasks record metadata: the service's load balancer admits the compute security group, whose egress
-    // (closed by default) opens to exactly that load balancer on its listener port.
-    const metadata = buildMetadataService(ctx, [compute.compute.securityGroupId]);
-    letBatchReachMetadata(ctx, compute, metadata);
-
-    const dask = buildDaskBridge(ctx, compute);
     const metaflowRoles = metaflowRoleArns(compute);
     const engineers = buildEngineerAccess(ctx, compute, metaflowRoles);
+    const workspaces = buildWorkspaces(config, { vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, kmsKeyArn: key.keyArn, bucketName: bucket.bucketName, engineerPolicyArn: engineers.policyArn }, opts);
+
+    // `@batch` tasks and the workspaces record metadata: the service's load balancer admits their security groups,
+    // whose egress opens to exactly that load balancer on its listener port.
+    const metadata = buildMetadataService(ctx, [compute.compute.securityGroupId], workspaces);
+    letBatchReachMetadata(ctx, compute, metadata);
+    letWorkspacesReachMetadata(workspaces, metadata, servicePort(serviceTls(config, references).certificateArn));
+
+    const dask = buildDaskBridge(ctx, compute);
 
     const monitoring = config.monitoring.enabled ? buildMonitoring(ctx, metadata, compute) : undefined;
     const dashboard = config.monitoring.enabled ? buildDashboard(ctx, metadata, compute) : undefined;
@@ -341,7 +346,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
 
     const profile = metaflowProfile(ctx, compute, metadata);
     const parameters = buildParameters(ctx, compute, profile);
-    return platformOutputs(ctx, { compute, metadata, engineers, officeHours, monitoring, dashboard, pipelineEvents, dask, deploy, parameters, profile });
+    return platformOutputs(ctx, { compute, metadata, engineers, workspaces, officeHours, monitoring, dashboard, pipelineEvents, dask, deploy, parameters, profile });
 }
 
 /** The platform key, protected with the stack; it admits the alarm publishers when the stack's own topic needs it. */
@@ -484,6 +489,7 @@ interface PlatformSections {
     compute: ComputeSection;
     metadata: MetaflowService;
     engineers: EngineerAccess;
+    workspaces?: Workspaces;
     officeHours?: OfficeHours;
     monitoring?: Monitoring;
     dashboard?: PlatformDashboard;
@@ -519,8 +525,20 @@ function platformOutputs(ctx: PlatformContext, s: PlatformSections): Record<stri
         ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineJobLog: pipelineEvents?.jobLogGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
+        ...(s.workspaces ? { workspaces: workspaceOutputs(s.workspaces) } : {}),
         parameters: { profile: parameters.profileParameterName, settings: parameters.settingsPath, params: parameters.paramsPath },
         metaflowConfig: s.profile,
+    };
+}
+
+/** Where the workspaces are and how an engineer opens theirs (docs/onboarding.md, "Your first flow from a workspace"). */
+function workspaceOutputs(w: Workspaces): Record<string, unknown> {
+    return {
+        domainId: w.domainId,
+        domainUrl: w.domainUrl,
+        accessPolicyArn: w.accessPolicyArn,
+        profiles: w.profileNames,
+        openCommand: pulumi.interpolate`aws sagemaker create-presigned-domain-url --domain-id ${w.domainId} --user-profile-name <your profile> --query AuthorizedUrl --output text`,
     };
 }
 

@@ -84,6 +84,8 @@ export interface MetaflowServiceArgs {
     /** Engineers' access path (VPN/bastion) from the foundation: security groups and CIDRs. */
     userAccessSecurityGroupIds: pulumi.Input<string>[];
     userAccessCidrs: string[];
+    /** The engineers' Studio workspaces (components/workspaces), when the stack has them. */
+    workspaceSecurityGroupId?: pulumi.Input<string>;
 
     /** ACM certificate: HTTPS (TLS 1.2+) listeners instead of HTTP on 80. Needs `domainName`. */
     certificateArn?: string;
@@ -313,7 +315,7 @@ function egressRule(ctx: ServiceContext, sg: aws.ec2.SecurityGroup, role: string
     );
 }
 
-/** Who may call the metadata API on the load balancer: Batch compute, the engineers' access path, the UI backend. */
+/** Who may call the metadata API on the load balancer: Batch compute, the engineers' access path, the Studio workspaces, the UI backend. */
 function admitApiClients(ctx: ServiceContext, sgs: SecurityGroups, port: number): void {
     const { name, args } = ctx;
     const ingress = (role: string, from: Peer, description: string) =>
@@ -325,6 +327,7 @@ function admitApiClients(ctx: ServiceContext, sgs: SecurityGroups, port: number)
     args.clientSecurityGroupIds.forEach((sg, i) => ingress(`client-${i}`, { sg }, "Metaflow service API from Batch compute"));
     args.userAccessSecurityGroupIds.forEach((sg, i) => ingress(`user-sg-${i}`, { sg }, "Metaflow service API from the engineers access path (security group)"));
     args.userAccessCidrs.forEach((cidr, i) => ingress(`user-cidr-${i}`, { cidr }, "Metaflow service API from the engineers access path (CIDR)"));
+    if (args.workspaceSecurityGroupId !== undefined) ingress("workspaces", { sg: args.workspaceSecurityGroupId }, "Metaflow service API from the Studio workspaces");
     if (sgs.ui) ingress("ui", { sg: sgs.ui.id }, "Metaflow service API from the UI backend");
 }
 

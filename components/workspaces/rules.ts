@@ -204,7 +204,7 @@ export function resolveWorkspaces(input: WorkspacesInput, env: Env, limits: Stud
     return {
         ...d,
         ...Object.fromEntries(Object.entries(input).filter(([k]) => k !== "engineers" && k !== "spaceStorageGb")),
-        engineers: input.engineers.map((e) => ({ id: e.id, profile: e.profile ?? profileNameFor(e.id) })),
+        engineers: (Array.isArray(input.engineers) ? input.engineers : []).filter((e) => typeof e?.id === "string").map((e) => ({ id: e.id, profile: e.profile ?? profileNameFor(e.id) })),
         spaceStorageGb: { ...d.spaceStorageGb, ...(input.spaceStorageGb ?? {}) },
     } as WorkspacesSettings;
 }

@@ -51,6 +51,7 @@ export const FOUNDATION_OUTPUTS: OutputField[] = [
     field("databaseSecurityGroupId", false, "string: sg-xxxxxxxx of the database", isString(SG_ID)),
     field("databaseSecretArn", false, "string: Secrets Manager ARN of its credentials (username, password)", isString(SECRET_ARN)),
     field("serviceCertificateArn", false, "string: ACM certificate ARN in the platform's region, for the metadata service's HTTPS listener", isString(ACM_ARN)),
+    field("privateEgress", false, 'string: "nat" or "none", whether the private subnets reach the internet (absent: "nat", which the platform\'s images and AWS calls already rely on)', (v) => v === "nat" || v === "none"),
     field("serviceDomainName", false, "string: the DNS name that certificate covers, resolving to the service's load balancer", isString(DNS_NAME)),
 ];
 
@@ -81,6 +82,8 @@ export interface FoundationOutputs {
     database?: { endpoint: string; port: number; securityGroupId: string; secretArn: string };
     /** A certificate for the metadata service: with it the service is served over HTTPS (unless the stack sets its own). */
     serviceCertificate?: { arn: string; domainName: string };
+    /** Whether the private subnets reach the internet through NAT; "nat" when the foundation does not say. */
+    privateEgress: "nat" | "none";
 }
 
 export interface DaskOutputs {
@@ -155,6 +158,7 @@ export function validateFoundation(stack: string, outputs: Record<string, unknow
             efsSecurityGroupId: o.efsSecurityGroupId,
             database: dbGiven.length ? { endpoint: o.databaseEndpoint, port: o.databasePort, securityGroupId: o.databaseSecurityGroupId, secretArn: o.databaseSecretArn } : undefined,
             serviceCertificate: certGiven.length ? { arn: o.serviceCertificateArn, domainName: o.serviceDomainName } : undefined,
+            privateEgress: o.privateEgress ?? "nat",
         },
     };
 }

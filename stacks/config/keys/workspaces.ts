@@ -8,8 +8,12 @@ import { ConfigProblem, KeySpecs, show } from "../spec";
 function parseWorkspaces(value: unknown, key: string, problems: ConfigProblem[]): WorkspacesInput | undefined {
     const found = workspaceShapeProblems(value);
     for (const p of found) problems.push({ key: p.field ? `${key}.${p.field}` : key, given: p.given === undefined ? "nothing" : show(p.given), allowed: p.message });
-    return found.length ? undefined : (value as WorkspacesInput);
+    // Problems with engineers or unknown fields leave the limits checkable: report those too, all at once.
+    return found.some((p) => LIMIT_FIELDS.has(p.field.split(/[.[]/)[0])) ? undefined : (value as WorkspacesInput);
 }
+
+/** The fields the environment's limits are checked on (`workspaceLimitProblems`); "" is the value itself. */
+const LIMIT_FIELDS = new Set(["", "defaultInstanceType", "idleTimeoutMinutes", "maxIdleTimeoutMinutes", "spaceStorageGb", "egress", "pipIndexUrl", "retainHomeEfs"]);
 
 /** SageMaker Studio workspaces for the engineers (components/workspaces). */
 export const workspaceKeys = {
