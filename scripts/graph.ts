@@ -37,6 +37,11 @@ const MAIN_RESOURCES: Record<string, string> = {
     "aws:budgets/budget:Budget": "budget",
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": "anomaly monitor",
     "aws:scheduler/schedule:Schedule": "schedule",
+    "aws:sagemaker/domain:Domain": "Studio domain",
+    "aws:sagemaker/userProfile:UserProfile": "user profile",
+    "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig": "lifecycle configuration",
+    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": "model package group",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "VPC endpoint",
 };
 
 const isComponent = (r: RecordedResource) => r.type.startsWith("metaflow:");

@@ -2,7 +2,7 @@
  * Workspaces for the ML engineers: a SageMaker AI Studio domain in VPC-only mode in the platform's private subnets,
  * one user profile per engineer that only that engineer may open, and a JupyterLab that comes up with the stack's
  * Metaflow profile, the platform's Metaflow version and the templates. Design and sources:
- * docs/design/workspaces-and-serving.md; operations: docs/workspaces.md.
+ * docs/design/workspaces-and-serving.md; operations: docs/operations.md, "Workspaces".
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

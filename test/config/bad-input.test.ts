@@ -135,4 +135,43 @@ describe("bad input: refused with the key, the value and what is allowed", () =>
         const models = Array.from({ length: 21 }, (_, i) => `m${i}`);
         expectRefused(await planWith(DEV, `  metaflow-platform:serving:\n    models: [${models.join(", ")}]\n`), "metaflow-platform:serving.models: got", "21 models; at most 20 per stack");
     });
+
+    describe("workspaces", () => {
+        const W = "  metaflow-platform:workspaces:\n";
+
+        it("an unknown field, an engineer id AWS cannot tag, a profile name SageMaker refuses, one name twice", async () => {
+            expectRefused(
+                await planWith(DEV, `${W}    engineers:\n      - id: "jane doe#1"\n      - {id: li@example.com, profile: li_wei}\n      - {id: Sam@example.com}\n      - {id: sam@example.org}\n    rootAccess: false\n`),
+                "metaflow-platform:workspaces.rootAccess: got false; unknown field; allowed: engineers,",
+                'metaflow-platform:workspaces.engineers[0].id: got "jane doe#1"; expected the engineer\'s principal-tag value',
+                'metaflow-platform:workspaces.engineers[1].profile: got "li_wei"; a user profile name does not match',
+                'metaflow-platform:workspaces.engineers[3].profile: got "sam"; another engineer has this profile name (SageMaker compares them case-insensitively)',
+            );
+            expectRefused(await planWith(DEV, `${W}    engineers: []\n`), "metaflow-platform:workspaces.engineers: got []; expected a non-empty list");
+        });
+
+        it("an idle timeout outside AWS's range, and above what the environment allows", async () => {
+            expectRefused(await planWith(DEV, `${W}    engineers: [{id: a@example.com}]\n    idleTimeoutMinutes: 30\n`), "metaflow-platform:workspaces.idleTimeoutMinutes: got 30; an integer of 60-525600 minutes (SageMaker's IdleSettings range)");
+            expectRefused(await planWith(DEV, `${W}    engineers: [{id: a@example.com}]\n    maxIdleTimeoutMinutes: 600\n`), "metaflow-platform:workspaces.maxIdleTimeoutMinutes: got 600; at most 120 in dev (costPolicy.maxStudioIdleMinutes)");
+        });
+
+        it("an instance type that is no Studio type, and one the environment does not allow", async () => {
+            expectRefused(await planWith(DEV, `${W}    engineers: [{id: a@example.com}]\n    defaultInstanceType: ml.t3.mega\n`), 'metaflow-platform:workspaces.defaultInstanceType: got "ml.t3.mega"; not a JupyterLab instance type in SageMaker\'s model');
+            expectRefused(await planWith(STAGING, `${W}    engineers: [{id: a@example.com}]\n    defaultInstanceType: ml.m5.xlarge\n`), 'metaflow-platform:workspaces.defaultInstanceType: got "ml.m5.xlarge"; staging allows ml.t3.medium, ml.t3.large (costPolicy.allowedStudioInstanceTypes)');
+            const allowed = await planWith(STAGING, `${W}    engineers: [{id: a@example.com}]\n    defaultInstanceType: ml.m5.xlarge\n  metaflow-platform:costPolicy:\n    allowedStudioInstanceTypes: [ml.t3.medium, ml.m5.xlarge]\n`);
+            expect(allowed.code, allowed.stderr).to.equal(0);
+        });
+
+        it("workspaces on a foundation without NAT, unless they bring their own endpoints and package index", async () => {
+            const refs = fs.mkdtempSync(path.join(os.tmpdir(), "mf-refs-"));
+            const file = path.join(refs, "foundation.json");
+            fs.writeFileSync(file, JSON.stringify({ ...FIXTURES["acme/a01-foundation/dev"], privateEgress: "none" }));
+            const onFoundation = `  metaflow-platform:foundationStack: acme/a01-foundation/dev\n${W}    engineers: [{id: a@example.com}]\n`;
+            const args = ["--references", `acme/a01-foundation/dev=${file}`];
+            expectRefused(await planWith(DEV, onFoundation, args), 'metaflow-platform:workspaces.egress: got "network" (the default); the foundation stack acme/a01-foundation/dev exports privateEgress "none"', "set workspaces.egress to endpoints");
+            expectRefused(await planWith(DEV, `${onFoundation}    egress: endpoints\n`, args), "metaflow-platform:workspaces.pipIndexUrl: got nothing; required with egress endpoints");
+            const ok = await planWith(DEV, `${onFoundation}    egress: endpoints\n    pipIndexUrl: https://pypi.internal.example.com/simple\n`, args);
+            expect(ok.code, ok.stderr).to.equal(0);
+        });
+    });
 });

@@ -22,11 +22,15 @@ function boxes(graph: string): Record<string, string> {
 }
 
 describe("stack picture (plan --graph)", () => {
-    it("the README shows the dev stack as planned now", async () => {
+    it("the README shows the dev stack with workspaces and serving on (docs/examples/workspaces/Pulumi.dev.yaml) as planned now", async () => {
         const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
         const shown = /<!-- graph:dev -->\n```mermaid\n([\s\S]*?)```\n<!-- \/graph:dev -->/.exec(readme);
         expect(shown, "README has the dev picture between its markers").to.not.equal(null);
-        expect(shown![1], "regenerate with npm run -s plan -- --stack dev --graph <file>").to.equal(await graphOf("dev"));
+        const example = readStackFile(path.join(ROOT, "docs", "examples", "workspaces", "Pulumi.dev.yaml")).config;
+        const run = await runStack("dev", { set: example });
+        const drawn = stackGraph("dev", run.resources, neighbours(example));
+        expect(drawn).to.match(/Workspaces<\/b><br\/>mf-dev-workspaces<br\/><small>[^"]*Studio domain, 3x user profile/).and.match(/ModelServing<\/b>/);
+        expect(shown![1], "regenerate with npm run -s plan -- --stack dev --config docs/examples/workspaces/Pulumi.dev.yaml --graph <file>").to.equal(drawn);
     });
 
     it("draws every component with its main resources, and an arrow where one uses another's resources", async () => {
