@@ -8,7 +8,8 @@
  *    has no default profile of their own). The profile is fetched at start: it is never in the script, the domain,
  *    the plan or an output;
  * 2. installs the platform's Metaflow version for the user when another one (or none) is installed;
- * 3. copies the platform's templates into `~/metaflow-templates`, never over a file the engineer already has.
+ * 3. copies the platform's templates into `~/metaflow-templates`, never over a file the engineer already has (keys
+ *    ending in `/`, the folder markers the S3 console's "Create folder" makes, are not files and are skipped).
  * A failed step is logged and skipped (the workspace still opens; the next start retries): a lifecycle configuration
  * that fails keeps JupyterLab from starting at all.
  *
@@ -62,6 +63,8 @@ bucket, prefix, dest = sys.argv[1], sys.argv[2], os.path.realpath(sys.argv[3])
 s3 = boto3.client("s3")
 for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
     for obj in page.get("Contents", []):
+        if obj["Key"].endswith("/"):
+            continue
         path = os.path.realpath(os.path.join(dest, obj["Key"][len(prefix):]))
         if not path.startswith(dest + os.sep) or os.path.exists(path):
             continue

@@ -199,6 +199,9 @@ interface Starts {
     /** A profile parameter whose value is not JSON (and holds the secret). */
     broken: Workspace;
     brokenRun: Run;
+    /** Templates under zero-byte folder markers. */
+    odd: Workspace;
+    oddRun: Run;
 }
 
 const OWN_CONFIG = '{"METAFLOW_PROFILE": "mine"}';
@@ -230,8 +233,8 @@ describe("the workspaces' JupyterLab lifecycle script, run with bash against mot
         ok(await aws!.call("s3", "create_bucket", { Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
         for (const [key, body] of Object.entries(TEMPLATES)) await putObject(`templates/${key}`, body);
         for (const key of escapingKeys(root)) await putObject(key, "escaped\n");
-        // Under another prefix: not the workspace's templates.
-        await putObject("other/not-a-template.py", "x\n");
+        // Under other prefixes: the folder-marker case, and objects that are not the workspace's templates.
+        for (const [key, body] of [["markers/flows/", ""], ["markers/flows/a_flow.py", "# a\n"], ["markers/z_flow.py", "# z\n"], ["other/not-a-template.py", "x\n"]]) await putObject(key, body);
     }
 
     function prepareHomes(): void {
@@ -244,6 +247,7 @@ describe("the workspaces' JupyterLab lifecycle script, run with bash against mot
         fs.writeFileSync(path.join(s.own.site, "metaflow-2.19.0.dist-info", "METADATA"), "Metadata-Version: 2.1\nName: metaflow\nVersion: 2.19.0\n");
         s.failing = workspace();
         s.broken = workspace();
+        s.odd = workspace();
     }
 
     /** The changes between the fresh home's two starts: a new profile, an edited template, objects changed and added. */
@@ -264,11 +268,12 @@ describe("the workspaces' JupyterLab lifecycle script, run with bash against mot
         aws = startBotoCalls(real, { PATH: process.env.PATH, AWS_ENDPOINT_URL: moto.url, AWS_DEFAULT_REGION: REGION, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_EC2_METADATA_DISABLED: "true" });
         await seed();
         prepareHomes();
-        [s.first, s.ownRun, s.failingRun, s.brokenRun] = await Promise.all([
+        [s.first, s.ownRun, s.failingRun, s.brokenRun, s.oddRun] = await Promise.all([
             s.fresh.run(INPUTS),
             s.own.run({ ...INPUTS, pipIndexUrl: INDEX }),
             s.failing.run({ ...INPUTS, profileParameterName: "/mf-it-ws/missing/profile" }, { FAKE_PIP_EXIT: "1" }),
             s.broken.run({ ...INPUTS, profileParameterName: "/mf-it-ws/broken/profile" }),
+            s.odd.run({ ...INPUTS, templatesPrefix: "markers/" }),
         ]);
         const written = path.join(s.fresh.configDir, "config_dev.json");
         s.firstInode = fs.statSync(written, { throwIfNoEntry: false })?.ino ?? 0;
@@ -393,8 +398,16 @@ describe("the workspaces' JupyterLab lifecycle script, run with bash against mot
         });
     });
 
+    describe("homes and buckets as engineers and the S3 console leave them", () => {
+        it("copies templates under zero-byte folder markers (`<folder>/` keys, as the console's Create folder makes)", () => {
+            expect(s.oddRun.code).to.equal(0);
+            expect(logLines(s.oddRun).filter((l) => l.includes("templates"))).to.deep.equal([]);
+            expect(walk(s.odd.templates)).to.deep.equal(["flows/a_flow.py", "z_flow.py"]);
+        });
+    });
+
     it("no run printed the profile's secret, not even for a profile that is not JSON (the written profiles hold it)", () => {
-        expect(outputs.length).to.equal(10);
+        expect(outputs.length).to.equal(12);
         expect(fs.readFileSync(path.join(s.own.configDir, "config_dev.json"), "utf8")).to.contain(SECRET);
         for (const out of outputs) expect(out).to.not.contain(SECRET);
     });
