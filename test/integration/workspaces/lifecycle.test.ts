@@ -199,7 +199,7 @@ interface Starts {
     /** A profile parameter whose value is not JSON (and holds the secret). */
     broken: Workspace;
     brokenRun: Run;
-    /** Templates under zero-byte folder markers. */
+    /** A config.json link of the engineer's to a profile that is gone; templates under zero-byte folder markers. */
     odd: Workspace;
     oddRun: Run;
 }
@@ -248,6 +248,8 @@ describe("the workspaces' JupyterLab lifecycle script, run with bash against mot
         s.failing = workspace();
         s.broken = workspace();
         s.odd = workspace();
+        fs.mkdirSync(s.odd.configDir, { mode: 0o700 });
+        fs.symlinkSync("config_gone.json", path.join(s.odd.configDir, "config.json"));
     }
 
     /** The changes between the fresh home's two starts: a new profile, an edited template, objects changed and added. */
@@ -399,6 +401,13 @@ describe("the workspaces' JupyterLab lifecycle script, run with bash against mot
     });
 
     describe("homes and buckets as engineers and the S3 console leave them", () => {
+        it("leaves a config.json link of the engineer's to a profile that is gone, without logging a failure", () => {
+            expect(s.oddRun.code).to.equal(0);
+            expect(fs.readlinkSync(path.join(s.odd.configDir, "config.json"))).to.equal("config_gone.json");
+            expect(fs.readFileSync(path.join(s.odd.configDir, "config_dev.json"), "utf8")).to.equal(profileJson("https://mf-it.example/api"));
+            expect(logLines(s.oddRun).filter((l) => l.includes("profile"))).to.deep.equal([]);
+        });
+
         it("copies templates under zero-byte folder markers (`<folder>/` keys, as the console's Create folder makes)", () => {
             expect(s.oddRun.code).to.equal(0);
             expect(logLines(s.oddRun).filter((l) => l.includes("templates"))).to.deep.equal([]);
