@@ -5,10 +5,11 @@
  * workspace execution role. It
  * 1. fetches the Metaflow profile from Parameter Store (the SecureString under the platform key) and writes it to
  *    `~/.metaflowconfig/config_<stack>.json` (mode 600, replaced atomically; `config.json` links to it when the engineer
- *    has no default profile of their own). The profile is fetched at start: it is never in the script, the domain,
- *    the plan or an output;
+ *    has no default profile of their own, not even a link to a profile that is gone). The profile is fetched at
+ *    start: it is never in the script, the domain, the plan or an output;
  * 2. installs the platform's Metaflow version for the user when another one (or none) is installed;
- * 3. copies the platform's templates into `~/metaflow-templates`, never over a file the engineer already has.
+ * 3. copies the platform's templates into `~/metaflow-templates`, never over a file the engineer already has (keys
+ *    ending in `/`, the folder markers the S3 console's "Create folder" makes, are not files and are skipped).
  * A failed step is logged and skipped (the workspace still opens; the next start retries): a lifecycle configuration
  * that fails keeps JupyterLab from starting at all.
  *
@@ -62,6 +63,8 @@ bucket, prefix, dest = sys.argv[1], sys.argv[2], os.path.realpath(sys.argv[3])
 s3 = boto3.client("s3")
 for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
     for obj in page.get("Contents", []):
+        if obj["Key"].endswith("/"):
+            continue
         path = os.path.realpath(os.path.join(dest, obj["Key"][len(prefix):]))
         if not path.startswith(dest + os.sep) or os.path.exists(path):
             continue
@@ -87,7 +90,7 @@ write_profile() {
     python3 - '${i.profileParameterName}' "$CONFIG_DIR/config_${i.stack}.json" <<'PY' || return 1
 ${FETCH_PROFILE}
 PY
-    [ -e "$CONFIG_DIR/config.json" ] || ln -s 'config_${i.stack}.json' "$CONFIG_DIR/config.json"
+    [ -e "$CONFIG_DIR/config.json" ] || [ -L "$CONFIG_DIR/config.json" ] || ln -s 'config_${i.stack}.json' "$CONFIG_DIR/config.json"
 }
 
 install_metaflow() {
