@@ -53,9 +53,13 @@ name, target = sys.argv[1], sys.argv[2]
 value = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
 json.loads(value)
 fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target))
-with os.fdopen(fd, "w") as f:
-    f.write(value)
-os.replace(tmp, target)`;
+try:
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(value)
+    os.replace(tmp, target)
+except BaseException:
+    os.unlink(tmp)
+    raise`;
 
 const COPY_TEMPLATES = `import os, sys
 import boto3
