@@ -16,6 +16,9 @@ export const TAGGABLE_TYPES: string[] = [
     "aws:lb/targetGroup:TargetGroup", "aws:apigateway/restApi:RestApi", T.apiStage, T.efsFileSystem, T.natGateway, T.vpc, T.flowLog, T.vpcEndpoint,
     T.lambda, "aws:cloudwatch/eventRule:EventRule", "aws:iam/instanceProfile:InstanceProfile", "aws:rds/subnetGroup:SubnetGroup", "aws:ec2/eip:Eip",
     "aws:ec2/subnet:Subnet", "aws:sns/topic:Topic", "aws:efs/accessPoint:AccessPoint", "aws:apigateway/apiKey:ApiKey", "aws:apigateway/usagePlan:UsagePlan",
+    // Studio workspaces: a user profile's tags are also added to every app it launches, which is what attributes
+    // JupyterLab hours to the platform (CreateUserProfile, botocore).
+    T.sagemakerDomain, T.sagemakerUserProfile, T.sagemakerLcc,
 ];
 
 const STUDIO_TYPES: string[] = [T.sagemakerDomain, T.sagemakerUserProfile];

@@ -13,7 +13,7 @@ import { T } from "../../policies/lib/types";
 import { ResourceView, UNKNOWN } from "../../policies/lib/view";
 import { ownerTagKey } from "../../policies/security/rules/sagemaker";
 import { SECURITY_RULES } from "../../policies/security/rules/index";
-import { res } from "./fixtures";
+import { PROVIDER, res, withProvider } from "./fixtures";
 import { domain, KEY_ARN, lcc, platformKey, profile, ROLE_ARN, studioPlan } from "./studio-fixtures";
 
 const U = UNKNOWN;
@@ -184,6 +184,13 @@ describe("Studio workspaces: cost rules", () => {
         expect(messages(name, [domain(), profile("jane", { userSettings: ebs({ maximumEbsVolumeSizeInGb: 50 }) })], dev(name))).to.deep.equal([`userSettings.${at}.maximumEbsVolumeSizeInGb 50 exceeds 20 GB in dev`]);
         expect(messages(name, [domain()], { [name]: { environment: "prod" } })).to.deep.equal([`defaultUserSettings.${at}.maximumEbsVolumeSizeInGb 20 exceeds 10 GB in prod`]);
         expect(messages(name, [domain({ defaultUserSettings: ebs({ defaultEbsVolumeSizeInGb: U, maximumEbsVolumeSizeInGb: U }) })], dev(name))).to.deep.equal([]);
+    });
+
+    it("cost-required-tags: the domain, profiles and lifecycle configuration carry the cost-allocation tags (the provider's defaults count)", () => {
+        const name = "cost-required-tags";
+        const plan = [lcc(), domain(), profile("jane")];
+        expect(messages(name, plan).map((m) => m.split(" lacks")[0])).to.deep.equal(["workspaces-lcc", "workspaces-domain", "workspaces-profile-jane"]);
+        expect(messages(name, [PROVIDER, ...plan.map(withProvider)])).to.deep.equal([]);
     });
 
     it("KEY_ARN is the planned key's ARN, so the compliant plan's key is found by value", () => {
