@@ -9,12 +9,12 @@
  */
 import { largestGpuCount } from "../../components/batch/queue-rules";
 import { HOURS_PER_WEEK, weeklyHoursBetween } from "../../components/office-hours-rules";
-import { PolicySettings } from "../lib/settings";
+import { PolicySettings, STUDIO_HOURS_ASSUMPTION } from "../lib/settings";
 import { LOAD_BALANCERS, T } from "../lib/types";
-import { ofType, referenced, ResourceView } from "../lib/view";
-import { EC2, HOURS_PER_MONTH, perVcpuHour, Price, PRICES, RDS } from "./prices";
+import { getPath, ofType, referenced, ResourceView } from "../lib/view";
+import { EC2, HOURS_PER_MONTH, perVcpuHour, Price, PRICES, RDS, STUDIO_INSTANCES } from "./prices";
 
-export type CostCategory = "serving" | "database" | "containers" | "batch" | "network" | "load balancing" | "security" | "monitoring" | "storage" | "logs";
+export type CostCategory = "serving" | "workspaces" | "database" | "containers" | "batch" | "network" | "load balancing" | "security" | "monitoring" | "storage" | "logs";
 
 export interface CostItem {
     /** Logical name of the resource, or the usage line. */
@@ -379,6 +379,46 @@ function priceServing(l: Ledger, all: ResourceView[], s: PolicySettings): void {
     }
 }
 
+/** The space volume a profile starts with: its own default, else its domain's, else the platform's 5 GB (AWS's minimum). */
+export const DEFAULT_SPACE_GB = 5;
+const SPACE_GB = "spaceStorageSettings.defaultEbsStorageSettings.defaultEbsVolumeSizeInGb";
+const gbOf = (value: unknown): number | undefined => (typeof value === "number" && value > 0 ? value : undefined);
+
+/**
+ * Studio workspaces: the domain has no charge (a $0 line saying so) and JupyterLab instances stop when idle; each user
+ * profile's private space keeps an EBS volume of the default size at the SageMaker ML storage rate (a space exists
+ * once its engineer first opens Studio: the idle month assumes every engineer has); the domain's home EFS is billed by
+ * what engineers store (not priced). The typical month adds `usage.studioHours` at the domain's default instance type.
+ */
+function priceWorkspaces(l: Ledger, all: ResourceView[], s: PolicySettings): void {
+    const domains = ofType(all, T.sagemakerDomain);
+    const profiles = ofType(all, T.sagemakerUserProfile);
+    const storage = PRICES.sagemakerMlStorage;
+    for (const d of domains) {
+        l.fixed(d, "workspaces", 0, "Studio domain: no charge (AWS, Usage Metering); JupyterLab instances are billed per hour while running and shut down when idle");
+        const own = profiles.filter((p) => domains.length === 1 || referenced(p, "domainId", [d]).length > 0);
+        const domainGb = gbOf(getPath(d.props, `defaultUserSettings.${SPACE_GB}`)) ?? DEFAULT_SPACE_GB;
+        const gbs = own.map((p) => gbOf(getPath(p.props, `userSettings.${SPACE_GB}`)) ?? domainGb);
+        const total = gbs.reduce((a, b) => a + b, 0);
+        const sizes = new Set(gbs).size <= 1 ? `${gbs.length} profile(s) x ${domainGb} GB` : `${gbs.join(" + ")} GB`;
+        if (own.length) {
+            l.items.push({ resource: `${d.name} space volumes`, urn: d.urn, type: d.type, category: "workspaces", kind: "fixed", monthlyUsd: total * storage.usd, basis: `${sizes} (default space volume; a space exists once its engineer opens Studio) x ${money(storage.usd)}/GB-month (SageMaker ML storage)`, uncertain: storage.uncertain });
+        }
+        l.unpriced.push({ resource: `${d.name} home EFS`, urn: d.urn, type: d.type, reason: `the domain's home EFS (created by SageMaker) is billed by what engineers store: EFS Standard ${money(PRICES.efsStandard.usd)}/GB-month (usage)` });
+    }
+    const hours = s.usage.studioHours;
+    if (!domains.length || !(hours > 0)) return;
+    const type = String(getPath(domains[0].props, "defaultUserSettings.jupyterLabAppSettings.defaultResourceSpec.instanceType") ?? "ml.t3.medium");
+    const price = STUDIO_INSTANCES[type];
+    if (!price) {
+        l.unpriced.push({ resource: "Studio JupyterLab usage", reason: `no price for ${type}` });
+        return;
+    }
+    const a = STUDIO_HOURS_ASSUMPTION[s.environment];
+    const basis = `${hours} h (usage.studioHours; ${s.environment}'s default: ${a.engineers} engineers x ${a.hoursPerDay} h a day (the last hour idle, until shutdown) x ${a.days} days) x ${type} ${money(price.usd)}/h`;
+    l.items.push({ resource: "Studio JupyterLab", category: "workspaces", kind: "usage", monthlyUsd: hours * price.usd, basis, uncertain: price.uncertain });
+}
+
 /** The typical month: the settings' usage scenario (Batch hours, S3, logs, NAT traffic), for the kinds of resources the stack has. */
 function priceUsageScenario(l: Ledger, all: ResourceView[], s: PolicySettings, ces: ResourceView[], nats: ReturnType<typeof natGateways>): void {
     const u = s.usage;
@@ -435,6 +475,7 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
     priceEcrStorage(l, all);
     listUsageBilled(l, all);
     priceServing(l, all, s);
+    priceWorkspaces(l, all, s);
     priceUsageScenario(l, all, s, ces, nats);
     return summarise(l);
 }

@@ -86,7 +86,32 @@ export const PRICES = {
      * requests, https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html: "scales your endpoint down to 0").
      */
     serverlessInferenceGbSecond: p(0.00002, "GB-second", "AWS SageMaker pricing page, Serverless Inference (not read here; commonly quoted us-east-1 rate, 2026-12)", true),
+    /**
+     * SageMaker Studio (issue 19; docs/design/workspaces-and-serving.md §1.7). The domain itself has no charge: "There is
+     * no additional charge for using Amazon SageMaker Studio Classic. The costs incurred for running ... notebooks ...
+     * are based on ... instance usage" (AWS, *Usage Metering*, https://docs.aws.amazon.com/sagemaker/latest/dg/notebooks-usage-metering.html,
+     * read 2026-12); the new Studio is assumed alike.
+     */
+    sagemakerStudioDomain: p(0, "domain-month", "AWS SageMaker Usage Metering page (Studio Classic: no additional charge), read 2026-12"),
+    /**
+     * SageMaker ML storage (the EBS volume of a Studio space, billed like a notebook instance's ML storage volume):
+     * $0.14 per GB-month, the us-east-1 rate AWS's pricing page (https://aws.amazon.com/sagemaker/pricing/) gave as
+     * quoted in fastai/course-v3 issue 104 (2018-11); the page itself could not be read here, hence uncertain. It is
+     * higher than EBS gp3 ($0.08), the design's floor.
+     */
+    sagemakerMlStorage: p(0.14, "GB-month", "AWS SageMaker pricing page as quoted in fastai/course-v3#104, 2018 (page not read here)", true),
+    /** EFS Standard storage, the Studio domain's home file system: https://aws.amazon.com/efs/pricing/ ("$0.30/GB-month"), read 2026-12. */
+    efsStandard: p(0.3, "GB-month", "AWS EFS pricing page, read 2026-12"),
 } as const;
+
+/**
+ * SageMaker Studio JupyterLab instances, on-demand $/h, us-east-1. ml.t3.medium, AWS's default for CPU images (Usage
+ * Metering page): $0.05/h from third-party tables only (the design's §1.7: a SageMaker price guide on wring.co), not
+ * read from AWS's pricing page here, hence uncertain. Other types are not priced (the estimate lists them as such).
+ */
+export const STUDIO_INSTANCES: Record<string, Price> = {
+    "ml.t3.medium": p(0.05, "hour", "third-party SageMaker price tables (wring.co guide), 2026; AWS's page not read here", true),
+};
 
 /** The cheapest on-demand $/vCPU-hour among the priced sizes of a family or an exact type; undefined when unpriced. */
 export function perVcpuHour(typeOrFamily: string): { usd: number; type: string } | undefined {

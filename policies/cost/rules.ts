@@ -2,7 +2,7 @@
 import { lifecycleProblems } from "../../components/artifact-bucket/rules";
 import { Rule, StackRule } from "../lib/rule";
 import { T } from "../lib/types";
-import { effectiveTags, ofType, referenced } from "../lib/view";
+import { effectiveTags, getPath, isUnknown, ofType, referenced, ResourceView } from "../lib/view";
 import { estimateCost, isGpuComputeEnvironment, isSpotComputeEnvironment, natGateways } from "./estimate";
 import { configuring } from "../security/rules/s3";
 
@@ -16,7 +16,62 @@ export const TAGGABLE_TYPES: string[] = [
     "aws:lb/targetGroup:TargetGroup", "aws:apigateway/restApi:RestApi", T.apiStage, T.efsFileSystem, T.natGateway, T.vpc, T.flowLog, T.vpcEndpoint,
     T.lambda, "aws:cloudwatch/eventRule:EventRule", "aws:iam/instanceProfile:InstanceProfile", "aws:rds/subnetGroup:SubnetGroup", "aws:ec2/eip:Eip",
     "aws:ec2/subnet:Subnet", "aws:sns/topic:Topic", "aws:efs/accessPoint:AccessPoint", "aws:apigateway/apiKey:ApiKey", "aws:apigateway/usagePlan:UsagePlan",
+    // Studio workspaces: a user profile's tags are also added to every app it launches, which is what attributes
+    // JupyterLab hours to the platform (CreateUserProfile, botocore).
+    T.sagemakerDomain, T.sagemakerUserProfile, T.sagemakerLcc,
 ];
+
+const STUDIO_TYPES: string[] = [T.sagemakerDomain, T.sagemakerUserProfile];
+/** A domain's settings for every profile, or a profile's own (absent or partial: the domain's then apply). */
+const settingsOf = (r: ResourceView) => (r.type === T.sagemakerDomain ? "defaultUserSettings" : "userSettings");
+const IDLE = "jupyterLabAppSettings.appLifecycleManagement.idleSettings";
+const EBS = "spaceStorageSettings.defaultEbsStorageSettings";
+
+/** JupyterLab instance types a domain (its default, and its shared spaces' default) or a profile names, with where. */
+function studioInstanceTypes(r: ResourceView): Array<[string, unknown]> {
+    const at = [`${settingsOf(r)}.jupyterLabAppSettings.defaultResourceSpec.instanceType`];
+    if (r.type === T.sagemakerDomain) at.push("defaultSpaceSettings.jupyterLabAppSettings.defaultResourceSpec.instanceType");
+    return at.map((p) => [p, getPath(r.props, p)] as [string, unknown]).filter(([, v]) => v !== undefined && v !== null && !isUnknown(v));
+}
+
+/**
+ * Problems of JupyterLab idle shutdown: a domain enables it with both timeouts set within the limit (without a maximum
+ * an engineer may raise their own timeout to AWS's 525600 minutes); a profile may not disable it nor exceed the limit.
+ */
+function idleProblems(r: ResourceView, max: number, env: string): string[] {
+    const at = `${settingsOf(r)}.${IDLE}`;
+    const idle = getPath(r.props, at);
+    const domain = r.type === T.sagemakerDomain;
+    if (isUnknown(idle) || (!domain && (idle === undefined || idle === null))) return [];
+    const out: string[] = [];
+    const mode = idle?.lifecycleManagement;
+    if (!isUnknown(mode) && (domain ? mode !== "ENABLED" : mode === "DISABLED")) out.push(`${at}.lifecycleManagement is ${mode ?? "unset"}: JupyterLab must shut down when idle (ENABLED)`);
+    for (const field of ["idleTimeoutInMinutes", "maxIdleTimeoutInMinutes"]) {
+        const v = idle?.[field];
+        if (isUnknown(v)) continue;
+        if (v === undefined || v === null) {
+            if (domain) out.push(`${at}.${field} is not set: set it to at most ${max} minutes in ${env}`);
+        } else if (Number(v) > max) out.push(`${at}.${field} ${v} exceeds ${max} minutes in ${env}`);
+    }
+    return out;
+}
+
+/** Problems of space volumes: a domain sets its default and maximum EBS size within the limit, a profile stays within it. */
+function spaceProblems(r: ResourceView, max: number, env: string): string[] {
+    const at = `${settingsOf(r)}.${EBS}`;
+    const ebs = getPath(r.props, at);
+    const domain = r.type === T.sagemakerDomain;
+    if (isUnknown(ebs) || (!domain && (ebs === undefined || ebs === null))) return [];
+    const out: string[] = [];
+    for (const field of ["defaultEbsVolumeSizeInGb", "maximumEbsVolumeSizeInGb"]) {
+        const v = ebs?.[field];
+        if (isUnknown(v)) continue;
+        if (v === undefined || v === null) {
+            if (domain) out.push(`${at}.${field} is not set: set it to at most ${max} GB in ${env}`);
+        } else if (Number(v) > max) out.push(`${at}.${field} ${v} exceeds ${max} GB in ${env}`);
+    }
+    return out;
+}
 
 export const costRules: Rule[] = [
     { kind: "resource", name: "cost-instance-families", pack: "cost", description: "Compute environments and launch templates use only the environment's allowed instance families.", uses: ["allowedInstanceFamilies"], types: [T.computeEnvironment, T.launchTemplate],
@@ -121,6 +176,12 @@ export const costRules: Rule[] = [
           if (Number(r.props.memory) > s.maxFargateMemoryMiB) out.push(`memory ${r.props.memory} MiB exceeds ${s.maxFargateMemoryMiB} in ${s.environment}`);
           return out;
       } },
+    { kind: "resource", name: "cost-studio-instance-types", pack: "cost", description: "Studio domains and user profiles name only the environment's allowed JupyterLab instance types as their default.", uses: ["allowedStudioInstanceTypes"], types: STUDIO_TYPES,
+      check: (r, s) => studioInstanceTypes(r).filter(([, t]) => !s.allowedStudioInstanceTypes.includes(String(t))).map(([at, t]) => `${at} ${t} is not allowed in ${s.environment}: ${s.allowedStudioInstanceTypes.join(", ")}`) },
+    { kind: "resource", name: "cost-studio-idle-shutdown", pack: "cost", description: "Studio domains shut JupyterLab down when idle (lifecycleManagement ENABLED, idle and maximum idle timeouts within maxStudioIdleMinutes); no user profile disables it or raises the timeouts above the limit.", uses: ["maxStudioIdleMinutes"], types: STUDIO_TYPES,
+      check: (r, s) => idleProblems(r, s.maxStudioIdleMinutes, s.environment) },
+    { kind: "resource", name: "cost-studio-space-storage", pack: "cost", description: "Studio domains set the default and maximum EBS size of a space within maxStudioSpaceGb; no user profile exceeds it.", uses: ["maxStudioSpaceGb"], types: STUDIO_TYPES,
+      check: (r, s) => spaceProblems(r, s.maxStudioSpaceGb, s.environment) },
     {
         kind: "stack", name: "cost-monthly-budget", pack: "cost", description: "The estimated typical month stays within the stack's monthly budget.", uses: ["monthlyBudgetUsd", "usage", "environment"],
         check: (all, s) => {

@@ -47,6 +47,8 @@ interface Grant {
     /** ARNs of this resource (or of what it configures: a bucket's policy is granted on the bucket). */
     arns: (r: PlannedResource, all: PlannedResource[], c: Required<DeployerContext>) => string[];
     condition?: DeployerStatement["Condition"];
+    /** With a condition, the statement's Sid after the type's (default `ServiceLinkedRole`, the first such grants). */
+    sid?: string;
 }
 
 class UnknownTypeError extends Error {}
@@ -97,6 +99,7 @@ const S3_BUCKET_READ = [
     "s3:GetBucketNotification",
 ];
 const TAGS_EC2 = ["ec2:CreateTags", "ec2:DeleteTags"];
+const SAGEMAKER_TAGS = ["sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:ListTags"];
 const ECR_READ = ["ecr:DescribeRepositories", "ecr:ListTagsForResource"];
 
 /** The grants of each resource type; components (which AWS never sees) need none. */
@@ -423,6 +426,31 @@ export const DEPLOYER_GRANTS: Record<string, Grant[]> = {
             arns: named("sagemaker", (n) => `model-package-group/${n}`, "modelPackageGroupName"),
         },
     ],
+    // Studio workspaces (components/workspaces): the domain (AWS names it by an id it chooses), each engineer's user
+    // profile (`user-profile/<domain id>/<name>`) and the lifecycle configuration (replaced, never updated: SageMaker has
+    // no UpdateStudioLifecycleConfig).
+    "aws:sagemaker/domain:Domain": [
+        { actions: ["sagemaker:CreateDomain", "sagemaker:DescribeDomain", "sagemaker:UpdateDomain", "sagemaker:DeleteDomain", ...SAGEMAKER_TAGS], arns: (_r, _a, c) => [arn(c, "sagemaker", "domain/*")] },
+        // A VpcOnly domain's subnets, VPC and security groups are read as the caller.
+        { actions: ["sagemaker:ListDomains", "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"], arns: () => ["*"] },
+        // The domain's key encrypts the home EFS and the spaces' EBS volumes: SageMaker creates grants on it as the caller.
+        { actions: ["kms:CreateGrant", "kms:DescribeKey"], arns: (r, _a, c) => (literalArn(r.inputs.kmsKeyId, ":kms:") ? [r.inputs.kmsKeyId] : [arn(c, "kms", "key/*")]) },
+        studioPassRole("defaultUserSettings"),
+    ],
+    "aws:sagemaker/userProfile:UserProfile": [
+        {
+            actions: ["sagemaker:CreateUserProfile", "sagemaker:DescribeUserProfile", "sagemaker:UpdateUserProfile", "sagemaker:DeleteUserProfile", ...SAGEMAKER_TAGS],
+            arns: (r, _a, c) => [arn(c, "sagemaker", `user-profile/*/${physical(r, "userProfileName")}`)],
+        },
+        { actions: ["sagemaker:ListUserProfiles"], arns: () => ["*"] },
+        studioPassRole("userSettings"),
+    ],
+    "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig": [
+        {
+            actions: ["sagemaker:CreateStudioLifecycleConfig", "sagemaker:DescribeStudioLifecycleConfig", "sagemaker:DeleteStudioLifecycleConfig", ...SAGEMAKER_TAGS],
+            arns: named("sagemaker", (n) => `studio-lifecycle-config/${n}`, "studioLifecycleConfigName"),
+        },
+    ],
     "aws:ecr/repository:Repository": [
         {
             actions: ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:TagResource", "ecr:UntagResource", ...ECR_READ],
@@ -456,6 +484,27 @@ export const DEPLOYER_GRANTS: Record<string, Grant[]> = {
     "aws:apigateway/usagePlanKey:UsagePlanKey": [apiGateway(["/usageplans/*"])],
     "aws:apigateway/vpcLink:VpcLink": [apiGateway(["/vpclinks", "/vpclinks/*", "/tags/*"])],
 };
+
+/** A string that is an ARN of the service (`:kms:`, `:iam:`), not an unknown or a name. */
+function literalArn(value: unknown, service: string): value is string {
+    return typeof value === "string" && value.startsWith("arn:") && value.includes(service);
+}
+
+/**
+ * Creating a domain or profile passes its execution role to SageMaker: iam:PassRole on that role when the plan names
+ * it, else on the stack's roles, and only to SageMaker.
+ */
+function studioPassRole(settings: "defaultUserSettings" | "userSettings"): Grant {
+    return {
+        actions: ["iam:PassRole"],
+        arns: (r, all, c) => {
+            const role = r.inputs[settings]?.executionRole;
+            return literalArn(role, ":iam:") ? [role] : roleArns(r, all, c);
+        },
+        condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        sid: "PassRole",
+    };
+}
 
 /** API Gateway's REST management actions are its HTTP verbs on the API's paths (no account in the ARN). */
 function apiGateway(paths: string[]): Grant {
@@ -509,7 +558,7 @@ export function deployerPolicy(resources: PlannedResource[], context: DeployerCo
             for (const a of wildcardOnly) star.add(a);
             const rest = g.actions.filter((a) => !wildcardOnly.includes(a));
             if (!rest.length) return;
-            const key = g.condition ? `${sidOf(type)}ServiceLinkedRole${i}` : sidOf(type);
+            const key = g.condition ? `${sidOf(type)}${g.sid ?? "ServiceLinkedRole"}${i}` : sidOf(type);
             const entry = scoped.get(key) ?? { actions: new Set<string>(), resources: new Set<string>(), condition: g.condition };
             rest.forEach((a) => entry.actions.add(a));
             arns.filter((a) => a !== "*").forEach((a) => entry.resources.add(a));

@@ -68,6 +68,11 @@ export const T = {
     eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
     eventRule: "aws:cloudwatch/eventRule:EventRule",
     sqsQueue: "aws:sqs/queue:Queue",
+    subnet: "aws:ec2/subnet:Subnet",
+    kmsReplicaKey: "aws:kms/replicaKey:ReplicaKey",
+    sagemakerDomain: "aws:sagemaker/domain:Domain",
+    sagemakerUserProfile: "aws:sagemaker/userProfile:UserProfile",
+    sagemakerLcc: "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig",
     stack: "pulumi:pulumi:Stack",
     awsProvider: "pulumi:providers:aws",
 } as const;

@@ -105,6 +105,41 @@ describe("deployer policy", () => {
         );
     });
 
+    describe("Studio workspaces (issue 19: no stack plans them yet, so the component's resources are listed here)", () => {
+        const KEY = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-platform";
+        const ROLE = "arn:aws:iam::123456789012:role/mf-dev-studio-shared"; // named by the program, not the planned role
+        const workspaces = (domainInputs: Record<string, any> = {}) => [
+            { type: "aws:iam/role:Role", name: "workspaces-role", inputs: { name: "mf-dev-workspaces" } },
+            { type: "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig", name: "workspaces-lcc", inputs: { studioLifecycleConfigName: "mf-dev-metaflow", studioLifecycleConfigAppType: "JupyterLab" } },
+            { type: "aws:sagemaker/domain:Domain", name: "workspaces-domain", inputs: { domainName: "mf-dev-workspaces", kmsKeyId: KEY, defaultUserSettings: { executionRole: ROLE }, ...domainInputs } },
+            { type: "aws:sagemaker/userProfile:UserProfile", name: "workspaces-profile-jane", inputs: { domainId: "d-abc", userProfileName: "jane" } },
+        ];
+        const policy = deployerPolicy(workspaces(), { region: "us-east-1", account: "123456789012" });
+        const statement = (sid: string) => policy.Statement.find((s) => s.Sid === sid)!;
+
+        it("lists only real actions and condition keys, with ARNs of the formats AWS defines, and covers the domain, profiles and lifecycle configuration", () => {
+            expect(iamDataProblems(policy, "workspaces", "identity")).to.deep.equal([]);
+            expect(uncovered(policy, workspaces())).to.deep.equal([]);
+        });
+
+        it("scopes profiles and the lifecycle configuration by name, the domain to the account's (AWS names it), and the key grant to the domain's key", () => {
+            expect(statement("SagemakerUserProfile").Resource).to.include("arn:aws:sagemaker:us-east-1:123456789012:user-profile/*/jane");
+            expect(statement("SagemakerStudioLifecycleConfig").Resource).to.deep.equal(["arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/mf-dev-metaflow"]);
+            expect(statement("SagemakerDomain").Action).to.include.members(["sagemaker:CreateDomain", "sagemaker:DeleteDomain", "sagemaker:AddTags", "kms:CreateGrant", "kms:DescribeKey"]);
+            expect(statement("SagemakerDomain").Resource).to.deep.equal([KEY, "arn:aws:sagemaker:us-east-1:123456789012:domain/*"]);
+            const unknownKey = deployerPolicy(workspaces({ kmsKeyId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }), { region: "us-east-1", account: "123456789012" });
+            expect(unknownKey.Statement.find((s) => s.Sid === "SagemakerDomain")!.Resource).to.include("arn:aws:kms:us-east-1:123456789012:key/*");
+        });
+
+        it("passes the execution role to SageMaker only: the domain's named role, else the stack's roles", () => {
+            const domainPass = policy.Statement.find((s) => s.Sid.startsWith("SagemakerDomainPassRole"))!;
+            expect(domainPass).to.deep.include({ Action: ["iam:PassRole"], Resource: [ROLE], Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } } });
+            const profilePass = policy.Statement.find((s) => s.Sid.startsWith("SagemakerUserProfilePassRole"))!;
+            expect(profilePass.Resource).to.deep.equal(["arn:aws:iam::123456789012:role/mf-dev-workspaces"]);
+            expect(policy.Statement.find((s) => s.Sid === "NoResourceLevelPermissions")!.Action).to.include.members(["sagemaker:ListDomains", "sagemaker:ListUserProfiles", "ec2:DescribeSubnets"]);
+        });
+    });
+
     it("takes the account from aws:allowedAccountIds when it names exactly one, else any", () => {
         expect(deployerContext({ "aws:region": "eu-west-1", "aws:allowedAccountIds": '["210987654321"]' })).to.deep.equal({ region: "eu-west-1", account: "210987654321" });
         expect(deployerContext({ "aws:region": "eu-west-1" }).account).to.equal("*");

@@ -3,12 +3,13 @@ import * as fs from "fs";
 import * as path from "path";
 
 import { estimateCost, natGateways, renderCostTable, roundEstimate } from "../../policies/cost/estimate";
-import { EC2, perVcpuHour, RDS } from "../../policies/cost/prices";
+import { EC2, perVcpuHour, PRICES, RDS, STUDIO_INSTANCES } from "../../policies/cost/prices";
 import { defaultSettings } from "../../policies/lib/settings";
 import { T } from "../../policies/lib/types";
 import { fromPlan } from "../../policies/lib/view";
 import { runStack } from "../harness";
 import { res } from "./fixtures";
+import { domain, platformKey, profile, studioPlan } from "./studio-fixtures";
 
 const dev = defaultSettings("dev");
 const fixed = (e: ReturnType<typeof estimateCost>, name: string) => e.items.find((i) => i.kind === "fixed" && i.resource === name)?.monthlyUsd;
@@ -86,6 +87,52 @@ describe("cost estimator", () => {
 
     it("rounds to two significant digits", () => {
         expect([0.1, 2.25, 32.85, 384.2, 1234, 0].map(roundEstimate)).to.deep.equal([0.1, 2.3, 33, 380, 1200, 0]);
+    });
+});
+
+describe("cost estimator: Studio workspaces", () => {
+    const item = (e: ReturnType<typeof estimateCost>, name: string) => e.items.find((i) => i.resource === name);
+
+    it("dev's three engineers add $2.10 to the idle month (3 x 5 GB x $0.14), at most the issue's $3: the domain is $0, home EFS is usage", () => {
+        expect(PRICES.sagemakerMlStorage).to.include({ usd: 0.14, unit: "GB-month", uncertain: true });
+        const without = estimateCost([platformKey()], dev);
+        const e = estimateCost(studioPlan(), dev);
+        const added = e.exact.idleMonthlyUsd - without.exact.idleMonthlyUsd;
+        expect(added).to.be.closeTo(3 * 5 * 0.14, 1e-9);
+        expect(added).to.be.at.most(3);
+        expect(item(e, "workspaces-domain")).to.deep.include({ kind: "fixed", monthlyUsd: 0, category: "workspaces" });
+        expect(item(e, "workspaces-domain")!.basis).to.match(/^Studio domain: no charge/);
+        expect(item(e, "workspaces-domain space volumes")).to.deep.include({
+            kind: "fixed",
+            monthlyUsd: 2.1,
+            uncertain: true,
+            basis: "3 profile(s) x 5 GB (default space volume; a space exists once its engineer opens Studio) x $0.14/GB-month (SageMaker ML storage)",
+        });
+        expect(e.unpriced.find((u) => u.resource === "workspaces-domain home EFS")!.reason).to.contain("EFS Standard $0.3/GB-month");
+    });
+
+    it("the typical month adds usage.studioHours at the domain's default instance type: dev 3 x 5 h x 21 days = 315 h x $0.05 = $15.75", () => {
+        expect(dev.usage.studioHours).to.equal(315);
+        expect(defaultSettings("staging").usage.studioHours).to.equal(2 * 3 * 21);
+        expect(defaultSettings("prod").usage.studioHours).to.equal(15 * 7 * 21);
+        expect(STUDIO_INSTANCES["ml.t3.medium"]).to.include({ usd: 0.05, uncertain: true });
+        const e = estimateCost(studioPlan(), dev);
+        const usage = item(e, "Studio JupyterLab")!;
+        expect(usage).to.deep.include({ kind: "usage", monthlyUsd: roundEstimate(15.75), uncertain: true });
+        expect(usage.basis).to.equal("315 h (usage.studioHours; dev's default: 3 engineers x 5 h a day (the last hour idle, until shutdown) x 21 days) x ml.t3.medium $0.05/h");
+        expect(e.exact.monthlyUsd - e.exact.idleMonthlyUsd).to.be.closeTo(15.75, 1e-9);
+        const none = estimateCost(studioPlan(), { ...dev, usage: { ...dev.usage, studioHours: 0 } });
+        expect(item(none, "Studio JupyterLab")).to.equal(undefined);
+    });
+
+    it("sums each profile's own space size, lists an unpriced instance type, and prices nothing without a domain", () => {
+        const big = profile("li", { userSettings: { spaceStorageSettings: { defaultEbsStorageSettings: { defaultEbsVolumeSizeInGb: 10 } } } });
+        const e = estimateCost(studioPlan({ profiles: [profile("jane"), profile("omar"), big] }), dev);
+        expect(item(e, "workspaces-domain space volumes")).to.deep.include({ monthlyUsd: roundEstimate(20 * 0.14), basis: "5 + 5 + 10 GB (default space volume; a space exists once its engineer opens Studio) x $0.14/GB-month (SageMaker ML storage)" });
+        const m5 = estimateCost([domain({ defaultUserSettings: { jupyterLabAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.large" } } } })], dev);
+        expect(m5.unpriced.map((u) => `${u.resource}: ${u.reason}`)).to.include("Studio JupyterLab usage: no price for ml.m5.large");
+        expect(item(m5, "workspaces-domain space volumes"), "no profile, no space").to.equal(undefined);
+        expect(estimateCost([platformKey()], dev).items.some((i) => i.category === "workspaces")).to.equal(false);
     });
 });
 

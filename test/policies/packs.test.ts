@@ -119,6 +119,11 @@ describe("values unknown during a preview", () => {
         const bucket = { ...resourceArgs(T.bucket, {}), urn: "urn:b", name: "b", dependencies: [], propertyDependencies: {} };
         return [bucket, ...rs.map(([type, props], i) => ({ ...resourceArgs(type, props), urn: `urn:${i}`, name: `r${i}`, dependencies: [bucket], propertyDependencies: { bucket: [bucket] } }))];
     };
+    /** Resources of a stack as CrossGuard passes them; `deps` maps an input to the indexes of the resources it came from. */
+    const stackArgs = (...rs: Array<[string, Record<string, any>, Record<string, number[]>?]>) =>
+        rs.map(([type, props, deps], i) => ({ ...resourceArgs(type, props), urn: `urn:${i}`, name: `r${i}`, dependencies: [], propertyDependencies: Object.fromEntries(Object.entries(deps ?? {}).map(([k, v]) => [k, v.map((j) => ({ urn: `urn:${j}` }))])) }));
+    const lccArgs = (appType: string): [string, Record<string, any>] => [T.sagemakerLcc, { studioLifecycleConfigName: "mf-dev-metaflow", studioLifecycleConfigAppType: appType }];
+    const builtIn = (arn: unknown) => ({ defaultUserSettings: { jupyterLabAppSettings: { builtInLifecycleConfigArn: arn } } });
     const trust = (extra: object = {}) => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole", ...extra }] });
     const PROBES: Array<{ policy: string; type?: string; unknown: any; known: any }> = [
         { policy: "ecs-distinct-execution-role", type: T.ecsTaskDefinition, unknown: { executionRoleArn: U, taskRoleArn: U, containerDefinitions: U }, known: { executionRoleArn: "arn:r", taskRoleArn: "arn:r", containerDefinitions: "[]" } },
@@ -142,6 +147,15 @@ describe("values unknown during a preview", () => {
         { policy: "eventbridge-target-dlq-and-alarm",
           unknown: stackOf([T.eventTarget, { rule: U, arn: U, deadLetterConfig: { arn: U } }], [T.metricAlarm, { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: U }, alarmActions: [U] }]),
           known: stackOf([T.eventTarget, { rule: "r", arn: "arn:aws:sns:us-east-1:1:t" }]) },
+        { policy: "sagemaker-domain-no-docker", type: T.sagemakerDomain, unknown: { domainSettings: { dockerSettings: { enableDockerAccess: U } } }, known: { domainSettings: { dockerSettings: { enableDockerAccess: "ENABLED" } } } },
+        { policy: "sagemaker-domain-vpc-only", unknown: stackArgs([T.sagemakerDomain, { appNetworkAccessType: U, authMode: U }]), known: stackArgs([T.sagemakerDomain, { appNetworkAccessType: "PublicInternetOnly", authMode: "IAM" }]) },
+        { policy: "sagemaker-domain-customer-key", unknown: stackArgs([T.sagemakerDomain, { kmsKeyId: U }]), known: stackArgs([T.sagemakerDomain, { kmsKeyId: "alias/aws/sagemaker" }]) },
+        { policy: "sagemaker-domain-builtin-lcc",
+          unknown: stackArgs(lccArgs("CodeEditor"), [T.sagemakerDomain, builtIn(U), { defaultUserSettings: [0] }]),
+          known: stackArgs(lccArgs("CodeEditor"), [T.sagemakerDomain, builtIn("arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/mf-dev-metaflow")]) },
+        { policy: "sagemaker-profile-owner-tag",
+          unknown: stackArgs([T.sagemakerUserProfile, { tags: U }], [T.sagemakerUserProfile, { tags: { studiouserid: U } }], [T.sagemakerUserProfile, { tags: { studiouserid: "jane@example.com" } }]),
+          known: stackArgs([T.sagemakerUserProfile, { tags: {} }], [T.sagemakerUserProfile, { tags: { studiouserid: "jane@example.com" } }], [T.sagemakerUserProfile, { tags: { studiouserid: "jane@example.com" } }]) },
         { policy: "iam-no-broad-managed-policies", type: T.rolePolicyAttachment, unknown: { role: U, policyArn: U }, known: { role: "r", policyArn: "arn:aws:iam::aws:policy/PowerUserAccess" } },
     ];
 

@@ -12,6 +12,7 @@ import { T } from "../../policies/lib/types";
 import { ResourceView } from "../../policies/lib/view";
 import { SECURITY_RULES } from "../../policies/security/rules/index";
 import { compliantBucket, doc, eventTarget, PROVIDER, replace, res, withProvider, without } from "./fixtures";
+import { profile, studioPlan } from "./studio-fixtures";
 
 interface Case {
     settings?: Partial<PolicySettings>;
@@ -308,6 +309,16 @@ export const CASES: Record<string, Case> = {
         bad: [res(T.stack, "dev", { metaflowConfig: { METAFLOW_SERVICE_AUTH_KEY: "abc123" } })],
         expect: /metaflowConfig\.METAFLOW_SERVICE_AUTH_KEY/,
     },
+    // SageMaker Studio workspaces (more shapes, and values unknown during a preview, in sagemaker.test.ts)
+    "sagemaker-domain-vpc-only": { good: studioPlan(), bad: studioPlan({ domain: { appNetworkAccessType: "PublicInternetOnly" } }), expect: /appNetworkAccessType is PublicInternetOnly: set VpcOnly/ },
+    "sagemaker-domain-customer-key": { good: studioPlan(), bad: studioPlan({ domain: { kmsKeyId: undefined } }), expect: /kmsKeyId is not set/ },
+    "sagemaker-domain-no-docker": { good: studioPlan(), bad: studioPlan({ domain: { domainSettings: { dockerSettings: { enableDockerAccess: "ENABLED" } } } }), expect: /enableDockerAccess is ENABLED: set DISABLED/ },
+    "sagemaker-domain-builtin-lcc": { good: studioPlan(), bad: studioPlan({ lcc: { studioLifecycleConfigAppType: "CodeEditor" } }), expect: /of app type CodeEditor, not JupyterLab/ },
+    "sagemaker-profile-owner-tag": {
+        good: studioPlan(),
+        bad: studioPlan({ profiles: [profile("jane"), profile("omar", { tags: { studiouserid: "jane@example.com" } })] }),
+        expect: /studiouserid=jane@example.com also tags user profile workspaces-profile-jane/,
+    },
     // Cost
     "cost-instance-families": { settings: dev, good: [ce("cpu", { instanceTypes: ["c5", "m5.2xlarge"] })], bad: [ce("gpu", { instanceTypes: ["p4d.24xlarge"] })], expect: /p4d\.24xlarge are outside/ },
     "cost-compute-environment-max-vcpus": { settings: dev, good: [ce("cpu", { maxVcpus: 128 })], bad: [ce("cpu", { maxVcpus: 256 })], expect: /exceeds the cap of 128/ },
@@ -338,6 +349,24 @@ export const CASES: Record<string, Case> = {
         expect: /lacks tag\(s\) cost-center, environment, project/,
     },
     "cost-fargate-task-size": { settings: dev, good: fargateTask("512", "1024"), bad: fargateTask("4096", "16384"), expect: /cpu 4096 exceeds 1024/ },
+    "cost-studio-instance-types": {
+        settings: { environment: "prod" },
+        good: studioPlan(),
+        bad: studioPlan({ profiles: [profile("jane", { userSettings: { jupyterLabAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.large" } } } })] }),
+        expect: /userSettings.jupyterLabAppSettings.defaultResourceSpec.instanceType ml.m5.large is not allowed in prod: ml.t3.medium/,
+    },
+    "cost-studio-idle-shutdown": {
+        settings: dev,
+        good: studioPlan(),
+        bad: studioPlan({ domain: { defaultUserSettings: { jupyterLabAppSettings: { appLifecycleManagement: { idleSettings: { maxIdleTimeoutInMinutes: 240 } } } } } }),
+        expect: /maxIdleTimeoutInMinutes 240 exceeds 120 minutes in dev/,
+    },
+    "cost-studio-space-storage": {
+        settings: dev,
+        good: studioPlan(),
+        bad: studioPlan({ domain: { defaultUserSettings: { spaceStorageSettings: { defaultEbsStorageSettings: { maximumEbsVolumeSizeInGb: 100 } } } } }),
+        expect: /maximumEbsVolumeSizeInGb 100 exceeds 20 GB in dev/,
+    },
     "cost-monthly-budget": {
         settings: { environment: "dev", monthlyBudgetUsd: 100 },
         good: [res(T.kmsKey, "k", {})],

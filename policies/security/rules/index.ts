@@ -6,5 +6,6 @@ import { iamDataRules } from "./iam-data";
 import { networkRules } from "./network";
 import { rdsIamRules } from "./rds-iam";
 import { s3Rules } from "./s3";
+import { sagemakerRules } from "./sagemaker";
 
-export const SECURITY_RULES: Rule[] = [...s3Rules, ...rdsIamRules, ...iamDataRules, ...networkRules, ...computeRules, ...dataRules];
+export const SECURITY_RULES: Rule[] = [...s3Rules, ...rdsIamRules, ...iamDataRules, ...networkRules, ...computeRules, ...dataRules, ...sagemakerRules];
