@@ -388,7 +388,8 @@ const gbOf = (value: unknown): number | undefined => (typeof value === "number" 
  * Studio workspaces: the domain has no charge (a $0 line saying so) and JupyterLab instances stop when idle; each user
  * profile's private space keeps an EBS volume of the default size at the SageMaker ML storage rate (a space exists
  * once its engineer first opens Studio: the idle month assumes every engineer has); the domain's home EFS is billed by
- * what engineers store (not priced). The typical month adds `usage.studioHours` at the domain's default instance type.
+ * what engineers store (not priced). The typical month adds `usage.studioHoursPerEngineer` for each profile, at the
+ * domain's default instance type.
  */
 function priceWorkspaces(l: Ledger, all: ResourceView[], s: PolicySettings): void {
     const domains = ofType(all, T.sagemakerDomain);
@@ -406,7 +407,8 @@ function priceWorkspaces(l: Ledger, all: ResourceView[], s: PolicySettings): voi
         }
         l.unpriced.push({ resource: `${d.name} home EFS`, urn: d.urn, type: d.type, reason: `the domain's home EFS (created by SageMaker) is billed by what engineers store: EFS Standard ${money(PRICES.efsStandard.usd)}/GB-month (usage)` });
     }
-    const hours = s.usage.studioHours;
+    const perEngineer = s.usage.studioHoursPerEngineer;
+    const hours = profiles.length * perEngineer;
     if (!domains.length || !(hours > 0)) return;
     const type = String(getPath(domains[0].props, "defaultUserSettings.jupyterLabAppSettings.defaultResourceSpec.instanceType") ?? "ml.t3.medium");
     const price = STUDIO_INSTANCES[type];
@@ -415,7 +417,7 @@ function priceWorkspaces(l: Ledger, all: ResourceView[], s: PolicySettings): voi
         return;
     }
     const a = STUDIO_HOURS_ASSUMPTION[s.environment];
-    const basis = `${hours} h (usage.studioHours; ${s.environment}'s default: ${a.engineers} engineers x ${a.hoursPerDay} h a day (the last hour idle, until shutdown) x ${a.days} days) x ${type} ${money(price.usd)}/h`;
+    const basis = `${profiles.length} engineer(s) x ${perEngineer} h (usage.studioHoursPerEngineer; ${s.environment}'s default: ${a.hoursPerDay} h a day, the last hour idle until shutdown, x ${a.days} days) x ${type} ${money(price.usd)}/h`;
     l.items.push({ resource: "Studio JupyterLab", category: "workspaces", kind: "usage", monthlyUsd: hours * price.usd, basis, uncertain: price.uncertain });
 }
 

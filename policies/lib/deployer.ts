@@ -111,6 +111,11 @@ export const DEPLOYER_GRANTS: Record<string, Grant[]> = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": [{ actions: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"], arns: bucketArns }],
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": [{ actions: ["s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls"], arns: bucketArns }],
     "aws:s3/bucketPolicy:BucketPolicy": [{ actions: ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"], arns: bucketArns }],
+    // The workspaces' templates: objects the stack writes under their own key (encrypted with the bucket's default
+    // key, which the kms:GenerateDataKey grant on the platform key covers).
+    "aws:s3/bucketObjectv2:BucketObjectv2": [
+        { actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:GetObjectTagging", "s3:PutObjectTagging"], arns: (r, all, c) => bucketArns(r, all, c).map((b) => `${b}/${physical(r, "key")}`) },
+    ],
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": [{ actions: ["s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"], arns: bucketArns }],
     "aws:s3/bucketLogging:BucketLogging": [{ actions: ["s3:PutBucketLogging", "s3:GetBucketLogging"], arns: bucketArns }],
     "aws:s3/bucketNotification:BucketNotification": [{ actions: ["s3:PutBucketNotification", "s3:GetBucketNotification"], arns: bucketArns }],

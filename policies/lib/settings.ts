@@ -32,23 +32,20 @@ export interface UsageScenario {
     logGb: number;
     natGb: number;
     /**
-     * JupyterLab instance-hours a month in Studio workspaces, priced at the domain's default instance type (only when
-     * the stack has a domain). The defaults assume engineers x hours a working day (with the hour idle shutdown waits
-     * before it stops an app) x 21 working days: STUDIO_HOURS_ASSUMPTION.
+     * JupyterLab instance-hours a month per engineer with a Studio profile, priced at the domain's default instance type
+     * (only when the stack has a domain); the estimate multiplies by the planned profiles. The defaults assume hours a
+     * working day (with the hour idle shutdown waits before it stops an app) x 21 working days: STUDIO_HOURS_ASSUMPTION.
      */
-    studioHours: number;
+    studioHoursPerEngineer: number;
 }
 
-/** How each environment's default `studioHours` is made up (shown in the estimate's basis). */
-export const STUDIO_HOURS_ASSUMPTION: Record<Environment, { engineers: number; hoursPerDay: number; days: number }> = {
-    dev: { engineers: 3, hoursPerDay: 5, days: 21 },
-    staging: { engineers: 2, hoursPerDay: 3, days: 21 },
-    prod: { engineers: 15, hoursPerDay: 7, days: 21 },
+/** How each environment's default `studioHoursPerEngineer` is made up (shown in the estimate's basis). */
+export const STUDIO_HOURS_ASSUMPTION: Record<Environment, { hoursPerDay: number; days: number }> = {
+    dev: { hoursPerDay: 5, days: 21 },
+    staging: { hoursPerDay: 3, days: 21 },
+    prod: { hoursPerDay: 7, days: 21 },
 };
-const studioHours = (env: Environment) => {
-    const a = STUDIO_HOURS_ASSUMPTION[env];
-    return a.engineers * a.hoursPerDay * a.days;
-};
+const studioHours = (env: Environment) => STUDIO_HOURS_ASSUMPTION[env].hoursPerDay * STUDIO_HOURS_ASSUMPTION[env].days;
 
 export interface PolicySettings {
     /** The environment profile the stack runs; rules that the baseline scopes to prod read it. */
@@ -88,9 +85,9 @@ const CPU = ["c5", "c6i", "m5", "m6i", "r5", "r6i"];
 const GPU = ["g4dn", "g5"];
 
 export const DEFAULT_USAGE: Record<Environment, UsageScenario> = {
-    dev: { cpuInstanceHours: 200, cpuInstanceType: "c5.2xlarge", gpuInstanceHours: 20, gpuInstanceType: "g4dn.xlarge", onDemandShare: 0.2, spotFactor: 0.35, s3Gb: 200, logGb: 5, natGb: 50, studioHours: studioHours("dev") },
-    staging: { cpuInstanceHours: 500, cpuInstanceType: "c5.2xlarge", gpuInstanceHours: 50, gpuInstanceType: "g4dn.xlarge", onDemandShare: 0.2, spotFactor: 0.35, s3Gb: 500, logGb: 20, natGb: 100, studioHours: studioHours("staging") },
-    prod: { cpuInstanceHours: 4000, cpuInstanceType: "c5.2xlarge", gpuInstanceHours: 500, gpuInstanceType: "g5.xlarge", onDemandShare: 0.2, spotFactor: 0.35, s3Gb: 5000, logGb: 100, natGb: 500, studioHours: studioHours("prod") },
+    dev: { cpuInstanceHours: 200, cpuInstanceType: "c5.2xlarge", gpuInstanceHours: 20, gpuInstanceType: "g4dn.xlarge", onDemandShare: 0.2, spotFactor: 0.35, s3Gb: 200, logGb: 5, natGb: 50, studioHoursPerEngineer: studioHours("dev") },
+    staging: { cpuInstanceHours: 500, cpuInstanceType: "c5.2xlarge", gpuInstanceHours: 50, gpuInstanceType: "g4dn.xlarge", onDemandShare: 0.2, spotFactor: 0.35, s3Gb: 500, logGb: 20, natGb: 100, studioHoursPerEngineer: studioHours("staging") },
+    prod: { cpuInstanceHours: 4000, cpuInstanceType: "c5.2xlarge", gpuInstanceHours: 500, gpuInstanceType: "g5.xlarge", onDemandShare: 0.2, spotFactor: 0.35, s3Gb: 5000, logGb: 100, natGb: 500, studioHoursPerEngineer: studioHours("prod") },
 };
 
 /** Defaults per environment; a stack's config file overrides them per policy. */
@@ -157,7 +154,7 @@ export const SETTING_SCHEMAS: Record<SettingKey, PolicyConfigJSONSchema> = {
             s3Gb: { type: "number", minimum: 0 },
             logGb: { type: "number", minimum: 0 },
             natGb: { type: "number", minimum: 0 },
-            studioHours: { type: "number", minimum: 0, description: "JupyterLab instance-hours a month in Studio workspaces." },
+            studioHoursPerEngineer: { type: "number", minimum: 0, description: "JupyterLab instance-hours a month per engineer with a Studio profile." },
         },
         additionalProperties: false,
     },

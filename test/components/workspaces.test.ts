@@ -12,6 +12,7 @@ import { MOCK_ACCOUNT, RecordedResource } from "../../offline/mocks";
 import { IDLE_RANGE, INTERFACE_ENDPOINT_SERVICES, profileNameFor, SPACE_GB_RANGE, STUDIO_COST_LIMITS, workspaceProblems } from "../../components/workspaces";
 import { loadConfig } from "../../stacks/config";
 import { FIXTURES, policyOf, rejection, runStack, StackRun } from "../harness";
+import { MAXIMAL, violationsOf } from "../policies/maximal";
 
 const DOMAIN = "aws:sagemaker/domain:Domain";
 const PROFILE = "aws:sagemaker/userProfile:UserProfile";
@@ -258,6 +259,25 @@ describe("Workspaces", () => {
             const script = Buffer.from(run.one(LCC).inputs.studioLifecycleConfigContent, "base64").toString("utf8");
             expect(script).to.include("--index-url 'https://pypi.internal.example.com/simple'");
         });
+    });
+
+    describe("passes the three packs", () => {
+        const cases: Array<[string, "dev" | "prod", Record<string, unknown>]> = [
+            ["dev with its own network", "dev", WORKSPACES],
+            ["dev on a foundation", "dev", { ...WORKSPACES, foundationStack: "acme/a01-foundation/dev" }],
+            ["prod", "prod", WORKSPACES],
+            ["prod, maximal configuration (longest names, interface endpoints)", "prod", MAXIMAL],
+        ];
+        for (const [what, stack, set] of cases) {
+            it(what, async () => {
+                const run = await runStack(stack, { set });
+                expect(run.ofType(DOMAIN)).to.have.length(1);
+                const budget = (set.monthlyBudgetUsd as number | undefined) ?? (stack === "prod" ? 3000 : 300);
+                // Mandatory ones, and every one of the AWS constraints pack (the UI's advisory read-only-root findings stay advisory).
+                const blocking = violationsOf(run, stack, budget).filter((v) => v.enforcementLevel === "mandatory" || v.pack === "aws");
+                expect(blocking.map((v) => `${v.policy}: ${v.message}`)).to.deep.equal([]);
+            });
+        }
     });
 
     it("keeps prod's domain protected and its home volume when the domain goes", async () => {

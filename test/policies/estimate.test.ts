@@ -111,17 +111,19 @@ describe("cost estimator: Studio workspaces", () => {
         expect(e.unpriced.find((u) => u.resource === "workspaces-domain home EFS")!.reason).to.contain("EFS Standard $0.3/GB-month");
     });
 
-    it("the typical month adds usage.studioHours at the domain's default instance type: dev 3 x 5 h x 21 days = 315 h x $0.05 = $15.75", () => {
-        expect(dev.usage.studioHours).to.equal(315);
-        expect(defaultSettings("staging").usage.studioHours).to.equal(2 * 3 * 21);
-        expect(defaultSettings("prod").usage.studioHours).to.equal(15 * 7 * 21);
+    it("the typical month adds usage.studioHoursPerEngineer per profile at the domain's default instance type: dev 3 x 5 h x 21 days = 315 h x $0.05 = $15.75", () => {
+        expect(dev.usage.studioHoursPerEngineer).to.equal(5 * 21);
+        expect(defaultSettings("staging").usage.studioHoursPerEngineer).to.equal(3 * 21);
+        expect(defaultSettings("prod").usage.studioHoursPerEngineer).to.equal(7 * 21);
         expect(STUDIO_INSTANCES["ml.t3.medium"]).to.include({ usd: 0.05, uncertain: true });
         const e = estimateCost(studioPlan(), dev);
         const usage = item(e, "Studio JupyterLab")!;
         expect(usage).to.deep.include({ kind: "usage", monthlyUsd: roundEstimate(15.75), uncertain: true });
-        expect(usage.basis).to.equal("315 h (usage.studioHours; dev's default: 3 engineers x 5 h a day (the last hour idle, until shutdown) x 21 days) x ml.t3.medium $0.05/h");
+        expect(usage.basis).to.equal("3 engineer(s) x 105 h (usage.studioHoursPerEngineer; dev's default: 5 h a day, the last hour idle until shutdown, x 21 days) x ml.t3.medium $0.05/h");
+        const two = estimateCost(studioPlan({ profiles: [profile("jane"), profile("li")] }), dev);
+        expect(item(two, "Studio JupyterLab")!.monthlyUsd).to.equal(roundEstimate(2 * 105 * 0.05));
         expect(e.exact.monthlyUsd - e.exact.idleMonthlyUsd).to.be.closeTo(15.75, 1e-9);
-        const none = estimateCost(studioPlan(), { ...dev, usage: { ...dev.usage, studioHours: 0 } });
+        const none = estimateCost(studioPlan(), { ...dev, usage: { ...dev.usage, studioHoursPerEngineer: 0 } });
         expect(item(none, "Studio JupyterLab")).to.equal(undefined);
     });
 
@@ -129,9 +131,12 @@ describe("cost estimator: Studio workspaces", () => {
         const big = profile("li", { userSettings: { spaceStorageSettings: { defaultEbsStorageSettings: { defaultEbsVolumeSizeInGb: 10 } } } });
         const e = estimateCost(studioPlan({ profiles: [profile("jane"), profile("omar"), big] }), dev);
         expect(item(e, "workspaces-domain space volumes")).to.deep.include({ monthlyUsd: roundEstimate(20 * 0.14), basis: "5 + 5 + 10 GB (default space volume; a space exists once its engineer opens Studio) x $0.14/GB-month (SageMaker ML storage)" });
-        const m5 = estimateCost([domain({ defaultUserSettings: { jupyterLabAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.large" } } } })], dev);
+        const m5Domain = domain({ defaultUserSettings: { jupyterLabAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.large" } } } });
+        const m5 = estimateCost([m5Domain, profile("jane")], dev);
         expect(m5.unpriced.map((u) => `${u.resource}: ${u.reason}`)).to.include("Studio JupyterLab usage: no price for ml.m5.large");
-        expect(item(m5, "workspaces-domain space volumes"), "no profile, no space").to.equal(undefined);
+        const empty = estimateCost([m5Domain], dev);
+        expect(item(empty, "workspaces-domain space volumes"), "no profile, no space").to.equal(undefined);
+        expect(item(empty, "Studio JupyterLab"), "no profile, no JupyterLab hours").to.equal(undefined);
         expect(estimateCost([platformKey()], dev).items.some((i) => i.category === "workspaces")).to.equal(false);
     });
 });

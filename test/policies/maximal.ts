@@ -48,6 +48,13 @@ export const MAXIMAL: Record<string, unknown> = {
     defaultQueue: "a-twenty-char-queue0",
     // The longest model names (21 characters) under the longest prefix: groups, endpoint roles and settings within AWS's limits.
     serving: { models: ["a-twenty-one-char-mdl", "churn"] },
+    // The longest profile name (63) and principal-tag value (256) AWS allows, interface endpoints instead of NAT.
+    workspaces: {
+        engineers: [{ id: `${"e".repeat(244)}@example.com`, profile: `p${"-q".repeat(31)}` }, { id: "jane.doe@example.com" }],
+        egress: "endpoints",
+        pipIndexUrl: "https://pypi.internal.example.com/simple",
+        principalTagKey: "ml-platform:studio-user-id",
+    },
     triggers: [
         { flow: "A".repeat(40), s3Prefix: "data/incoming/", keyParameter: "key", parameters: { alpha: 1, beta: "two" } },
         { name: "nightly", flow: "NightlyTrainingFlow", schedule: "cron(0 6 * * ? *)" },

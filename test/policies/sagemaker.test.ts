@@ -127,14 +127,31 @@ describe("Studio workspaces: security rules", () => {
             const odd = studioPlan({ profiles: [profile("jane"), profile("omar"), profile("li", { tags: { studiouserid: undefined, owner: "li@example.com" } })] });
             expect(messages(name, odd)).to.deep.equal(["user profile workspaces-profile-li carries no studiouserid tag with a value (the owner tag the other profiles carry): no engineer's principal tag matches it"]);
         });
-        it("reports a profile that runs as another role, or shows an app type the domain hides; accepts the domain's own settings", () => {
+        it("reports a profile that runs as a role outside the stack, or shows an app type the domain hides; accepts the domain's own settings", () => {
             const other = profile("jane", { userSettings: { executionRole: "arn:aws:iam::123456789012:role/admin", studioWebPortalSettings: { hiddenAppTypes: ["Canvas"] } } });
             expect(messages(name, studioPlan({ profiles: [other] }))).to.deep.equal([
-                `user profile workspaces-profile-jane: userSettings.executionRole arn:aws:iam::123456789012:role/admin overrides the domain's execution role ${ROLE_ARN}: profiles run as the domain's role`,
+                "user profile workspaces-profile-jane: userSettings.executionRole arn:aws:iam::123456789012:role/admin is neither the domain's execution role nor a role of this stack",
                 "user profile workspaces-profile-jane: userSettings.studioWebPortalSettings.hiddenAppTypes shows CodeEditor, RStudioServerPro, which the domain hides",
             ]);
             const same = profile("jane", { userSettings: { executionRole: ROLE_ARN, securityGroups: ["sg-0workspaces"], studioWebPortalSettings: { hiddenAppTypes: ["Canvas", "CodeEditor", "RStudioServerPro", "Other"] } } });
             expect(messages(name, studioPlan({ profiles: [same] }))).to.deep.equal([]);
+        });
+        it("accepts each engineer's own role that only SageMaker may assume; reports one trusted by others, or shared by two profiles", () => {
+            const trust = (principal: Record<string, unknown>) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }] });
+            const role = (n: string, principal: Record<string, unknown> = { Service: "sagemaker.amazonaws.com" }) =>
+                res(T.role, `ws-${n}`, { name: `mf-dev-ws-${n}`, assumeRolePolicy: trust(principal) }, { outputs: { arn: `arn:aws:iam::123456789012:role/mf-dev-ws-${n}` } });
+            const runsAs = (n: string, r: string) => profile(n, { userSettings: { executionRole: `arn:aws:iam::123456789012:role/mf-dev-ws-${r}` } });
+            expect(messages(name, [...studioPlan({ profiles: [runsAs("jane", "jane"), runsAs("li", "li")] }), role("jane"), role("li")])).to.deep.equal([]);
+            expect(messages(name, [...studioPlan({ profiles: [runsAs("jane", "jane")] }), role("jane", { Service: ["sagemaker.amazonaws.com", "ec2.amazonaws.com"] })])).to.deep.equal([
+                "user profile workspaces-profile-jane: userSettings.executionRole arn:aws:iam::123456789012:role/mf-dev-ws-jane may be assumed by sagemaker.amazonaws.com, ec2.amazonaws.com: an engineer's workspace role trusts sagemaker.amazonaws.com only",
+            ]);
+            expect(messages(name, [...studioPlan({ profiles: [runsAs("jane", "jane")] }), role("jane", { AWS: "arn:aws:iam::123456789012:root" })])).to.deep.equal([
+                "user profile workspaces-profile-jane: userSettings.executionRole arn:aws:iam::123456789012:role/mf-dev-ws-jane may be assumed by principals other than SageMaker: an engineer's workspace role trusts sagemaker.amazonaws.com only",
+            ]);
+            expect(messages(name, [...studioPlan({ profiles: [runsAs("jane", "jane"), runsAs("li", "jane")] }), role("jane")])).to.deep.equal([
+                "user profile workspaces-profile-jane: userSettings.executionRole arn:aws:iam::123456789012:role/mf-dev-ws-jane is also the role of user profile workspaces-profile-li: each engineer's workspace runs as a role of their own",
+                "user profile workspaces-profile-li: userSettings.executionRole arn:aws:iam::123456789012:role/mf-dev-ws-jane is also the role of user profile workspaces-profile-jane: each engineer's workspace runs as a role of their own",
+            ]);
         });
         it("is silent on tags, tag values and roles unknown during a preview", () => {
             const plan = [

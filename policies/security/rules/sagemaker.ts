@@ -147,14 +147,38 @@ function ownerTagProblems(profiles: ResourceView[]): Array<{ urn: string; messag
     return out;
 }
 
-/** What a profile's own settings may not do: run as another role than the domain's, or show what the domain hides. */
+/** The services a role's trust policy admits (empty when it admits anything else as well, or cannot be read). */
+function trustedServices(role: ResourceView): string[] {
+    const doc = parseJsonish<{ Statement?: any[] }>(role.props.assumeRolePolicy);
+    const statements = doc?.Statement ?? [];
+    const services = statements.flatMap((st) => (st?.Effect === "Allow" ? [st?.Principal?.Service].flat() : []));
+    const others = statements.some((st) => st?.Effect === "Allow" && Object.keys(st?.Principal ?? {}).some((k) => k !== "Service"));
+    return others ? [] : services.filter((x): x is string => typeof x === "string");
+}
+
+/**
+ * A profile's own execution role: the domain's, or a role of the stack that only SageMaker may assume and that no other
+ * profile runs as (one role per engineer, which names that engineer's profile in its policy).
+ */
+function roleProblems(p: ResourceView, domain: ResourceView, roles: ResourceView[], roleOwners: Map<unknown, ResourceView[]>): string[] {
+    const role = p.props.userSettings?.executionRole;
+    const domainRole = getPath(domain.props, "defaultUserSettings.executionRole");
+    if (!known(role) || !known(domainRole) || role === domainRole) return [];
+    const planned = referenced(p, "userSettings.executionRole", roles)[0];
+    if (!planned) return [`userSettings.executionRole ${role} is neither the domain's execution role nor a role of this stack`];
+    const out: string[] = [];
+    const services = trustedServices(planned);
+    if (services.length !== 1 || services[0] !== "sagemaker.amazonaws.com") out.push(`userSettings.executionRole ${role} may be assumed by ${services.length ? services.join(", ") : "principals other than SageMaker"}: an engineer's workspace role trusts sagemaker.amazonaws.com only`);
+    const sharing = (roleOwners.get(role) ?? []).filter((o) => o !== p);
+    if (sharing.length) out.push(`userSettings.executionRole ${role} is also the role of ${sharing.map(label).join(", ")}: each engineer's workspace runs as a role of their own`);
+    return out;
+}
+
+/** What a profile's own settings may not do: show what the domain hides. */
 function overrideProblems(p: ResourceView, domain: ResourceView | undefined): string[] {
     const mine = p.props.userSettings;
     if (!domain || mine === undefined || mine === null || isUnknown(mine)) return [];
     const out: string[] = [];
-    const role = mine.executionRole;
-    const domainRole = getPath(domain.props, "defaultUserSettings.executionRole");
-    if (known(role) && known(domainRole) && role !== domainRole) out.push(`userSettings.executionRole ${role} overrides the domain's execution role ${domainRole}: profiles run as the domain's role`);
     const portal = mine.studioWebPortalSettings;
     if (portal !== undefined && !isUnknown(portal)) {
         for (const field of HIDDEN) {
@@ -205,12 +229,22 @@ export const sagemakerRules: Rule[] = [
     } satisfies StackRule,
     {
         kind: "stack", name: "sagemaker-profile-owner-tag", pack: "security",
-        description: "Every Studio user profile carries a non-empty owner tag (the engineer's principal-tag value) under one key shared by all profiles, no two profiles the same value, and no profile runs as another role than its domain's or shows what the domain hides.",
+        description: "Every Studio user profile carries a non-empty owner tag (the engineer's principal-tag value) under one key shared by all profiles, no two profiles the same value; a profile runs as its domain's role or as a role of its own that only SageMaker may assume, and shows nothing the domain hides.",
         baseline: ["issue 19 (no scanner ID)"], uses: [],
         check: (all) => {
             const profiles = ofType(all, T.sagemakerUserProfile);
             const domains = ofType(all, T.sagemakerDomain);
-            const overrides = profiles.flatMap((p) => overrideProblems(p, domainOf(p, domains)).map((m) => ({ urn: p.urn, message: `${label(p)}: ${m}` })));
+            const roles = ofType(all, T.role);
+            const roleOwners = new Map<unknown, ResourceView[]>();
+            for (const p of profiles) {
+                const role = p.props.userSettings?.executionRole;
+                if (known(role)) roleOwners.set(role, [...(roleOwners.get(role) ?? []), p]);
+            }
+            const overrides = profiles.flatMap((p) => {
+                const d = domainOf(p, domains);
+                const found = d ? [...roleProblems(p, d, roles, roleOwners), ...overrideProblems(p, d)] : [];
+                return found.map((m) => ({ urn: p.urn, message: `${label(p)}: ${m}` }));
+            });
             return [...ownerTagProblems(profiles), ...overrides];
         },
     } satisfies StackRule,
