@@ -12,7 +12,7 @@ import { FlowDeployRole } from "../components/flow-deploy-role";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
 import { PlatformDashboard } from "../components/monitoring/dashboard";
-import { endpointName } from "../components/serving/rules";
+import { endpointName, servingCaps } from "../components/serving/rules";
 import { PipelineEvents } from "../components/monitoring/pipeline-events";
 import { pipelineNamespace } from "../components/monitoring/pipeline-events-rules";
 import { OfficeHours } from "../components/office-hours";
@@ -293,14 +293,18 @@ export function buildParameters(ctx: PlatformContext, compute: ComputeSection, p
 
 /**
  * Per served model, what a deploy flow reads: the model package group it registers versions in
- * (`serving-<model>-group`) and the endpoint role it passes to CreateModel (`serving-<model>-endpoint-role`).
+ * (`serving-<model>-group`), the endpoint role it passes to CreateModel (`serving-<model>-endpoint-role`), and the
+ * largest serverless config the job role lets it create (`serving-<model>-memory-mb`, `serving-<model>-max-concurrency`).
  */
 function servingSettings(compute: ComputeSection): Record<string, pulumi.Input<string>> {
     const models = compute.serving?.models ?? {};
+    const caps = compute.serving?.caps;
     return Object.fromEntries(
         Object.entries(models).flatMap(([model, m]) => [
             [`serving-${model}-group`, m.groupName],
             [`serving-${model}-endpoint-role`, m.endpointRoleArn],
+            [`serving-${model}-memory-mb`, String(caps?.memorySizeMb)],
+            [`serving-${model}-max-concurrency`, String(caps?.maxConcurrency)],
         ]),
     );
 }
@@ -417,7 +421,7 @@ function metaflowRoleArns(compute: ComputeSection): pulumi.Output<string>[] {
     ];
 }
 
-/** The engineers' policy (datastore, queues, this stack's state machines, model metrics), attached to their roles. */
+/** The engineers' policy (datastore, queues, this stack's state machines, model metrics; model deployment when `serving.engineersMayDeploy`), attached to their roles. */
 function buildEngineerAccess(ctx: PlatformContext, compute: ComputeSection, metaflowRoles: pulumi.Output<string>[]): EngineerAccess {
     const { config } = ctx;
     const p = config.namePrefix;
@@ -433,6 +437,7 @@ function buildEngineerAccess(ctx: PlatformContext, compute: ComputeSection, meta
             stateMachinePrefix: config.sfn.stateMachinePrefix,
             attachToRoles: config.engineerRoleNames,
             metricNamespace: config.monitoring.models.namespace,
+            ...(compute.serving && config.serving?.engineersMayDeploy ? { modelDeploy: { caps: servingCaps(config.serving), endpointRoleArns: compute.serving.endpointRoleArns } } : {}),
         },
         ctx.opts,
     );
