@@ -27,7 +27,7 @@ export const servingKeys = {
             `maxConcurrency: its largest concurrency, ${SERVERLESS_CONCURRENCY_RANGE.min}-${SERVERLESS_CONCURRENCY_RANGE.max} (default ${perEnv("maxConcurrency")}). ` +
             "approverRoleNames: existing IAM roles that may approve or reject model versions (default []; prod needs at least one, none of them in engineerRoleNames). " +
             `engineersMayDeploy: engineers may register and deploy as the job role does (default ${perEnv("engineersMayDeploy")}). ` +
-            "Unset: no groups, no endpoint roles; flows' endpoint configs stay within the environment's default caps.",
+            "Unset: no groups, no endpoint roles, no approver or engineer deploy policy; flows' endpoint configs stay within the environment's default caps.",
         parse: parseServing,
     },
 } satisfies KeySpecs;
