@@ -47,7 +47,6 @@ export interface ModelServingArgs {
 export function validateModelServingArgs(args: ModelServingArgs): string[] {
     const problems: string[] = [];
     if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.namePrefix)) problems.push(`namePrefix "${args.namePrefix}" must be 2-31 lowercase letters, digits or hyphens`);
-    if (!args.models.length) problems.push("models: at least one model (leave serving unset for none)");
     const caps = args.serverlessCaps ?? servingCaps(SERVING_DEFAULTS[args.environment]);
     const settings = { models: args.models, approverRoleNames: args.approverRoleNames ?? [], serverlessMemoryMb: caps.memorySizeMb, maxConcurrency: caps.maxConcurrency };
     for (const p of servingProblems(settings, args.namePrefix, args.environment, args.engineerRoleNames ?? [])) problems.push(`${p.field}: ${JSON.stringify(p.given)}: ${p.message}`);

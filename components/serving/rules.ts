@@ -104,6 +104,7 @@ export function servingShapeProblems(value: unknown): ServingProblem[] {
 
 function modelListProblems(models: unknown): ServingProblem[] {
     if (!Array.isArray(models)) return [{ field: "models", given: models, message: "expected a list of model names, e.g. [churn]" }];
+    if (!models.length) return [{ field: "models", given: models, message: "at least one model (leave serving unset for none)" }];
     const problems: ServingProblem[] = [];
     models.forEach((m, i) => {
         if (typeof m !== "string" || !MODEL_NAME.test(m)) problems.push({ field: `models[${i}]`, given: m, message: "expected a model name: 1-21 lowercase letters, digits or hyphens, starting with a letter" });

@@ -182,6 +182,10 @@ describe("bad input: refused with the key, the value and what is allowed", () =>
         expect(dev.code, dev.stderr).to.equal(0);
     });
 
+    it("serving: no models is refused by the configuration (exit 2), not by the component with a stack trace", async () => {
+        expectRefused(await planWith(DEV, "  metaflow-platform:serving:\n    models: []\n"), "metaflow-platform:serving.models: got []; at least one model (leave serving unset for none)");
+    });
+
     it("serving: more than 20 models", async () => {
         const models = Array.from({ length: 21 }, (_, i) => `m${i}`);
         expectRefused(await planWith(DEV, `  metaflow-platform:serving:\n    models: [${models.join(", ")}]\n`), "metaflow-platform:serving.models: got", "21 models; at most 20 per stack");

@@ -22,7 +22,7 @@ export const servingKeys = {
         shape: `{${SERVING_FIELDS.join(", ")}} (models required)`,
         description:
             "Models flows register and serve on SageMaker: per model a model package group <namePrefix>-<model> (versions registered pending manual approval) and an endpoint role that reads only `s3://<bucket>/data/models/<model>/*`, which the job role may pass to SageMaker and nowhere else. " +
-            "models: 1-21 lowercase letters, digits or hyphens, starting with a letter; unique; at most 20. " +
+            "models: 1-21 lowercase letters, digits or hyphens, starting with a letter; unique; 1 to 20 of them. " +
             `serverlessMemoryMb: the largest memory of a serverless endpoint config flows may create, one of ${SERVERLESS_MEMORY_SIZES_MB.join(", ")} MB (default ${perEnv("serverlessMemoryMb")}). ` +
             `maxConcurrency: its largest concurrency, ${SERVERLESS_CONCURRENCY_RANGE.min}-${SERVERLESS_CONCURRENCY_RANGE.max} (default ${perEnv("maxConcurrency")}). ` +
             "approverRoleNames: existing IAM roles that may approve or reject model versions (default []; prod needs at least one, none of them in engineerRoleNames). " +
