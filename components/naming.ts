@@ -39,6 +39,9 @@ export const NAME_LIMITS = {
     sagemakerEndpoint: awsMax("aws:sagemaker/endpoint:Endpoint"),
 };
 
+/** IAM role names: 1-64 characters of letters, digits and +=,.@_- . */
+export const IAM_ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+
 /**
  * `<prefix>-<suffix>`, at most `max` characters. When it does not fit, the end is cut and a 6-character hash of the
  * whole name keeps it unique and stable across runs.

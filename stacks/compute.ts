@@ -5,10 +5,9 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { SFN_MAP_OUTPUT_PREFIX } from "../components/artifact-bucket";
-import { BatchCompute, BatchImages, BatchQueue, MetaflowJobRole, ServerlessCaps } from "../components/batch";
-import { ModelServing } from "../components/serving";
+import { BatchCompute, BatchImages, BatchQueue, MetaflowJobRole } from "../components/batch";
+import { ModelServing, SERVING_DEFAULTS, servingCaps } from "../components/serving";
 import { SfnScheduler } from "../components/sfn";
-import { Profile, profileValue } from "./config/spec";
 import { MetaflowConfigParts } from "./metaflow-config";
 import type { PlatformContext } from "./platform";
 
@@ -119,19 +118,8 @@ function buildScheduler(ctx: PlatformContext, queueArns: pulumi.Output<string>[]
 }
 
 /**
- * The environment profile of model serving: the largest serverless endpoint config a flow's task may create (memory
- * per variant in MB, concurrent invocations). Flows deploy serverless endpoints only (pay per request, nothing idle);
- * an instance-backed endpoint config is refused by the job role (docs/compute.md).
- */
-export const SERVERLESS_CAPS: Profile<ServerlessCaps> = {
-    dev: { memorySizeMb: 2048, maxConcurrency: 5 },
-    staging: { memorySizeMb: 3072, maxConcurrency: 10 },
-    prod: { memorySizeMb: 6144, maxConcurrency: 50 },
-};
-
-/**
  * With `serving`: per model a model package group and an endpoint role reading only that model's artifacts, pulling
- * images only from the platform's repository.
+ * images only from the platform's repository; the approver policy on the approver roles.
  */
 function buildServing(ctx: PlatformContext, images: BatchImages): ModelServing | undefined {
     const { config, key, bucket, opts } = ctx;
@@ -139,7 +127,18 @@ function buildServing(ctx: PlatformContext, images: BatchImages): ModelServing |
     const p = config.namePrefix;
     return new ModelServing(
         `${p}-serving`,
-        { namePrefix: p, region: config.region, models: config.serving.models, bucketArn: bucket.bucketArn, kmsKeyArn: key.keyArn, imageRepositoryArn: images.repositoryArn },
+        {
+            namePrefix: p,
+            region: config.region,
+            models: config.serving.models,
+            bucketArn: bucket.bucketArn,
+            kmsKeyArn: key.keyArn,
+            imageRepositoryArn: images.repositoryArn,
+            environment: config.environment,
+            approverRoleNames: config.serving.approverRoleNames,
+            engineerRoleNames: config.engineerRoleNames,
+            serverlessCaps: servingCaps(config.serving),
+        },
         opts,
     );
 }
@@ -162,7 +161,8 @@ function buildJobRole(ctx: PlatformContext, scheduler: SfnScheduler, serving: Mo
             decryptKeyArns: foundationKey ? [foundationKey] : undefined,
             dynamoTableArn: scheduler.tableArn,
             metricNamespace: config.monitoring.models.namespace,
-            serverlessCaps: profileValue(SERVERLESS_CAPS, config.environment),
+            // The stack's serving caps, or the environment's defaults when nothing is served (flows may still deploy).
+            serverlessCaps: servingCaps(config.serving ?? SERVING_DEFAULTS[config.environment]),
             ...(serving ? { endpointRoleArns: serving.endpointRoleArns } : {}),
         },
         opts,

@@ -12,7 +12,7 @@ import { FlowDeployRole } from "../components/flow-deploy-role";
 import { MetaflowService, servicePort } from "../components/metaflow-service";
 import { Monitoring } from "../components/monitoring";
 import { PlatformDashboard } from "../components/monitoring/dashboard";
-import { endpointName } from "../components/serving/rules";
+import { endpointName, servingCaps } from "../components/serving/rules";
 import { PipelineEvents } from "../components/monitoring/pipeline-events";
 import { pipelineNamespace } from "../components/monitoring/pipeline-events-rules";
 import { OfficeHours } from "../components/office-hours";
@@ -296,14 +296,18 @@ export function buildParameters(ctx: PlatformContext, compute: ComputeSection, p
 
 /**
  * Per served model, what a deploy flow reads: the model package group it registers versions in
- * (`serving-<model>-group`) and the endpoint role it passes to CreateModel (`serving-<model>-endpoint-role`).
+ * (`serving-<model>-group`), the endpoint role it passes to CreateModel (`serving-<model>-endpoint-role`), and the
+ * largest serverless config the job role lets it create (`serving-<model>-memory-mb`, `serving-<model>-max-concurrency`).
  */
 function servingSettings(compute: ComputeSection): Record<string, pulumi.Input<string>> {
     const models = compute.serving?.models ?? {};
+    const caps = compute.serving?.caps;
     return Object.fromEntries(
         Object.entries(models).flatMap(([model, m]) => [
             [`serving-${model}-group`, m.groupName],
             [`serving-${model}-endpoint-role`, m.endpointRoleArn],
+            [`serving-${model}-memory-mb`, String(caps?.memorySizeMb)],
+            [`serving-${model}-max-concurrency`, String(caps?.maxConcurrency)],
         ]),
     );
 }
@@ -328,7 +332,7 @@ export function buildPlatform(config: PlatformConfig, references: References, op
     const compute = buildCompute(ctx);
     const metaflowRoles = metaflowRoleArns(compute);
     const engineers = buildEngineerAccess(ctx, compute, metaflowRoles);
-    const workspaces = buildWorkspaces(config, { vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, kmsKeyArn: key.keyArn, bucketName: bucket.bucketName, engineerPolicyArn: engineers.policyArn }, opts);
+    const workspaces = buildWorkspaces(config, { vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, kmsKeyArn: key.keyArn, bucketName: bucket.bucketName, engineerPolicyArns: engineerPolicies(engineers) }, opts);
 
     // `@batch` tasks and the workspaces record metadata: the service's load balancer admits their security groups,
     // whose egress opens to exactly that load balancer on its listener port.
@@ -422,7 +426,12 @@ function metaflowRoleArns(compute: ComputeSection): pulumi.Output<string>[] {
     ];
 }
 
-/** The engineers' policy (datastore, queues, this stack's state machines, model metrics), attached to their roles. */
+/** The engineers' policies by name: what a workspace of theirs gets too. */
+function engineerPolicies(engineers: EngineerAccess): Record<string, pulumi.Output<string>> {
+    return { engineer: engineers.policyArn, ...(engineers.deployPolicyArn ? { "engineer-deploy": engineers.deployPolicyArn } : {}) };
+}
+
+/** The engineers' policy (datastore, queues, this stack's state machines, model metrics; model deployment when `serving.engineersMayDeploy`), attached to their roles. */
 function buildEngineerAccess(ctx: PlatformContext, compute: ComputeSection, metaflowRoles: pulumi.Output<string>[]): EngineerAccess {
     const { config } = ctx;
     const p = config.namePrefix;
@@ -438,6 +447,7 @@ function buildEngineerAccess(ctx: PlatformContext, compute: ComputeSection, meta
             stateMachinePrefix: config.sfn.stateMachinePrefix,
             attachToRoles: config.engineerRoleNames,
             metricNamespace: config.monitoring.models.namespace,
+            ...(compute.serving && config.serving?.engineersMayDeploy ? { modelDeploy: { caps: servingCaps(config.serving), endpointRoleArns: compute.serving.endpointRoleArns } } : {}),
         },
         ctx.opts,
     );

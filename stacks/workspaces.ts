@@ -46,7 +46,7 @@ export interface WorkspaceInputs {
     privateSubnetIds: pulumi.Input<string[]>;
     kmsKeyArn: pulumi.Input<string>;
     bucketName: pulumi.Input<string>;
-    engineerPolicyArn: pulumi.Input<string>;
+    engineerPolicyArns: Record<string, pulumi.Input<string>>;
 }
 
 /** The Studio domain and the engineers' profiles, when `workspaces` is configured. */

@@ -14,8 +14,10 @@ Patterns shown:
   training run's pathspec in its ``CustomerMetadataProperties``; a person approves or rejects it (SageMaker Studio,
   or ``aws sagemaker update-model-package --model-approval-status Approved``): the job role cannot approve;
 * ``Approved``: a model ``<group>-v<n>`` run as the endpoint role (setting ``serving-<model>-endpoint-role``), a
-  serverless endpoint config of the same name (``memory_mb`` and ``max_concurrency`` within the stack's caps, which
-  the job role enforces), and the endpoint ``<group>`` (``<namePrefix>-<model>``) created or switched to it;
+  serverless endpoint config of the same name, sized by the stack's caps (settings ``serving-<model>-memory-mb`` and
+  ``serving-<model>-max-concurrency``, the ``serving`` key's values, which the job role enforces; ``--memory_mb`` and
+  ``--max_concurrency`` may ask for less), and the endpoint ``<group>`` (``<namePrefix>-<model>``) created or
+  switched to it;
   ``Rejected``: nothing is deployed;
 * the check invokes the endpoint on held-out rows and needs the ``min-accuracy`` setting; a failed check switches the
   endpoint back to the previous config (or deletes a first endpoint), marks the version ``Rejected`` with the reason
@@ -37,9 +39,6 @@ import modeling
 import platform_params as pp
 
 PENDING, APPROVED, REJECTED = "PendingManualApproval", "Approved", "Rejected"
-# Serverless endpoints (SageMaker's limits; the stack's caps are lower and enforced by the job role).
-MEMORY_SIZES_MB = (1024, 2048, 3072, 4096, 5120, 6144)
-MAX_CONCURRENCY = 200
 
 
 def model_archive(model: bytes) -> bytes:
@@ -88,8 +87,8 @@ class DeployModelFlow(FlowSpec):
     platform = Config("platform", default_value=pp.settings_config())
     model = Parameter("model", default="churn", help="the served model's name (the stack's serving.models)")
     image = Parameter("image", default="", help="the serving image, from the platform's image repository (the only one endpoints may pull from)")
-    memory_mb = Parameter("memory_mb", default=2048, type=int, help="serverless memory, MB: 1024-6144 in steps of 1024, within the stack's cap")
-    max_concurrency = Parameter("max_concurrency", default=5, type=int, help="concurrent invocations, within the stack's cap")
+    memory_mb = Parameter("memory_mb", default=0, type=int, help="serverless memory, MB, in steps of 1024 up to the stack's cap (0: the cap, setting serving-<model>-memory-mb)")
+    max_concurrency = Parameter("max_concurrency", default=0, type=int, help="concurrent invocations up to the stack's cap (0: the cap, setting serving-<model>-max-concurrency)")
     approval_timeout_minutes = Parameter("approval_timeout_minutes", default=60.0, type=float, help="how long to wait for a person to approve or reject")
     poll_seconds = Parameter("poll_seconds", default=30, type=int, help="interval of the approval and endpoint polls")
     check_rows = Parameter("check_rows", default=50, type=int, help="held-out rows the check sends to the endpoint")
@@ -101,6 +100,17 @@ class DeployModelFlow(FlowSpec):
             raise ValueError(f"no setting {self.platform.parameter_prefix}/settings/{name}: is {self.model!r} among the stack's serving.models?")
         return str(value)
 
+    def serverless_size(self, parameter: str, asked: int, setting: str, unit: str, step: int) -> int:
+        """The size to deploy: the stack's cap (``serving-<model>-<setting>``), or less when asked; never above it."""
+        name = f"serving-{self.model}-{setting}"
+        cap = int(self.setting(name))
+        if asked == 0:
+            return cap
+        if asked < step or asked % step or asked > cap:
+            problem = f"is above the stack's cap of {cap} {unit} (setting {name})" if asked > cap else f"must be a positive multiple of {step}"
+            raise ValueError(f"--{parameter} {asked} {problem}: the job role refuses a larger serverless config")
+        return asked
+
     @step
     def start(self) -> None:
         if not self.platform.parameter_prefix:
@@ -110,8 +120,8 @@ class DeployModelFlow(FlowSpec):
             )
         if not self.image:
             raise ValueError("--image: the serving image (an image of the platform's repository) is required")
-        if int(self.memory_mb) not in MEMORY_SIZES_MB or not 1 <= int(self.max_concurrency) <= MAX_CONCURRENCY:
-            raise ValueError(f"memory_mb must be one of {MEMORY_SIZES_MB} and max_concurrency 1-{MAX_CONCURRENCY} (the stack's caps may be lower)")
+        self.memory = self.serverless_size("memory_mb", int(self.memory_mb), "memory-mb", "MB", step=1024)
+        self.concurrency = self.serverless_size("max_concurrency", int(self.max_concurrency), "max-concurrency", "concurrent", step=1)
         self.group = self.setting(f"serving-{self.model}-group")
         self.endpoint_role = self.setting(f"serving-{self.model}-endpoint-role")
         self.endpoint = self.group  # <namePrefix>-<model>
@@ -196,7 +206,7 @@ class DeployModelFlow(FlowSpec):
         self.deleted = self.delete_old_versions(keep={self.config_name, self.previous_config})
         print(
             f"{self.model}: version {self.version} ({self.model_run}) serves on {self.endpoint} ({self.config_name}, "
-            f"{self.memory_mb} MB, {self.max_concurrency} concurrent), accuracy {self.accuracy:.3f}; "
+            f"{self.memory} MB, {self.concurrency} concurrent), accuracy {self.accuracy:.3f}; "
             f"rollback target {self.previous_config or 'none'}; deleted {', '.join(self.deleted) or 'nothing'}"
         )
 
@@ -210,7 +220,7 @@ class DeployModelFlow(FlowSpec):
             raise RuntimeError(f"{self.package_arn} is no longer {APPROVED}")
         name = f"{self.group}-v{self.version}"
         sagemaker.create_model(ModelName=name, ExecutionRoleArn=self.endpoint_role, PrimaryContainer={"ModelPackageName": self.package_arn})
-        serverless = {"MemorySizeInMB": int(self.memory_mb), "MaxConcurrency": int(self.max_concurrency)}
+        serverless = {"MemorySizeInMB": self.memory, "MaxConcurrency": self.concurrency}
         sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": name, "ServerlessConfig": serverless}])
         self.config_name = name
         self.previous_config = self.current_config(sagemaker)

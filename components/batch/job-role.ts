@@ -4,6 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATATOOLS_PREFIX } from "../artifact-bucket";
 import { parameterResources } from "../parameter-store";
 import { regionalArns, serviceRole } from "../iam";
+import { modelDeployStatements } from "../serving/grants";
+import { SERVERLESS_CONCURRENCY_RANGE, SERVERLESS_MEMORY_SIZES_MB, ServerlessCaps, SERVING_DEFAULTS, servingCaps } from "../serving/rules";
+
+export type { ServerlessCaps };
 
 /** Arguments of {@link MetaflowJobRole}. */
 export interface MetaflowJobRoleArgs {
@@ -38,16 +42,8 @@ export interface MetaflowJobRoleArgs {
     metricNamespace?: string;
 }
 
-/** Caps on the serverless endpoint configs tasks may create (`sagemaker:ServerlessMemorySize`, `ServerlessMaxConcurrency`). */
-export interface ServerlessCaps {
-    /** Memory of one serverless variant, MB (SageMaker accepts 1024-6144 in steps of 1024). */
-    memorySizeMb: number;
-    /** Concurrent invocations of one serverless variant. */
-    maxConcurrency: number;
-}
-
 /** The smallest environment's caps (dev). */
-export const DEFAULT_SERVERLESS_CAPS: ServerlessCaps = { memorySizeMb: 2048, maxConcurrency: 5 };
+export const DEFAULT_SERVERLESS_CAPS: ServerlessCaps = servingCaps(SERVING_DEFAULTS.dev);
 
 /**
  * The stack's namespace of secrets for Metaflow's `@secrets`: secrets named `<namePrefix>/<name>`
@@ -61,8 +57,9 @@ export function validateMetaflowJobRoleArgs(args: MetaflowJobRoleArgs): string[]
     const problems: string[] = [];
     if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.namePrefix)) problems.push(`namePrefix "${args.namePrefix}" must be 2-31 lowercase letters, digits or hyphens (SageMaker names are scoped by it)`);
     const caps = args.serverlessCaps;
-    if (caps && !(Number.isInteger(caps.memorySizeMb / 1024) && caps.memorySizeMb >= 1024 && caps.memorySizeMb <= 6144)) problems.push(`serverlessCaps.memorySizeMb ${caps.memorySizeMb} must be 1024-6144 in steps of 1024 (SageMaker serverless memory sizes)`);
-    if (caps && !(Number.isInteger(caps.maxConcurrency) && caps.maxConcurrency >= 1 && caps.maxConcurrency <= 200)) problems.push(`serverlessCaps.maxConcurrency ${caps.maxConcurrency} must be an integer 1-200 (SageMaker's limit per endpoint)`);
+    const { min, max } = SERVERLESS_CONCURRENCY_RANGE;
+    if (caps && !SERVERLESS_MEMORY_SIZES_MB.includes(caps.memorySizeMb)) problems.push(`serverlessCaps.memorySizeMb ${caps.memorySizeMb} must be one of ${SERVERLESS_MEMORY_SIZES_MB.join(", ")} (SageMaker serverless memory sizes)`);
+    if (caps && !(Number.isInteger(caps.maxConcurrency) && caps.maxConcurrency >= min && caps.maxConcurrency <= max)) problems.push(`serverlessCaps.maxConcurrency ${caps.maxConcurrency} must be an integer ${min}-${max} (SageMaker's limit per endpoint)`);
     return problems;
 }
 
@@ -167,68 +164,33 @@ function taskStatements(ctx: JobRoleContext): unknown[] {
     ];
 }
 
-/** SageMaker training jobs and models from a task, and tags on its SageMaker resources: `<namePrefix>-*` only. */
+/** SageMaker training jobs from a task, and tags on its SageMaker resources: `<namePrefix>-*` only. */
 function sagemakerTrainingStatements(ctx: JobRoleContext): unknown[] {
     const sm = (type: string) => ctx.arn("sagemaker", `${type}/${ctx.args.namePrefix}-*`);
     const tagged = ["training-job", "model", "model-package-group", "model-package", "endpoint-config", "endpoint"].map(sm);
     return [
         { Sid: "SageMakerTrainingJobs", Effect: "Allow", Action: ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"], Resource: sm("training-job") },
-        { Sid: "SageMakerModels", Effect: "Allow", Action: ["sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel"], Resource: sm("model") },
         // Creating a resource with tags is authorised as AddTags on it too.
         { Sid: "SageMakerTags", Effect: "Allow", Action: "sagemaker:AddTags", Resource: tagged },
     ];
 }
 
-/**
- * The model registry: groups named `<namePrefix>-*` and their versions (`model-package/<group>/<n>`, which
- * `model-package/<namePrefix>-*` covers). A task registers a version only pending manual approval and may mark one
- * rejected (the deploy flow's rollback); no statement lets it approve one: approval is a person's.
- */
-function modelRegistryStatements(ctx: JobRoleContext): unknown[] {
-    const sm = (type: string) => ctx.arn("sagemaker", `${type}/${ctx.args.namePrefix}-*`);
-    const status = (s: string) => ({ StringEquals: { "sagemaker:ModelApprovalStatus": s } });
-    return [
-        { Sid: "ModelPackageGroups", Effect: "Allow", Action: ["sagemaker:CreateModelPackageGroup", "sagemaker:DescribeModelPackageGroup"], Resource: sm("model-package-group") },
-        // ListModelPackages' resource type is optional and it has no condition key: scoped to the prefix, not "*".
-        { Sid: "ModelPackagesRead", Effect: "Allow", Action: ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], Resource: sm("model-package") },
-        { Sid: "RegisterPendingModelPackage", Effect: "Allow", Action: "sagemaker:CreateModelPackage", Resource: sm("model-package"), Condition: status("PendingManualApproval") },
-        { Sid: "RejectModelPackage", Effect: "Allow", Action: "sagemaker:UpdateModelPackage", Resource: sm("model-package"), Condition: status("Rejected") },
-    ];
-}
-
-/**
- * Serving: endpoint configs of a prefixed model, serverless only and within the caps (an instance-backed config sends
- * no serverless keys, so the numeric conditions fail; a config mixing in an instance variant is denied outright), and
- * endpoints under the prefix created or updated only from configs under the prefix.
- */
-function servingStatements(ctx: JobRoleContext): unknown[] {
-    const sm = (type: string) => ctx.arn("sagemaker", `${type}/${ctx.args.namePrefix}-*`);
-    const caps = ctx.args.serverlessCaps ?? DEFAULT_SERVERLESS_CAPS;
-    return [
-        {
-            Sid: "ServerlessEndpointConfigs",
-            Effect: "Allow",
-            Action: "sagemaker:CreateEndpointConfig",
-            Resource: sm("endpoint-config"),
-            Condition: {
-                ArnLike: { "sagemaker:ModelArn": sm("model") },
-                NumericLessThanEquals: { "sagemaker:ServerlessMemorySize": String(caps.memorySizeMb), "sagemaker:ServerlessMaxConcurrency": String(caps.maxConcurrency) },
-            },
-        },
-        { Sid: "NoInstanceEndpointConfigs", Effect: "Deny", Action: "sagemaker:CreateEndpointConfig", Resource: sm("endpoint-config"), Condition: { "ForAnyValue:StringLike": { "sagemaker:InstanceTypes": "*" } } },
-        // CreateEndpoint and UpdateEndpoint are authorised on the endpoint and on its endpoint config.
-        { Sid: "PrefixedEndpoints", Effect: "Allow", Action: ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"], Resource: [sm("endpoint"), sm("endpoint-config")] },
-        { Sid: "EndpointConfigs", Effect: "Allow", Action: ["sagemaker:DescribeEndpointConfig", "sagemaker:DeleteEndpointConfig"], Resource: sm("endpoint-config") },
-        { Sid: "EndpointUse", Effect: "Allow", Action: ["sagemaker:DescribeEndpoint", "sagemaker:DeleteEndpoint", "sagemaker:InvokeEndpoint"], Resource: sm("endpoint") },
-    ];
-}
-
 /** SageMaker work from a task: resources named `<namePrefix>-*` only, and the SageMaker role passed to SageMaker only. */
 function sagemakerStatements(ctx: JobRoleContext, sagemakerRole: aws.iam.Role): unknown[] {
+    const { args, arn } = ctx;
     return [
         ...sagemakerTrainingStatements(ctx),
-        ...modelRegistryStatements(ctx),
-        ...servingStatements(ctx),
+        // Models, the registry and serverless endpoints: the same statements engineers get when they may deploy.
+        ...modelDeployStatements({ arn, namePrefix: args.namePrefix, caps: args.serverlessCaps ?? DEFAULT_SERVERLESS_CAPS, endpointRoleArns: args.endpointRoleArns }),
+        {
+            // Approval is a person's (the approver roles of ModelServing): denied outright on the stack's versions,
+            // whatever else the role is given (an approver policy attached to it by mistake).
+            Sid: "NoModelApproval",
+            Effect: "Deny",
+            Action: "sagemaker:UpdateModelPackage",
+            Resource: arn("sagemaker", `model-package/${args.namePrefix}-*`),
+            Condition: { StringEquals: { "sagemaker:ModelApprovalStatus": "Approved" } },
+        },
         {
             // Training jobs (and models of no served model) run as the SageMaker execution role, which reads the whole
             // datastore; a served model's endpoints run as its own endpoint role (PassEndpointRoles).
@@ -238,18 +200,6 @@ function sagemakerStatements(ctx: JobRoleContext, sagemakerRole: aws.iam.Role): 
             Resource: sagemakerRole.arn,
             Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
         },
-        ...(ctx.args.endpointRoleArns?.length
-            ? [
-                  {
-                      // A served model's models run as its endpoint role, which reads only that model's artifacts.
-                      Sid: "PassEndpointRoles",
-                      Effect: "Allow",
-                      Action: "iam:PassRole",
-                      Resource: ctx.args.endpointRoleArns,
-                      Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
-                  },
-              ]
-            : []),
     ];
 }
 

@@ -8,9 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { DATATOOLS_PREFIX } from "../artifact-bucket";
 import { regionalArns, serviceRole } from "../iam";
+import { NAME_LIMITS, physicalName } from "../naming";
 import { StepContext } from "../step-context";
-import { modelGroupName, servingProblems } from "./rules";
+import { modelGroupName, ServerlessCaps, SERVING_DEFAULTS, servingCaps, servingProblems } from "./rules";
 
+export * from "./grants";
 export * from "./rules";
 
 /** Where a model's artifacts live under the datastore bucket: `data/models/<model>/` (the flow packages `model.tar.gz` there). */
@@ -31,14 +33,23 @@ export interface ModelServingArgs {
     kmsKeyArn: pulumi.Input<string>;
     /** The platform's own image repository (BatchImages.repositoryArn): the only one endpoints may pull from. */
     imageRepositoryArn: pulumi.Input<string>;
+    /** The stack's environment: prod needs approver roles, none of them an engineer role (components/serving/rules.ts). */
+    environment: "dev" | "staging" | "prod";
+    /** Existing IAM roles that may approve or reject the models' versions: the approver policy is attached to them. None when absent. */
+    approverRoleNames?: string[];
+    /** The engineers' roles (`engineerRoleNames`): in prod, no approver role may be one of them. */
+    engineerRoleNames?: string[];
+    /** The largest serverless endpoint config flows may deploy (published to flows as settings); default the environment's. */
+    serverlessCaps?: ServerlessCaps;
 }
 
 /** Problems with the arguments: the component throws on them; the configuration reports the same rules (servingProblems) for the `serving` key. */
 export function validateModelServingArgs(args: ModelServingArgs): string[] {
     const problems: string[] = [];
     if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.namePrefix)) problems.push(`namePrefix "${args.namePrefix}" must be 2-31 lowercase letters, digits or hyphens`);
-    if (!args.models.length) problems.push("models: at least one model (leave serving unset for none)");
-    for (const p of servingProblems({ models: args.models }, args.namePrefix)) problems.push(`${p.field}: ${JSON.stringify(p.given)}: ${p.message}`);
+    const caps = args.serverlessCaps ?? servingCaps(SERVING_DEFAULTS[args.environment]);
+    const settings = { models: args.models, approverRoleNames: args.approverRoleNames ?? [], serverlessMemoryMb: caps.memorySizeMb, maxConcurrency: caps.maxConcurrency };
+    for (const p of servingProblems(settings, args.namePrefix, args.environment, args.engineerRoleNames ?? [])) problems.push(`${p.field}: ${JSON.stringify(p.given)}: ${p.message}`);
     return problems;
 }
 
@@ -96,16 +107,63 @@ function endpointRole(ctx: ServingContext, model: string): aws.iam.Role {
 }
 
 /**
+ * What the approver roles may do: approve or reject a version of the stack's groups (`sagemaker:UpdateModelPackage` on
+ * the versions `model-package/<namePrefix>-<group>/<n>`, only with `sagemaker:ModelApprovalStatus` Approved or
+ * Rejected), and read the groups and their versions (scoped to the stack's groups) to decide.
+ */
+function approverPolicyDocument(ctx: ServingContext): pulumi.Output<string> {
+    const { args, arn } = ctx;
+    const names = args.models.map((m) => modelGroupName(args.namePrefix, m));
+    return pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ApproveOrRejectModelVersions",
+                Effect: "Allow",
+                Action: "sagemaker:UpdateModelPackage",
+                Resource: arn("sagemaker", `model-package/${args.namePrefix}-*/*`),
+                Condition: { StringEquals: { "sagemaker:ModelApprovalStatus": ["Approved", "Rejected"] } },
+            },
+            // ListModelPackages' resource type is optional and it has no condition key: scoped to the groups, not "*".
+            { Sid: "ReadModelVersions", Effect: "Allow", Action: ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], Resource: names.flatMap((g) => [arn("sagemaker", `model-package/${g}`), arn("sagemaker", `model-package/${g}/*`)]) },
+            { Sid: "ReadModelGroups", Effect: "Allow", Action: "sagemaker:DescribeModelPackageGroup", Resource: names.map((g) => arn("sagemaker", `model-package-group/${g}`)) },
+        ],
+    });
+}
+
+/** With approver roles: the approver policy `<namePrefix>-model-approver`, attached to each of them. */
+function approverPolicy(ctx: ServingContext): aws.iam.Policy | undefined {
+    const roles = ctx.args.approverRoleNames ?? [];
+    if (!roles.length) return undefined;
+    const policy = new aws.iam.Policy(
+        `${ctx.name}-approver`,
+        {
+            name: physicalName(ctx.args.namePrefix, "model-approver", NAME_LIMITS.iamPolicy),
+            description: `Approve or reject versions of the models served by ${ctx.args.namePrefix}`,
+            policy: approverPolicyDocument(ctx),
+        },
+        { parent: ctx.parent },
+    );
+    for (const role of roles) new aws.iam.RolePolicyAttachment(`${ctx.name}-approver-${role}`, { role, policyArn: policy.arn }, { parent: ctx.parent });
+    return policy;
+}
+
+/**
  * Per model: a model package group `<namePrefix>-<model>` and an endpoint role `<namePrefix>-serve-<model>` that reads
  * only `s3://<bucket>/data/models/<model>/*` (decrypting with the platform key through S3 only), pulls images only from
  * the platform's repository and writes logs only to its endpoints' log groups
  * (`/aws/sagemaker/Endpoints/<namePrefix>-<model>*`). The job role may pass these roles to SageMaker (stacks/compute.ts).
+ * With approver roles, the policy `<namePrefix>-model-approver` lets them, and no one else, approve versions.
  */
 export class ModelServing extends pulumi.ComponentResource {
     /** By model name. */
     public readonly models: Record<string, ServedModel>;
     /** Every endpoint role's ARN: what the job role may pass to SageMaker. */
     public readonly endpointRoleArns: pulumi.Output<string>[];
+    /** The approver policy, when approverRoleNames are given. */
+    public readonly approverPolicyArn?: pulumi.Output<string>;
+    /** The largest serverless endpoint config flows may deploy: what the job role enforces and the deploy flow reads. */
+    public readonly caps: ServerlessCaps;
 
     constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("metaflow:serving:ModelServing", name, {}, opts);
@@ -121,6 +179,8 @@ export class ModelServing extends pulumi.ComponentResource {
             this.models[model] = { groupName: group.modelPackageGroupName, groupArn: group.arn, endpointRoleArn: role.arn };
         }
         this.endpointRoleArns = Object.values(this.models).map((m) => m.endpointRoleArn);
-        this.registerOutputs({ models: this.models });
+        this.approverPolicyArn = approverPolicy(ctx)?.arn;
+        this.caps = args.serverlessCaps ?? servingCaps(SERVING_DEFAULTS[args.environment]);
+        this.registerOutputs({ models: this.models, approverPolicyArn: this.approverPolicyArn });
     }
 }

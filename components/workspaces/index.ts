@@ -50,8 +50,11 @@ export interface WorkspacesArgs {
     bucketName: pulumi.Input<string>;
     /** The templates, by path relative to templates/ (`deploy_model.py`): uploaded and copied into each workspace. */
     templates: Record<string, string>;
-    /** The engineer policy (EngineerAccess): what a workspace may do to develop and run flows. */
-    engineerPolicyArn: pulumi.Input<string>;
+    /**
+     * The engineers' policies (EngineerAccess) by name, e.g. `{engineer, "engineer-deploy"}`: a workspace may do what its
+     * engineer may, to develop, run and deploy flows. Each is attached to every engineer's role as `-role-<name>-<key>`.
+     */
+    engineerPolicyArns: Record<string, pulumi.Input<string>>;
     /** The engineers' roles (federated FreeIPA/SSO): they get the domain access policy. */
     engineerRoleNames: string[];
     /** Protect the domain (prod). */
@@ -112,7 +115,7 @@ function engineerRole(ctx: WorkspacesContext, e: WorkspaceEngineer, d: aws.sagem
         { namePrefix: args.namePrefix, nameSuffix: `ws-${e.profile.toLowerCase()}`, description: `Studio workspace of ${e.id} (${args.namePrefix}): develop and run flows`, service: "sagemaker.amazonaws.com", account: ctx.account },
         { parent: ctx.parent },
     );
-    new aws.iam.RolePolicyAttachment(`${key}-engineer`, { role: role.name, policyArn: args.engineerPolicyArn }, { parent: ctx.parent });
+    for (const [suffix, policyArn] of Object.entries(args.engineerPolicyArns)) new aws.iam.RolePolicyAttachment(`${key}-${suffix}`, { role: role.name, policyArn }, { parent: ctx.parent });
     const policy = pulumi.all([ctx.account, d.id]).apply(([account, domainId]) =>
         policyDocument(executionRoleStatements({ sagemaker: `arn:aws:sagemaker:${args.region}:${account}`, domainId, profile: e.profile }, args.allowedInstanceTypes)),
     );

@@ -22,7 +22,7 @@ import {
     taskCountProblems,
 } from "../../components/metaflow-service/rules";
 import { EgressMode, ipv4CidrProblem } from "../../components/network-rules";
-import { ServingSettings, servingNameProblems } from "../../components/serving/rules";
+import { resolveServing, ServingSettings, servingApproverProblems, servingNameProblems } from "../../components/serving/rules";
 import { resolveWorkspaces, STUDIO_COST_LIMITS, StudioCostLimits, workspaceLimitProblems, WorkspacesInput, WorkspacesSettings } from "../../components/workspaces/rules";
 import { duplicateTriggerNames, PREFIX_WITHOUT_HYPHEN, TriggerSpec, validateTrigger } from "../../components/sfn/rules";
 import { accessKeys } from "./keys/access";
@@ -352,12 +352,16 @@ function sfnSettings(v: KeyValues, stack: string, key: (k: KeyName) => string, p
     return { stateMachinePrefix, triggers };
 }
 
-/** Serving: every model's group `<namePrefix>-<model>` within SageMaker's name limit. */
-function servingConfigProblems(v: KeyValues, stack: string, key: (k: KeyName) => string, problems: ConfigProblem[]): void {
-    if (!v.serving) return;
-    for (const p of servingNameProblems(v.serving, v.namePrefix ?? defaultNamePrefix(stack))) {
-        problems.push({ key: `${key("serving")}.${p.field}`, given: show(p.given), allowed: p.message });
-    }
+/**
+ * Serving with the environment's defaults filled in: every model's group `<namePrefix>-<model>` within SageMaker's
+ * name limit, and prod's approvers (at least one, none of them an engineer role).
+ */
+function servingSettings(v: KeyValues, environment: Environment, stack: string, key: (k: KeyName) => string, problems: ConfigProblem[]): ServingSettings | undefined {
+    if (!v.serving) return undefined;
+    const settings = resolveServing(v.serving, environment);
+    const found = [...servingNameProblems(settings, v.namePrefix ?? defaultNamePrefix(stack)), ...servingApproverProblems(settings, environment, v.engineerRoleNames ?? [])];
+    for (const p of found) problems.push({ key: `${key("serving")}.${p.field}`, given: show(p.given), allowed: p.message });
+    return settings;
 }
 
 /** The Studio limits of the stack: the environment's, with the stack's costPolicy overrides. */
@@ -386,7 +390,8 @@ function workspaceSettings(v: KeyValues, environment: Environment, key: (k: KeyN
 type StackIdentity = Pick<PlatformConfig, "project" | "stack" | "environment" | "region" | "awsProfile" | "allowedAccountIds">;
 
 /** The typed configuration, once every key and rule has passed: each section mapped from its keys. */
-function assemble(id: StackIdentity, v: KeyValues, queues: QueueSpec[], sfn: PlatformConfig["sfn"], workspaces: WorkspacesSettings | undefined): PlatformConfig {
+function assemble(id: StackIdentity, v: KeyValues, queues: QueueSpec[], sfn: PlatformConfig["sfn"], optional: Pick<PlatformConfig, "serving" | "workspaces">): PlatformConfig {
+    const { serving, workspaces } = optional;
     const { project, stack, environment } = id;
     return {
         project,
@@ -432,7 +437,7 @@ function assemble(id: StackIdentity, v: KeyValues, queues: QueueSpec[], sfn: Pla
         officeHours: v.officeHours as OfficeHoursSettings | false,
         sfn,
         monitoring: { enabled: v.monitoring, alarmEmail: v.alarmEmail, models: v.modelMonitoring },
-        ...(v.serving ? { serving: v.serving } : {}),
+        ...(serving ? { serving } : {}),
         ...(workspaces ? { workspaces } : {}),
     };
 }
@@ -458,11 +463,11 @@ export function loadConfig(raw: Record<string, string>, ctx: ConfigContext): Loa
     serviceProblems(v, environment, key, problems);
     operationProblems(v, environment, key, problems);
     const sfn = sfnSettings(v, ctx.stack, key, problems);
-    servingConfigProblems(v, ctx.stack, key, problems);
+    const serving = servingSettings(v, environment, ctx.stack, key, problems);
     const workspaces = workspaceSettings(v, environment, key, problems);
 
     if (problems.length) return { ok: false, problems };
-    return { ok: true, config: assemble({ project, stack: ctx.stack, environment, region: region!, awsProfile: aws.profile, allowedAccountIds }, v, queues, sfn, workspaces) };
+    return { ok: true, config: assemble({ project, stack: ctx.stack, environment, region: region!, awsProfile: aws.profile, allowedAccountIds }, v, queues, sfn, { serving, workspaces }) };
 }
 
 const OIDC_KEYS: Record<(typeof OIDC_FIELDS)[number], KeyName> = {

@@ -124,7 +124,7 @@ describe("PlatformDashboard", () => {
     }
     for (const stack of ["dev", "prod"]) {
         it(`${stack} with serving: the Model serving metrics name the endpoint the planned alarms watch`, async () => {
-            const run = await runStack(stack, { set: { serving: { models: ["churn"] } } });
+            const run = await runStack(stack, { set: { serving: { models: ["churn"], approverRoleNames: ["ml-model-reviewers"] } } });
             expect(realNames(run).endpoints).to.deep.equal([{ EndpointName: `${settingsOf(run).namePrefix}-churn`, VariantName: "AllTraffic" }]);
             checkStack(run);
         });

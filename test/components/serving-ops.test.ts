@@ -11,7 +11,7 @@ import { defaultSettings, Environment } from "../../policies/lib/settings";
 import { fromPlan } from "../../policies/lib/view";
 import { runStack, StackRun } from "../harness";
 
-const SERVING = { serving: { models: ["churn"] } };
+const SERVING = { serving: { models: ["churn"], approverRoleNames: ["ml-model-reviewers"] } };
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup";
 

@@ -10,13 +10,15 @@ import * as path from "path";
 
 import { MOCK_ACCOUNT, RecordedResource } from "../../offline/mocks";
 import { NAME_LIMITS } from "../../components/naming";
-import { ModelServing, servingNameProblems, servingProblems, validateModelServingArgs } from "../../components/serving";
+import { ModelServing, resolveServing, SERVING_DEFAULTS, servingNameProblems, servingProblems, validateModelServingArgs } from "../../components/serving";
+import { MANAGED_POLICY_MAX_CHARS, policySize } from "../../policies/lib/deployer";
 import { plan } from "../../scripts/plan";
 import { fixturePolicyConfig, policyOf, ROOT, runComponent, runStack, StackRun, stackFixture, tempDir } from "../harness";
 import { LONGEST_PREFIX, MAXIMAL } from "../policies/maximal";
 
 const REGION = "us-east-1";
-const SERVING = { serving: { models: ["churn"] } };
+/** Serving one model, with the reviewers' role that approves its versions (prod needs one). */
+const SERVING = { serving: { models: ["churn"], approverRoleNames: ["ml-model-reviewers"] } };
 const GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup";
 const ROLE = "aws:iam/role:Role";
 const POLICY = "aws:iam/rolePolicy:RolePolicy";
@@ -60,12 +62,33 @@ describe("ModelServing", () => {
             expect(servingNameProblems({ models: ["a".repeat(21)] }, LONGEST_PREFIX)).to.deep.equal([]);
             const long = "p".repeat(42);
             expect(servingNameProblems({ models: ["a".repeat(21)] }, long)[0].message).to.contain("64 characters; SageMaker allows 63");
-            expect(validateModelServingArgs({ namePrefix: "mf-dev", region: REGION, models: [], bucketArn: "b", kmsKeyArn: "k", imageRepositoryArn: "r" })).to.have.length(1);
-            expect(() => new ModelServing("bad", { namePrefix: "mf-dev", region: REGION, models: ["Bad"], bucketArn: "b", kmsKeyArn: "k", imageRepositoryArn: "r" })).to.throw(/models\[0\]: "Bad"/);
+            expect(validateModelServingArgs({ namePrefix: "mf-dev", region: REGION, models: [], bucketArn: "b", kmsKeyArn: "k", imageRepositoryArn: "r", environment: "dev" })).to.have.length(1);
+            expect(() => new ModelServing("bad", { namePrefix: "mf-dev", region: REGION, models: ["Bad"], bucketArn: "b", kmsKeyArn: "k", imageRepositoryArn: "r", environment: "dev" })).to.throw(/models\[0\]: "Bad"/);
+        });
+
+        it("fills each environment's defaults: caps 2048/5, 3072/10, 6144/50; engineers deploy outside prod; no approvers", () => {
+            expect(resolveServing({ models: ["churn"] }, "dev")).to.deep.equal({ models: ["churn"], serverlessMemoryMb: 2048, maxConcurrency: 5, approverRoleNames: [], engineersMayDeploy: true });
+            expect(resolveServing({ models: ["churn"] }, "staging")).to.deep.include({ serverlessMemoryMb: 3072, maxConcurrency: 10, engineersMayDeploy: true });
+            expect(resolveServing({ models: ["churn"] }, "prod")).to.deep.include({ serverlessMemoryMb: 6144, maxConcurrency: 50, engineersMayDeploy: false });
+            expect(resolveServing({ models: ["churn"], maxConcurrency: 7, engineersMayDeploy: false }, "dev")).to.deep.include({ serverlessMemoryMb: 2048, maxConcurrency: 7, engineersMayDeploy: false });
+            for (const env of ["dev", "staging", "prod"] as const) expect(servingProblems({ models: ["churn"], ...SERVING_DEFAULTS[env], approverRoleNames: ["r"] }, "mf-dev", env), env).to.deep.equal([]);
+        });
+
+        it("refuses caps SageMaker does not offer, and in prod a missing approver or an approver that is an engineer role", () => {
+            const fields = (v: unknown, env: "dev" | "prod" = "dev", engineers: string[] = []) => servingProblems(v, "mf-dev", env, engineers).map((p) => p.field);
+            expect(fields({ models: ["churn"], serverlessMemoryMb: 1500, maxConcurrency: 0 })).to.deep.equal(["serverlessMemoryMb", "maxConcurrency"]);
+            expect(fields({ models: ["churn"], maxConcurrency: 201, engineersMayDeploy: "yes" })).to.deep.equal(["maxConcurrency", "engineersMayDeploy"]);
+            expect(fields({ models: ["churn"] }, "prod")).to.deep.equal(["approverRoleNames"]);
+            expect(fields({ models: ["churn"], approverRoleNames: ["reviewers", "engineers"] }, "prod", ["engineers"])).to.deep.equal(["approverRoleNames[1]"]);
+            expect(fields({ models: ["churn"], approverRoleNames: ["engineers"] }, "dev", ["engineers"]), "dev may self-approve").to.deep.equal([]);
+            const args = { namePrefix: "mf-prod", region: REGION, models: ["churn"], bucketArn: "b", kmsKeyArn: "k", imageRepositoryArn: "r", environment: "prod" as const };
+            expect(() => new ModelServing("bad", args)).to.throw(/approverRoleNames: \[\]: at least one IAM role in prod/);
+            expect(() => new ModelServing("bad", { ...args, approverRoleNames: ["ml-engineers"], engineerRoleNames: ["ml-engineers"] })).to.throw(/approverRoleNames\[0\]: "ml-engineers": is also in engineerRoleNames/);
+            expect(() => new ModelServing("bad", { ...args, approverRoleNames: ["r"], serverlessCaps: { memorySizeMb: 7168, maxConcurrency: 50 } })).to.throw(/serverlessMemoryMb: 7168/);
         });
 
         it("builds its children under its own name, as one component", async () => {
-            const run = await runComponent(() => new ModelServing("svc", { namePrefix: "mf-dev", region: REGION, models: ["churn", "fraud"], bucketArn: "arn:aws:s3:::b", kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k", imageRepositoryArn: "arn:aws:ecr:us-east-1:123456789012:repository/mf-dev/flows" }));
+            const run = await runComponent(() => new ModelServing("svc", { namePrefix: "mf-dev", region: REGION, models: ["churn", "fraud"], bucketArn: "arn:aws:s3:::b", kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k", imageRepositoryArn: "arn:aws:ecr:us-east-1:123456789012:repository/mf-dev/flows", environment: "dev" }));
             const children = run.resources.filter((r) => r.type !== "metaflow:serving:ModelServing");
             expect(run.resources.filter((r) => r.type === "metaflow:serving:ModelServing")).to.have.length(1);
             for (const r of children) expect(r.name, r.type).to.match(/^svc-/);
@@ -148,11 +171,48 @@ describe("ModelServing", () => {
             expect(statement).to.deep.include({ Action: "iam:PassRole", Resource: [endpointRoleArn], Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } } });
         });
 
-        it("tells flows the group and the endpoint role in Parameter Store settings", () => {
+        it("tells flows the group, the endpoint role and the environment's serverless caps in Parameter Store settings", () => {
             const setting = (name: string) => run.ofType("aws:ssm/parameter:Parameter").find((p) => p.inputs.name === `/mf-dev/settings/${name}`)?.inputs.insecureValue;
             expect(setting("serving-churn-group")).to.equal("mf-dev-churn");
             expect(setting("serving-churn-endpoint-role")).to.equal(endpointRoleArn);
+            expect(setting("serving-churn-memory-mb")).to.equal("2048");
+            expect(setting("serving-churn-max-concurrency")).to.equal("5");
         });
+
+        it("attaches the approver policy <namePrefix>-model-approver to each approver role, and to no one else", () => {
+            const policy = run.one("aws:iam/policy:Policy", "-serving-approver");
+            expect(physicalNameOf(policy)).to.equal("mf-dev-model-approver");
+            const attached = run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.policyArn === policy.state.arn);
+            expect(attached.map((a) => a.inputs.role)).to.deep.equal(["ml-model-reviewers"]);
+            const sids = policyOf(policy).Statement.map((s: any) => s.Sid);
+            expect(sids).to.deep.equal(["ApproveOrRejectModelVersions", "ReadModelVersions", "ReadModelGroups"]);
+        });
+    });
+
+    it("configured caps reach the job role's conditions and the flows' settings; without approver roles, no approver policy", async () => {
+        const run = await runStack("staging", { set: { serving: { models: ["churn"], serverlessMemoryMb: 4096, maxConcurrency: 20 } } });
+        const setting = (name: string) => run.ofType("aws:ssm/parameter:Parameter").find((p) => p.inputs.name === `/mf-staging/settings/${name}`)?.inputs.insecureValue;
+        expect([setting("serving-churn-memory-mb"), setting("serving-churn-max-concurrency")]).to.deep.equal(["4096", "20"]);
+        const configs = policyOf(run.one(POLICY, "-job-policy")).Statement.find((s: any) => s.Sid === "ServerlessEndpointConfigs");
+        expect(configs.Condition.NumericLessThanEquals).to.deep.equal({ "sagemaker:ServerlessMemorySize": "4096", "sagemaker:ServerlessMaxConcurrency": "20" });
+        expect(run.ofType("aws:iam/policy:Policy").filter((p) => p.name.endsWith("-serving-approver"))).to.have.length(0);
+        // Without serving, the job role keeps the environment's default caps (staging: 3072 MB, 10).
+        const plain = policyOf((await runStack("staging")).one(POLICY, "-job-policy")).Statement.find((s: any) => s.Sid === "ServerlessEndpointConfigs");
+        expect(plain.Condition.NumericLessThanEquals).to.deep.equal({ "sagemaker:ServerlessMemorySize": "3072", "sagemaker:ServerlessMaxConcurrency": "10" });
+    });
+
+    it("the engineers' policies fit IAM's managed-policy size with model deployment, under the longest prefix and two models", async () => {
+        const run = await runStack("prod", { set: MAXIMAL });
+        const deploy = run.one("aws:iam/policy:Policy", "-engineers-deploy-policy");
+        expect(physicalNameOf(deploy)).to.equal(`${LONGEST_PREFIX}-metaflow-engineer-deploy`);
+        expect(policyOf(deploy).Statement.map((s: any) => s.Sid)).to.include.members(["ServerlessEndpointConfigs", "PassEndpointRoles"]);
+        const attached = run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.policyArn === deploy.state.arn).map((a) => a.inputs.role);
+        // The engineers' roles, and each engineer's Studio workspace role (a workspace may do what its engineer may).
+        const workspaceRoles = run.ofType("aws:iam/role:Role").filter((r) => r.name.includes("-workspaces-role-")).map((r) => r.state.name);
+        expect(workspaceRoles).to.have.length(2);
+        expect(attached).to.have.members([...(MAXIMAL.engineerRoleNames as string[]), ...workspaceRoles]);
+        for (const p of [deploy, run.one("aws:iam/policy:Policy", "-engineers-policy")]) expect(policySize(policyOf(p)), p.name).to.be.at.most(MANAGED_POLICY_MAX_CHARS);
+        expect(policySize(policyOf(run.one("aws:iam/policy:Policy", "-serving-approver")))).to.be.at.most(MANAGED_POLICY_MAX_CHARS);
     });
 
     it("without serving: no group, no endpoint role, no PassEndpointRoles, no serving output", async () => {

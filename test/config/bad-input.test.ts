@@ -15,6 +15,7 @@ import { FIXTURES, stackFixture } from "../harness";
 
 const DEV = fs.readFileSync(stackFixture("dev"), "utf8");
 const STAGING = fs.readFileSync(stackFixture("staging"), "utf8");
+const PROD = fs.readFileSync(stackFixture("prod"), "utf8");
 
 async function planWith(base: string, extra: string, args: string[] = []): Promise<{ code: number; stderr: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mf-bad-"));
@@ -126,9 +127,63 @@ describe("bad input: refused with the key, the value and what is allowed", () =>
             'metaflow-platform:serving.models[2]: got "churn"; duplicate model name',
         );
         expectRefused(await planWith(DEV, `  metaflow-platform:serving:\n    models: [${"a".repeat(22)}]\n`), `metaflow-platform:serving.models[0]: got "${"a".repeat(22)}"; expected a model name: 1-21`);
-        expectRefused(await planWith(DEV, "  metaflow-platform:serving: [churn]\n"), 'metaflow-platform:serving: got ["churn"]; expected an object {models}');
+        expectRefused(await planWith(DEV, "  metaflow-platform:serving: [churn]\n"), 'metaflow-platform:serving: got ["churn"]; expected an object {models, serverlessMemoryMb, maxConcurrency, approverRoleNames, engineersMayDeploy}');
         const ok = await planWith(DEV, "  metaflow-platform:serving:\n    models: [churn, fraud-2]\n", ["--json"]);
         expect(ok.code, ok.stderr).to.equal(0);
+    });
+
+    it("serving: an unknown field is refused with the fields the key has", async () => {
+        expectRefused(
+            await planWith(DEV, "  metaflow-platform:serving:\n    models: [churn]\n    memoryMb: 2048\n"),
+            "metaflow-platform:serving.memoryMb: got 2048; unknown field; allowed: models, serverlessMemoryMb, maxConcurrency, approverRoleNames, engineersMayDeploy",
+        );
+    });
+
+    it("serving: a serverless memory size SageMaker does not offer (AWS's values from aws-facts/constraints.json)", async () => {
+        for (const memory of [1536, 8192, 0]) {
+            expectRefused(
+                await planWith(DEV, `  metaflow-platform:serving:\n    models: [churn]\n    serverlessMemoryMb: ${memory}\n`),
+                `metaflow-platform:serving.serverlessMemoryMb: got ${memory}; expected a serverless memory size SageMaker offers: 1024, 2048, 3072, 4096, 5120, 6144 MB (botocore sagemaker ProductionVariantServerlessConfig.MemorySizeInMB)`,
+            );
+        }
+        const ok = await planWith(DEV, "  metaflow-platform:serving:\n    models: [churn]\n    serverlessMemoryMb: 4096\n    maxConcurrency: 200\n", ["--json"]);
+        expect(ok.code, ok.stderr).to.equal(0);
+    });
+
+    it("serving: a concurrency outside SageMaker's 1-200 (0, 201, 2.5) is refused", async () => {
+        for (const concurrency of ["0", "201", "2.5", '"5"']) {
+            expectRefused(
+                await planWith(DEV, `  metaflow-platform:serving:\n    models: [churn]\n    maxConcurrency: ${concurrency}\n`),
+                `metaflow-platform:serving.maxConcurrency: got ${concurrency}; expected an integer of 1-200 concurrent invocations (SageMaker's serverless range, botocore sagemaker ProductionVariantServerlessConfig.MaxConcurrency)`,
+            );
+        }
+    });
+
+    it("serving: prod with models needs an approver role; dev and staging do not", async () => {
+        expectRefused(
+            await planWith(PROD, "  metaflow-platform:serving:\n    models: [churn]\n"),
+            "metaflow-platform:serving.approverRoleNames: got []; at least one IAM role in prod: the role of the people who approve or reject model versions",
+        );
+        expectRefused(await planWith(PROD, "  metaflow-platform:serving:\n    models: [churn]\n    approverRoleNames: [ml-reviewers, ml-reviewers]\n"), 'metaflow-platform:serving.approverRoleNames[1]: got "ml-reviewers"; listed twice');
+        expectRefused(await planWith(DEV, "  metaflow-platform:serving:\n    models: [churn]\n    approverRoleNames: [ml reviewers]\n"), 'metaflow-platform:serving.approverRoleNames[0]: got "ml reviewers"; expected an IAM role name');
+        const staging = await planWith(STAGING, "  metaflow-platform:serving:\n    models: [churn]\n", ["--json"]);
+        expect(staging.code, staging.stderr).to.equal(0);
+        const prod = await planWith(PROD, "  metaflow-platform:serving:\n    models: [churn]\n    approverRoleNames: [ml-reviewers]\n", ["--json"]);
+        expect(prod.code, prod.stderr).to.equal(0);
+    });
+
+    it("serving: in prod an approver role must not be an engineer role (no self-approval); dev may name it", async () => {
+        const approvers = "  metaflow-platform:engineerRoleNames: [ml-engineers]\n  metaflow-platform:serving:\n    models: [churn]\n    approverRoleNames: [ml-reviewers, ml-engineers]\n";
+        expectRefused(
+            await planWith(PROD, approvers),
+            'metaflow-platform:serving.approverRoleNames[1]: got "ml-engineers"; is also in engineerRoleNames: in prod no one approves the versions they register',
+        );
+        const dev = await planWith(DEV, approvers, ["--json"]);
+        expect(dev.code, dev.stderr).to.equal(0);
+    });
+
+    it("serving: no models is refused by the configuration (exit 2), not by the component with a stack trace", async () => {
+        expectRefused(await planWith(DEV, "  metaflow-platform:serving:\n    models: []\n"), "metaflow-platform:serving.models: got []; at least one model (leave serving unset for none)");
     });
 
     it("serving: more than 20 models", async () => {

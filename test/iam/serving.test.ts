@@ -112,3 +112,128 @@ for (const stack of ["dev", "prod"] as const) {
         });
     });
 }
+
+/** Simulates one request of `principal` under the given identity policies. */
+async function simulateWith(principal: string, policies: Array<{ name: string; policy: unknown }>, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<Result> {
+    const result = await runSimulation(
+        {
+            request: { principal, action, resource: { resource, accountId: MOCK_ACCOUNT }, contextVariables: { "aws:SecureTransport": "true", ...context } },
+            identityPolicies: policies,
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+        },
+        {},
+    );
+    if (result.resultType === "error") throw new Error(`${action} on ${resource}: ${JSON.stringify(result.errors)}`);
+    return result.overallResult;
+}
+
+const ENGINEERS = "ml-engineers";
+const REVIEWERS = "ml-model-reviewers";
+/** Serving with a reviewers' role that approves (prod needs one, and it must not be an engineer role). */
+const SERVED = { engineerRoleNames: [ENGINEERS], serving: { models: ["churn"], approverRoleNames: [REVIEWERS] } };
+const role = (name: string) => `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}`;
+const serverlessConfig = (prefix: string, memory: number, concurrency: number) => ({
+    "sagemaker:ModelArn": `${SM}:model/${prefix}-churn-v3`,
+    "sagemaker:ServerlessMemorySize": String(memory),
+    "sagemaker:ServerlessMaxConcurrency": String(concurrency),
+});
+
+describe("IAM simulation of model approval: the approver roles approve, flows never", () => {
+    let approver: unknown;
+    let job: unknown;
+    let jobRole: string;
+    before(async () => {
+        const run = await runStack("prod", { set: SERVED });
+        approver = policyOf(run.one("aws:iam/policy:Policy", "-serving-approver"));
+        job = policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "-job-policy"));
+        jobRole = (run.outputs as any).metaflowConfig.METAFLOW_ECS_S3_ACCESS_IAM_ROLE;
+    });
+    const reviewer = (action: string, resource: string, context: Record<string, string> = {}) => simulateWith(role(REVIEWERS), [{ name: "approver", policy: approver }], action, resource, context);
+
+    it("lets an approver approve or reject a version of the stack's groups, and read them, nothing else", async () => {
+        const version = `${SM}:model-package/mf-prod-churn/3`;
+        expect(await reviewer("sagemaker:UpdateModelPackage", version, { "sagemaker:ModelApprovalStatus": "Approved" })).to.equal("Allowed");
+        expect(await reviewer("sagemaker:UpdateModelPackage", version, { "sagemaker:ModelApprovalStatus": "Rejected" })).to.equal("Allowed");
+        expect(await reviewer("sagemaker:UpdateModelPackage", version, { "sagemaker:ModelApprovalStatus": "PendingManualApproval" }), "back to pending").to.not.equal("Allowed");
+        expect(await reviewer("sagemaker:UpdateModelPackage", version), "without a status (metadata only)").to.not.equal("Allowed");
+        expect(await reviewer("sagemaker:UpdateModelPackage", `${SM}:model-package/mf-dev-churn/3`, { "sagemaker:ModelApprovalStatus": "Approved" }), "another stack's version").to.not.equal("Allowed");
+        expect(await reviewer("sagemaker:DescribeModelPackage", version)).to.equal("Allowed");
+        expect(await reviewer("sagemaker:ListModelPackages", `${SM}:model-package/mf-prod-churn`)).to.equal("Allowed");
+        expect(await reviewer("sagemaker:DescribeModelPackageGroup", `${SM}:model-package-group/mf-prod-churn`)).to.equal("Allowed");
+        expect(await reviewer("sagemaker:DescribeModelPackage", `${SM}:model-package/mf-prod-fraud/1`), "a group the stack does not serve").to.not.equal("Allowed");
+        for (const [action, resource] of [
+            ["sagemaker:CreateModelPackage", version],
+            ["sagemaker:CreateEndpoint", `${SM}:endpoint/mf-prod-churn`],
+            ["sagemaker:CreateModel", `${SM}:model/mf-prod-churn-v3`],
+            ["sagemaker:DeleteModelPackage", version],
+        ]) {
+            expect(await reviewer(action, resource, { "sagemaker:ModelApprovalStatus": "PendingManualApproval" }), action).to.not.equal("Allowed");
+        }
+    });
+
+    it("never lets the job role approve, even were the approver policy attached to it (explicit Deny)", async () => {
+        const version = `${SM}:model-package/mf-prod-churn/3`;
+        const approve = { "sagemaker:ModelApprovalStatus": "Approved" };
+        expect(await simulateWith(jobRole, [{ name: "job", policy: job }], "sagemaker:UpdateModelPackage", version, approve)).to.equal("ExplicitlyDenied");
+        const both = [
+            { name: "job", policy: job },
+            { name: "approver", policy: approver },
+        ];
+        expect(await simulateWith(jobRole, both, "sagemaker:UpdateModelPackage", version, approve)).to.equal("ExplicitlyDenied");
+        expect(await simulateWith(jobRole, both, "sagemaker:UpdateModelPackage", version, { "sagemaker:ModelApprovalStatus": "Rejected" }), "the rollback still rejects").to.equal("Allowed");
+    });
+});
+
+describe("IAM simulation of engineers deploying models (serving.engineersMayDeploy)", () => {
+    /** The engineers' policy of a stack planned with `set`. */
+    /** Every policy the stack attaches to the engineers' role (the engineer policy, and the deploy policy when they may deploy). */
+    async function engineerPolicy(stack: string, set: Record<string, unknown>): Promise<{ policy: Array<{ name: string; policy: unknown }>; endpointRole: string }> {
+        const run = await runStack(stack, { set });
+        const arns = run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === ENGINEERS).map((a) => a.inputs.policyArn);
+        const policies = run.ofType("aws:iam/policy:Policy").filter((p) => arns.includes(p.state.arn));
+        expect(policies.map((p) => p.name)).to.include(`mf-${stack}-engineers-policy`);
+        return { policy: policies.map((p) => ({ name: p.name, policy: policyOf(p) })), endpointRole: (run.outputs as any).serving.churn.endpointRoleArn };
+    }
+    const engineer = (policies: Array<{ name: string; policy: unknown }>, action: string, resource: string, context: Record<string, string | string[]> = {}) => simulateWith(role(ENGINEERS), policies, action, resource, context);
+
+    it("prod (default false): an engineer may not register, create endpoint configs or endpoints, or pass an endpoint role", async () => {
+        const { policy, endpointRole } = await engineerPolicy("prod", SERVED);
+        expect(await engineer(policy, "sagemaker:CreateEndpointConfig", `${SM}:endpoint-config/mf-prod-churn-v3`, serverlessConfig("mf-prod", 1024, 1))).to.equal("ImplicitlyDenied");
+        expect(await engineer(policy, "sagemaker:CreateEndpoint", `${SM}:endpoint/mf-prod-churn`)).to.equal("ImplicitlyDenied");
+        expect(await engineer(policy, "sagemaker:UpdateEndpoint", `${SM}:endpoint/mf-prod-churn`)).to.equal("ImplicitlyDenied");
+        expect(await engineer(policy, "sagemaker:CreateModel", `${SM}:model/mf-prod-churn-v3`)).to.equal("ImplicitlyDenied");
+        expect(await engineer(policy, "sagemaker:CreateModelPackage", `${SM}:model-package/mf-prod-churn/3`, { "sagemaker:ModelApprovalStatus": "PendingManualApproval" })).to.equal("ImplicitlyDenied");
+        expect(await engineer(policy, "iam:PassRole", endpointRole, { "iam:PassedToService": "sagemaker.amazonaws.com" })).to.equal("ImplicitlyDenied");
+    });
+
+    it("dev (default true): an engineer creates a serverless endpoint config within the caps (2048 MB, 5), not above them, never instance-backed", async () => {
+        const { policy, endpointRole } = await engineerPolicy("dev", SERVED);
+        const config = `${SM}:endpoint-config/mf-dev-churn-v3`;
+        expect(await engineer(policy, "sagemaker:CreateEndpointConfig", config, serverlessConfig("mf-dev", 2048, 5))).to.equal("Allowed");
+        expect(await engineer(policy, "sagemaker:CreateEndpointConfig", config, serverlessConfig("mf-dev", 1024, 1))).to.equal("Allowed");
+        expect(await engineer(policy, "sagemaker:CreateEndpointConfig", config, serverlessConfig("mf-dev", 3072, 5)), "memory above the cap").to.not.equal("Allowed");
+        expect(await engineer(policy, "sagemaker:CreateEndpointConfig", config, serverlessConfig("mf-dev", 2048, 6)), "concurrency above the cap").to.not.equal("Allowed");
+        const model = { "sagemaker:ModelArn": `${SM}:model/mf-dev-churn-v3` };
+        expect(await engineer(policy, "sagemaker:CreateEndpointConfig", config, model), "no serverless keys").to.equal("ImplicitlyDenied");
+        expect(await engineer(policy, "sagemaker:CreateEndpointConfig", config, { ...model, "sagemaker:InstanceTypes": ["ml.m5.xlarge"] }), "instance-backed").to.equal("ExplicitlyDenied");
+        expect(await engineer(policy, "sagemaker:CreateEndpointConfig", `${SM}:endpoint-config/mf-prod-churn-v3`, serverlessConfig("mf-dev", 2048, 5)), "outside the prefix").to.not.equal("Allowed");
+        expect(await engineer(policy, "sagemaker:CreateEndpoint", `${SM}:endpoint/mf-dev-churn`)).to.equal("Allowed");
+        expect(await engineer(policy, "sagemaker:CreateModel", `${SM}:model/mf-dev-churn-v3`)).to.equal("Allowed");
+        expect(await engineer(policy, "sagemaker:CreateModelPackage", `${SM}:model-package/mf-dev-churn/3`, { "sagemaker:ModelApprovalStatus": "PendingManualApproval" })).to.equal("Allowed");
+        expect(await engineer(policy, "sagemaker:UpdateModelPackage", `${SM}:model-package/mf-dev-churn/3`, { "sagemaker:ModelApprovalStatus": "Approved" }), "the engineers' policy approves nothing").to.not.equal("Allowed");
+        expect(await engineer(policy, "iam:PassRole", endpointRole, { "iam:PassedToService": "sagemaker.amazonaws.com" })).to.equal("Allowed");
+        expect(await engineer(policy, "iam:PassRole", endpointRole, { "iam:PassedToService": "lambda.amazonaws.com" })).to.not.equal("Allowed");
+    });
+
+    it("follows the configured caps and the switch: dev with 4096 MB / 20 allows them; dev with engineersMayDeploy false allows nothing; prod may opt in", async () => {
+        const larger = await engineerPolicy("dev", { ...SERVED, serving: { ...SERVED.serving, serverlessMemoryMb: 4096, maxConcurrency: 20 } });
+        const config = `${SM}:endpoint-config/mf-dev-churn-v3`;
+        expect(await engineer(larger.policy, "sagemaker:CreateEndpointConfig", config, serverlessConfig("mf-dev", 4096, 20))).to.equal("Allowed");
+        expect(await engineer(larger.policy, "sagemaker:CreateEndpointConfig", config, serverlessConfig("mf-dev", 5120, 20))).to.not.equal("Allowed");
+        const off = await engineerPolicy("dev", { ...SERVED, serving: { ...SERVED.serving, engineersMayDeploy: false } });
+        expect(await engineer(off.policy, "sagemaker:CreateEndpointConfig", config, serverlessConfig("mf-dev", 1024, 1))).to.equal("ImplicitlyDenied");
+        const prod = await engineerPolicy("prod", { ...SERVED, serving: { ...SERVED.serving, engineersMayDeploy: true } });
+        expect(await engineer(prod.policy, "sagemaker:CreateEndpointConfig", `${SM}:endpoint-config/mf-prod-churn-v3`, serverlessConfig("mf-prod", 6144, 50))).to.equal("Allowed");
+    });
+});

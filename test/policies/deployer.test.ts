@@ -78,7 +78,8 @@ describe("deployer policy", () => {
                 const awsOwned = (arn: string) => arn.includes(":parameter/aws/service/") || /^arn:aws:ec2:[a-z0-9-]+::image\//.test(arn);
                 const named = policy.Statement.flatMap((s) => s.Resource).filter((arn) => !awsOwned(arn)).filter((arn) => /:(role|policy|instance-profile)\/|:db:|:pg:|:subgrp:|:table\/|:log-group:|:alarm:|:rule\/|:job-queue\/|:compute-environment\/|:cluster\/|:repository\/|:parameter\/|:budget\//.test(arn));
                 expect(named.length).to.be.greaterThan(10);
-                const engineerRoles = (MAXIMAL.engineerRoleNames as string[]).map((n) => `role/${n}`);
+                // The existing roles the configuration names (engineers', approvers'), to which the stack attaches its policies.
+                const engineerRoles = [...(MAXIMAL.engineerRoleNames as string[]), ...(MAXIMAL.serving as { approverRoleNames: string[] }).approverRoleNames].map((n) => `role/${n}`);
                 for (const arn of named) {
                     const scoped = arn.includes(prefix) || arn.includes(`/${prefix}`) || engineerRoles.some((r) => arn.endsWith(r)) || arn.endsWith("role/aws-service-role/*");
                     expect(scoped, arn).to.equal(true);

@@ -47,7 +47,8 @@ export const MAXIMAL: Record<string, unknown> = {
     ],
     defaultQueue: "a-twenty-char-queue0",
     // The longest model names (21 characters) under the longest prefix: groups, endpoint roles and settings within AWS's limits.
-    serving: { models: ["a-twenty-one-char-mdl", "churn"] },
+    // The largest serverless caps AWS allows, engineers deploying too (their policy's size), two approver roles.
+    serving: { models: ["a-twenty-one-char-mdl", "churn"], serverlessMemoryMb: 6144, maxConcurrency: 200, approverRoleNames: ["b".repeat(64), "ml-model-reviewers"], engineersMayDeploy: true },
     // The longest profile name (63) and principal-tag value (256) AWS allows, interface endpoints instead of NAT.
     workspaces: {
         engineers: [{ id: `${"e".repeat(244)}@example.com`, profile: `p${"-q".repeat(31)}` }, { id: "jane.doe@example.com" }],

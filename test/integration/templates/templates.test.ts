@@ -28,7 +28,7 @@ const PREFIX = "/mf-it";
 const INSPECT = path.join(__dirname, "inspect_runs.py");
 const SUPPORT = path.join(__dirname, "..", "support");
 /** What the platform writes for a served model `churn` (settings serving-churn-*), as the seed creates it. */
-const SERVING = { group: "mf-it-churn", role: "arn:aws:iam::123456789012:role/mf-it-serve-churn", image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/mf-it-images:serve" };
+const SERVING = { group: "mf-it-churn", role: "arn:aws:iam::123456789012:role/mf-it-serve-churn", image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/mf-it-images:serve", memoryMb: "3072", maxConcurrency: "7" };
 
 describe("the ML pipeline templates, end to end with Metaflow 2.19.38", function () {
     this.timeout(120_000);
@@ -105,7 +105,7 @@ describe("the ML pipeline templates, end to end with Metaflow 2.19.38", function
             AWS_EC2_METADATA_DISABLED: "true",
         };
         // The stack's hierarchy as the platform writes it (settings) and an engineer would (hyperparameters, Dask).
-        const settings = { "data-root": `${work}/bucket/data`, "gpu-queue": "gpu", "default-queue": "cpu", region: "us-east-1", "metric-namespace": "Metaflow/IntegrationModels", "drift-psi-threshold": "0.2", "drift-ks-threshold": "0.2", "min-accuracy": "0.7", "serving-churn-group": SERVING.group, "serving-churn-endpoint-role": SERVING.role };
+        const settings = { "data-root": `${work}/bucket/data`, "gpu-queue": "gpu", "default-queue": "cpu", region: "us-east-1", "metric-namespace": "Metaflow/IntegrationModels", "drift-psi-threshold": "0.2", "drift-ks-threshold": "0.2", "min-accuracy": "0.7", "serving-churn-group": SERVING.group, "serving-churn-endpoint-role": SERVING.role, "serving-churn-memory-mb": SERVING.memoryMb, "serving-churn-max-concurrency": SERVING.maxConcurrency };
         const params: Record<string, string> = {
             ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${PREFIX}/settings/${k}`, v])),
             [`${PREFIX}/params/RetrainOnDataFlow/epochs`]: "3",
@@ -284,10 +284,17 @@ def get(call, **name):
 packages = {str(p["ModelPackageVersion"]): p["ModelPackageArn"] for p in sm.list_model_packages(ModelPackageGroupName="${SERVING.group}")["ModelPackageSummaryList"]}
 print(json.dumps({"endpoint": get(sm.describe_endpoint, EndpointName="${SERVING.group}"), "versions": {n: {"package": get(sm.describe_model_package, ModelPackageName=arn), "model": get(sm.describe_model, ModelName=f"${SERVING.group}-v{n}"), "config": get(sm.describe_endpoint_config, EndpointConfigName=f"${SERVING.group}-v{n}")} for n, arn in packages.items()}}, default=str))`);
 
-        // Offline (templates/local/settings.json) there is nothing to deploy to: the flow says so.
-        const [offline, v1] = await Promise.all([flow("deploy_model.py", ["--image", SERVING.image]), deploy(1, "Approved", answer(labels))]);
+        // Offline (templates/local/settings.json) there is nothing to deploy to: the flow says so. A size above the
+        // stack's caps (the settings serving-churn-memory-mb and -max-concurrency) is refused before anything is registered.
+        const [offline, above, v1] = await Promise.all([
+            flow("deploy_model.py", ["--image", SERVING.image]),
+            flow("deploy_model.py", ["--image", SERVING.image, "--memory_mb", "4096"], env),
+            deploy(1, "Approved", answer(labels)),
+        ]);
         expect(offline.code).to.not.equal(0);
         expect(offline.stdout + offline.stderr).to.contain("serving needs AWS");
+        expect(above.code).to.not.equal(0);
+        expect(above.stdout + above.stderr).to.contain("--memory_mb 4096 is above the stack's cap of 3072 MB (setting serving-churn-memory-mb)");
 
         // (1) A good answer: v1 serves, on a new endpoint.
         succeeded(v1);
@@ -301,7 +308,7 @@ print(json.dumps({"endpoint": get(sm.describe_endpoint, EndpointName="${SERVING.
         expect(s.versions["1"].package).to.deep.include({ ModelApprovalStatus: "Approved", CustomerMetadataProperties: { "metaflow-run": r1.data.model_run, "deploy-run": v1.pathspec } });
         expect(s.versions["1"].package.InferenceSpecification.Containers[0]).to.deep.include({ Image: SERVING.image, ModelDataUrl: r1.data.model_url });
         expect(s.versions["1"].model.ExecutionRoleArn).to.equal(SERVING.role);
-        expect(s.versions["1"].config.ProductionVariants).to.deep.equal([{ VariantName: "AllTraffic", ModelName: `${SERVING.group}-v1`, ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } }]);
+        expect(s.versions["1"].config.ProductionVariants).to.deep.equal([{ VariantName: "AllTraffic", ModelName: `${SERVING.group}-v1`, ServerlessConfig: { MemorySizeInMB: 3072, MaxConcurrency: 7 } }]);
 
         // (2) A bad answer for v2: the endpoint goes back to v1's config, v2 is rejected with the reason, the run fails.
         const v2 = await deploy(2, "Approved", answer(labels.map((l) => 1 - l)));
