@@ -12,7 +12,8 @@ import { HOURS_PER_WEEK, weeklyHoursBetween } from "../../components/office-hour
 import { PolicySettings, STUDIO_HOURS_ASSUMPTION } from "../lib/settings";
 import { LOAD_BALANCERS, T } from "../lib/types";
 import { getPath, ofType, referenced, ResourceView } from "../lib/view";
-import { EC2, HOURS_PER_MONTH, perVcpuHour, Price, PRICES, RDS, STUDIO_INSTANCES } from "./prices";
+import { EC2, HOURS_PER_MONTH, perVcpuHour, Price, PRICES, RDS, RESERVATION_PRICES, ReservationPrices, STUDIO_INSTANCES } from "./prices";
+import { priceReservations, renderReservations, ReservationCandidate, ReservationReport } from "./reservations";
 
 export type CostCategory = "serving" | "workspaces" | "database" | "containers" | "batch" | "network" | "load balancing" | "security" | "monitoring" | "storage" | "logs";
 
@@ -48,6 +49,11 @@ export interface CostEstimate {
     uncertain: boolean;
     items: CostItem[];
     unpriced: UnpricedItem[];
+    /**
+     * Reserved capacity (policies/cost/reservations.ts): the steady resources under one-year commitments, never part of
+     * the totals above. Absent when the stack has no database or Fargate service.
+     */
+    reservations?: ReservationReport & { environment: string; candidates: ReservationCandidate[] };
 }
 
 /** Two significant digits (at least $0.1 resolution): the table's precision does not support more. */
@@ -184,6 +190,8 @@ interface Ledger {
     fixed(r: ResourceView, category: CostCategory, usd: number, basis: string, uncertain?: boolean): void;
     /** Lists a resource as unpriced, with the reason, rather than counting it as zero. */
     none(r: ResourceView, reason: string): void;
+    /** The database and Fargate services priced on-demand, for the reserved-capacity section. */
+    candidates: ReservationCandidate[];
 }
 
 /** An empty ledger whose `fixed` and `none` record a resource's name, URN and type with each line. */
@@ -193,6 +201,7 @@ function newLedger(): Ledger {
     return {
         items,
         unpriced,
+        candidates: [],
         fixed: (r, category, usd, basis, uncertain) =>
             items.push({ resource: r.name, urn: r.urn, type: r.type, category, kind: "fixed", monthlyUsd: usd, basis, ...(uncertain ? { uncertain } : {}) }),
         none: (r, reason) => unpriced.push({ resource: r.name, urn: r.urn, type: r.type, reason }),
@@ -218,6 +227,7 @@ function priceDatabases(l: Ledger, all: ResourceView[]): void {
         const gb = Number(db.props.allocatedStorage ?? 20);
         const storage = multi ? PRICES.rdsStorageMultiAz : PRICES.rdsStorageSingleAz;
         const on = runningShare(db, all);
+        l.candidates.push({ kind: "database", resource: db.name, instanceClass: cls, multiAz: multi, onDemandHourly: price, hoursPerMonth: HOURS_PER_MONTH * on.share });
         l.fixed(db, "database", monthly(price) * on.share + gb * storage.usd, `${cls} ${multi ? "Multi-AZ" : "single-AZ"} ${money(price.usd)}/h x ${hoursBasis(on)} + ${gb} GB x ${money(storage.usd)}`, price.uncertain);
     }
 }
@@ -236,6 +246,8 @@ function priceFargateServices(l: Ledger, all: ResourceView[]): void {
         const [vcpu, gb] = size.arm ? [PRICES.fargateArmVcpu, PRICES.fargateArmGb] : [PRICES.fargateVcpu, PRICES.fargateGb];
         const perTask = (size.cpu / 1024) * monthly(vcpu) + (size.memoryMiB / 1024) * monthly(gb);
         const on = runningShare(svc, all);
+        const [cpus, gbs] = [size.cpu / 1024, size.memoryMiB / 1024];
+        if (tasks > 0) l.candidates.push({ kind: "fargate", resource: svc.name, tasks, vcpu: cpus, gb: gbs, arm: size.arm, onDemandHourly: tasks * (cpus * vcpu.usd + gbs * gb.usd), hoursPerMonth: HOURS_PER_MONTH * on.share });
         l.fixed(svc, "containers", tasks * perTask * on.share, `${tasks} task(s) x (${size.cpu / 1024} vCPU x ${money(vcpu.usd)} + ${size.memoryMiB / 1024} GB x ${money(gb.usd)}) x ${hoursBasis(on)}${size.arm ? " (ARM)" : ""}`);
     }
 }
@@ -445,7 +457,7 @@ function priceUsageScenario(l: Ledger, all: ResourceView[], s: PolicySettings, c
 }
 
 /** The idle and typical totals, rounded for display and exact for comparisons, with every item rounded. */
-function summarise(l: Ledger): CostEstimate {
+function summarise(l: Ledger, environment: string, reservationPrices: ReservationPrices): CostEstimate {
     const { items, unpriced } = l;
     const idle = items.filter((i) => i.kind === "fixed").reduce((a, i) => a + i.monthlyUsd, 0);
     const typical = items.reduce((a, i) => a + i.monthlyUsd, 0);
@@ -456,6 +468,7 @@ function summarise(l: Ledger): CostEstimate {
         uncertain: items.some((i) => i.uncertain),
         items: items.map((i) => ({ ...i, monthlyUsd: roundEstimate(i.monthlyUsd) })),
         unpriced,
+        ...(l.candidates.length ? { reservations: { environment, candidates: l.candidates, ...priceReservations(l.candidates, reservationPrices) } } : {}),
     };
 }
 
@@ -463,7 +476,7 @@ function summarise(l: Ledger): CostEstimate {
  * Prices a resource list: the fixed costs resource kind by resource kind (the idle month), then the usage scenario
  * (the typical month). The order of the steps is the order of the items in the estimate.
  */
-export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstimate {
+export function estimateCost(all: ResourceView[], s: PolicySettings, reservationPrices: ReservationPrices = RESERVATION_PRICES): CostEstimate {
     const l = newLedger();
     const nats = natGateways(all);
     const ces = ofType(all, T.computeEnvironment);
@@ -479,7 +492,7 @@ export function estimateCost(all: ResourceView[], s: PolicySettings): CostEstima
     priceServing(l, all, s);
     priceWorkspaces(l, all, s);
     priceUsageScenario(l, all, s, ces, nats);
-    return summarise(l);
+    return summarise(l, s.environment, reservationPrices);
 }
 
 /** The estimate as a table by resource and category, with idle and typical totals. */
@@ -502,5 +515,6 @@ export function renderCostTable(e: CostEstimate): string {
     out.push(`  typical month (fixed + usage scenario):   ${e.uncertain ? "about " : ""}$${e.monthlyUsd}`);
     if (e.unpriced.length) out.push(`  not priced (not counted): ${e.unpriced.map((u) => `${u.resource} (${u.reason})`).join("; ")}`);
     out.push("  Figures: us-east-1 list prices from policies/cost/prices.ts, two significant digits; ~ marks uncertain prices.");
+    if (e.reservations) out.push(...renderReservations(e.reservations, e.reservations.environment, e.reservations.candidates));
     return out.join("\n");
 }

@@ -120,3 +120,52 @@ export function perVcpuHour(typeOrFamily: string): { usd: number; type: string }
     const [type, row] = rows.reduce((best, cur) => (cur[1].usd / cur[1].vcpus < best[1].usd / best[1].vcpus ? cur : best));
     return { usd: row.usd / row.vcpus, type };
 }
+
+/**
+ * Reserved capacity (issue 20): one-year commitments for the steady resources, priced apart from the idle and typical
+ * months (a reservation is a purchase decision, not part of the plan). policies/cost/reservations.ts reads these tables.
+ *
+ * RDS reserved DB instances, one-year term, PostgreSQL, us-east-1, per instance class and deployment (a Multi-AZ
+ * reservation is its own offering: a Single-AZ one does not cover a Multi-AZ instance). `noUpfrontHourly` is billed
+ * every hour of the term whether the instance runs or not; `allUpfrontUsd` is paid once for the 12 months. Terms from
+ * AWS's RDS documentation (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithReservedDBInstances.html):
+ * No Upfront is offered for one-year terms; reservations are per Region, engine, class and deployment, and size-flexible
+ * within a class family for PostgreSQL (among other engines).
+ *
+ * The figures themselves come from AWS's pricing page, https://aws.amazon.com/rds/postgresql/pricing/ (tab "Reserved
+ * Instances"), which renders its table with JavaScript: it could not be read here (2026-12-08; the search corpora hold
+ * only third-party pages with on-demand rates and "up to" discounts, no db.t4g, db.m6g, db.m7g or db.r6g reservation
+ * rate). No class is entered until someone copies its rates from that page: an unlisted class is "not priced", never
+ * guessed. Add rows as `"db.t4g.medium": { multi: { noUpfrontHourly: p(<usd>, "hour", RDS_RI_PAGE), allUpfrontUsd: p(<usd>, "term", RDS_RI_PAGE) } }`.
+ */
+export const RDS_RI_PAGE = "AWS RDS for PostgreSQL pricing page, Reserved Instances tab (https://aws.amazon.com/rds/postgresql/pricing/)";
+
+export interface ReservedRate {
+    /** No Upfront: $ per hour, billed for all 8,760 hours of the year. */
+    noUpfrontHourly?: Price;
+    /** All Upfront: $ paid once for the 12-month term. */
+    allUpfrontUsd?: Price;
+}
+
+export const RDS_RESERVED_1Y: Record<string, { single?: ReservedRate; multi?: ReservedRate }> = {};
+
+/**
+ * Compute Savings Plans, one-year term, No Upfront, for Fargate (Linux) in us-east-1: the discounted $ per vCPU-hour and
+ * per GB-hour. Savings Plans "provide low prices on Amazon EC2 and Fargate in exchange for a commitment to a consistent
+ * amount of usage for a one-year or three-year term" (https://docs.aws.amazon.com/savingsplans/, read 2026-12-08; Lambda
+ * is covered by Compute Savings Plans too, as commonly stated, not read on an AWS page here).
+ * The rates are on https://aws.amazon.com/savingsplans/compute-pricing/ (Fargate tab), a JavaScript table that could
+ * not be read here (2026-12-08); third-party pages give only "up to 50%" / "up to 52%" (three-year terms), not the
+ * one-year No Upfront rate. Left empty, the tasks are listed as "not priced"; fill `x86` (and `arm`) from that page.
+ */
+export const SAVINGS_PLAN_PAGE = "AWS Savings Plans pricing page, Compute Savings Plans, Fargate (https://aws.amazon.com/savingsplans/compute-pricing/)";
+
+export const FARGATE_SAVINGS_PLAN_1Y: { x86?: { vcpu: Price; gb: Price }; arm?: { vcpu: Price; gb: Price } } = {};
+
+/** The reservation tables together, so the estimate can be checked against other figures (tests pass their own). */
+export interface ReservationPrices {
+    rds: typeof RDS_RESERVED_1Y;
+    fargate: typeof FARGATE_SAVINGS_PLAN_1Y;
+}
+
+export const RESERVATION_PRICES: ReservationPrices = { rds: RDS_RESERVED_1Y, fargate: FARGATE_SAVINGS_PLAN_1Y };
