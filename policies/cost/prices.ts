@@ -127,10 +127,11 @@ export function perVcpuHour(typeOrFamily: string): { usd: number; type: string }
  *
  * RDS reserved DB instances, one-year term, PostgreSQL, us-east-1, per instance class and deployment (a Multi-AZ
  * reservation is its own offering: a Single-AZ one does not cover a Multi-AZ instance). `noUpfrontHourly` is billed
- * every hour of the term whether the instance runs or not; `allUpfrontUsd` is paid once for the 12 months. Terms from
- * AWS's RDS documentation (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithReservedDBInstances.html):
- * No Upfront is offered for one-year terms; reservations are per Region, engine, class and deployment, and size-flexible
- * within a class family for PostgreSQL (among other engines).
+ * every hour of the term whether the instance runs or not; `allUpfrontUsd` is paid once for the 12 months. Terms: AWS's
+ * RDS user guide (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithReservedDBInstances.html; its
+ * purchase page, read here in its Japanese edition, has the deployment option and says reservations are per Region);
+ * that No Upfront is one-year only and that PostgreSQL reservations are size-flexible within a class family come from
+ * third-party summaries (docs.archera.ai's RDS brief, 2026-03), not confirmed on AWS's page here.
  *
  * The figures themselves come from AWS's pricing page, https://aws.amazon.com/rds/postgresql/pricing/ (tab "Reserved
  * Instances"), which renders its table with JavaScript: it could not be read here (2026-12-08; the search corpora hold
