@@ -515,6 +515,6 @@ export function renderCostTable(e: CostEstimate): string {
     out.push(`  typical month (fixed + usage scenario):   ${e.uncertain ? "about " : ""}$${e.monthlyUsd}`);
     if (e.unpriced.length) out.push(`  not priced (not counted): ${e.unpriced.map((u) => `${u.resource} (${u.reason})`).join("; ")}`);
     out.push("  Figures: us-east-1 list prices from policies/cost/prices.ts, two significant digits; ~ marks uncertain prices.");
-    if (e.reservations) out.push(...renderReservations(e.reservations, e.reservations.environment, e.reservations.candidates));
+    if (e.reservations) out.push(...renderReservations(e.reservations));
     return out.join("\n");
 }

@@ -107,7 +107,8 @@ export function priceReservations(candidates: ReservationCandidate[], prices: Re
 const two = (n: number) => Number(n.toPrecision(2));
 
 /** The section the plan prints under the estimate table; empty when the stack has no database or Fargate service. */
-export function renderReservations(r: ReservationReport, environment: string, candidates: ReservationCandidate[]): string[] {
+export function renderReservations(r: ReservationReport & { environment: string; candidates: ReservationCandidate[] }): string[] {
+    const { environment, candidates } = r;
     if (!candidates.length) return [];
     const runs = candidates.map((c) => `${c.resource} ${two(c.hoursPerMonth)} h`).join(", ");
     const head = r.steady
