@@ -532,7 +532,7 @@ function platformOutputs(ctx: PlatformContext, s: PlatformSections): Record<stri
         ...s.compute.outputs,
         engineerPolicyArn: s.engineers.policyArn,
         ...(officeHours ? { officeHours: { ...config.officeHours, weeklyHours: officeHours.weeklyHours, schedules: officeHours.scheduleNames, wakeCommand: officeHours.wakeCommand, wakePolicyArn: officeHours.wakePolicyArn } } : {}),
-        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineJobLog: pipelineEvents?.jobLogGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
+        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineJobLog: pipelineEvents?.jobLogGroupName, deploymentLog: pipelineEvents?.deploymentLogGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
         ...(s.workspaces ? { workspaces: workspaceOutputs(s.workspaces) } : {}),
