@@ -14,7 +14,7 @@ import { Monitoring } from "../components/monitoring";
 import { PlatformDashboard } from "../components/monitoring/dashboard";
 import { endpointName, servingCaps } from "../components/serving/rules";
 import { PipelineEvents } from "../components/monitoring/pipeline-events";
-import { pipelineNamespace } from "../components/monitoring/pipeline-events-rules";
+import { deliveryNamespace, pipelineLogGroupNames, pipelineNamespace } from "../components/monitoring/pipeline-events-rules";
 import { OfficeHours } from "../components/office-hours";
 import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
@@ -288,10 +288,26 @@ export function buildParameters(ctx: PlatformContext, compute: ComputeSection, p
                 "drift-ks-threshold": String(m.ksThreshold),
                 "min-accuracy": String(m.minAccuracy),
                 ...servingSettings(compute),
+                ...(config.monitoring.enabled ? reportSettings(config.namePrefix) : {}),
             },
         },
         ctx.opts,
     );
+}
+
+/**
+ * With monitoring, where the weekly report and CI find the figures: the pipeline event log's groups and the two
+ * metric namespaces (the pipeline metrics, and the delivery metrics CI records after each deployment).
+ */
+function reportSettings(namePrefix: string): Record<string, string> {
+    const logs = pipelineLogGroupNames(namePrefix);
+    return {
+        "pipeline-event-log": logs.executions,
+        "pipeline-job-log": logs.jobs,
+        "deployment-log": logs.deployments,
+        "pipeline-namespace": pipelineNamespace(namePrefix),
+        "delivery-namespace": deliveryNamespace(namePrefix),
+    };
 }
 
 /**
