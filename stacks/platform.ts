@@ -206,6 +206,7 @@ export function buildDashboard(ctx: PlatformContext, metadata: MetaflowService, 
             monthlyBudgetUsd: config.monthlyBudgetUsd,
             // The pipeline event log exists whenever monitoring does (buildPipelineEvents).
             pipelineNamespace: pipelineNamespace(config.namePrefix),
+            delivery: { deliveryNamespace: deliveryNamespace(config.namePrefix), logs: pipelineLogGroupNames(config.namePrefix) },
             ...(config.serving ? { servingEndpoints: servingEndpoints(config.namePrefix, config.serving.models) } : {}),
         },
         ctx.opts,
