@@ -272,11 +272,10 @@ export const DELIVERY_QUERIES: Record<string, string> = {
     // Logs Insights has no ordering between events (no window function): per flow and week, the deployments and the
     // runs by how they ended; the report orders the raw rows (delivery-events) for the exact figure.
     "change-failure-rate-per-flow": [...DELIVERY_EVENTS, "stats count(*) as events by bin(1w), flow, kind", "sort flow asc"].join("\n| "),
-    // Per flow and week, the earliest end of a failed run and the latest end of a successful one (and their counts):
-    // latest success - earliest failure, when positive, bounds that week's time to restore from above.
+    // Per flow, week and outcome, the runs and their earliest and latest end: the latest success minus the earliest
+    // failure, when positive, bounds from above the restore time of the week's failures restored that week.
     "time-to-restore-per-flow": [
         ...DELIVERY_EVENTS,
-        "filter ispresent(detail.status)",
         "stats count(*) as runs, min(ended) as earliest_end_ms, max(ended) as latest_end_ms by bin(1w), flow, kind",
         "sort flow asc",
     ].join("\n| "),
@@ -335,14 +334,16 @@ export const PIPELINE_QUERIES: Record<string, string> = {
 };
 
 /**
- * The log groups each saved query reads: the runs from the executions, the deployments from the deployment log,
- * the delivery figures that relate the two from both, everything about jobs from the job log.
+ * The log groups each saved query reads: the runs and the time to restore from the executions, the deployments from
+ * the deployment log, the figures that relate the two (change failures, the delivery rows) from both, everything
+ * about jobs from the job log.
  */
 export const QUERY_LOGS: Record<string, PipelineLog[]> = Object.fromEntries(
     Object.keys(PIPELINE_QUERIES).map((q): [string, PipelineLog[]] => {
         if (q.startsWith("run")) return [q, ["executions"]];
         if (q.startsWith("deployments")) return [q, ["deployments"]];
-        if (["change-failure-rate-per-flow", "time-to-restore-per-flow", "delivery-events"].includes(q)) return [q, ["deployments", "executions"]];
+        if (["change-failure-rate-per-flow", "delivery-events"].includes(q)) return [q, ["deployments", "executions"]];
+        if (q === "time-to-restore-per-flow") return [q, ["executions"]];
         return [q, ["jobs"]];
     }),
 );

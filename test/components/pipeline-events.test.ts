@@ -368,7 +368,8 @@ describe("PipelineEvents", () => {
     it("saves the delivery and cost queries, each on the log groups it reads", () => {
         for (const q of Object.keys(DELIVERY_QUERIES)) expect(PIPELINE_QUERIES[q], q).to.equal(DELIVERY_QUERIES[q]);
         expect(QUERY_LOGS["deployments-per-flow-weekly"]).to.deep.equal(["deployments"]);
-        for (const q of ["change-failure-rate-per-flow", "time-to-restore-per-flow", "delivery-events"]) expect(QUERY_LOGS[q], q).to.deep.equal(["deployments", "executions"]);
+        for (const q of ["change-failure-rate-per-flow", "delivery-events"]) expect(QUERY_LOGS[q], q).to.deep.equal(["deployments", "executions"]);
+        expect(QUERY_LOGS["time-to-restore-per-flow"]).to.deep.equal(["executions"]);
         for (const q of ["cost-per-flow-weekly", "cost-per-engineer-weekly"]) expect(QUERY_LOGS[q], q).to.deep.equal(["jobs"]);
         // Deployments per flow: the ARN of either call, by week.
         expect(DELIVERY_QUERIES["deployments-per-flow-weekly"]).to.contain("coalesce(detail.responseElements.stateMachineArn, detail.requestParameters.stateMachineArn) as flow").and.contain("by bin(1w), flow");
