@@ -78,6 +78,8 @@ interface Panel {
     metrics: MetricRow[];
     /** A Logs Insights widget instead: the query and the log groups it reads. */
     log?: { query: string; logGroups: string[] };
+    /** The widget's own time range (`-P84D`), for weekly figures on a dashboard that opens on a day. */
+    start?: string;
     stat?: string;
     period?: number;
     stacked?: boolean;
@@ -138,6 +140,9 @@ function jobsByEngineerAndFlowPanels(namespace: string): Panel[] {
     ];
 }
 
+/** Twelve weeks (84 days, ISO 8601 as the dashboard's own `start`): the range of the weekly delivery graphs, whatever range the dashboard opens on. */
+const WEEKLY_RANGE = "-P84D";
+
 /**
  * The Delivery row: deployments per flow and week (the deployment log's `Deployments` metric, by state machine), lead
  * time per flow (`LeadTimeSeconds`, which CI records, p50 and maximum), and, as Logs Insights tables of the saved
@@ -152,10 +157,12 @@ function deliveryPanels(pipelineNs: string, d: NonNullable<DashboardSpec["delive
         {
             title: "Delivery: deployments per flow and week (CreateStateMachine and UpdateStateMachine via CloudTrail, by state machine)",
             metrics: [search("d0", "deployments", `{${pipelineNs},${Object.keys(deployments.dimensions).join(",")}} MetricName="${deployments.metricName}"`, "Sum", week)],
+            start: WEEKLY_RANGE,
         },
         {
             title: "Delivery: lead time per flow and week, p50 and maximum (seconds from commit to deployment, recorded by CI)",
             metrics: (["p50", "Maximum"] as const).map((stat, i) => search(`l${i}`, stat, `{${d.deliveryNamespace},Flow} MetricName="${DELIVERY_METRICS.leadTime}"`, stat, week)),
+            start: WEEKLY_RANGE,
         },
         saved("Delivery: deployments and run outcomes per flow and week (change failure rate; exact figure in the weekly report)", "change-failure-rate-per-flow"),
         saved("Delivery: earliest failed and latest successful run end per flow and week (time to restore, upper bound)", "time-to-restore-per-flow"),
@@ -269,7 +276,10 @@ function headingWidget(title: string): Widget {
     };
 }
 
-/** A Logs Insights widget's `query`: one `SOURCE '<log group>' |` per group, then the query (Dashboard Body Structure, log widget). */
+/**
+ * A Logs Insights widget's `query`: one `SOURCE '<log group>'` per group, then the query, joined by ` | ` (the form
+ * aws-cdk-lib's LogQueryWidget writes, aws-cloudwatch/lib/log-query.ts, with `view: "table"`).
+ */
 export function logWidgetQuery(logGroups: string[], query: string): string {
     for (const g of logGroups) if (g.includes("'")) throw new Error(`dashboard: log group ${JSON.stringify(g)} cannot be quoted in a SOURCE clause`);
     return [...logGroups.map((g) => `SOURCE '${g}'`), query].join(" | ");
@@ -291,6 +301,7 @@ function placedPanel(p: Panel, i: number, region: string): Widget {
             ...(p.stat ? { stat: p.stat } : {}),
             metrics: p.metrics,
             ...(p.annotations ? { annotations: p.annotations } : {}),
+            ...(p.start ? { start: p.start } : {}),
         },
     };
 }

@@ -138,6 +138,10 @@ function checkDelivery(run: StackRun, widgets: Widget[], searches: string[], nam
         expect(st.Condition.StringEquals["cloudwatch:namespace"], "CI writes where the dashboard reads").to.equal(delivery);
     }
     for (const stat of ["p50", "Maximum"]) expect(searches).to.include(`SEARCH('{${delivery},Flow} MetricName="LeadTimeSeconds"', '${stat}', 604800)`);
+    // Weekly graphs show twelve weeks whatever range the dashboard opens on.
+    const weekly = widgets.filter((w) => (w.properties.metrics ?? []).some((row) => JSON.stringify(row).includes("604800")));
+    expect(weekly).to.have.length(2);
+    for (const w of weekly) expect(w.properties.start, String(w.properties.title)).to.equal("-P84D");
 
     const saved = run.ofType("aws:cloudwatch/queryDefinition:QueryDefinition");
     const logs = widgets.filter((w) => w.type === "log");
