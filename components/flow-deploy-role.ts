@@ -2,13 +2,15 @@
  * The role a flow repository's CI assumes to deploy flows with `step-functions create`, through GitHub's OIDC
  * provider only, for the repositories and branches (and the GitHub environment) named in configuration. It may do
  * exactly what `step-functions create` calls in Metaflow 2.19.38 (test/iam/metaflow-calls.ts) on this stack's
- * resources, and read the profile, settings and hyperparameters it deploys with; nothing else: it cannot run jobs,
- * start executions, delete state machines or read secrets.
+ * resources, and read the profile, settings and hyperparameters it deploys with, and record its delivery metrics
+ * (lead time, deployments) in the stack's delivery namespace only; nothing else: it cannot run jobs, start
+ * executions, delete state machines or read secrets.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { regionalArns, UNPRIVILEGED_JOB_DEFINITIONS } from "./iam";
+import { deliveryNamespace } from "./monitoring/pipeline-events-rules";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { parameterResources } from "./parameter-store";
 
@@ -87,6 +89,8 @@ export const DEPLOY_ACTIONS = {
     passRoles: ["iam:PassRole"],
     /** The profile, settings and hyperparameters the deployment reads (Config values are fixed at deploy time). */
     parameters: ["ssm:GetParameter", "ssm:GetParametersByPath"],
+    /** After each deployment, CI records the lead time and the deployment (templates/ci/flows.yml), in `deliveryNamespace` only. */
+    deliveryMetrics: ["cloudwatch:PutMetricData"],
 } as const;
 
 /** The CI deploy role of one stack; see the module comment. */
@@ -106,8 +110,6 @@ export class FlowDeployRole extends pulumi.ComponentResource {
         const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
         const arn = regionalArns(args.region, account);
         const p = args.namePrefix;
-        const sfn = args.stateMachinePrefix;
-        const a = DEPLOY_ACTIONS;
 
         const providerArn: pulumi.Output<string> = args.oidcProviderArn
             ? pulumi.output(args.oidcProviderArn)
@@ -135,40 +137,40 @@ export class FlowDeployRole extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const params = parameterResources(p);
-        new aws.iam.RolePolicy(
-            `${name}-policy`,
-            {
-                role: role.id,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [
-                        { Sid: "CodePackage", Effect: "Allow", Action: a.codePackage, Resource: pulumi.interpolate`${args.bucketArn}/metaflow/*` },
-                        { Sid: "DatastoreList", Effect: "Allow", Action: a.datastoreList, Resource: args.bucketArn },
-                        { Sid: "PlatformKey", Effect: "Allow", Action: a.key, Resource: args.kmsKeyArn },
-                        // Batch offers no resource-level permissions for its Describe calls.
-                        { Sid: "BatchRead", Effect: "Allow", Action: a.batchRead, Resource: "*" },
-                        { Sid: "RegisterMetaflowJobDefinitions", Effect: "Allow", Action: a.registerJobDefinitions, Resource: arn("batch", "job-definition/metaflow_*"), Condition: UNPRIVILEGED_JOB_DEFINITIONS },
-                        // ListStateMachines has no resource-level permission.
-                        { Sid: "ListStateMachines", Effect: "Allow", Action: a.listStateMachines, Resource: "*" },
-                        { Sid: "PrefixedStateMachines", Effect: "Allow", Action: a.stateMachines, Resource: arn("states", `stateMachine:${sfn}_*`) },
-                        { Sid: "ScheduleRules", Effect: "Allow", Action: a.scheduleRules, Resource: arn("events", `rule/${sfn}_*`) },
-                        { Sid: "PassMetaflowRoles", Effect: "Allow", Action: a.passRoles, Resource: args.passRoleArns },
-                        {
-                            Sid: "DeployParameters",
-                            Effect: "Allow",
-                            Action: a.parameters,
-                            Resource: [arn("ssm", params.profile), ...(["settings", "params"] as const).flatMap((part) => [arn("ssm", params[part]), arn("ssm", params[part].slice(0, -2))])],
-                        },
-                    ],
-                }),
-            },
-            { parent: this },
-        );
+        new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: deployStatements(args, arn) }) }, { parent: this });
 
         this.roleArn = role.arn;
         this.roleName = role.name;
         this.oidcProviderArn = providerArn;
         this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, oidcProviderArn: this.oidcProviderArn, subjects: this.subjects });
     }
+}
+
+/** The deploy role's statements: what `step-functions create` calls on this stack's resources, and the delivery metrics. */
+function deployStatements(args: FlowDeployRoleArgs, arn: ReturnType<typeof regionalArns>): object[] {
+    const a = DEPLOY_ACTIONS;
+    const sfn = args.stateMachinePrefix;
+    const params = parameterResources(args.namePrefix);
+    return [
+        { Sid: "CodePackage", Effect: "Allow", Action: a.codePackage, Resource: pulumi.interpolate`${args.bucketArn}/metaflow/*` },
+        { Sid: "DatastoreList", Effect: "Allow", Action: a.datastoreList, Resource: args.bucketArn },
+        { Sid: "PlatformKey", Effect: "Allow", Action: a.key, Resource: args.kmsKeyArn },
+        // Batch offers no resource-level permissions for its Describe calls.
+        { Sid: "BatchRead", Effect: "Allow", Action: a.batchRead, Resource: "*" },
+        { Sid: "RegisterMetaflowJobDefinitions", Effect: "Allow", Action: a.registerJobDefinitions, Resource: arn("batch", "job-definition/metaflow_*"), Condition: UNPRIVILEGED_JOB_DEFINITIONS },
+        // ListStateMachines has no resource-level permission.
+        { Sid: "ListStateMachines", Effect: "Allow", Action: a.listStateMachines, Resource: "*" },
+        { Sid: "PrefixedStateMachines", Effect: "Allow", Action: a.stateMachines, Resource: arn("states", `stateMachine:${sfn}_*`) },
+        { Sid: "ScheduleRules", Effect: "Allow", Action: a.scheduleRules, Resource: arn("events", `rule/${sfn}_*`) },
+        { Sid: "PassMetaflowRoles", Effect: "Allow", Action: a.passRoles, Resource: args.passRoleArns },
+        {
+            Sid: "DeployParameters",
+            Effect: "Allow",
+            Action: a.parameters,
+            Resource: [arn("ssm", params.profile), ...(["settings", "params"] as const).flatMap((part) => [arn("ssm", params[part]), arn("ssm", params[part].slice(0, -2))])],
+        },
+        // PutMetricData has no resource-level permission; its `cloudwatch:namespace` condition key holds the writes
+        // to this stack's delivery namespace (Service Authorization Reference, Amazon CloudWatch).
+        { Sid: "DeliveryMetrics", Effect: "Allow", Action: a.deliveryMetrics, Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": deliveryNamespace(args.namePrefix) } } },
+    ];
 }

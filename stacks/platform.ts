@@ -14,7 +14,7 @@ import { Monitoring } from "../components/monitoring";
 import { PlatformDashboard } from "../components/monitoring/dashboard";
 import { endpointName, servingCaps } from "../components/serving/rules";
 import { PipelineEvents } from "../components/monitoring/pipeline-events";
-import { pipelineNamespace } from "../components/monitoring/pipeline-events-rules";
+import { deliveryNamespace, pipelineLogGroupNames, pipelineNamespace } from "../components/monitoring/pipeline-events-rules";
 import { OfficeHours } from "../components/office-hours";
 import { PlatformParameters } from "../components/parameter-store";
 import { PlatformKey } from "../components/platform-key";
@@ -206,6 +206,7 @@ export function buildDashboard(ctx: PlatformContext, metadata: MetaflowService, 
             monthlyBudgetUsd: config.monthlyBudgetUsd,
             // The pipeline event log exists whenever monitoring does (buildPipelineEvents).
             pipelineNamespace: pipelineNamespace(config.namePrefix),
+            delivery: { deliveryNamespace: deliveryNamespace(config.namePrefix), logs: pipelineLogGroupNames(config.namePrefix) },
             ...(config.serving ? { servingEndpoints: servingEndpoints(config.namePrefix, config.serving.models) } : {}),
         },
         ctx.opts,
@@ -288,10 +289,26 @@ export function buildParameters(ctx: PlatformContext, compute: ComputeSection, p
                 "drift-ks-threshold": String(m.ksThreshold),
                 "min-accuracy": String(m.minAccuracy),
                 ...servingSettings(compute),
+                ...(config.monitoring.enabled ? reportSettings(config.namePrefix) : {}),
             },
         },
         ctx.opts,
     );
+}
+
+/**
+ * With monitoring, where the weekly report and CI find the figures: the pipeline event log's groups and the two
+ * metric namespaces (the pipeline metrics, and the delivery metrics CI records after each deployment).
+ */
+function reportSettings(namePrefix: string): Record<string, string> {
+    const logs = pipelineLogGroupNames(namePrefix);
+    return {
+        "pipeline-event-log": logs.executions,
+        "pipeline-job-log": logs.jobs,
+        "deployment-log": logs.deployments,
+        "pipeline-namespace": pipelineNamespace(namePrefix),
+        "delivery-namespace": deliveryNamespace(namePrefix),
+    };
 }
 
 /**
@@ -532,7 +549,7 @@ function platformOutputs(ctx: PlatformContext, s: PlatformSections): Record<stri
         ...s.compute.outputs,
         engineerPolicyArn: s.engineers.policyArn,
         ...(officeHours ? { officeHours: { ...config.officeHours, weeklyHours: officeHours.weeklyHours, schedules: officeHours.scheduleNames, wakeCommand: officeHours.wakeCommand, wakePolicyArn: officeHours.wakePolicyArn } } : {}),
-        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineJobLog: pipelineEvents?.jobLogGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
+        ...(monitoring ? { monitoring: { alarmTopicArn: monitoring.topicArn, alarmNames: monitoring.alarmNames, budgetName: monitoring.budgetName, dashboardUrl: dashboard?.url, pipelineEventLog: pipelineEvents?.logGroupName, pipelineJobLog: pipelineEvents?.jobLogGroupName, deploymentLog: pipelineEvents?.deploymentLogGroupName, pipelineQueries: pipelineEvents?.queryNames } } : {}),
         ...(dask ? { dask: { schedulerAddress: dask.schedulerAddress, schedulerAddressParameter: dask.schedulerAddressParameter, dashboardUrlParameter: dask.dashboardUrlParameter } } : {}),
         ...(deploy ? { flowDeploy: { roleArn: deploy.roleArn, oidcProviderArn: deploy.oidcProviderArn, subjects: deploy.subjects } } : {}),
         ...(s.workspaces ? { workspaces: workspaceOutputs(s.workspaces) } : {}),

@@ -13,6 +13,7 @@
  */
 
 import { SERVING_VARIANT } from "../serving/rules";
+import { DELIVERY_METRICS, DELIVERY_QUERIES, PIPELINE_METRIC_FILTERS, PipelineLog, QUERY_LOGS } from "./pipeline-events-rules";
 
 /** Widgets per dashboard (Dashboard Body Structure: "an array of between 0 and 500 widget objects"). */
 export const MAX_WIDGETS = 500;
@@ -43,11 +44,16 @@ export interface DashboardSpec {
     pipelineNamespace?: string;
     /** Served models' endpoints (`<namePrefix>-<model>`, variant `AllTraffic`), when the stack serves models. */
     servingEndpoints?: string[];
+    /**
+     * The Delivery row, with the pipeline event log: its log groups (for the Logs Insights widgets) and the namespace
+     * CI records lead times in (`Metaflow/Delivery/<namePrefix>`).
+     */
+    delivery?: { deliveryNamespace: string; logs: Record<PipelineLog, string> };
 }
 
 type MetricRow = Array<string | Record<string, unknown>>;
 export interface Widget {
-    type: "metric" | "text";
+    type: "metric" | "text" | "log";
     x: number;
     y: number;
     width: number;
@@ -66,10 +72,14 @@ function q(value: string): string {
     return `"${value}"`;
 }
 
-/** A metric widget before it is placed on the grid. */
+/** A metric widget (or, with `log`, a Logs Insights table) before it is placed on the grid. */
 interface Panel {
     title: string;
     metrics: MetricRow[];
+    /** A Logs Insights widget instead: the query and the log groups it reads. */
+    log?: { query: string; logGroups: string[] };
+    /** The widget's own time range (`-P84D`), for weekly figures on a dashboard that opens on a day. */
+    start?: string;
     stat?: string;
     period?: number;
     stacked?: boolean;
@@ -87,6 +97,7 @@ export function dashboardWidgets(spec: DashboardSpec): Widget[] {
         ...(spec.database ? databasePanels(spec.database) : []),
         ...(spec.monthlyBudgetUsd !== undefined ? [spendPanel(spec.monthlyBudgetUsd)] : []),
         ...(spec.servingEndpoints?.length ? [servingPanel(spec.servingEndpoints)] : []),
+        ...(spec.pipelineNamespace && spec.delivery ? deliveryPanels(spec.pipelineNamespace, spec.delivery) : []),
     ];
     return [headingWidget(spec.title), ...panels.map((p, i) => placedPanel(p, i, spec.region))];
 }
@@ -126,6 +137,37 @@ function jobsByEngineerAndFlowPanels(namespace: string): Panel[] {
             title: "Batch jobs per flow and day: started (RUNNING), SUCCEEDED, FAILED (local runs and deployed flows)",
             metrics: [search("g0", "jobs", `{${namespace},Flow,Status} MetricName="JobsByFlow"`, "Sum", 86400)],
         },
+    ];
+}
+
+/** Twelve weeks (84 days, ISO 8601 as the dashboard's own `start`): the range of the weekly delivery graphs, whatever range the dashboard opens on. */
+const WEEKLY_RANGE = "-P84D";
+
+/**
+ * The Delivery row: deployments per flow and week (the deployment log's `Deployments` metric, by state machine), lead
+ * time per flow (`LeadTimeSeconds`, which CI records, p50 and maximum), and, as Logs Insights tables of the saved
+ * queries, change failures and time to restore per flow and the vCPU- and GPU-hours per flow and per engineer
+ * (docs/operations.md defines each figure and what it misses).
+ */
+function deliveryPanels(pipelineNs: string, d: NonNullable<DashboardSpec["delivery"]>): Panel[] {
+    const deployments = PIPELINE_METRIC_FILTERS.find((f) => f.metricName === "Deployments")!;
+    const saved = (title: string, query: string): Panel => ({ title, metrics: [], log: { query: DELIVERY_QUERIES[query], logGroups: QUERY_LOGS[query].map((l) => d.logs[l]) } });
+    const week = 7 * 86400;
+    return [
+        {
+            title: "Delivery: deployments per flow and week (CreateStateMachine and UpdateStateMachine via CloudTrail, by state machine)",
+            metrics: [search("d0", "deployments", `{${pipelineNs},${Object.keys(deployments.dimensions).join(",")}} MetricName="${deployments.metricName}"`, "Sum", week)],
+            start: WEEKLY_RANGE,
+        },
+        {
+            title: "Delivery: lead time per flow and week, p50 and maximum (seconds from commit to deployment, recorded by CI)",
+            metrics: (["p50", "Maximum"] as const).map((stat, i) => search(`l${i}`, stat, `{${d.deliveryNamespace},Flow} MetricName="${DELIVERY_METRICS.leadTime}"`, stat, week)),
+            start: WEEKLY_RANGE,
+        },
+        saved("Delivery: deployments and run outcomes per flow and week (change failure rate; exact figure in the weekly report)", "change-failure-rate-per-flow"),
+        saved("Delivery: earliest failed and latest successful run end per flow and week (time to restore, upper bound)", "time-to-restore-per-flow"),
+        saved("Cost: vCPU-hours and GPU-hours per flow and week (x the price table in the weekly report)", "cost-per-flow-weekly"),
+        saved("Cost: vCPU-hours and GPU-hours per engineer and week", "cost-per-engineer-weekly"),
     ];
 }
 
@@ -234,14 +276,22 @@ function headingWidget(title: string): Widget {
     };
 }
 
-/** The `i`th panel as a time-series widget, two per row of height 6 under the heading. */
+/**
+ * A Logs Insights widget's `query`: one `SOURCE '<log group>'` per group, then the query, joined by ` | ` (the form
+ * aws-cdk-lib's LogQueryWidget writes, aws-cloudwatch/lib/log-query.ts, with `view: "table"`).
+ */
+export function logWidgetQuery(logGroups: string[], query: string): string {
+    for (const g of logGroups) if (g.includes("'")) throw new Error(`dashboard: log group ${JSON.stringify(g)} cannot be quoted in a SOURCE clause`);
+    return [...logGroups.map((g) => `SOURCE '${g}'`), query].join(" | ");
+}
+
+/** The `i`th panel as a time-series widget (or a Logs Insights table), two per row of height 6 under the heading. */
 function placedPanel(p: Panel, i: number, region: string): Widget {
+    const cell = { x: (i % 2) * (GRID / 2), y: 2 + Math.floor(i / 2) * 6, width: GRID / 2, height: 6 };
+    if (p.log) return { type: "log", ...cell, properties: { title: p.title, region, view: "table", query: logWidgetQuery(p.log.logGroups, p.log.query) } };
     return {
         type: "metric",
-        x: (i % 2) * (GRID / 2),
-        y: 2 + Math.floor(i / 2) * 6,
-        width: GRID / 2,
-        height: 6,
+        ...cell,
         properties: {
             title: p.title,
             view: "timeSeries",
@@ -251,6 +301,7 @@ function placedPanel(p: Panel, i: number, region: string): Widget {
             ...(p.stat ? { stat: p.stat } : {}),
             metrics: p.metrics,
             ...(p.annotations ? { annotations: p.annotations } : {}),
+            ...(p.start ? { start: p.start } : {}),
         },
     };
 }

@@ -1,13 +1,13 @@
 /**
  * A CloudWatch dashboard of one stack: pipeline executions, Batch jobs, running capacity, the metadata service and its
- * database, and spend against the budget. The body is built by {@link dashboardBody} from the stack's resolved
+ * database, spend against the budget, and delivery and cost figures per flow. The body is built by {@link dashboardBody} from the stack's resolved
  * resource names, so it changes with them on the next `pulumi up`.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { physicalName } from "../naming";
-import { dashboardBody } from "./dashboard-body";
+import { dashboardBody, DashboardSpec } from "./dashboard-body";
 import { freeStorageThresholdBytes } from "./rules";
 
 /** Dashboard names: 1-255 characters of A-Z, a-z, 0-9, "-" and "_" (PutDashboard, DashboardName). */
@@ -41,6 +41,8 @@ export interface PlatformDashboardArgs {
     pipelineNamespace?: string;
     /** Served models' endpoint names, by model (`<namePrefix>-<model>`, variant `AllTraffic`): adds the Model serving panel. */
     servingEndpoints?: Record<string, string>;
+    /** With `pipelineNamespace`: the event log's groups and CI's delivery namespace, which add the Delivery row. */
+    delivery?: DashboardSpec["delivery"];
 }
 
 export function validatePlatformDashboardArgs(args: PlatformDashboardArgs): string[] {
@@ -80,6 +82,7 @@ export class PlatformDashboard extends pulumi.ComponentResource {
                     monthlyBudgetUsd: args.monthlyBudgetUsd,
                     pipelineNamespace: args.pipelineNamespace,
                     servingEndpoints: args.servingEndpoints ? Object.values(args.servingEndpoints) : undefined,
+                    delivery: args.delivery,
                 }),
             );
         const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: physicalName(args.namePrefix, "platform", 255), dashboardBody: body }, { parent: this });

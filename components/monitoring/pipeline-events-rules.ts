@@ -36,16 +36,45 @@ export const RUN_END_STATES = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"] as
 /** Batch job states recorded: the backlog (RUNNABLE), starts and ends. */
 export const JOB_STATES = ["RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED"] as const;
 
-/** EventBridge patterns of the two rules: this stack's state machines and queues only. */
-export function pipelineEventPatterns(stateMachineArnPrefix: string, jobQueueArns: string[]) {
+/** The Step Functions calls `step-functions create` makes to deploy a flow (Metaflow 2.19.38, step_functions_client.py:26-45). */
+export const DEPLOY_CALLS = ["CreateStateMachine", "UpdateStateMachine"] as const;
+
+/**
+ * EventBridge patterns of the three rules: this stack's state machines and queues only.
+ *
+ * Deployments are CloudTrail management events ("AWS API Call via CloudTrail", source `aws.states`, eventSource
+ * `states.amazonaws.com`: https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html), which EventBridge
+ * receives only while a trail with logging is enabled in the account and region ("To record events with one of the
+ * CloudTrail detail-type values, you must enable a CloudTrail trail with logging":
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html; docs/contracts.md asks A01
+ * for it). `step-functions create` first calls CreateStateMachine and, when the state machine exists, catches
+ * StateMachineAlreadyExists and calls UpdateStateMachine (step_functions_client.py:26-45): CloudTrail records the failed
+ * call too, with an `errorCode`, so the pattern takes only calls without one (`exists: false`). The two calls name the
+ * state machine differently (Create by `requestParameters.name`, Update by `requestParameters.stateMachineArn`), so the
+ * pattern is an `$or` of the two shapes (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html,
+ * "Or": `$or` is the one operator that combines fields rather than values).
+ */
+export function pipelineEventPatterns(stateMachineArnPrefix: string, jobQueueArns: string[], stateMachinePrefix: string) {
     return {
         executions: { source: ["aws.states"], "detail-type": ["Step Functions Execution Status Change"], detail: { stateMachineArn: [{ prefix: stateMachineArnPrefix }] } },
         jobs: { source: ["aws.batch"], "detail-type": ["Batch Job State Change"], detail: { jobQueue: jobQueueArns, status: [...JOB_STATES] } },
+        deployments: {
+            source: ["aws.states"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            detail: {
+                eventSource: ["states.amazonaws.com"],
+                errorCode: [{ exists: false }],
+                $or: [
+                    { eventName: ["CreateStateMachine"], requestParameters: { name: [{ prefix: `${stateMachinePrefix}_` }] } },
+                    { eventName: ["UpdateStateMachine"], requestParameters: { stateMachineArn: [{ prefix: stateMachineArnPrefix }] } },
+                ],
+            },
+        },
     };
 }
 
-/** The log groups of the pipeline event log: Step Functions executions, and Batch jobs (with the transformer). */
-export type PipelineLog = "executions" | "jobs";
+/** The log groups of the pipeline event log: Step Functions executions, Batch jobs (with the transformer), deployments. */
+export type PipelineLog = "executions" | "jobs" | "deployments";
 
 export interface MetricFilterSpec {
     role: string;
@@ -124,12 +153,45 @@ export const PIPELINE_METRIC_FILTERS: MetricFilterSpec[] = [
         dimensions: { Flow: "$.mf.flow", Status: "$.detail.status" },
         applyOnTransformedLogs: true,
     },
+    // Deployments per flow. One metric from two filters: a metric filter's dimension is one selector, and the two calls
+    // carry the ARN at different paths. CreateStateMachine's ARN is in its response (CloudTrail records
+    // `responseElements` for calls that create, update or delete), UpdateStateMachine's in its request. Both give
+    // `StateMachine` = the ARN, the dimension value `Runs` uses, so a flow's deployments and runs line up.
+    {
+        role: "deployments-created",
+        description: "Flows deployed for the first time (CreateStateMachine), by state machine",
+        log: "deployments",
+        pattern: '{ $.detail.eventName = "CreateStateMachine" }',
+        metricName: "Deployments",
+        dimensions: { StateMachine: "$.detail.responseElements.stateMachineArn" },
+        applyOnTransformedLogs: false,
+    },
+    {
+        role: "deployments-updated",
+        description: "Flows deployed again (UpdateStateMachine), by state machine",
+        log: "deployments",
+        pattern: '{ $.detail.eventName = "UpdateStateMachine" }',
+        metricName: "Deployments",
+        dimensions: { StateMachine: "$.detail.requestParameters.stateMachineArn" },
+        applyOnTransformedLogs: false,
+    },
 ];
 
 /** The namespace of the metric filters' metrics. */
 export function pipelineNamespace(namePrefix: string): string {
     return `Metaflow/Pipelines/${namePrefix}`;
 }
+
+/**
+ * The namespace the flow repositories' CI writes its delivery metrics to (`LeadTimeSeconds`, `Deployments`, dimension
+ * `Flow`), the only one the deploy role may write (components/flow-deploy-role.ts).
+ */
+export function deliveryNamespace(namePrefix: string): string {
+    return `Metaflow/Delivery/${namePrefix}`;
+}
+
+/** What CI records after each successful `step-functions create` (templates/ci/flows.yml). */
+export const DELIVERY_METRICS = { leadTime: "LeadTimeSeconds", deployments: "Deployments" } as const;
 
 /** Contributor Insights rules (CloudWatchLogRule schema, version 1) over the event log. */
 export function contributorRules(logGroupName: string): Array<{ role: string; definition: object }> {
@@ -151,6 +213,76 @@ function tag(key: string, field: string): string {
     return `parse @message /"metaflow\\.${key}"\\s*:\\s*"(?<${field}>[^"]*)"/`;
 }
 const BATCH_JOB_END = `filter source = "aws.batch" and (detail.status = "SUCCEEDED" or detail.status = "FAILED")`;
+
+/** Hours a job ran: its last attempt's `startedAt` to `stoppedAt` (epoch milliseconds, Batch JobDetail). */
+const JOB_HOURS = "(detail.stoppedAt - detail.startedAt) / 3600000";
+
+/**
+ * A job's vCPUs and GPUs. Metaflow 2.19.38 asks for them as `resourceRequirements` entries (`{"value": "4", "type":
+ * "VCPU"}`, `GPU` likewise; batch_client.py:569-606), which the job state event's `detail.container` carries; `vcpus`
+ * is the older field (botocore batch ContainerDetail: not both). An array's entries have no fixed position, so the
+ * values are read from the event text, in either key order; parsed numbers aggregate as numbers (the Logs Insights
+ * `parse` example averages a parsed field). A job without a GPU entry has 0 GPUs.
+ */
+const JOB_RESOURCES = [
+    'parse @message /"value"\\s*:\\s*"(?<vcpuA>[0-9.]+)"\\s*,\\s*"type"\\s*:\\s*"VCPU"/',
+    'parse @message /"type"\\s*:\\s*"VCPU"\\s*,\\s*"value"\\s*:\\s*"(?<vcpuB>[0-9.]+)"/',
+    'parse @message /"value"\\s*:\\s*"(?<gpuA>[0-9]+)"\\s*,\\s*"type"\\s*:\\s*"GPU"/',
+    'parse @message /"type"\\s*:\\s*"GPU"\\s*,\\s*"value"\\s*:\\s*"(?<gpuB>[0-9]+)"/',
+    `fields ${JOB_HOURS} as hours, coalesce(vcpuA, vcpuB, detail.container.vcpus) as vcpus, coalesce(gpuA, gpuB, 0) as gpus`,
+    "fields vcpus * hours as vcpu_hours_of_job, gpus * hours as gpu_hours_of_job",
+];
+
+/**
+ * Vendor-neutral resource hours per week and `by` key: vCPU-hours and GPU-hours of finished jobs (that started),
+ * split by the job's GPU count so the report prices GPU jobs by GPU-hour and the others by vCPU-hour
+ * (docs/operations.md, "Cost per flow and per engineer").
+ */
+function costQuery(by: "flow" | "engineer"): string {
+    return [
+        `${BATCH_JOB_END} and ispresent(detail.startedAt)`,
+        // An engineer is who deployed the flow (`metaflow.owner`), else who ran it (`metaflow.user`), else the job name's user.
+        ...(by === "engineer" ? [tag("user", "user"), tag("owner", "owner")] : []),
+        ...JOB_RESOURCES,
+        by === "engineer" ? "fields coalesce(owner, user, mf.user) as engineer" : "fields mf.flow as flow",
+        `stats sum(vcpu_hours_of_job) as vcpu_hours, sum(gpu_hours_of_job) as gpu_hours, count(*) as jobs by bin(1w), ${by}, gpus`,
+        "sort vcpu_hours desc",
+    ].join("\n| ");
+}
+
+/**
+ * One row per deployment and per ended run of the stack's flows, over the deployment and execution logs:
+ * `flow` (the state machine ARN), `kind` (CreateStateMachine, UpdateStateMachine, or the run's status) and `ended`
+ * (epoch milliseconds: the run's stopDate, or the deployment's event time, which EventBridge gives the log event).
+ */
+const DELIVERY_EVENTS = [
+    `filter ispresent(detail.eventName) or detail.status in ${JSON.stringify([...RUN_END_STATES])}`,
+    "fields coalesce(detail.stateMachineArn, detail.responseElements.stateMachineArn, detail.requestParameters.stateMachineArn) as flow",
+    "fields coalesce(detail.status, detail.eventName) as kind, coalesce(detail.stopDate, toMillis(@timestamp)) as ended",
+];
+
+/** The delivery queries (docs/operations.md, "Delivery, productivity and cost figures", defines each figure). */
+export const DELIVERY_QUERIES: Record<string, string> = {
+    "deployments-per-flow-weekly": [
+        `filter detail.eventSource = "states.amazonaws.com"`,
+        "fields coalesce(detail.responseElements.stateMachineArn, detail.requestParameters.stateMachineArn) as flow, detail.eventName as call",
+        "stats count(*) as deployments by bin(1w), flow, call",
+        "sort deployments desc",
+    ].join("\n| "),
+    // Logs Insights has no ordering between events (no window function): per flow and week, the deployments and the
+    // runs by how they ended; the report orders the raw rows (delivery-events) for the exact figure.
+    "change-failure-rate-per-flow": [...DELIVERY_EVENTS, "stats count(*) as events by bin(1w), flow, kind", "sort flow asc"].join("\n| "),
+    // Per flow, week and outcome, the runs and their earliest and latest end: the latest success minus the earliest
+    // failure, when positive, bounds from above the restore time of the week's failures restored that week.
+    "time-to-restore-per-flow": [
+        ...DELIVERY_EVENTS,
+        "stats count(*) as runs, min(ended) as earliest_end_ms, max(ended) as latest_end_ms by bin(1w), flow, kind",
+        "sort flow asc",
+    ].join("\n| "),
+    "delivery-events": [...DELIVERY_EVENTS, "display ended, flow, kind", "sort ended asc", "limit 10000"].join("\n| "),
+    "cost-per-flow-weekly": costQuery("flow"),
+    "cost-per-engineer-weekly": costQuery("engineer"),
+};
 
 /** Saved Logs Insights queries (folder `<namePrefix>/` in the console), by name. */
 export const PIPELINE_QUERIES: Record<string, string> = {
@@ -198,12 +330,25 @@ export const PIPELINE_QUERIES: Record<string, string> = {
         "sort failures desc",
         "limit 50",
     ].join("\n| "),
+    ...DELIVERY_QUERIES,
 };
 
-/** The log group each saved query reads: the runs from the executions, everything about jobs from the job log. */
-export const QUERY_LOGS: Record<string, PipelineLog> = Object.fromEntries(Object.keys(PIPELINE_QUERIES).map((q) => [q, q.startsWith("run") ? "executions" : "jobs"]));
+/**
+ * The log groups each saved query reads: the runs and the time to restore from the executions, the deployments from
+ * the deployment log, the figures that relate the two (change failures, the delivery rows) from both, everything
+ * about jobs from the job log.
+ */
+export const QUERY_LOGS: Record<string, PipelineLog[]> = Object.fromEntries(
+    Object.keys(PIPELINE_QUERIES).map((q): [string, PipelineLog[]] => {
+        if (q.startsWith("run")) return [q, ["executions"]];
+        if (q.startsWith("deployments")) return [q, ["deployments"]];
+        if (["change-failure-rate-per-flow", "delivery-events"].includes(q)) return [q, ["deployments", "executions"]];
+        if (q === "time-to-restore-per-flow") return [q, ["executions"]];
+        return [q, ["jobs"]];
+    }),
+);
 
-/** The two log groups of a stack's pipeline event log. */
+/** The three log groups of a stack's pipeline event log. */
 export function pipelineLogGroupNames(namePrefix: string): Record<PipelineLog, string> {
-    return { executions: `/aws/events/${namePrefix}-pipelines`, jobs: `/aws/events/${namePrefix}-pipeline-jobs` };
+    return { executions: `/aws/events/${namePrefix}-pipelines`, jobs: `/aws/events/${namePrefix}-pipeline-jobs`, deployments: `/aws/events/${namePrefix}-deployments` };
 }

@@ -1,9 +1,10 @@
 /**
- * Execution and productivity figures with no code to run: EventBridge rules copy this stack's Step Functions execution
- * status changes and Batch job state changes into two CloudWatch Logs groups, where metric filters count runs per
- * flow, jobs per queue, and jobs per engineer and per flow (a log transformer splits Metaflow's job name, see
- * pipeline-events-rules.ts), Contributor Insights ranks the most active and the most failing flows, and saved Logs
- * Insights queries give weekly adoption figures and durations. docs/operations.md explains each figure.
+ * Execution, delivery and productivity figures with no code to run: EventBridge rules copy this stack's Step Functions
+ * execution status changes, Batch job state changes and flow deployments (CreateStateMachine and UpdateStateMachine
+ * calls, from CloudTrail) into three CloudWatch Logs groups, where metric filters count runs per flow, jobs per queue,
+ * jobs per engineer and per flow (a log transformer splits Metaflow's job name, see pipeline-events-rules.ts) and
+ * deployments per flow, Contributor Insights ranks the most active and the most failing flows, and saved Logs Insights
+ * queries give weekly adoption, delivery and cost figures. docs/operations.md explains each figure.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,7 +16,7 @@ import { contributorRules, JOB_RECORD_TRANSFORMER, PIPELINE_METRIC_FILTERS, PIPE
 
 /** Arguments of {@link PipelineEvents}. */
 export interface PipelineEventsArgs {
-    /** Short prefix of physical names: the log groups are `/aws/events/<namePrefix>-pipelines` and `-pipeline-jobs`. */
+    /** Short prefix of physical names: the log groups are `/aws/events/<namePrefix>-pipelines`, `-pipeline-jobs` and `-deployments`. */
     namePrefix: string;
     region: string;
     /** Encrypts the log group (the platform key, whose policy admits CloudWatch Logs of this account). */
@@ -44,6 +45,8 @@ export class PipelineEvents extends pulumi.ComponentResource {
     public readonly logGroupName: pulumi.Output<string>;
     /** The Batch job log (with the transformer). */
     public readonly jobLogGroupName: pulumi.Output<string>;
+    /** The deployment log (CreateStateMachine and UpdateStateMachine calls of this stack's flows). */
+    public readonly deploymentLogGroupName: pulumi.Output<string>;
     /** Namespace of the metric filters' metrics. */
     public readonly metricNamespace: string;
     /** Saved query names, as the console lists them. */
@@ -68,9 +71,10 @@ export class PipelineEvents extends pulumi.ComponentResource {
 
         this.logGroupName = logs.executions.name;
         this.jobLogGroupName = logs.jobs.name;
+        this.deploymentLogGroupName = logs.deployments.name;
         this.metricNamespace = namespace;
         this.queryNames = queryNames;
-        this.registerOutputs({ logGroupName: this.logGroupName, jobLogGroupName: this.jobLogGroupName, metricNamespace: namespace, queryNames });
+        this.registerOutputs({ logGroupName: this.logGroupName, jobLogGroupName: this.jobLogGroupName, deploymentLogGroupName: this.deploymentLogGroupName, metricNamespace: namespace, queryNames });
     }
 }
 
@@ -84,19 +88,20 @@ interface EventsContext {
     account: pulumi.Output<string>;
 }
 
-/** The two log groups of the event log, by the events they receive. */
+/** The three log groups of the event log, by the events they receive. */
 type PipelineLogGroups = Record<PipelineLog, aws.cloudwatch.LogGroup>;
 
-/** The execution log and the job log, encrypted with the platform key and kept `logRetentionDays`. */
+/** The execution, job and deployment logs, encrypted with the platform key and kept `logRetentionDays`. */
 function pipelineLogGroups(ctx: EventsContext, names: Record<PipelineLog, string>): PipelineLogGroups {
     const { name, args } = ctx;
     const parent = { parent: ctx.parent };
     // EventBridge lists only /aws/events/ log groups as targets in its console; the names keep that convention.
     // Executions and jobs have a log group each: the jobs' transformer (jobRecordTransformer) must not meet execution
-    // events.
+    // events. Deployments too: their CloudTrail records are another shape, read by their own filters and queries.
     return {
         executions: new aws.cloudwatch.LogGroup(`${name}-log`, { name: names.executions, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent),
         jobs: new aws.cloudwatch.LogGroup(`${name}-job-log`, { name: names.jobs, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent),
+        deployments: new aws.cloudwatch.LogGroup(`${name}-deployment-log`, { name: names.deployments, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn }, parent),
     };
 }
 
@@ -111,10 +116,10 @@ function jobRecordTransformer(ctx: EventsContext, jobLog: aws.cloudwatch.LogGrou
     );
 }
 
-/** The log resource policy that lets EventBridge write to both log groups. */
+/** The log resource policy that lets EventBridge write to the three log groups. */
 function letEventBridgeWrite(ctx: EventsContext, logs: PipelineLogGroups): void {
     // EventBridge writes to CloudWatch Logs under a resource policy of the log group's account, not a role
-    // (EventBridge user guide, "Using resource-based policies": CloudWatch Logs permissions). One policy for both
+    // (EventBridge user guide, "Using resource-based policies": CloudWatch Logs permissions). One policy for all three
     // groups: an account has few resource policies per region.
     new aws.cloudwatch.LogResourcePolicy(
         `${ctx.name}-delivery`,
@@ -128,7 +133,7 @@ function letEventBridgeWrite(ctx: EventsContext, logs: PipelineLogGroups): void 
                         Effect: "Allow",
                         Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
                         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        Resource: [pulumi.interpolate`${logs.executions.arn}:*`, pulumi.interpolate`${logs.jobs.arn}:*`],
+                        Resource: [logs.executions, logs.jobs, logs.deployments].map((l) => pulumi.interpolate`${l.arn}:*`),
                     },
                 ],
             }),
@@ -137,7 +142,7 @@ function letEventBridgeWrite(ctx: EventsContext, logs: PipelineLogGroups): void 
     );
 }
 
-/** One EventRule per log (this stack's executions, its queues' jobs), each target with a dead-letter queue and alarm. */
+/** One EventRule per log (this stack's executions, its queues' jobs, its flows' deployments), each target with a dead-letter queue and alarm. */
 function routeEventsToLogs(ctx: EventsContext, logs: PipelineLogGroups): void {
     const { name, args, namePrefix: p, account } = ctx;
     const parent = { parent: ctx.parent };
@@ -146,9 +151,10 @@ function routeEventsToLogs(ctx: EventsContext, logs: PipelineLogGroups): void {
     const rules = {
         executions: { description: `Step Functions execution status changes of ${args.stateMachinePrefix}_* state machines, to the pipeline event log` },
         jobs: { description: "Batch job state changes of the platform's job queues, to the pipeline event log" },
+        deployments: { description: `Deployments (CreateStateMachine, UpdateStateMachine via CloudTrail) of ${args.stateMachinePrefix}_* state machines, to the deployment log` },
     } as const;
     for (const [role, r] of Object.entries(rules) as Array<[keyof typeof rules, (typeof rules)[keyof typeof rules]]>) {
-        const pattern = pulumi.all([stateMachineArnPrefix, args.jobQueueArns]).apply(([prefix, queues]) => JSON.stringify(pipelineEventPatterns(prefix, queues)[role]));
+        const pattern = pulumi.all([stateMachineArnPrefix, args.jobQueueArns]).apply(([prefix, queues]) => JSON.stringify(pipelineEventPatterns(prefix, queues, args.stateMachinePrefix)[role]));
         const ruleRole = `events-${role}`;
         const rule = new aws.cloudwatch.EventRule(`${name}-${role}`, { name: physicalName(p, ruleRole, NAME_LIMITS.eventRule), description: r.description, eventPattern: pattern }, parent);
         const dead = eventDeadLetter(`${name}-${role}`, { namePrefix: p, role: ruleRole, ruleArn: rule.arn, ruleName: rule.name, alarmTopicArn: args.alarmTopicArn, account }, parent);
@@ -183,13 +189,13 @@ function rankContributors(ctx: EventsContext, executionLogName: string, executio
     }
 }
 
-/** The saved Logs Insights queries (adoption figures, durations), named `<namePrefix>/<query>`; returns their names. */
+/** The saved Logs Insights queries (adoption, delivery and cost figures, durations), named `<namePrefix>/<query>`, each on the log groups it reads; returns their names. */
 function saveQueries(ctx: EventsContext, logs: PipelineLogGroups): string[] {
     const queryNames: string[] = [];
     for (const [query, text] of Object.entries(PIPELINE_QUERIES)) {
         const queryName = `${ctx.namePrefix}/${query}`;
         queryNames.push(queryName);
-        new aws.cloudwatch.QueryDefinition(`${ctx.name}-${query}`, { name: queryName, logGroupNames: [logs[QUERY_LOGS[query]].name], queryString: text }, { parent: ctx.parent });
+        new aws.cloudwatch.QueryDefinition(`${ctx.name}-${query}`, { name: queryName, logGroupNames: QUERY_LOGS[query].map((log) => logs[log].name), queryString: text }, { parent: ctx.parent });
     }
     return queryNames;
 }

@@ -122,11 +122,22 @@ export function eventPatternProblems(pattern: unknown, at = ""): string[] {
     const problems: string[] = [];
     for (const [k, v] of Object.entries(pattern)) {
         const path = at ? `${at}.${k}` : k;
-        if (isPlainObject(v)) problems.push(...eventPatternProblems(v, path));
+        if (k === "$or") problems.push(...orProblems(v, path));
+        else if (isPlainObject(v)) problems.push(...eventPatternProblems(v, path));
         else if (!Array.isArray(v)) problems.push(`${path}: ${JSON.stringify(v)} is a bare value; EventBridge matches lists of values at every depth, e.g. [${JSON.stringify(v)}]`);
         else if (!v.length) problems.push(`${path}: an empty list matches nothing`);
     }
     return problems;
+}
+
+/**
+ * `$or`, the one operator that combines fields: a non-empty list of patterns, each checked as a pattern is
+ * (EventBridge User Guide, "Comparison operators", Or matching: "$or": [ {...}, {...} ];
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
+ */
+function orProblems(v: unknown, path: string): string[] {
+    if (!Array.isArray(v) || !v.length || !v.every(isPlainObject)) return [`${path}: expected a list of patterns, e.g. [{"a": ["x"]}, {"b": ["y"]}]`];
+    return v.flatMap((alt, i) => eventPatternProblems(alt, `${path}[${i}]`));
 }
 
 /** Static Metaflow parameter values a trigger passes to the flow. */

@@ -4,11 +4,12 @@
  */
 import { expect } from "chai";
 
-import { dashboardBody, dashboardWidgets, DashboardSpec, EXECUTION_METRICS, MAX_METRICS_PER_WIDGET, MAX_WIDGETS, Widget } from "../../components/monitoring/dashboard-body";
+import { dashboardBody, dashboardWidgets, DashboardSpec, EXECUTION_METRICS, logWidgetQuery, MAX_METRICS_PER_WIDGET, MAX_WIDGETS, Widget } from "../../components/monitoring/dashboard-body";
 import { PlatformDashboard, validatePlatformDashboardArgs } from "../../components/monitoring/dashboard";
+import { deliveryNamespace } from "../../components/monitoring/pipeline-events-rules";
 import { freeStorageThresholdBytes } from "../../components/monitoring/rules";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
-import { FIXTURES, runComponent, runStack, StackRun } from "../harness";
+import { FIXTURES, policyOf, runComponent, runStack, StackRun } from "../harness";
 
 const DASHBOARD = "aws:cloudwatch/dashboard:Dashboard";
 
@@ -110,10 +111,52 @@ function checkStack(run: StackRun) {
         expect(searches, metric).to.include(`SEARCH('{${[t.namespace, ...Object.keys(t.dimensions)].join(",")}} MetricName="${metric}"', 'Sum', 86400)`);
     }
 
+    checkDelivery(run, body.widgets, searches, config.namePrefix);
+
     // Budget line at the stack's budget; free-storage line at the alarm's threshold.
     const annotations = body.widgets.flatMap((w) => ((w.properties.annotations as any)?.horizontal ?? []) as Array<{ value: number; label: string }>);
     expect(annotations.map((a) => a.value)).to.include(config.monthlyBudgetUsd);
     if (names.db.length) expect(annotations.map((a) => a.value)).to.include(freeStorageThresholdBytes(config.storageGb!));
+}
+
+/**
+ * The Delivery row: the Deployments search names the planned metric filters' namespace and dimension, the lead-time
+ * search the namespace CI writes (the deploy role's one namespace, where the stack has the role), and every Logs
+ * Insights widget is a planned saved query on exactly the log groups that query is saved with.
+ */
+function checkDelivery(run: StackRun, widgets: Widget[], searches: string[], namePrefix: string) {
+    const filters = run.ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter").filter((f) => (f.inputs.metricTransformation as { name: string }).name === "Deployments");
+    expect(filters, "the two Deployments filters").to.have.length(2);
+    for (const f of filters) {
+        const t = f.inputs.metricTransformation as { namespace: string; dimensions: Record<string, string> };
+        expect(searches).to.include(`SEARCH('{${[t.namespace, ...Object.keys(t.dimensions)].join(",")}} MetricName="Deployments"', 'Sum', 604800)`);
+    }
+    const delivery = deliveryNamespace(namePrefix);
+    const deploy = run.ofType("aws:iam/rolePolicy:RolePolicy").find((r) => r.name.endsWith("-flow-deploy-policy"));
+    if (deploy) {
+        const st = policyOf(deploy).Statement.find((x: any) => [].concat(x.Action).includes("cloudwatch:PutMetricData" as never));
+        expect(st.Condition.StringEquals["cloudwatch:namespace"], "CI writes where the dashboard reads").to.equal(delivery);
+    }
+    for (const stat of ["p50", "Maximum"]) expect(searches).to.include(`SEARCH('{${delivery},Flow} MetricName="LeadTimeSeconds"', '${stat}', 604800)`);
+    // Weekly graphs show twelve weeks whatever range the dashboard opens on.
+    const weekly = widgets.filter((w) => (w.properties.metrics ?? []).some((row) => JSON.stringify(row).includes("604800")));
+    expect(weekly).to.have.length(2);
+    for (const w of weekly) expect(w.properties.start, String(w.properties.title)).to.equal("-P84D");
+
+    const saved = run.ofType("aws:cloudwatch/queryDefinition:QueryDefinition");
+    const logs = widgets.filter((w) => w.type === "log");
+    expect(logs.map((w) => w.properties.title)).to.have.length(4);
+    for (const w of logs) {
+        const query = String(w.properties.query);
+        const match = saved.find((q) => query === logWidgetQuery(q.inputs.logGroupNames as string[], q.inputs.queryString as string));
+        expect(match, `${w.properties.title}: a planned saved query on its log groups`).to.not.equal(undefined);
+        expect(w.properties).to.deep.include({ region: run.outputs.region, view: "table" });
+    }
+    const shown = logs.map((w) => saved.find((q) => String(w.properties.query).endsWith(q.inputs.queryString as string))!.inputs.name);
+    expect(shown).to.have.members(["change-failure-rate-per-flow", "time-to-restore-per-flow", "cost-per-flow-weekly", "cost-per-engineer-weekly"].map((q) => `${namePrefix}/${q}`));
+    // Change failure and restore read both the deployments and the executions.
+    const cfr = saved.find((q) => q.inputs.name === `${namePrefix}/change-failure-rate-per-flow`)!;
+    expect(cfr.inputs.logGroupNames).to.deep.equal([`/aws/events/${namePrefix}-deployments`, `/aws/events/${namePrefix}-pipelines`]);
 }
 
 describe("PlatformDashboard", () => {
@@ -160,6 +203,11 @@ describe("PlatformDashboard", () => {
         const namespaces = metricsOf(dashboardWidgets(spec)).explicit.map((m) => m.namespace);
         expect(namespaces).not.to.include("AWS/RDS").and.not.to.include("AWS/Billing");
         expect(() => dashboardBody({ ...spec, queues: [{ id: "cpu", name: 'q"x' }] })).to.throw("cannot be quoted");
+        // No Delivery row without the pipeline event log's namespace; none either with it but without the log groups.
+        expect(dashboardWidgets(spec).some((w) => w.type === "log")).to.equal(false);
+        expect(dashboardWidgets({ ...spec, pipelineNamespace: "Metaflow/Pipelines/p" }).some((w) => w.type === "log")).to.equal(false);
+        expect(() => logWidgetQuery(["/aws/events/it's"], "fields @message")).to.throw("cannot be quoted");
+        expect(logWidgetQuery(["/a", "/b"], "fields @message")).to.equal("SOURCE '/a' | SOURCE '/b' | fields @message");
         const args = { namePrefix: "mf dev", title: "t", region: "us-east-1", stateMachinePrefix: "", queueNames: {}, service: { loadBalancerArnSuffix: "", targetGroupArnSuffix: "", clusterName: "", serviceName: "" }, monthlyBudgetUsd: 0 };
         const problems = validatePlatformDashboardArgs(args);
         expect(problems.join("\n")).to.contain("namePrefix").and.contain("stateMachinePrefix").and.contain("queueNames").and.contain("monthlyBudgetUsd");

@@ -2,7 +2,7 @@ import { expect } from "chai";
 
 import { parameterResources, PlatformParameters, profileText, validatePlatformParametersArgs } from "../../components/parameter-store";
 import { SECRET_MASK } from "../../offline/mocks";
-import { runComponent, runStack } from "../harness";
+import { FIXTURES, runComponent, runStack } from "../harness";
 
 const PARAMETER = "aws:ssm/parameter:Parameter";
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000000";
@@ -36,7 +36,23 @@ describe("PlatformParameters", () => {
             "drift-psi-threshold": ["String", "0.2"],
             "drift-ks-threshold": ["String", "0.2"],
             "min-accuracy": ["String", "0.7"],
+            // Where the weekly report and CI find the figures (monitoring on): the planned log groups and namespaces.
+            "pipeline-event-log": ["String", (run.outputs.monitoring as any).pipelineEventLog],
+            "pipeline-job-log": ["String", (run.outputs.monitoring as any).pipelineJobLog],
+            "deployment-log": ["String", (run.outputs.monitoring as any).deploymentLog],
+            "pipeline-namespace": ["String", "Metaflow/Pipelines/mf-prod"],
+            "delivery-namespace": ["String", "Metaflow/Delivery/mf-prod"],
         });
+        const filters = run.ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter").map((f) => (f.inputs.metricTransformation as { namespace: string }).namespace);
+        expect(new Set(filters)).to.deep.equal(new Set(["Metaflow/Pipelines/mf-prod"]));
+        expect(run.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name)).to.include.members([settings["pipeline-event-log"][1], settings["pipeline-job-log"][1], settings["deployment-log"][1]]);
+    });
+
+    it("leaves the report's settings out without monitoring (no event log, no metrics)", async () => {
+        const run = await runStack("dev", { set: { monitoring: false }, references: FIXTURES });
+        const names = run.ofType(PARAMETER).map((p) => p.inputs.name);
+        for (const key of ["pipeline-event-log", "pipeline-job-log", "deployment-log", "pipeline-namespace", "delivery-namespace"]) expect(names, key).to.not.include(`/mf-dev/settings/${key}`);
+        expect(names).to.include("/mf-dev/settings/data-root");
     });
 
     it("leaves the gpu-queue setting out when the stack has no GPU queue", async () => {

@@ -215,6 +215,10 @@ describe("trigger rules", () => {
         // EventBridge rejects a bare value at any depth, not only at the top level.
         expect(problems({ flow: "F", eventPattern: { source: ["x"], detail: { object: { key: "k" } } } })).to.deep.equal(['eventPattern: detail.object.key: "k" is a bare value; EventBridge matches lists of values at every depth, e.g. ["k"]']);
         expect(problems({ flow: "F", eventPattern: { source: ["x"], detail: {} } })).to.deep.equal(["eventPattern: detail: an empty object matches nothing EventBridge accepts"]);
+        // `$or` combines patterns: each alternative is checked as a pattern, and it must be a list of them.
+        expect(problems({ flow: "F", eventPattern: { source: ["x"], detail: { $or: [{ a: ["1"] }, { b: { c: "2" } }] } } })).to.deep.equal(['eventPattern: detail.$or[1].b.c: "2" is a bare value; EventBridge matches lists of values at every depth, e.g. ["2"]']);
+        expect(problems({ flow: "F", eventPattern: { source: ["x"], $or: ["a"] } })).to.deep.equal(['eventPattern: $or: expected a list of patterns, e.g. [{"a": ["x"]}, {"b": ["y"]}]']);
+        expect(problems({ flow: "F", eventPattern: { source: ["x"], $or: [{ a: ["1"] }, { b: [{ prefix: "p" }] }] } })).to.deep.equal([]);
     });
 
     it("names triggers after their flow and source", () => {

@@ -7,6 +7,7 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { expect } from "chai";
 
+import { deliveryNamespace } from "../../components/monitoring/pipeline-events-rules";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
 import { policyOf, runStack, StackRun } from "../harness";
 import { Caller, METAFLOW_CALLS, MetaflowCall, Target } from "./metaflow-calls";
@@ -321,7 +322,7 @@ describe("IAM simulation of the CI deploy role (step-functions create from GitHu
     });
 
     for (const stack of ["staging", "prod"]) {
-        it(`may make exactly the calls step-functions create makes (${stack}), and nothing that runs, deletes or reads secrets`, async () => {
+        it(`may make exactly the calls step-functions create makes (${stack}) and record delivery metrics in its own namespace, and nothing that runs, deletes or reads secrets`, async () => {
             const run = await runStack(stack);
             const p = platform(run);
             const deployer = { arn: (run.outputs as any).flowDeploy.roleArn as string, policies: [{ name: "deploy", policy: policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "-flow-deploy-policy")) }] };
@@ -349,9 +350,17 @@ describe("IAM simulation of the CI deploy role (step-functions create from GitHu
                 ["states:CreateStateMachine", `arn:aws:states:${REGION}:${MOCK_ACCOUNT}:stateMachine:other_TrainFlow`],
             ];
             for (const [action, target] of denied) expect(await simulate(q, "engineer", action, target), `${action} ${target}`).to.not.equal("Allowed");
-            // Exactly: every action the role holds is one step-functions create needs (or the parameters and key).
+            // The delivery metrics CI records after each deployment: in this stack's delivery namespace, nowhere else.
+            const own = deliveryNamespace(`mf-${stack}`);
+            expect(own).to.equal(`Metaflow/Delivery/mf-${stack}`);
+            expect(await simulate(q, "engineer", "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": own }), own).to.equal("Allowed");
+            for (const ns of [deliveryNamespace(stack === "prod" ? "mf-staging" : "mf-prod"), `Metaflow/Pipelines/mf-${stack}`, "Metaflow/Models", "AWS/States", `${own}/x`]) {
+                expect(await simulate(q, "engineer", "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": ns }), ns).to.not.equal("Allowed");
+            }
+            expect(await simulate(q, "engineer", "cloudwatch:PutMetricAlarm", `arn:aws:cloudwatch:${REGION}:${MOCK_ACCOUNT}:alarm:x`)).to.not.equal("Allowed");
+            // Exactly: every action the role holds is one step-functions create needs (or the parameters, key and delivery metrics).
             const granted = new Set(policyOf(run.one("aws:iam/rolePolicy:RolePolicy", "-flow-deploy-policy")).Statement.flatMap((st: any) => [].concat(st.Action)));
-            expect([...granted].sort()).to.deep.equal([...DEPLOY_CALLS, "ssm:GetParameter", "ssm:GetParametersByPath", "kms:Decrypt", "kms:GenerateDataKey"].sort());
+            expect([...granted].sort()).to.deep.equal([...DEPLOY_CALLS, "ssm:GetParameter", "ssm:GetParametersByPath", "kms:Decrypt", "kms:GenerateDataKey", "cloudwatch:PutMetricData"].sort());
         });
     }
 });

@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 
-import { runStack } from "../harness";
+import { DELIVERY_METRICS, deliveryNamespace } from "../../components/monitoring/pipeline-events-rules";
+import { policyOf, runStack } from "../harness";
 
 const FILE = path.resolve(__dirname, "../../templates/ci/flows.yml");
 const TEMPLATES = path.resolve(__dirname, "../../templates");
@@ -66,5 +67,35 @@ describe("templates/ci/flows.yml", () => {
         }
         // No AWS keys anywhere: credentials come from the OIDC role only.
         expect(text).to.not.match(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secrets\./);
+    });
+
+    it("records each deployment's lead time and count after a successful step-functions create, in the namespace the deploy role may write", async () => {
+        for (const [job, stack] of [["deploy-staging", "staging"], ["deploy-prod", "prod"]]) {
+            const j = wf.jobs[job];
+            const create = (j.steps as Array<Record<string, any>>).find((st) => st.name === "step-functions create")!;
+            const script = String(create.run);
+            // The deployed commit's time, once; the metrics after each flow's create (bash -e: a failed create stops the job first).
+            expect(script, job).to.contain("committed=$(git log -1 --format=%ct)");
+            const lines = script.split("\n").map((l) => l.trim());
+            const created = lines.indexOf('python "$flow" --production step-functions create');
+            const lead = lines.findIndex((l) => l.includes(`--metric-name ${DELIVERY_METRICS.leadTime}`));
+            const count = lines.findIndex((l) => l.includes(`--metric-name ${DELIVERY_METRICS.deployments}`));
+            expect(created, job).to.be.greaterThan(0);
+            expect(lead, job).to.be.greaterThan(created);
+            expect(count, job).to.be.greaterThan(created);
+            expect(script, job).to.contain("lead=$(( $(date +%s) - committed ))").and.contain('--dimensions "Flow=${name}" --value "$lead" --unit Seconds').and.contain('--dimensions "Flow=${name}" --value 1 --unit Count');
+            // The namespace comes from the stack's setting, which is the deploy role's one namespace.
+            expect(script, job).to.contain('aws ssm get-parameter --name "${MF_PLATFORM_PREFIX}/settings/delivery-namespace"');
+            const plan = await runStack(stack);
+            const namePrefix = String(j.env.MF_PLATFORM_PREFIX).slice(1);
+            const setting = plan.ofType("aws:ssm/parameter:Parameter").find((prm) => prm.inputs.name === `${j.env.MF_PLATFORM_PREFIX}/settings/delivery-namespace`);
+            expect(setting, `${stack} has the delivery-namespace setting`).to.not.equal(undefined);
+            expect(setting!.inputs.insecureValue).to.equal(deliveryNamespace(namePrefix));
+            const deploy = policyOf(plan.one("aws:iam/rolePolicy:RolePolicy", "-flow-deploy-policy"));
+            const metrics = deploy.Statement.find((st: any) => [].concat(st.Action).includes("cloudwatch:PutMetricData" as never));
+            expect(metrics.Condition, job).to.deep.equal({ StringEquals: { "cloudwatch:namespace": deliveryNamespace(namePrefix) } });
+        }
+        // The dimension is the flow's class, read from the file: every template has exactly one FlowSpec class.
+        for (const f of String(wf.env.FLOWS).split(/\s+/)) expect(fs.readFileSync(path.join(TEMPLATES, f), "utf8").match(/^class [A-Za-z0-9_]*\(FlowSpec\)/gm), f).to.have.length(1);
     });
 });

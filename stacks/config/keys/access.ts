@@ -28,7 +28,7 @@ export const accessKeys = {
     flowDeploy: {
         type: "object",
         shape: "{repositories: [owner/name], branches: [main], environment, oidcProviderArn}",
-        description: "A role that flow repositories' GitHub Actions assume through GitHub's OIDC provider to deploy flows (step-functions create): only these repositories, on these branches (default [main]; exact names) or in this GitHub environment, allowed exactly what step-functions create calls. Without oidcProviderArn the stack creates the account's GitHub OIDC provider (one per account: the account's other stacks pass its ARN). Unset: no deploy role.",
+        description: "A role that flow repositories' GitHub Actions assume through GitHub's OIDC provider to deploy flows (step-functions create): only these repositories, on these branches (default [main]; exact names) or in this GitHub environment, allowed exactly what step-functions create calls, plus its delivery metrics (PutMetricData in Metaflow/Delivery/<namePrefix> only). Without oidcProviderArn the stack creates the account's GitHub OIDC provider (one per account: the account's other stacks pass its ARN). Unset: no deploy role.",
         parse: parseFlowDeploy,
     },
     accessInstance: {
