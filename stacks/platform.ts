@@ -24,6 +24,7 @@ import { buildCompute, ComputeSection } from "./compute";
 import { PlatformConfig } from "./config";
 import { metaflowConfig } from "./metaflow-config";
 import { References } from "./references";
+import { reportSettings } from "./report-settings";
 import { buildWorkspaces, letWorkspacesReachMetadata } from "./workspaces";
 
 /** The network the platform runs in: the foundation's, or one the stack builds for itself (dev only). */
@@ -288,6 +289,7 @@ export function buildParameters(ctx: PlatformContext, compute: ComputeSection, p
                 "drift-ks-threshold": String(m.ksThreshold),
                 "min-accuracy": String(m.minAccuracy),
                 ...servingSettings(compute),
+                ...(config.monitoring.enabled ? reportSettings(config, compute) : {}),
             },
         },
         ctx.opts,

@@ -36,7 +36,26 @@ describe("PlatformParameters", () => {
             "drift-psi-threshold": ["String", "0.2"],
             "drift-ks-threshold": ["String", "0.2"],
             "min-accuracy": ["String", "0.7"],
+            // The weekly platform report's (monitoring is on): the budget, the cost tag and the estimate's prices.
+            "budget-name": ["String", "mf-prod-monthly"],
+            "cost-tag": ["String", "stack=prod"],
+            "monthly-budget-usd": ["String", "3000"],
+            "batch-prices": ["String", settings["batch-prices"][1]],
         });
+        expect(JSON.parse(settings["batch-prices"][1])).to.deep.equal({
+            queues: { [queues.cpu]: "cpu", [queues.gpu]: "gpu", [queues.ondemand]: "cpu" },
+            cpu: { instanceType: "c5.2xlarge", instanceHourUsd: 0.34, vcpuHourUsd: 0.0425 },
+            gpu: { instanceType: "g5.xlarge", instanceHourUsd: 1.006, gpuHourUsd: 1.006 },
+            onDemandShare: 0.2,
+            spotFactor: 0.35,
+            source: "the cost estimate's prod usage scenario; on-demand us-east-1 list prices (aws/karpenter-provider-aws generated price table, 2026-07-20)",
+        });
+    });
+
+    it("publishes the report's settings only with monitoring", async () => {
+        const run = await runStack("dev", { set: { monitoring: false } });
+        const names = run.ofType(PARAMETER).map((p) => p.inputs.name);
+        for (const name of ["batch-prices", "budget-name", "cost-tag", "monthly-budget-usd"]) expect(names).to.not.include(`/mf-dev/settings/${name}`);
     });
 
     it("leaves the gpu-queue setting out when the stack has no GPU queue", async () => {
