@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "templates"))
 
-import platform_figures as pf  # noqa: E402
+import platform_figures as pf  # noqa: E402  # pyright: ignore[reportMissingImports]
 
 PREFIX = "mf-it"
 ARN = "arn:aws:states:us-east-1:123456789012"
