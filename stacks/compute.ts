@@ -6,6 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { SFN_MAP_OUTPUT_PREFIX } from "../components/artifact-bucket";
 import { BatchCompute, BatchImages, BatchQueue, MetaflowJobRole } from "../components/batch";
+import { budgetName } from "../components/monitoring";
+import { pipelineLogGroupNames } from "../components/monitoring/pipeline-events-rules";
 import { ModelServing, SERVING_DEFAULTS, servingCaps } from "../components/serving";
 import { SfnScheduler } from "../components/sfn";
 import { MetaflowConfigParts } from "./metaflow-config";
@@ -164,9 +166,20 @@ function buildJobRole(ctx: PlatformContext, scheduler: SfnScheduler, serving: Mo
             // The stack's serving caps, or the environment's defaults when nothing is served (flows may still deploy).
             serverlessCaps: servingCaps(config.serving ?? SERVING_DEFAULTS[config.environment]),
             ...(serving ? { endpointRoleArns: serving.endpointRoleArns } : {}),
+            ...(config.monitoring.enabled ? { report: { logGroupNames: reportLogGroupNames(p), budgetName: budgetName(p), costTag: { key: "stack", value: config.tags.stack } } } : {}),
         },
         opts,
     );
+}
+
+/**
+ * The log groups the weekly platform report reads (with monitoring): the pipeline event log's two, and the deployment
+ * log of CloudTrail's CreateStateMachine / UpdateStateMachine events, `/aws/events/<namePrefix>-deployments` (the
+ * name agreed with the delivery figures, issue 20).
+ */
+export function reportLogGroupNames(namePrefix: string): string[] {
+    const pipelines = pipelineLogGroupNames(namePrefix);
+    return [pipelines.executions, pipelines.jobs, `/aws/events/${namePrefix}-deployments`];
 }
 
 /** The Metaflow configuration keys of Batch, Step Functions and secrets that this section provides. */

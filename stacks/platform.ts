@@ -24,6 +24,7 @@ import { buildCompute, ComputeSection } from "./compute";
 import { PlatformConfig } from "./config";
 import { metaflowConfig } from "./metaflow-config";
 import { References } from "./references";
+import { reportSettings } from "./report-settings";
 import { buildWorkspaces, letWorkspacesReachMetadata } from "./workspaces";
 
 /** The network the platform runs in: the foundation's, or one the stack builds for itself (dev only). */
@@ -289,7 +290,7 @@ export function buildParameters(ctx: PlatformContext, compute: ComputeSection, p
                 "drift-ks-threshold": String(m.ksThreshold),
                 "min-accuracy": String(m.minAccuracy),
                 ...servingSettings(compute),
-                ...(config.monitoring.enabled ? reportSettings(config.namePrefix) : {}),
+                ...(config.monitoring.enabled ? { ...figureSettings(config.namePrefix), ...reportSettings(config, compute) } : {}),
             },
         },
         ctx.opts,
@@ -300,7 +301,7 @@ export function buildParameters(ctx: PlatformContext, compute: ComputeSection, p
  * With monitoring, where the weekly report and CI find the figures: the pipeline event log's groups and the two
  * metric namespaces (the pipeline metrics, and the delivery metrics CI records after each deployment).
  */
-function reportSettings(namePrefix: string): Record<string, string> {
+function figureSettings(namePrefix: string): Record<string, string> {
     const logs = pipelineLogGroupNames(namePrefix);
     return {
         "pipeline-event-log": logs.executions,

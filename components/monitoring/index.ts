@@ -332,11 +332,16 @@ function createAlarms(ctx: MonitoringContext, alarms: AlarmSpec[]): Record<strin
 }
 
 /** The budget: the stack's tagged costs, forecast and actual, to the same topic. */
+/** The stack's monthly budget's name (the platform report reads it: setting `budget-name`, the job role's ViewBudget). */
+export function budgetName(namePrefix: string): string {
+    return physicalName(namePrefix, "monthly", 100);
+}
+
 function createBudget(ctx: MonitoringContext, b: NonNullable<MonitoringArgs["budget"]>): aws.budgets.Budget {
     return new aws.budgets.Budget(
         `${ctx.name}-budget`,
         {
-            name: physicalName(ctx.namePrefix, "monthly", 100),
+            name: budgetName(ctx.namePrefix),
             budgetType: "COST",
             timeUnit: "MONTHLY",
             limitAmount: String(b.monthlyUsd),

@@ -57,7 +57,9 @@ export function starIsScope(s: Statement, action: string): boolean {
     if (!d) return true;
     if (!d.resourceTypes.length) return true;
     const conditionKeys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys((c ?? {}) as object).map((k) => k.toLowerCase()));
-    return d.resourceTypes.every((t) => !t.required) && d.conditionKeys.some((k) => conditionKeys.includes(k.toLowerCase()));
+    // A key with a variable part (`aws:ResourceTag/${TagKey}`) is narrowed by any key it names (`aws:ResourceTag/stack`).
+    const names = (k: string) => new RegExp(`^${k.toLowerCase().split(/\$\{[^}]*\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join(".+")}$`);
+    return d.resourceTypes.every((t) => !t.required) && d.conditionKeys.some((k) => conditionKeys.some((c) => names(k).test(c)));
 }
 
 /** Actions that let a principal raise its own privileges (CKV_AWS_286) or expose credentials (CKV_AWS_287). */

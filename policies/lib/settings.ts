@@ -12,40 +12,11 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { STUDIO_COST_LIMITS } from "../../components/workspaces/rules";
 import type { CostPolicyLimits } from "../../stacks/config/keys/cost-policy";
 
-export type Environment = "dev" | "staging" | "prod";
-export const ENVIRONMENTS: readonly Environment[] = ["dev", "staging", "prod"];
-
-/** The usage a "typical month" assumes, on top of the fixed monthly costs. */
-export interface UsageScenario {
-    /** Batch CPU instance-hours per month, and the instance type they are priced as. */
-    cpuInstanceHours: number;
-    cpuInstanceType: string;
-    /** Batch GPU instance-hours per month, and the instance type they are priced as. */
-    gpuInstanceHours: number;
-    gpuInstanceType: string;
-    /** Share of instance-hours that run on on-demand capacity (fallback); the rest runs on spot. */
-    onDemandShare: number;
-    /** Spot price as a fraction of on-demand (an assumption: AWS publishes no fixed spot price). */
-    spotFactor: number;
-    /** GB stored in S3 Standard, GB of logs ingested, GB through NAT gateways. */
-    s3Gb: number;
-    logGb: number;
-    natGb: number;
-    /**
-     * JupyterLab instance-hours a month per engineer with a Studio profile, priced at the domain's default instance type
-     * (only when the stack has a domain); the estimate multiplies by the planned profiles. The defaults assume hours a
-     * working day (with the hour idle shutdown waits before it stops an app) x 21 working days: STUDIO_HOURS_ASSUMPTION.
-     */
-    studioHoursPerEngineer: number;
-}
-
-/** How each environment's default `studioHoursPerEngineer` is made up (shown in the estimate's basis). */
-export const STUDIO_HOURS_ASSUMPTION: Record<Environment, { hoursPerDay: number; days: number }> = {
-    dev: { hoursPerDay: 5, days: 21 },
-    staging: { hoursPerDay: 3, days: 21 },
-    prod: { hoursPerDay: 7, days: 21 },
-};
-const studioHours = (env: Environment) => STUDIO_HOURS_ASSUMPTION[env].hoursPerDay * STUDIO_HOURS_ASSUMPTION[env].days;
+// The environments, the usage scenario and its defaults live in aws-facts/usage.ts (a stack publishes them: the
+// setting `batch-prices`); re-exported here for the policies.
+export { DEFAULT_USAGE, ENVIRONMENTS, STUDIO_HOURS_ASSUMPTION } from "../../aws-facts/usage";
+export type { Environment, UsageScenario } from "../../aws-facts/usage";
+import { DEFAULT_USAGE, ENVIRONMENTS, type Environment, type UsageScenario } from "../../aws-facts/usage";
 
 export interface PolicySettings {
     /** The environment profile the stack runs; rules that the baseline scopes to prod read it. */
@@ -84,11 +55,6 @@ export type SettingKey = keyof PolicySettings;
 const CPU = ["c5", "c6i", "m5", "m6i", "r5", "r6i"];
 const GPU = ["g4dn", "g5"];
 
-export const DEFAULT_USAGE: Record<Environment, UsageScenario> = {
-    dev: { cpuInstanceHours: 200, cpuInstanceType: "c5.2xlarge", gpuInstanceHours: 20, gpuInstanceType: "g4dn.xlarge", onDemandShare: 0.2, spotFactor: 0.35, s3Gb: 200, logGb: 5, natGb: 50, studioHoursPerEngineer: studioHours("dev") },
-    staging: { cpuInstanceHours: 500, cpuInstanceType: "c5.2xlarge", gpuInstanceHours: 50, gpuInstanceType: "g4dn.xlarge", onDemandShare: 0.2, spotFactor: 0.35, s3Gb: 500, logGb: 20, natGb: 100, studioHoursPerEngineer: studioHours("staging") },
-    prod: { cpuInstanceHours: 4000, cpuInstanceType: "c5.2xlarge", gpuInstanceHours: 500, gpuInstanceType: "g5.xlarge", onDemandShare: 0.2, spotFactor: 0.35, s3Gb: 5000, logGb: 100, natGb: 500, studioHoursPerEngineer: studioHours("prod") },
-};
 
 /** Defaults per environment; a stack's config file overrides them per policy. */
 export function defaultSettings(env: Environment): PolicySettings {

@@ -42,17 +42,36 @@ describe("PlatformParameters", () => {
             "deployment-log": ["String", (run.outputs.monitoring as any).deploymentLog],
             "pipeline-namespace": ["String", "Metaflow/Pipelines/mf-prod"],
             "delivery-namespace": ["String", "Metaflow/Delivery/mf-prod"],
+            // The weekly platform report's (monitoring is on): the budget, the cost tag and the estimate's prices.
+            "budget-name": ["String", "mf-prod-monthly"],
+            "cost-tag": ["String", "stack=prod"],
+            "monthly-budget-usd": ["String", "3000"],
+            "batch-prices": ["String", settings["batch-prices"][1]],
         });
         const filters = run.ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter").map((f) => (f.inputs.metricTransformation as { namespace: string }).namespace);
         expect(new Set(filters)).to.deep.equal(new Set(["Metaflow/Pipelines/mf-prod"]));
         expect(run.ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name)).to.include.members([settings["pipeline-event-log"][1], settings["pipeline-job-log"][1], settings["deployment-log"][1]]);
+        expect(JSON.parse(settings["batch-prices"][1])).to.deep.equal({
+            queues: { [queues.cpu]: "cpu", [queues.gpu]: "gpu", [queues.ondemand]: "cpu" },
+            cpu: { instanceType: "c5.2xlarge", instanceHourUsd: 0.34, vcpuHourUsd: 0.0425 },
+            gpu: { instanceType: "g5.xlarge", instanceHourUsd: 1.006, gpuHourUsd: 1.006 },
+            onDemandShare: 0.2,
+            spotFactor: 0.35,
+            source: "the cost estimate's prod usage scenario; on-demand us-east-1 list prices (aws/karpenter-provider-aws generated price table, 2026-07-20)",
+        });
     });
 
-    it("leaves the report's settings out without monitoring (no event log, no metrics)", async () => {
+    it("leaves the figures' settings out without monitoring (no event log, no metrics)", async () => {
         const run = await runStack("dev", { set: { monitoring: false }, references: FIXTURES });
         const names = run.ofType(PARAMETER).map((p) => p.inputs.name);
         for (const key of ["pipeline-event-log", "pipeline-job-log", "deployment-log", "pipeline-namespace", "delivery-namespace"]) expect(names, key).to.not.include(`/mf-dev/settings/${key}`);
         expect(names).to.include("/mf-dev/settings/data-root");
+    });
+
+    it("publishes the report's settings only with monitoring", async () => {
+        const run = await runStack("dev", { set: { monitoring: false } });
+        const names = run.ofType(PARAMETER).map((p) => p.inputs.name);
+        for (const name of ["batch-prices", "budget-name", "cost-tag", "monthly-budget-usd"]) expect(names).to.not.include(`/mf-dev/settings/${name}`);
     });
 
     it("leaves the gpu-queue setting out when the stack has no GPU queue", async () => {

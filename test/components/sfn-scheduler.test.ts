@@ -78,8 +78,13 @@ for (const stack of ["dev", "prod"]) {
             expect(s.DatastoreList).to.deep.include({ Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn });
             expect(s.PlatformKey.Resource).to.equal(keyArn);
             expect(s.StepFunctionsState).to.deep.include({ Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/mf-${stack}-sfn-state` });
-            // No CloudWatch Logs: task output reaches the log group through the awslogs driver (the instance's role).
-            expect(Object.values(s).flatMap((st: any) => [].concat(st.Action)).filter((a: string) => a.startsWith("logs:"))).to.deep.equal([]);
+            // No CloudWatch Logs writes: task output reaches the log group through the awslogs driver (the instance's
+            // role). The platform report reads the pipeline, job and deployment logs, and nothing else.
+            expect(Object.values(s).flatMap((st: any) => [].concat(st.Action)).filter((a: string) => a.startsWith("logs:"))).to.deep.equal(["logs:FilterLogEvents"]);
+            const logs = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/events/mf-${stack}`;
+            expect(s.ReportLogs.Resource).to.deep.equal(["pipelines", "pipeline-jobs", "deployments"].flatMap((g) => [`${logs}-${g}`, `${logs}-${g}:*`]));
+            expect(s.ReportBudget).to.deep.include({ Action: "budgets:ViewBudget", Resource: `arn:aws:budgets::${ACCOUNT}:budget/mf-${stack}-monthly` });
+            expect(s.ReportCosts).to.deep.include({ Action: "ce:GetCostAndUsage", Resource: "*", Condition: { StringEqualsIfExists: { "aws:ResourceTag/stack": stack } } });
             expect(s.PlatformSecrets).to.deep.include({ Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:mf-${stack}/*` });
             // Settings, hyperparameters and the Dask address (each path and what is under it), never the profile.
             const ssm = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/mf-${stack}`;
@@ -103,8 +108,8 @@ for (const stack of ["dev", "prod"]) {
             });
             if (stack === "prod") expect(s.DecryptOnly).to.deep.include({ Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: ["arn:aws:kms:us-east-1:123456789012:key/2c3d4e5f-6071-8293-a4b5-c6d7e8f90a12"] });
             else expect(s).to.not.have.property("DecryptOnly");
-            // PutMetricData has no resource-level permission: its namespace condition is the scope.
-            for (const st of Object.values(s) as any[]) if (st.Sid !== "ModelMetrics") expect(st.Resource, st.Sid).to.not.equal("*");
+            // PutMetricData, GetMetricData and GetCostAndUsage have optional resource types only: their conditions are the scope.
+            for (const st of Object.values(s) as any[]) if (!["ModelMetrics", "ReportMetrics", "ReportCosts"].includes(st.Sid)) expect(st.Resource, st.Sid).to.not.equal("*");
         });
 
         it("passes SageMaker a role SageMaker itself can assume", () => {
@@ -112,7 +117,7 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("names no * action anywhere, and a * resource only where AWS has no resource-level permissions", () => {
-            const allowedWildcards = new Set(["NoResourceLevelPermissions", "DescribeJobs", "ExecutionHistoryDelivery", "RegistryToken", "TrainingMetrics", "ModelMetrics", "BatchRead", "ListStateMachines", "DeliveryMetrics"]);
+            const allowedWildcards = new Set(["NoResourceLevelPermissions", "DescribeJobs", "ExecutionHistoryDelivery", "RegistryToken", "TrainingMetrics", "ModelMetrics", "BatchRead", "ListStateMachines", "DeliveryMetrics", "ReportMetrics", "ReportCosts"]);
             for (const policy of run.ofType("aws:iam/rolePolicy:RolePolicy")) {
                 for (const st of policyOf(policy).Statement) {
                     for (const a of [].concat(st.Action)) expect(a, `${policy.name} ${st.Sid}`).to.not.match(/^\*$|:\*$/);

@@ -55,6 +55,9 @@ describe("IAM documents against AWS's IAM data", () => {
         // PutMetricData's only resource type (dataset) is optional: "*" narrowed by its own namespace key is its scope.
         expect(problems({ Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringLike: { "cloudwatch:namespace": "x/*" } } })).to.deep.equal([]);
         expect(problems({ Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*" })).to.have.length(1);
+        // GetCostAndUsage's only resource type (billingview) is optional; its key aws:ResourceTag/${TagKey} is named by a tag.
+        expect(problems({ Effect: "Allow", Action: "ce:GetCostAndUsage", Resource: "*", Condition: { StringEqualsIfExists: { "aws:ResourceTag/stack": "dev" } } })).to.deep.equal([]);
+        expect(problems({ Effect: "Allow", Action: "ce:GetCostAndUsage", Resource: "*" })).to.have.length(1);
         // A named resource for an action that has none grants nothing.
         expect(problems({ Effect: "Allow", Action: "batch:DescribeJobs", Resource: `${A}:job/*` })[0]).to.match(/no resource-level permissions, so Resource .* grants nothing/);
         // The list of actions without resource-level permissions is the data's.

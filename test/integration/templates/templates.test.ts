@@ -7,7 +7,7 @@
  * - the drift monitor's metrics read back from CloudWatch (moto), and a drifted sample failing the run;
  * - the deploy flow against moto's SageMaker (with the UpdateEndpoint of support/moto_sagemaker.py), the test acting
  *   as the approver and queueing the endpoint's answers (support/sagemaker_review.py);
- * - the scheduled, triggered and deploy flows compiled with `step-functions create --only-json` against each stack's
+ * - the scheduled, triggered, deploy and platform report flows compiled with `step-functions create --only-json` against each stack's
  *   profile, bootstrapped from the planned SecureString with the documented `aws ssm get-parameter`.
  * Everything runs in a temporary copy of templates/, removed afterwards.
  */
@@ -332,7 +332,7 @@ print(json.dumps({"endpoint": get(sm.describe_endpoint, EndpointName="${SERVING.
         expect(s.versions["3"].config).to.deep.equal({ missing: "ValidationException" });
     });
 
-    it("compiles the scheduled, triggered and deploy flows for Step Functions with each stack's profile, bootstrapped from Parameter Store", async () => {
+    it("compiles the scheduled, triggered, deploy and report flows for Step Functions with each stack's profile, bootstrapped from Parameter Store", async () => {
         // One stack and one flow at a time: the mock runtime is global to the process, and moto's server answered
         // concurrent Batch and Step Functions calls with an occasional error page.
         for (const stack of ["dev", "staging", "prod"]) await compileFor(stack, await runStack(stack));
@@ -379,14 +379,14 @@ for q in json.loads(${JSON.stringify(JSON.stringify(Object.values(queues)))}):
                 METAFLOW_SERVICE_VERSION_CHECK: "0",
             };
             const compiled: Command[] = [];
-            for (const file of ["batch_inference.py", "retrain_on_data.py", "gpu_training.py", "deploy_model.py"]) compiled.push(await run(PYENV_PYTHON, [file, "step-functions", "create", "--only-json"], { cwd: path.join(work, "templates"), env }));
-            const [inference, retrain, gpu, deploy] = compiled.map((c, i) => {
+            for (const file of ["batch_inference.py", "retrain_on_data.py", "gpu_training.py", "deploy_model.py", "platform_report.py"]) compiled.push(await run(PYENV_PYTHON, [file, "step-functions", "create", "--only-json"], { cwd: path.join(work, "templates"), env }));
+            const [inference, retrain, gpu, deploy, report] = compiled.map((c, i) => {
                 expect(c.code, `${stack} ${i}: ${c.stderr}`).to.equal(0);
                 return { json: JSON.parse(c.stdout), log: c.stderr };
             });
             const prefix = mf.METAFLOW_SFN_STATE_MACHINE_PREFIX;
             expect(inference.log).to.contain(`Deploying ${prefix}_churn.user.integration.BatchInferenceFlow to AWS Step Functions`);
-            for (const { json } of [inference, retrain, gpu, deploy]) {
+            for (const { json } of [inference, retrain, gpu, deploy, report]) {
                 const tasks = Object.values(json.States as Record<string, any>).filter((s) => s.Type === "Task");
                 expect(tasks.length).to.be.at.least(3);
                 for (const t of tasks) {
@@ -398,6 +398,9 @@ for q in json.loads(${JSON.stringify(JSON.stringify(Object.values(queues)))}):
             const jobQueues = (json: any) => Object.fromEntries(Object.entries(json.States as Record<string, any>).map(([name, s]) => [name, s.Parameters?.JobQueue]));
             expect(jobQueues(inference.json)).to.deep.include({ start: mf.METAFLOW_BATCH_JOB_QUEUE, score: mf.METAFLOW_BATCH_JOB_QUEUE });
             expect(Object.keys(deploy.json.States)).to.include.members(["start", "register", "wait_approval", "deploy", "check", "end"]);
+            // The weekly report (@schedule(weekly=True), @project(name="platform")): its card step runs on the default queue.
+            expect(report.log).to.contain(`Deploying ${prefix}_platform.user.integration.PlatformReportFlow to AWS Step Functions`);
+            expect(jobQueues(report.json)).to.deep.include({ start: mf.METAFLOW_BATCH_JOB_QUEUE, report: mf.METAFLOW_BATCH_JOB_QUEUE, end: mf.METAFLOW_BATCH_JOB_QUEUE });
             // The GPU step goes to the GPU queue named in the stack's settings.
             expect(jobQueues(gpu.json).train).to.equal(settings.find((s) => s.Name.endsWith("/gpu-queue"))!.Value);
         }
