@@ -100,7 +100,8 @@ async function measure(o: Options, dir: string): Promise<Record<string, unknown>
             for (const engineers of o.levels) {
                 const level = await runLevel(svc, mix, o, mode, engineers, dir);
                 levels.push(level);
-                console.log(`${mode} ${engineers} engineer(s): ${level.requests} requests, ${level.rps} req/s, p99 ${level.p99} ms, ${level.errors} errors`);
+                const slowest = Object.entries(level.byRequest).sort(([, a], [, b]) => b.p99 - a.p99)[0];
+                console.log(`${mode} ${engineers} engineer(s): ${level.requests} requests, ${level.rps} req/s, p99 ${level.p99} ms, ${level.errors} errors; slowest: ${slowest ? `${slowest[0]} p99 ${slowest[1].p99} ms` : "none"}`);
                 if (level.saturated) break;
             }
         }

@@ -39,6 +39,7 @@ class Level:
         self.foreaches = 0
         self.tasks = 0
         self.samples: List[str] = []
+        self.keys: List[str] = []
 
     def fill(self, value: Any, ctx: Dict[str, str]) -> Any:
         if isinstance(value, list):
@@ -78,6 +79,7 @@ class Level:
         except ClientError as err:
             kind = f"connection ({type(err).__name__})"
         self.latencies.append((time.monotonic() - started) * 1000)
+        self.keys.append(f"{req['method']} {req['path']}")
         if kind:
             self.errors[kind] = self.errors.get(kind, 0) + 1
             if len(self.samples) < 5:
@@ -128,7 +130,7 @@ class Level:
             await asyncio.gather(*(self.engineer(session, n) for n in range(spec["engineers"])))
             wall = time.monotonic() - started
             cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu0
-        return {"wallSeconds": wall, "latenciesMs": [round(x, 2) for x in self.latencies], "errors": self.errors, "statuses": self.statuses, "errorSamples": self.samples, "foreaches": self.foreaches, "tasks": self.tasks, "loadgenCpuSeconds": cpu}
+        return {"wallSeconds": wall, "latenciesMs": [round(x, 2) for x in self.latencies], "requestKeys": self.keys, "errors": self.errors, "statuses": self.statuses, "errorSamples": self.samples, "foreaches": self.foreaches, "tasks": self.tasks, "loadgenCpuSeconds": cpu}
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ import { percentile } from "./mix";
 export interface LoadgenOutput {
     wallSeconds: number;
     latenciesMs: number[];
+    /** Each request's `METHOD path` (placeholders for ids), in the order of latenciesMs. */
+    requestKeys?: string[];
     errors: Record<string, number>;
     errorSamples?: string[];
     statuses: Record<string, number>;
@@ -44,6 +46,8 @@ export interface LevelResult {
     /** The machine's 1-minute load average at the level's end. */
     load1: number;
     saturated: boolean;
+    /** Latency by request (method and path with placeholders): which endpoint slows first. */
+    byRequest: Record<string, { count: number; p50: number; p99: number }>;
 }
 
 export interface LevelInput {
@@ -92,7 +96,20 @@ export function summarise(input: LevelInput): LevelResult {
         loadgenCpuMsPerRequest: round(requests ? (out.loadgenCpuSeconds * 1000) / requests : NaN, 2),
         load1: input.load1,
         saturated: errors > 0 || !(p99 <= input.thresholdMs),
+        byRequest: byRequest(out),
     };
+}
+
+/** Count, p50 and p99 of each request kind the load generator sent. */
+export function byRequest(out: LoadgenOutput): LevelResult["byRequest"] {
+    const groups = new Map<string, number[]>();
+    (out.requestKeys ?? []).forEach((k, i) => groups.set(k, [...(groups.get(k) ?? []), out.latenciesMs[i]]));
+    const result: LevelResult["byRequest"] = {};
+    for (const [k, xs] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+        const sorted = xs.sort((a, b) => a - b);
+        result[k] = { count: sorted.length, p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)) };
+    }
+    return result;
 }
 
 /** The levels as a table, one row each, with the saturation point under it. */

@@ -119,6 +119,13 @@ describe("capacity benchmark: figures and report", () => {
         expect(s).to.include({ concurrentTasks: 500, requests: 100, rps: 10, p50: 50, p95: 95, p99: 99, errors: 0, dbActiveMax: 4, dbTotalMax: 10, serviceCpuMsPerRequest: 2, serviceCores: 0.02, loadgenCpuMsPerRequest: 0.5, saturated: false });
     });
 
+    it("gives each request kind's count and latency", () => {
+        const s = summarise(level({}, [5, 1, 100, 3]));
+        expect(s.byRequest).to.deep.equal({});
+        const out = { ...level().out, latenciesMs: [5, 1, 100, 3], requestKeys: ["GET /ping", "POST /t", "POST /t", "GET /ping"] };
+        expect(summarise(level({ out })).byRequest).to.deep.equal({ "GET /ping": { count: 2, p50: 3, p99: 5 }, "POST /t": { count: 2, p50: 1, p99: 100 } });
+    });
+
     it("calls a level saturated on any error or a p99 over the threshold, not at it", () => {
         expect(summarise(level({ out: { ...level().out, errors: { timeout: 1 } } })).saturated).to.equal(true);
         expect(summarise(level({ thresholdMs: 99 })).saturated).to.equal(false);
