@@ -70,9 +70,11 @@ async function runLevel(svc: PlannedService, mix: Mix, o: Options, mode: "paced"
     const file = path.join(dir, `level-${mode}-${engineers}.json`);
     fs.writeFileSync(file, JSON.stringify(spec));
     const db: Array<Record<string, number>> = [];
+    const backends = new BackendCpu(svc);
     const poll = setInterval(() => {
         try {
             db.push(svc.dbConnections());
+            backends.sample();
         } catch {
             /* a poll that fails is left out */
         }
@@ -81,9 +83,34 @@ async function runLevel(svc: PlannedService, mix: Mix, o: Options, mode: "paced"
     try {
         const out = JSON.parse(await runPython([path.join(__dirname, "capacity", "loadgen.py"), file], { PATH: process.env.PATH, LANG: "C.UTF-8" }, dir, (o.seconds + 60) * 1000)) as LoadgenOutput;
         const serviceCpuSeconds = (cpuSecondsOf(svc.pid) ?? NaN) - cpu0;
-        return summarise({ mode, engineers, width: o.width, out, serviceCpuSeconds, db, load1: parseLoad1(fs.readFileSync("/proc/loadavg", "utf8")), thresholdMs: o.thresholdMs });
+        const load1 = parseLoad1(fs.readFileSync("/proc/loadavg", "utf8"));
+        return summarise({ mode, engineers, width: o.width, out, serviceCpuSeconds, databaseCpuSeconds: backends.total(), db, load1, thresholdMs: o.thresholdMs });
     } finally {
         clearInterval(poll);
+    }
+}
+
+/**
+ * CPU of the PostgreSQL backends serving the service during a level (on AWS it is RDS's, not the task's): each
+ * backend's CPU when first seen and when last seen, from /proc. A backend that lived between two polls is missed.
+ */
+class BackendCpu {
+    private readonly first = new Map<number, number>();
+    private readonly last = new Map<number, number>();
+    constructor(private readonly svc: PlannedService) {
+        this.sample();
+    }
+    sample(): void {
+        for (const pid of this.svc.dbBackendPids()) {
+            const cpu = cpuSecondsOf(pid);
+            if (cpu === undefined) continue;
+            if (!this.first.has(pid)) this.first.set(pid, cpu);
+            this.last.set(pid, cpu);
+        }
+    }
+    total(): number {
+        this.sample();
+        return Math.round([...this.last].reduce((a, [pid, cpu]) => a + cpu - (this.first.get(pid) ?? cpu), 0) * 100) / 100;
     }
 }
 

@@ -43,6 +43,7 @@ export interface LevelResult {
     /** The service's CPU seconds per wall second (1 = one core busy all the time). */
     serviceCores: number;
     loadgenCpuMsPerRequest: number;
+    databaseCpuMsPerRequest: number;
     /** The machine's 1-minute load average at the level's end. */
     load1: number;
     saturated: boolean;
@@ -56,6 +57,8 @@ export interface LevelInput {
     width: number;
     out: LoadgenOutput;
     serviceCpuSeconds: number;
+    /** CPU of the database backends serving the service during the level (RDS's on AWS). */
+    databaseCpuSeconds?: number;
     /** Polls of pg_stat_activity: connections by state. */
     db: Array<Record<string, number>>;
     load1: number;
@@ -94,6 +97,7 @@ export function summarise(input: LevelInput): LevelResult {
         serviceCpuMsPerRequest: round(requests ? (input.serviceCpuSeconds * 1000) / requests : NaN, 2),
         serviceCores: round(input.serviceCpuSeconds / out.wallSeconds, 2),
         loadgenCpuMsPerRequest: round(requests ? (out.loadgenCpuSeconds * 1000) / requests : NaN, 2),
+        databaseCpuMsPerRequest: round(requests && input.databaseCpuSeconds !== undefined ? (input.databaseCpuSeconds * 1000) / requests : NaN, 2),
         load1: input.load1,
         saturated: errors > 0 || !(p99 <= input.thresholdMs),
         byRequest: byRequest(out),
@@ -114,7 +118,7 @@ export function byRequest(out: LoadgenOutput): LevelResult["byRequest"] {
 
 /** The levels as a table, one row each, with the saturation point under it. */
 export function renderTable(levels: LevelResult[], thresholdMs: number): string {
-    const header = ["mode", "engineers", "tasks", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "db conn (active/total)", "svc CPU ms/req", "svc cores", "gen CPU ms/req", "load1"];
+    const header = ["mode", "engineers", "tasks", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "db conn (active/total)", "svc CPU ms/req", "svc cores", "db CPU ms/req", "gen CPU ms/req", "load1"];
     const rows = levels.map((l) => [
         l.mode,
         String(l.engineers),
@@ -128,6 +132,7 @@ export function renderTable(levels: LevelResult[], thresholdMs: number): string 
         `${l.dbActiveMax}/${l.dbTotalMax}`,
         l.serviceCpuMsPerRequest.toFixed(2),
         l.serviceCores.toFixed(2),
+        Number.isNaN(l.databaseCpuMsPerRequest) ? "n/a" : l.databaseCpuMsPerRequest.toFixed(2),
         l.loadgenCpuMsPerRequest.toFixed(2),
         l.load1.toFixed(2),
     ]);

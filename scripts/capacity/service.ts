@@ -24,6 +24,8 @@ export interface PlannedService {
     taskSize: { cpu: string; memory: string };
     /** Connections to the metadata database now, by state (active, idle, idle in transaction, ...). */
     dbConnections(): Record<string, number>;
+    /** Process ids of the PostgreSQL backends serving the metadata database now (for their CPU, from /proc). */
+    dbBackendPids(): number[];
     stop(): Promise<void>;
 }
 
@@ -66,7 +68,7 @@ export async function startPlannedService(): Promise<PlannedService> {
         const code = await migrate(task, 60_000);
         if (code !== 0) throw new Error(`migrate exited ${code}\n${task.output()}`);
         const { port, child } = await serve(task);
-        return { port, pid: child.pid!, pg, taskSize: plannedTask(run.resources), dbConnections: () => connections(pg), stop };
+        return { port, pid: child.pid!, pg, taskSize: plannedTask(run.resources), dbConnections: () => connections(pg), dbBackendPids: () => backendPids(pg), stop };
     } catch (err) {
         await stop();
         throw err;
@@ -89,4 +91,8 @@ function connections(pg: Postgres): Record<string, number> {
         counts[state] = Number(n);
     }
     return counts;
+}
+
+function backendPids(pg: Postgres): number[] {
+    return pg.sql(`SELECT pid FROM pg_stat_activity WHERE datname = 'metaflow' AND pid <> pg_backend_pid()`).split("\n").filter(Boolean).map(Number);
 }

@@ -101,6 +101,7 @@ describe("capacity benchmark: figures and report", () => {
         width: 100,
         out: { wallSeconds: 10, latenciesMs: latencies, errors: {}, statuses: { 200: latencies.length }, foreaches: 2, tasks: 400, loadgenCpuSeconds: 0.05 },
         serviceCpuSeconds: 0.2,
+        databaseCpuSeconds: 0.1,
         db: [{ idle: 8, active: 2 }, { idle: 10 }, { active: 3, "idle in transaction": 1, idle: 6 }],
         load1: 1.5,
         thresholdMs: 1000,
@@ -116,7 +117,8 @@ describe("capacity benchmark: figures and report", () => {
 
     it("summarises a level: rate, latency, connections in use, CPU per request", () => {
         const s = summarise(level());
-        expect(s).to.include({ concurrentTasks: 500, requests: 100, rps: 10, p50: 50, p95: 95, p99: 99, errors: 0, dbActiveMax: 4, dbTotalMax: 10, serviceCpuMsPerRequest: 2, serviceCores: 0.02, loadgenCpuMsPerRequest: 0.5, saturated: false });
+        expect(s).to.include({ concurrentTasks: 500, requests: 100, rps: 10, p50: 50, p95: 95, p99: 99, errors: 0, dbActiveMax: 4, dbTotalMax: 10, serviceCpuMsPerRequest: 2, serviceCores: 0.02, databaseCpuMsPerRequest: 1, loadgenCpuMsPerRequest: 0.5, saturated: false });
+        expect(summarise(level({ databaseCpuSeconds: undefined })).databaseCpuMsPerRequest).to.be.NaN;
     });
 
     it("gives each request kind's count and latency", () => {
