@@ -3,11 +3,14 @@ The flow whose requests the capacity benchmark records: start -> a foreach of WI
 the metadata service as provider. The first task of the foreach fails on its first attempt and `@retry` runs it
 again, as a spot interruption or a flaky read would. Every step stores a small artifact, as real steps do.
 """
-from metaflow import FlowSpec, Parameter, current, retry, step
+from typing import Any
+
+from metaflow import FlowSpec, Parameter, current, retry, step  # type: ignore  # retry: exported at run time
 
 
 class CapacityFlow(FlowSpec):
-    width = Parameter("width", default=3, type=int)
+    # At run time the attribute reads as the parameter's int value (Any: what the type checker cannot know).
+    width: Any = Parameter("width", default=3, type=int)
 
     @step
     def start(self):
@@ -17,9 +20,11 @@ class CapacityFlow(FlowSpec):
     @retry(times=1, minutes_between_retries=0)
     @step
     def work(self):
-        if self.input == 0 and current.retry_count == 0:
+        value = self.input
+        assert value is not None
+        if value == 0 and current.retry_count == 0:
             raise RuntimeError("capacity bench: the first attempt of the first task fails on purpose")
-        self.result = self.input * 2
+        self.result = value * 2
         self.next(self.join)
 
     @step

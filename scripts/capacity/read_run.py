@@ -15,6 +15,8 @@ from metaflow import Flow, namespace
 def main() -> None:
     namespace(None)
     run = Flow(sys.argv[1]).latest_run
+    if run is None:
+        sys.exit(f"no run of {sys.argv[1]}")
     seen = {"run": run.pathspec, "successful": run.successful, "finished": run.finished, "steps": 0, "tasks": 0, "artifacts": 0, "metadata": 0}
     for s in run:
         seen["steps"] += 1
