@@ -13,11 +13,12 @@
  * 4. prints the table and writes the recording, the mix and the levels as JSON (`--out`).
  *
  *   node -r ./scripts/register-ts.js scripts/capacity.ts [--out f.json] [--levels 1,5,10,20] [--seconds 15]
- *        [--threshold-ms 1000] [--width 100] [--modes paced,burst]
+ *        [--threshold-ms 1000] [--width 100] [--modes paced,burst] [--pin]
  *
  * Offline: nothing beyond 127.0.0.1. Every process it starts is stopped and every folder removed at the end.
  * Exit 0 with the table; 2 for bad arguments; 1 when the service cannot run here or a step fails.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -37,6 +38,8 @@ export interface Options {
     modes: Array<"paced" | "burst">;
     /** Foreach widths of the recorded runs. */
     recordWidths: number[];
+    /** The service alone on CPU 0, PostgreSQL and the load generator on the others (`--pin`). */
+    pin: boolean;
 }
 
 /** Paced replay: the tasks of one foreach start at random moments over this many seconds (an assumption, stated in docs). */
@@ -46,10 +49,15 @@ const positive = (s: string) => Number.isInteger(Number(s)) && Number(s) > 0;
 
 /** The options, or a list of what is wrong with the arguments. */
 export function parseOptions(argv: string[]): Options | string[] {
-    const o: Options = { levels: [1, 5, 10, 20], seconds: 15, thresholdMs: 1000, width: 100, modes: ["paced", "burst"], recordWidths: [2, 4] };
+    const o: Options = { levels: [1, 5, 10, 20], seconds: 15, thresholdMs: 1000, width: 100, modes: ["paced", "burst"], recordWidths: [2, 4], pin: false };
     const problems: string[] = [];
     for (let i = 0; i < argv.length; i += 2) {
         const [flag, value] = [argv[i], argv[i + 1]];
+        if (flag === "--pin") {
+            o.pin = true;
+            i -= 1;
+            continue;
+        }
         const list = (value ?? "").split(",");
         if (value === undefined) problems.push(`${flag} needs a value`);
         else if (flag === "--out") o.out = value;
@@ -79,15 +87,29 @@ async function runLevel(svc: PlannedService, mix: Mix, o: Options, mode: "paced"
             /* a poll that fails is left out */
         }
     }, 1000);
+    const others = o.pin ? pinService(svc) : undefined;
     const cpu0 = cpuSecondsOf(svc.pid) ?? NaN;
     try {
-        const out = JSON.parse(await runPython([path.join(__dirname, "capacity", "loadgen.py"), file], { PATH: process.env.PATH, LANG: "C.UTF-8" }, dir, (o.seconds + 60) * 1000)) as LoadgenOutput;
+        const out = JSON.parse(await runPython([path.join(__dirname, "capacity", "loadgen.py"), file], { PATH: process.env.PATH, LANG: "C.UTF-8" }, dir, (o.seconds + 60) * 1000, others)) as LoadgenOutput;
         const serviceCpuSeconds = (cpuSecondsOf(svc.pid) ?? NaN) - cpu0;
         const load1 = parseLoad1(fs.readFileSync("/proc/loadavg", "utf8"));
         return summarise({ mode, engineers, width: o.width, out, serviceCpuSeconds, databaseCpuSeconds: backends.total(), db, load1, thresholdMs: o.thresholdMs });
     } finally {
         clearInterval(poll);
     }
+}
+
+/**
+ * `--pin`: the service process on CPU 0 alone, as a 1-vCPU task has its vCPU; PostgreSQL (its postmaster, so new
+ * backends too, and the backends open now) on the other CPUs, where the load generator runs as well. Returns them.
+ */
+function pinService(svc: PlannedService): string {
+    const others = os.cpus().length > 2 ? `1-${os.cpus().length - 1}` : "1";
+    const taskset = (cpus: string, pid: number) => execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+    taskset("0", svc.pid);
+    const postmaster = Number(fs.readFileSync(path.join(svc.pg.dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+    for (const pid of [postmaster, ...svc.dbBackendPids()]) taskset(others, pid);
+    return others;
 }
 
 /**
@@ -149,6 +171,10 @@ async function main(): Promise<number> {
         process.stderr.write(`${o.join("\n")}\n`);
         return 2;
     }
+    if (o.pin && os.cpus().length < 2) {
+        process.stderr.write("--pin needs two CPUs or more (the service alone on one)\n");
+        return 2;
+    }
     const missing = serviceUnavailable();
     if (missing) {
         process.stderr.write(`capacity: the metadata service cannot run here: needs ${missing}\n`);
@@ -158,7 +184,7 @@ async function main(): Promise<number> {
     try {
         const result = await measure(o, dir);
         const levels = result.levels as LevelResult[];
-        console.log(`\ncapacity of one metadata-service process (${os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}; threshold p99 ${o.thresholdMs} ms; ${o.seconds} s a level):`);
+        console.log(`\ncapacity of one metadata-service process (${os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}; threshold p99 ${o.thresholdMs} ms; ${o.seconds} s a level${o.pin ? "; the service alone on CPU 0" : ""}):`);
         console.log(renderTable(levels, o.thresholdMs));
         if (o.out) fs.writeFileSync(o.out, `${JSON.stringify(result, null, 1)}\n`);
         return 0;

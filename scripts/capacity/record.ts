@@ -28,8 +28,9 @@ function readLog(file: string): RawRecord[] {
 }
 
 /** Runs a Python program to completion (tracked, bounded); resolves its stdout or rejects with its output. */
-export function runPython(args: string[], env: NodeJS.ProcessEnv, cwd: string, ms: number): Promise<string> {
-    const child = startTracked(SYSTEM_PYTHON, args, { cwd, env });
+export function runPython(args: string[], env: NodeJS.ProcessEnv, cwd: string, ms: number, cpus?: string): Promise<string> {
+    // `cpus`: run it on those CPUs only (taskset), e.g. the load generator away from the service's core.
+    const child = cpus === undefined ? startTracked(SYSTEM_PYTHON, args, { cwd, env }) : startTracked("taskset", ["-c", cpus, SYSTEM_PYTHON, ...args], { cwd, env });
     let out = "";
     let err = "";
     child.stdout!.on("data", (d) => (out += d));

@@ -149,7 +149,8 @@ describe("capacity benchmark: figures and report", () => {
     it("reads the load average and the options, and names what is wrong with them", () => {
         expect(parseLoad1("1.52 0.98 0.50 2/300 12345\n")).to.equal(1.52);
         expect(parseOptions([])).to.deep.include({ levels: [1, 5, 10, 20], seconds: 15, thresholdMs: 1000, width: 100, modes: ["paced", "burst"] });
-        expect(parseOptions(["--levels", "1,2", "--seconds", "5", "--modes", "burst", "--out", "x.json"])).to.deep.include({ levels: [1, 2], seconds: 5, modes: ["burst"], out: "x.json" });
+        expect(parseOptions([])).to.deep.include({ pin: false });
+        expect(parseOptions(["--levels", "1,2", "--pin", "--seconds", "5", "--modes", "burst", "--out", "x.json"])).to.deep.include({ levels: [1, 2], seconds: 5, modes: ["burst"], out: "x.json", pin: true });
         expect(parseOptions(["--levels", "0", "--modes", "fast", "--seconds"])).to.deep.equal(["--levels 0: unknown option or invalid value", "--modes fast: unknown option or invalid value", "--seconds needs a value"]);
     });
 });
