@@ -4,8 +4,9 @@
  * worker, plan and `pulumi up` pays before doing anything. Machines differ; the ratio carries over between them.
  *
  * Steps: the floor; the type-checks; the program's load as `pulumi up` does it; `npm test` as a user runs it; the
- * offline plan of each stack; `policy check` on a 30,000-resource stack export; the integration suite (one run: it
- * takes minutes). Each has its target from the project's standards (issue 18): npm test at most 12x the floor, each
+ * offline plan of each stack; `policy check` on a 30,000-resource stack export; the metadata service's capacity
+ * (scripts/capacity.ts, one run: its printed table is the result); the integration suite (one run: it takes
+ * minutes). Each has its target from the project's standards (issue 18): npm test at most 12x the floor, each
  * plan at most 2x, policy check at most 2.5x, the integration suite at most 150 s.
  * Every step runs `--runs` times (default 3, the integration suite once); the table shows the median time, its ratio
  * to the floor's median, and the highest peak memory (from GNU time, where installed). `--only <text>` runs the steps
@@ -42,6 +43,8 @@ interface Step {
     runs?: number;
     /** Exit codes that mean the command worked (policy check exits 1 on a mandatory violation). */
     okCodes?: number[];
+    /** Its output is the result (the capacity table): shown, not discarded. */
+    showsOutput?: boolean;
 }
 
 /** Resources in the stack export `policy check` is timed on (issue 8: 30,000 resources under 500 MiB). */
@@ -67,6 +70,14 @@ const STEPS: Step[] = [
         targetMiB: 500,
         okCodes: [0, 1],
     },
+    // The metadata service's capacity (issue 21, scripts/capacity.ts): its table is the result, its time only bounded.
+    {
+        name: "metadata-service capacity (scripts/capacity.ts; JSON in .bench/capacity.json)",
+        command: [NODE, "-r", REGISTER, path.join(ROOT, "scripts/capacity.ts"), "--out", path.join(ROOT, ".bench", "capacity.json")],
+        targetSeconds: 300,
+        runs: 1,
+        showsOutput: true,
+    },
     { name: "integration suite (npm run test:integration)", command: [NODE, path.join(ROOT, "node_modules/mocha/bin/mocha.js"), "--config", path.join(ROOT, ".mocharc.integration.cjs")], targetSeconds: 150, runs: 1 },
 ];
 
@@ -74,7 +85,8 @@ function measure(step: Step): { seconds: number; peakMiB: number; ok: boolean } 
     const timed = fs.existsSync(GNU_TIME);
     const [command, args] = timed ? [GNU_TIME, ["-f", "bench-peak-kib %M", ...step.command]] : [step.command[0], step.command.slice(1)];
     const start = process.hrtime.bigint();
-    const result = spawnSync(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (step.showsOutput) fs.mkdirSync(path.join(ROOT, ".bench"), { recursive: true });
+    const result = spawnSync(command, args, { cwd: ROOT, stdio: ["ignore", step.showsOutput ? "inherit" : "ignore", "pipe"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const peak = /bench-peak-kib (\d+)/.exec(result.stderr ?? "");
     const ok = (step.okCodes ?? [0]).includes(result.status ?? -1);

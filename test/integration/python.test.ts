@@ -1,7 +1,7 @@
 /**
  * The project's own Python outside templates/ (the metadata service's migrate and credentials programs, the suite's
- * helpers) type-checks with pyright from npm, against the pinned Metaflow and Debian's Python packages: the same
- * interpreters and libraries they run with. The templates are checked with their own configuration in
+ * helpers, the capacity benchmark's) type-checks with pyright from npm, against the pinned Metaflow and Debian's Python
+ * packages: the same interpreters and libraries they run with. The templates are checked with their own configuration in
  * templates/templates.test.ts.
  */
 import { expect } from "chai";
@@ -23,7 +23,7 @@ describe("the project's Python", () => {
                 config,
                 JSON.stringify({
                     // pyright takes only paths relative to its configuration file.
-                    include: [path.relative(dir, path.join(ROOT, "components")), path.relative(dir, path.join(ROOT, "test"))],
+                    include: [path.relative(dir, path.join(ROOT, "components")), path.relative(dir, path.join(ROOT, "test")), path.relative(dir, path.join(ROOT, "scripts"))],
                     exclude: ["**/node_modules", "**/__pycache__"],
                     extraPaths: [path.join(metaflow!, "metaflow-2.19.38"), "/usr/lib/python3/dist-packages"],
                     pythonVersion: "3.11",
