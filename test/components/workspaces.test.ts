@@ -5,13 +5,13 @@
  * admits the workspaces), the profile kept out of the plan, and who may open which workspace, simulated with AWS's
  * policy evaluation logic (offline).
  */
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { expect } from "chai";
 
 import { MOCK_ACCOUNT, RecordedResource } from "../../offline/mocks";
 import { IDLE_RANGE, INTERFACE_ENDPOINT_SERVICES, profileNameFor, SPACE_GB_RANGE, STUDIO_COST_LIMITS, workspaceProblems } from "../../components/workspaces";
 import { loadConfig } from "../../stacks/config";
 import { FIXTURES, policyOf, rejection, runStack, StackRun } from "../harness";
+import { simulateRequest } from "../iam/simulation";
 import { MAXIMAL, violationsOf } from "../policies/maximal";
 
 const DOMAIN = "aws:sagemaker/domain:Domain";
@@ -21,21 +21,8 @@ const SM = `arn:aws:sagemaker:us-east-1:${MOCK_ACCOUNT}`;
 const ENGINEERS = [{ id: "jane.doe@example.com" }, { id: "li.wei@example.com" }, { id: "sam@example.com", profile: "sam-k" }];
 const WORKSPACES = { engineerRoleNames: ["ml-engineers"], workspaces: { engineers: ENGINEERS } };
 
-type Result = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
-async function simulate(policy: unknown, action: string, resource: string, context: Record<string, string | string[]>): Promise<Result> {
-    const result = await runSimulation(
-        {
-            request: { principal: `arn:aws:sts::${MOCK_ACCOUNT}:assumed-role/ml-engineers/session`, action, resource: { resource, accountId: MOCK_ACCOUNT }, contextVariables: { "aws:SecureTransport": "true", ...context } },
-            identityPolicies: [{ name: "inline", policy }],
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
-        },
-        {},
-    );
-    if (result.resultType === "error") throw new Error(`${action} on ${resource}: ${JSON.stringify(result.errors)}`);
-    return result.overallResult;
-}
+const simulate = (policy: unknown, action: string, resource: string, context: Record<string, string | string[]>) => simulateRequest(`arn:aws:sts::${MOCK_ACCOUNT}:assumed-role/ml-engineers/session`, [policy], action, resource, context);
 
 /** The id the mock runtime gives a resource: `<logical name>-id`, or for a security group the last part of its ARN. */
 const idOf = (r: RecordedResource) => (r.type === "aws:ec2/securityGroup:SecurityGroup" ? String(r.state.arn).split("/").pop() : `${r.name}-id`);

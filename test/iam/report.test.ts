@@ -4,27 +4,14 @@
  * stack's three event logs only, ViewBudget (DescribeBudget) on its budget only, GetMetricData and GetCostAndUsage
  * (no resource named by the report's requests). Without monitoring the role has none of them.
  */
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { expect } from "chai";
 
 import { MOCK_ACCOUNT } from "../../offline/mocks";
 import { policyOf, runStack } from "../harness";
+import { simulateRequest } from "./simulation";
 
-type Result = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
-async function simulate(principal: string, policy: unknown, action: string, resource: string, context: Record<string, string> = {}): Promise<Result> {
-    const result = await runSimulation(
-        {
-            request: { principal, action, resource: { resource, accountId: MOCK_ACCOUNT }, contextVariables: { "aws:SecureTransport": "true", ...context } },
-            identityPolicies: [{ name: "job", policy }],
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
-        },
-        {},
-    );
-    if (result.resultType === "error") throw new Error(`${action} on ${resource}: ${JSON.stringify(result.errors)}`);
-    return result.overallResult;
-}
+const simulate = (principal: string, policy: unknown, action: string, resource: string, context: Record<string, string> = {}) => simulateRequest(principal, [policy], action, resource, context);
 
 const logGroup = (name: string) => `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:${name}`;
 const budget = (name: string) => `arn:aws:budgets::${MOCK_ACCOUNT}:budget/${name}`;

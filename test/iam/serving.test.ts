@@ -4,16 +4,15 @@
  * pending manual approval, mark one rejected (its rollback), and deploy only serverless endpoints within the
  * environment's memory and concurrency caps, all named with the stack's prefix. It may never approve a version.
  */
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { expect } from "chai";
 
 import { MOCK_ACCOUNT } from "../../offline/mocks";
 import { policyOf, runStack } from "../harness";
+import { simulateRequest } from "./simulation";
 
 const REGION = "us-east-1";
 const SM = `arn:aws:sagemaker:${REGION}:${MOCK_ACCOUNT}`;
 
-type Result = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
 /** The caps of each environment's profile (stacks/compute.ts): serverless memory (MB) and concurrency. */
 const CAPS = { dev: { memory: 2048, concurrency: 5 }, prod: { memory: 6144, concurrency: 50 } } as const;
@@ -32,19 +31,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         /** Simulates one request of the job role; `context` values are strings, or lists for multi-valued keys. */
-        async function job(action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<Result> {
-            const result = await runSimulation(
-                {
-                    request: { principal, action, resource: { resource, accountId: MOCK_ACCOUNT }, contextVariables: { "aws:SecureTransport": "true", ...context } },
-                    identityPolicies: [{ name: "job", policy }],
-                    serviceControlPolicies: [],
-                    resourceControlPolicies: [],
-                },
-                {},
-            );
-            if (result.resultType === "error") throw new Error(`${action} on ${resource}: ${JSON.stringify(result.errors)}`);
-            return result.overallResult;
-        }
+        const job = (action: string, resource: string, context: Record<string, string | string[]> = {}) => simulateRequest(principal, [policy], action, resource, context);
 
         /** The context SageMaker sends for CreateEndpointConfig of one serverless variant. */
         const serverless = (memory: number, concurrency: number, model = `${SM}:model/${prefix}-churn-v3`) => ({
@@ -114,19 +101,8 @@ for (const stack of ["dev", "prod"] as const) {
 }
 
 /** Simulates one request of `principal` under the given identity policies. */
-async function simulateWith(principal: string, policies: Array<{ name: string; policy: unknown }>, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<Result> {
-    const result = await runSimulation(
-        {
-            request: { principal, action, resource: { resource, accountId: MOCK_ACCOUNT }, contextVariables: { "aws:SecureTransport": "true", ...context } },
-            identityPolicies: policies,
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
-        },
-        {},
-    );
-    if (result.resultType === "error") throw new Error(`${action} on ${resource}: ${JSON.stringify(result.errors)}`);
-    return result.overallResult;
-}
+const simulateWith = (principal: string, policies: Array<{ name: string; policy: unknown }>, action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+    simulateRequest(principal, policies.map((p) => p.policy), action, resource, context);
 
 const ENGINEERS = "ml-engineers";
 const REVIEWERS = "ml-model-reviewers";
