@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, requireConfig } from "./config";
 import { buildPlatform } from "./platform";
 import { ReferenceError, resolveReferences } from "./references";
-import { workspaceNetworkProblems } from "./workspaces";
+import { referenceConfigProblems } from "./reference-checks";
 
 /** Invalid configuration or references: shown by Pulumi as a message without a stack trace. */
 export class InvalidInputError extends pulumi.RunError {
@@ -35,8 +35,8 @@ export async function main(): Promise<Record<string, unknown>> {
         const raw = pulumi.runtime.allConfig();
         const config = requireConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack(), secretKeys: secretConfigKeys(Object.keys(raw)) });
         const references = await resolveReferences(config.references, config.region);
-        const networkProblems = workspaceNetworkProblems(config, references);
-        if (networkProblems.length) throw new ConfigError(config.stack, networkProblems);
+        const problems = referenceConfigProblems(config, references);
+        if (problems.length) throw new ConfigError(config.stack, problems);
         const provider = new aws.Provider(`${config.namePrefix}-aws`, {
             region: config.region as aws.Region,
             profile: config.awsProfile,

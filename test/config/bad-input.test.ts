@@ -229,4 +229,14 @@ describe("bad input: refused with the key, the value and what is allowed", () =>
             expect(ok.code, ok.stderr).to.equal(0);
         });
     });
+
+    it("more metadata service tasks than the stack's database accepts connections for", async () => {
+        expectRefused(
+            await planWith(DEV, "  metaflow-platform:serviceMaxTasks: 12\n"),
+            'metaflow-platform:serviceMaxTasks, metaflow-platform:serviceDbInstanceClass: got 12 and db.t4g.micro; 12 tasks can open 268 connections',
+            "at most 4 tasks on it, or a larger serviceDbInstanceClass",
+        );
+        const larger = await planWith(DEV, "  metaflow-platform:serviceMaxTasks: 8\n  metaflow-platform:serviceDbInstanceClass: db.t4g.small\n  metaflow-platform:costPolicy:\n    allowedDbInstanceClasses: [db.t4g.small]\n");
+        expect(larger.code, larger.stderr).to.equal(0);
+    });
 });

@@ -28,7 +28,7 @@ export const serviceKeys = {
     serviceMemory: { ...MEMORY, default: { dev: 1024, staging: 1024, prod: 2048 }, description: "Memory (MiB) of each metadata service task; a Fargate size with serviceCpu." },
     serviceDesiredTasks: { type: "integer", min: 1, max: 50, default: { dev: 1, staging: 1, prod: 2 }, description: "Metadata service tasks at deployment (prod: at least 2, spread across availability zones)." },
     serviceMinTasks: { type: "integer", min: 1, max: 50, default: { dev: 1, staging: 1, prod: 2 }, description: "Fewest metadata service tasks CPU autoscaling may leave (prod: at least 2)." },
-    serviceMaxTasks: { type: "integer", min: 1, max: 50, default: { dev: 2, staging: 3, prod: 6 }, description: "Most metadata service tasks CPU autoscaling may start." },
+    serviceMaxTasks: { type: "integer", min: 1, max: 50, default: { dev: 2, staging: 3, prod: 6 }, description: "Most metadata service tasks CPU autoscaling may start. With the stack's own database, their peak connections (twice the tasks during a rolling deployment, 11 each) must fit serviceDbInstanceClass's default max_connections (components/metaflow-service/connections.ts): db.t4g.micro takes at most 4 tasks (3 with the UI)." },
     officeHours: {
         type: "object",
         default: { dev: DEV_OFFICE_HOURS, staging: DEV_OFFICE_HOURS, prod: false },

@@ -1,0 +1,62 @@
+/**
+ * The metadata service's peak database connections against RDS for PostgreSQL's default max_connections
+ * (components/metaflow-service/connections.ts), as arithmetic and on planned stacks.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+
+import { connectionProblem, maxConnections, peakConnections } from "../../components/metaflow-service/connections";
+import { databaseConnectionProblems } from "../../stacks/reference-checks";
+import { requireConfig } from "../../stacks/config";
+import { FIXTURES, ROOT } from "../harness";
+
+describe("metadata service connections against its database", () => {
+    it("takes RDS's LEAST(DBInstanceClassMemory/9531392, 5000) on 85% of the class's memory", () => {
+        // 1 GiB: 1073741824 x 0.85 / 9531392 = 95.75; 4 GiB: 383.0; 16 GiB: 1532.
+        expect([maxConnections("db.t4g.micro"), maxConnections("db.t4g.medium"), maxConnections("db.r6g.large")]).to.deep.equal([95, 383, 1532]);
+        expect(maxConnections("db.x9.huge")).to.equal(undefined);
+    });
+
+    it("counts twice the tasks (a rolling deployment), 11 connections each, the UI's, a migration and 3 reserved", () => {
+        expect(peakConnections(6, false)).to.equal(2 * 6 * 11 + 1 + 3);
+        expect(peakConnections(2, true)).to.equal(2 * 2 * 11 + 2 * 11 + 1 + 3);
+    });
+
+    it("accepts 4 tasks on db.t4g.micro (3 with the UI) and refuses one more, naming the limit and the way out", () => {
+        expect(connectionProblem("db.t4g.micro", 4, false)).to.equal(undefined);
+        expect(connectionProblem("db.t4g.micro", 5, false)).to.contain("5 tasks can open 114 connections").and.contain("db.t4g.micro accepts about 95").and.contain("at most 4 tasks on it");
+        expect(connectionProblem("db.t4g.micro", 3, true)).to.equal(undefined);
+        expect(connectionProblem("db.t4g.micro", 4, true)).to.contain("at most 3 tasks on it");
+        expect(connectionProblem("db.x9.huge", 50, true), "no figure, no verdict").to.equal(undefined);
+    });
+
+    it("holds on every environment's defaults, and skips a foundation's shared database", () => {
+        const base = { "aws:region": "us-east-1", "metaflow-platform:owner": "o", "metaflow-platform:costCenter": "c" };
+        for (const env of ["dev", "staging", "prod"]) {
+            const raw = { ...base, "metaflow-platform:environment": env, ...(env === "dev" ? {} : { "metaflow-platform:foundationStack": `acme/a01-foundation/${env}` }) };
+            const config = requireConfig(raw, { stack: env });
+            expect(databaseConnectionProblems(config, {}), env).to.deep.equal([]);
+        }
+        const big = requireConfig({ ...base, "metaflow-platform:environment": "dev", "metaflow-platform:serviceMaxTasks": "20" }, { stack: "dev" });
+        expect(databaseConnectionProblems(big, {}).map((p) => p.key)).to.deep.equal(["metaflow-platform:serviceMaxTasks, metaflow-platform:serviceDbInstanceClass"]);
+        const shared = { endpoint: "db.example.internal", port: 5432, securityGroupId: "sg-0123456789abcdef0", secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db" };
+        expect(databaseConnectionProblems(big, { foundation: { ...(FIXTURES["acme/a01-foundation/dev"] as any), database: shared } })).to.deep.equal([]);
+    });
+
+    it("docs/metadata-service.md's table is what the rule gives", () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "metadata-service.md"), "utf8");
+        const rows = [...doc.matchAll(/^\| (db\.[^|]+) \| (\d+) \| (\d+) \((\d+)\) \|$/gm)];
+        expect(rows.length).to.equal(4);
+        const most = (cls: string, ui: boolean) => {
+            let n = 0;
+            while (!connectionProblem(cls, n + 1, ui)) n++;
+            return n;
+        };
+        for (const [, classes, limit, tasks, withUi] of rows) {
+            for (const cls of classes.split(", ")) {
+                expect([maxConnections(cls), most(cls, false), most(cls, true)], cls).to.deep.equal([Number(limit), Number(tasks), Number(withUi)]);
+            }
+        }
+    });
+});
