@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 import { connectionProblem, maxConnections, peakConnections } from "../../components/metaflow-service/connections";
+import { CPU_TARGET_PERCENT, PEAK_ENGINEERS, tasksFor } from "../../components/metaflow-service/sizing";
 import { databaseConnectionProblems } from "../../stacks/reference-checks";
 import { requireConfig } from "../../stacks/config";
 import { FIXTURES, ROOT } from "../harness";
@@ -57,6 +58,32 @@ describe("metadata service connections against its database", () => {
             for (const cls of classes.split(", ")) {
                 expect([maxConnections(cls), most(cls, false), most(cls, true)], cls).to.deep.equal([Number(limit), Number(tasks), Number(withUi)]);
             }
+        }
+    });
+});
+
+describe("metadata service sizing from the capacity bench", () => {
+    const classes = ["db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.m6g.large", "db.r6g.large"];
+    const smallest = (tasks: number, ui: boolean) => classes.find((c) => !connectionProblem(c, tasks, ui));
+
+    it("gives each environment's serviceMaxTasks and the 40% CPU target, one task per 2 overlapping fan-outs", () => {
+        const base = { "aws:region": "us-east-1", "metaflow-platform:owner": "o", "metaflow-platform:costCenter": "c" };
+        for (const env of ["dev", "staging", "prod"] as const) {
+            const raw = { ...base, "metaflow-platform:environment": env, ...(env === "dev" ? {} : { "metaflow-platform:foundationStack": `acme/a01-foundation/${env}` }) };
+            const s = requireConfig(raw, { stack: env }).service;
+            expect([s.maxTasks, s.cpuTargetPercent], env).to.deep.equal([tasksFor(PEAK_ENGINEERS[env], env === "prod" ? 2 : 1), CPU_TARGET_PERCENT]);
+        }
+        expect([tasksFor(4), tasksFor(5), tasksFor(20, 2), tasksFor(1, 2)]).to.deep.equal([2, 3, 10, 2]);
+    });
+
+    it("docs/metadata-service.md's sizing table is what the rule gives", () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "metadata-service.md"), "utf8");
+        const rows = [...doc.matchAll(/^\| (\d+)(?: \((\w+)\))? \| (\d+) \| (db\.[\w.]+) \((db\.[\w.]+)\) \|$/gm)];
+        expect(rows.length).to.equal(5);
+        for (const [, engineers, env, tasks, db, dbUi] of rows) {
+            const n = tasksFor(Number(engineers), env === "prod" ? 2 : 1);
+            expect([Number(tasks), db, dbUi], `${engineers} engineers`).to.deep.equal([n, smallest(n, false), smallest(n, true)]);
+            if (env) expect(PEAK_ENGINEERS[env as keyof typeof PEAK_ENGINEERS], env).to.equal(Number(engineers));
         }
     });
 });

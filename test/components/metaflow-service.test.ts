@@ -63,7 +63,8 @@ describe("MetaflowService", function () {
                 const svc = run.one(T.service, "-metadata-service");
                 expect(svc.inputs.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
                 expect(svc.inputs.healthCheckGracePeriodSeconds).to.be.at.least(60);
-                const [desired, min, max] = env === "prod" ? [2, 2, 6] : [1, 1, 2];
+                // prod scales to 10 tasks, 2 overlapping 100-way fan-outs each (the capacity bench's sizing, components/metaflow-service/sizing.ts).
+                const [desired, min, max] = env === "prod" ? [2, 2, 10] : [1, 1, 2];
                 expect(svc.inputs.desiredCount).to.equal(desired);
                 const target = run.one(T.scaling);
                 expect([target.inputs.minCapacity, target.inputs.maxCapacity]).to.deep.equal([min, max]);
@@ -71,6 +72,7 @@ describe("MetaflowService", function () {
                 const policy = run.one(T.scalingPolicy);
                 expect(policy.inputs.policyType).to.equal("TargetTrackingScaling");
                 expect(policy.inputs.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType).to.equal("ECSServiceAverageCPUUtilization");
+                expect(policy.inputs.targetTrackingScalingPolicyConfiguration.targetValue, "below the measured saturation").to.equal(40);
                 expect(run.one(T.cluster).inputs.settings).to.deep.equal([{ name: "containerInsights", value: "enabled" }]);
             });
 

@@ -1,3 +1,4 @@
+import { CPU_TARGET_PERCENT, PEAK_ENGINEERS, tasksFor } from "../../../components/metaflow-service/sizing";
 import { OfficeHoursSettings, officeHoursProblems } from "../../../components/office-hours-rules";
 import { ConfigProblem, KeySpecs, show } from "../spec";
 
@@ -28,7 +29,13 @@ export const serviceKeys = {
     serviceMemory: { ...MEMORY, default: { dev: 1024, staging: 1024, prod: 2048 }, description: "Memory (MiB) of each metadata service task; a Fargate size with serviceCpu." },
     serviceDesiredTasks: { type: "integer", min: 1, max: 50, default: { dev: 1, staging: 1, prod: 2 }, description: "Metadata service tasks at deployment (prod: at least 2, spread across availability zones)." },
     serviceMinTasks: { type: "integer", min: 1, max: 50, default: { dev: 1, staging: 1, prod: 2 }, description: "Fewest metadata service tasks CPU autoscaling may leave (prod: at least 2)." },
-    serviceMaxTasks: { type: "integer", min: 1, max: 50, default: { dev: 2, staging: 3, prod: 6 }, description: "Most metadata service tasks CPU autoscaling may start. With the stack's own database, their peak connections (twice the tasks during a rolling deployment, 11 each) must fit serviceDbInstanceClass's default max_connections (components/metaflow-service/connections.ts): db.t4g.micro takes at most 4 tasks (3 with the UI)." },
+    serviceMaxTasks: {
+        type: "integer",
+        min: 1,
+        max: 50,
+        // Sized from the capacity bench: 2 overlapping 100-way fan-outs a task (components/metaflow-service/sizing.ts).
+        default: { dev: tasksFor(PEAK_ENGINEERS.dev), staging: tasksFor(PEAK_ENGINEERS.staging), prod: tasksFor(PEAK_ENGINEERS.prod, 2) },
+        description: "Most metadata service tasks CPU autoscaling may start (defaults from the capacity bench: one task carries 2 engineers' overlapping 100-way foreach runs; dev 4 engineers, staging 6, prod 20). With the stack's own database, their peak connections (twice the tasks during a rolling deployment, 11 each) must fit serviceDbInstanceClass's default max_connections (components/metaflow-service/connections.ts): db.t4g.micro takes at most 4 tasks (3 with the UI)." },
     officeHours: {
         type: "object",
         default: { dev: DEV_OFFICE_HOURS, staging: DEV_OFFICE_HOURS, prod: false },
@@ -36,7 +43,13 @@ export const serviceKeys = {
         description: "Outside these hours the metadata service scales to zero tasks, its dedicated database stops and so do the NAT and access instances (EventBridge Scheduler and scheduled scaling, no code); false keeps them running; fields given override dev's. Not in prod.",
         parse: parseOfficeHours,
     },
-    serviceCpuTargetPercent: { type: "integer", min: 10, max: 90, default: 60, description: "Average CPU utilisation of the service that autoscaling keeps tasks at, in percent." },
+    serviceCpuTargetPercent: {
+        type: "integer",
+        min: 10,
+        max: 90,
+        default: CPU_TARGET_PERCENT,
+        description: "Average CPU utilisation of the service that autoscaling keeps tasks at, in percent (default 40: the capacity bench saw a task saturate from 47% of its vCPU).",
+    },
     serviceDbInstanceClass: {
         type: "string",
         pattern: { regex: /^db\.[a-z0-9-]+\.[a-z0-9]+$/, describe: "an RDS instance class such as db.t4g.micro" },
