@@ -9,6 +9,7 @@
 import { fargateSizeProblem, storageCeilingProblem } from "../../components/metaflow-service/rules";
 import { eventPatternProblems } from "../../components/sfn/rules";
 import { ResourceRule, Rule, StackRule } from "../lib/rule";
+import { rdsConnections } from "./connections";
 import { LISTENERS, LOAD_BALANCERS, T } from "../lib/types";
 import { getPath, isUnknown, ofType, parseJsonish, referenced, referrers, ResourceView, SECRET_TEXT } from "../lib/view";
 import { AWS_DATA, BATCH_INSTANCE_KEYWORDS, FieldConstraint, fieldProblems, instanceTypeExists, sampleAutoName } from "../../aws-facts/data";
@@ -374,4 +375,4 @@ const tags: StackRule = {
     },
 };
 
-export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, sgRulePorts, storageCeiling, rdsWindows, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes, userDataSize, oidcEgress, tags];
+export const AWS_RULES: Rule[] = [inputConstraints, autoNames, sgRuleDescription, sgRulePorts, storageCeiling, rdsWindows, healthCheckTimeout, fargateSize, lifecycleDays, eventPattern, instanceTypes, userDataSize, oidcEgress, tags, rdsConnections];

@@ -10,7 +10,8 @@ import { connectionProblem, maxConnections, peakConnections } from "../../compon
 import { CPU_TARGET_PERCENT, PEAK_ENGINEERS, tasksFor } from "../../components/metaflow-service/sizing";
 import { databaseConnectionProblems } from "../../stacks/reference-checks";
 import { requireConfig } from "../../stacks/config";
-import { FIXTURES, ROOT } from "../harness";
+import { FIXTURES, ROOT, runStack } from "../harness";
+import { MAXIMAL, violationsOf } from "../policies/maximal";
 
 describe("metadata service connections against its database", () => {
     it("takes RDS's LEAST(DBInstanceClassMemory/9531392, 5000) on 85% of the class's memory", () => {
@@ -85,5 +86,29 @@ describe("metadata service sizing from the capacity bench", () => {
             expect([Number(tasks), db, dbUi], `${engineers} engineers`).to.deep.equal([n, smallest(n, false), smallest(n, true)]);
             if (env) expect(PEAK_ENGINEERS[env as keyof typeof PEAK_ENGINEERS], env).to.equal(Number(engineers));
         }
+    });
+});
+
+describe("aws pack: aws-rds-connections (the same rule on the planned resources)", () => {
+    const rule = "aws-rds-connections";
+    const found = (run: Awaited<ReturnType<typeof runStack>>, env: "dev" | "prod") => violationsOf(run, env, 1_000_000).filter((v) => v.policy === rule).map((v) => v.message);
+
+    it("passes the shipped stacks and the maximal prod (UI on), and fails when the service may scale past the database", async () => {
+        const dev = await runStack("dev");
+        expect(found(dev, "dev")).to.deep.equal([]);
+        expect(found(await runStack("prod", { set: MAXIMAL }), "prod")).to.deep.equal([]);
+        // The scaling target raised after the configuration's check: 20 tasks x 2 (deployment) x 11 + 4 = 444 on db.t4g.micro (95).
+        const raised = dev.resources.map((r) => (r.type === "aws:appautoscaling/target:Target" ? { ...r, inputs: { ...r.inputs, maxCapacity: 20 } } : r));
+        expect(found({ ...dev, resources: raised }, "dev")).to.deep.equal([
+            "mf-dev-metadata-service 40 task(s) can open 444 connections (11 a task, a migration and 3 reserved), but db.t4g.micro accepts about 95: fewer tasks or a larger class",
+        ]);
+    });
+
+    it("pairs nothing without the stack's own database (a foundation's shared one)", async () => {
+        const shared = { databaseEndpoint: "db.example.internal", databasePort: 5432, databaseSecurityGroupId: "sg-0123456789abcdef0", databaseSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db" };
+        const refs = { ...FIXTURES, "acme/a01-foundation/prod": { ...FIXTURES["acme/a01-foundation/prod"], ...shared } };
+        const run = await runStack("prod", { set: { serviceMaxTasks: 50 }, references: refs });
+        expect(run.ofType("aws:rds/instance:Instance")).to.have.length(0);
+        expect(found(run, "prod")).to.deep.equal([]);
     });
 });

@@ -390,6 +390,12 @@ export const CASES: Record<string, Case> = {
         bad: [res(T.lb, "mf-maximal-stack-metadata-alb", { loadBalancerType: "application" }), res(T.rdsInstance, "mf--prod-db", {})],
         expect: /"mf-maximal-stack-metadata-alb-0a1b2c3"\), which has 37 characters; AWS allows at most 32[\s\S]*"mf--prod-db-0a1b2c3"\), which does not match/,
     },
+    "aws-rds-connections": {
+        // A service whose containers connect to the database, scaled by a target named after it, on db.t4g.micro (about 95).
+        good: rdsConnectionsPlan(4),
+        bad: rdsConnectionsPlan(5),
+        expect: /metadata-service 10 task\(s\) can open 114 connections \(11 a task, a migration and 3 reserved\), but db\.t4g\.micro accepts about 95/,
+    },
     "aws-sg-rule-description": {
         good: [...sgIngress({ cidrIpv4: "10.0.0.0/8", description: "HTTPS from VPN & bastion (CIDR)" }), ...sgIngress({ referencedSecurityGroupId: "sg-2", description: "HTTPS from the engineers access path" })],
         bad: [...sgIngress({ cidrIpv4: "10.0.0.0/8", description: "engineers' VPN" }), ...sgIngress({ referencedSecurityGroupId: "sg-2", description: "VPN & bastion" })],
@@ -496,3 +502,16 @@ describe("policy rules: compliant and violating fixtures", () => {
         expect(evaluate([rule], db({ multiAz: false }))).to.have.length(1);
     });
 });
+
+/** An RDS instance, a task definition connecting to it, its ECS service and the service's scaling target up to `maxTasks`. */
+function rdsConnectionsPlan(maxTasks: number): ResourceView[] {
+    const containers = JSON.stringify([{ name: "service", environment: [{ name: "MF_METADATA_DB_HOST", value: "db.internal" }] }]);
+    const task = res(T.ecsTaskDefinition, "metadata-task", { containerDefinitions: containers }, { outputs: { arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/metadata-task:1" } });
+    return [
+        res(T.rdsInstance, "metadata-db", { instanceClass: "db.t4g.micro" }),
+        task,
+        res(T.ecsService, "metadata-service", { name: "metadata-service", taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/metadata-task:1", deploymentMaximumPercent: 200, desiredCount: 1 }),
+        res("aws:appautoscaling/target:Target", "metadata-scaling", { resourceId: "service/cluster/metadata-service", maxCapacity: maxTasks, minCapacity: 1 }),
+    ];
+}
+
