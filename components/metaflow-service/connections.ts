@@ -12,7 +12,7 @@
  * - Nominal memory per class: AWS's DB instance class table
  *   (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html).
  * - PostgreSQL keeps `superuser_reserved_connections` (default 3) for superusers.
- * - metaflow-service v2.5.1 opens a pool of at most 10 connections per process (`pool_max=10`,
+ * - metaflow-service v2.5.1 opens pools of at most 10 connections (`pool_max=10`,
  *   services/utils/__init__.py:231-233; the plan sets no MF_METADATA_DB_POOL_MAX). The capacity bench measured the pool
  *   (docs/metadata-service.md, "Capacity, measured").
  *
@@ -35,8 +35,12 @@ export const RDS_CLASS_MEMORY_GIB: Record<string, number> = {
 
 /** The service's pool per process, and one more for the credentials probe that checks the secret every few seconds. */
 export const SERVICE_TASK_CONNECTIONS = 10 + 1;
-/** The UI backend: the same pool. */
-export const UI_TASK_CONNECTIONS = 10 + 1;
+/**
+ * The UI backend: six pools of the same size and its credentials probe. Five are its own (`ui`, `ui:cache`,
+ * `ui:notify`, `ui:heartbeat`, `ui:websocket`: services/ui_backend_service/ui_server.py:79-102) and one is the metadata
+ * API it serves under /api/metadata (`global`), all six seen in its start log in the integration suite.
+ */
+export const UI_TASK_CONNECTIONS = 6 * 10 + 1;
 /** The migrate container of a starting task (goose): one connection. */
 export const MIGRATION_CONNECTIONS = 1;
 /** PostgreSQL's superuser_reserved_connections default. */
@@ -67,9 +71,10 @@ export function connectionProblem(instanceClass: string, maxTasks: number, ui: b
     const peak = peakConnections(maxTasks, ui);
     if (peak <= limit) return undefined;
     const most = Math.floor((limit - MIGRATION_CONNECTIONS - SUPERUSER_RESERVED - (ui ? DEPLOYMENT_MAX_FACTOR * UI_TASK_CONNECTIONS : 0)) / (DEPLOYMENT_MAX_FACTOR * SERVICE_TASK_CONNECTIONS));
+    const way = most >= 1 ? `at most ${most} tasks on it, or a larger serviceDbInstanceClass` : "the UI backend alone needs more than it has: a larger serviceDbInstanceClass";
     return (
-        `${maxTasks} tasks can open ${peak} connections at their peak (a rolling deployment doubles the tasks; ${SERVICE_TASK_CONNECTIONS} a task${ui ? ", the UI backend's" : ""}, a migration and ${SUPERUSER_RESERVED} reserved), ` +
+        `${maxTasks} tasks can open ${peak} connections at their peak (a rolling deployment doubles the tasks; ${SERVICE_TASK_CONNECTIONS} a task${ui ? `, ${UI_TASK_CONNECTIONS} a UI backend task` : ""}, a migration and ${SUPERUSER_RESERVED} reserved), ` +
         `but ${instanceClass} accepts about ${limit} (RDS's LEAST(DBInstanceClassMemory/9531392, 5000) on ${CLASS_MEMORY_SHARE * 100}% of its ${RDS_CLASS_MEMORY_GIB[instanceClass]} GiB): ` +
-        `at most ${Math.max(most, 0)} tasks on it, or a larger serviceDbInstanceClass`
+        way
     );
 }

@@ -271,7 +271,8 @@ describe("MetaflowService", function () {
     describe("public API and UI, enabled", () => {
         let run: StackRun;
         let hidden: StackRun;
-        const set = { servicePublicApi: true, serviceUi: true };
+        // The UI backend's six connection pools need more than db.t4g.micro (components/metaflow-service/connections.ts).
+        const set = { servicePublicApi: true, serviceUi: true, serviceDbInstanceClass: "db.t4g.small" };
         before(async () => {
             run = await runStack("dev", { set });
             hidden = await runStack("dev", { set, showSecrets: false });

@@ -35,7 +35,7 @@ export const serviceKeys = {
         max: 50,
         // Sized from the capacity bench: 2 overlapping 100-way fan-outs a task (components/metaflow-service/sizing.ts).
         default: { dev: tasksFor(PEAK_ENGINEERS.dev), staging: tasksFor(PEAK_ENGINEERS.staging), prod: tasksFor(PEAK_ENGINEERS.prod, 2) },
-        description: "Most metadata service tasks CPU autoscaling may start (defaults from the capacity bench: one task carries 2 engineers' overlapping 100-way foreach runs; dev 4 engineers, staging 6, prod 20). With the stack's own database, their peak connections (twice the tasks during a rolling deployment, 11 each) must fit serviceDbInstanceClass's default max_connections (components/metaflow-service/connections.ts): db.t4g.micro takes at most 4 tasks (3 with the UI)." },
+        description: "Most metadata service tasks CPU autoscaling may start (defaults from the capacity bench: one task carries 2 engineers' overlapping 100-way foreach runs; dev 4 engineers, staging 6, prod 20). With the stack's own database, their peak connections (twice the tasks during a rolling deployment, 11 each) must fit serviceDbInstanceClass's default max_connections (components/metaflow-service/connections.ts): db.t4g.micro takes at most 4 tasks, and the UI (six pools) needs at least db.t4g.small." },
     officeHours: {
         type: "object",
         default: { dev: DEV_OFFICE_HOURS, staging: DEV_OFFICE_HOURS, prod: false },
