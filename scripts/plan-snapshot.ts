@@ -49,7 +49,7 @@ export const VARIANTS: Variant[] = [
         { name: `fixture-${s}`, base: fixture(s) },
     ]),
     { name: "dev-foundation", base: fixture("dev"), set: [["foundationStack", "acme/a01-foundation/dev"]] },
-    { name: "dev-ui-api", base: fixture("dev"), set: [["serviceUi", "true"], ["servicePublicApi", "true"], ["accessInstance", "true"], ["egress", "nat-gateway"]] },
+    { name: "dev-ui-api", base: fixture("dev"), set: [["serviceUi", "true"], ["servicePublicApi", "true"], ["accessInstance", "true"], ["egress", "nat-gateway"], ["serviceDbInstanceClass", "db.t4g.small"]] },
     {
         name: "prod-ui-api",
         base: fixture("prod"),
