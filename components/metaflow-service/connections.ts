@@ -18,20 +18,10 @@
  *
  * Pure module: no Pulumi import.
  */
+import { CLASS_MEMORY_GIB } from "../monitoring/rules";
 
-/** Nominal memory (GiB) of the classes the environments allow or commonly use. */
-export const RDS_CLASS_MEMORY_GIB: Record<string, number> = {
-    "db.t3.micro": 1,
-    "db.t3.small": 2,
-    "db.t3.medium": 4,
-    "db.t4g.micro": 1,
-    "db.t4g.small": 2,
-    "db.t4g.medium": 4,
-    "db.t4g.large": 8,
-    "db.m6g.large": 8,
-    "db.m7g.large": 8,
-    "db.r6g.large": 16,
-};
+/** Nominal memory (GiB) of the classes the platform uses: the table the database alarms use too. */
+export const RDS_CLASS_MEMORY_GIB: Record<string, number> = CLASS_MEMORY_GIB;
 
 /** The service's pool per process, and one more for the credentials probe that checks the secret every few seconds. */
 export const SERVICE_TASK_CONNECTIONS = 10 + 1;

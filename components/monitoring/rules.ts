@@ -51,7 +51,7 @@ export function anomalyImpactThresholdUsd(monthlyBudgetUsd: number): number {
 }
 
 /** Memory of the RDS instance classes the platform uses, GiB (AWS instance class tables). */
-const CLASS_MEMORY_GIB: Record<string, number> = {
+export const CLASS_MEMORY_GIB: Record<string, number> = {
     "db.t3.micro": 1,
     "db.t3.small": 2,
     "db.t3.medium": 4,
